@@ -1,0 +1,25 @@
+@{
+    RootModule           = 'OsvPS.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6f0b8d8e-5c1a-4c55-9a53-6b1f3f0e2a41'
+    Author               = 'OsvPS contributors'
+    CompanyName          = 'OsvPS'
+    Copyright            = '(c) OsvPS contributors. MIT licence.'
+    Description          = 'Packages native Linux programs as OSv unikernel images and runs them under QEMU, as PowerShell cmdlets.'
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    FormatsToProcess     = @('OsvPS.Format.ps1xml')
+    CmdletsToExport      = @(
+        'New-OsvProject'
+        'Get-OsvProject'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('OSv', 'unikernel', 'QEMU', 'Capstan', 'Linux')
+            LicenseUri = 'https://opensource.org/licenses/MIT'
+        }
+    }
+}

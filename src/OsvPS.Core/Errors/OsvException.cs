@@ -1,0 +1,28 @@
+using System;
+
+namespace OsvPS.Core.Errors
+{
+    /// <summary>
+    /// A failure the user can act on. <see cref="ErrorId"/> is stable (scripts match on it),
+    /// <see cref="Target"/> is the item that failed (a path, a name, a config set).
+    /// </summary>
+    public class OsvException : Exception
+    {
+        public OsvException(string errorId, OsvErrorKind kind, string message, object? target = null, Exception? inner = null)
+            : base(message, inner)
+        {
+            ErrorId = errorId;
+            Kind = kind;
+            Target = target;
+        }
+
+        /// <summary>Stable identifier, e.g. <c>ConfigSetNotFound</c>.</summary>
+        public string ErrorId { get; }
+
+        /// <summary>The kind of failure.</summary>
+        public OsvErrorKind Kind { get; }
+
+        /// <summary>The failing item: a path, a name, or a model object.</summary>
+        public object? Target { get; }
+    }
+}

@@ -1,0 +1,78 @@
+using System;
+using System.IO;
+using System.Text;
+
+namespace OsvPS.Core.IO
+{
+    /// <summary>
+    /// Writes files so that a reader never sees half of one: the bytes go to a temporary name in
+    /// the same folder (same file system, so the rename is atomic) and replace the target at the end.
+    /// </summary>
+    public static class AtomicFile
+    {
+        private static readonly UTF8Encoding Utf8NoBom = new UTF8Encoding(false);
+
+        /// <summary>A temporary name beside <paramref name="path"/>, hidden and unique.</summary>
+        public static string TemporaryPathFor(string path)
+        {
+            string dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+            return Path.Combine(dir, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
+        }
+
+        public static void WriteAllText(string path, string text) => Write(path, s =>
+        {
+            byte[] bytes = Utf8NoBom.GetBytes(text);
+            s.Write(bytes, 0, bytes.Length);
+        });
+
+        /// <summary>Runs <paramref name="writer"/> on a temporary file and renames it over <paramref name="path"/>.</summary>
+        public static void Write(string path, Action<FileStream> writer)
+        {
+            string temp = TemporaryPathFor(path);
+            try
+            {
+                using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16))
+                {
+                    writer(stream);
+                    stream.Flush(true);
+                }
+                Commit(temp, path);
+            }
+            catch
+            {
+                TryDelete(temp);
+                throw;
+            }
+        }
+
+        /// <summary>Moves a finished temporary file over the target, replacing it if present.</summary>
+        public static void Commit(string temporaryPath, string path)
+        {
+            if (File.Exists(path))
+            {
+                File.Replace(temporaryPath, path, null, true);
+            }
+            else
+            {
+                File.Move(temporaryPath, path);
+            }
+        }
+
+        public static void TryDelete(string path)
+        {
+            try
+            {
+                if (File.Exists(path))
+                {
+                    File.Delete(path);
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Models;
+
+namespace OsvPS.Core.Packaging
+{
+    /// <summary>A config set with its base resolved: what <c>/run/&lt;Name&gt;</c> holds.</summary>
+    public sealed class ResolvedConfigSet
+    {
+        public ResolvedConfigSet(string package, string name, string bootCommand, IReadOnlyDictionary<string, string> env)
+        {
+            Package = package;
+            Name = name;
+            BootCommand = bootCommand;
+            Env = env;
+        }
+
+        /// <summary>The package whose run.yaml defines the set.</summary>
+        public string Package { get; }
+        public string Name { get; }
+        public string BootCommand { get; }
+        public IReadOnlyDictionary<string, string> Env { get; }
+
+        /// <summary>The exact content of <c>/run/&lt;Name&gt;</c>.</summary>
+        public string RunScript => BootCommands.RunScript(BootCommand, Env);
+
+        public override string ToString() => Name;
+    }
+
+    /// <summary>
+    /// The boot-command rules of DESIGN.md: run scripts with soft env, base inheritance across
+    /// packages, and the choice of the image's command line.
+    /// </summary>
+    public static class BootCommands
+    {
+        /// <summary>The longest command line the boot code reads (63 sectors less the NUL).</summary>
+        public const int MaxCommandLineBytes = 63 * 512 - 1;
+
+        /// <summary>Content of a <c>/run/&lt;name&gt;</c> file: soft env (<c>--env=K?=V </c>, ordinal keys) then the command.</summary>
+        public static string RunScript(string bootCommand, IReadOnlyDictionary<string, string> env)
+            => EnvPrefix(env, soft: true) + bootCommand;
+
+        private static string EnvPrefix(IReadOnlyDictionary<string, string>? env, bool soft)
+        {
+            if (env == null || env.Count == 0)
+            {
+                return "";
+            }
+            var sb = new StringBuilder();
+            foreach (var key in env.Keys.OrderBy(k => k, StringComparer.Ordinal))
+            {
+                sb.Append("--env=").Append(key).Append(soft ? "?=" : "=").Append(env[key]).Append(' ');
+            }
+            return sb.ToString();
+        }
+
+        /// <summary>
+        /// Resolves every config set of every package, in collection order (a later package's set of
+        /// the same name wins). <paramref name="packages"/> pairs each package name with its run.yaml (null when it has none).
+        /// </summary>
+        public static IReadOnlyList<ResolvedConfigSet> ResolveAll(IReadOnlyList<KeyValuePair<string, RunConfig?>> packages)
+        {
+            var byPackage = new Dictionary<string, RunConfig?>(StringComparer.Ordinal);
+            foreach (var p in packages)
+            {
+                byPackage[p.Key] = p.Value;
+            }
+            var result = new Dictionary<string, ResolvedConfigSet>(StringComparer.Ordinal);
+            var order = new List<string>();
+            foreach (var p in packages)
+            {
+                if (p.Value == null)
+                {
+                    continue;
+                }
+                foreach (var set in p.Value.ConfigSets)
+                {
+                    if (!result.ContainsKey(set.Name))
+                    {
+                        order.Add(set.Name);
+                    }
+                    result[set.Name] = Resolve(p.Key, set, byPackage);
+                }
+            }
+            return order.Select(n => result[n]).ToArray();
+        }
+
+        /// <summary>Resolves one set of package <paramref name="package"/>, following <c>base</c> through <paramref name="packages"/>.</summary>
+        public static ResolvedConfigSet Resolve(string package, ConfigSet set, IReadOnlyDictionary<string, RunConfig?> packages)
+            => Resolve(package, set, packages, new List<string>());
+
+        private static ResolvedConfigSet Resolve(string package, ConfigSet set, IReadOnlyDictionary<string, RunConfig?> packages, List<string> chain)
+        {
+            string here = package + ":" + set.Name;
+            if (chain.Contains(here))
+            {
+                chain.Add(here);
+                throw new OsvException(ErrorIds.BaseCycle, OsvErrorKind.InvalidData,
+                    $"config set base references form a cycle: {string.Join(" -> ", chain)}.", here);
+            }
+            chain.Add(here);
+            if (set.Base == null)
+            {
+                return new ResolvedConfigSet(package, set.Name, set.BootCommand!, set.Env);
+            }
+            var reference = BaseReference.Parse(set.Base) ?? throw new OsvException(ErrorIds.ConfigSetBaseInvalid, OsvErrorKind.InvalidData,
+                $"config set '{set.Name}' of '{package}': base '{set.Base}' must be '<package>:<config set>'.", set.Base);
+            if (!packages.TryGetValue(reference.Package, out var run))
+            {
+                throw new OsvException(ErrorIds.BasePackageNotFound, OsvErrorKind.ObjectNotFound,
+                    $"config set '{set.Name}' of '{package}' inherits from '{set.Base}', but package '{reference.Package}' is not part of the image; add it to 'require' in meta/package.yaml.",
+                    set.Base);
+            }
+            var target = run?.Find(reference.ConfigSet);
+            if (target == null)
+            {
+                string available = run == null ? "it has no run.yaml" : "it has " + string.Join(", ", run.ConfigSets.Select(c => c.Name));
+                throw new OsvException(ErrorIds.BaseConfigSetNotFound, OsvErrorKind.ObjectNotFound,
+                    $"config set '{set.Name}' of '{package}' inherits from '{set.Base}', but package '{reference.Package}' has no config set '{reference.ConfigSet}' ({available}).",
+                    set.Base);
+            }
+            var inherited = Resolve(reference.Package, target, packages, chain);
+            var env = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var pair in inherited.Env)
+            {
+                env[pair.Key] = pair.Value;
+            }
+            foreach (var pair in set.Env)
+            {
+                env[pair.Key] = pair.Value;
+            }
+            return new ResolvedConfigSet(package, set.Name, set.BootCommand ?? inherited.BootCommand, env);
+        }
+
+        /// <summary>
+        /// The image's command line: <paramref name="explicitCommandLine"/>; else the <paramref name="boot"/> names;
+        /// else <paramref name="defaultSets"/> (config_set_default); else <c>runscript /run/default;</c>.
+        /// <paramref name="env"/> is prepended as hard env. When <paramref name="availableSets"/> is given, every
+        /// named set must be in it.
+        /// </summary>
+        public static string ComposeCommandLine(string? explicitCommandLine, IEnumerable<string>? boot,
+            IReadOnlyDictionary<string, string>? env, IEnumerable<string>? defaultSets, IReadOnlyCollection<string>? availableSets)
+        {
+            if (env != null)
+            {
+                RunYaml.ValidateEnv(env, "-Env");
+            }
+            string body;
+            var bootNames = SplitNames(boot);
+            var defaultNames = SplitNames(defaultSets);
+            if (!string.IsNullOrEmpty(explicitCommandLine))
+            {
+                body = explicitCommandLine!;
+            }
+            else if (bootNames.Count > 0)
+            {
+                body = RunScripts(bootNames, availableSets, "-Boot");
+            }
+            else if (defaultNames.Count > 0)
+            {
+                body = RunScripts(defaultNames, availableSets, "config_set_default");
+            }
+            else
+            {
+                body = "runscript /run/default;";
+            }
+            string commandLine = EnvPrefix(env, soft: false) + body;
+            CheckLength(commandLine);
+            return commandLine;
+        }
+
+        /// <summary>Refuses a command line the boot code cannot read whole.</summary>
+        public static void CheckLength(string commandLine)
+        {
+            int bytes = Encoding.UTF8.GetByteCount(commandLine);
+            if (bytes > MaxCommandLineBytes)
+            {
+                throw new OsvException(ErrorIds.CommandLineTooLong, OsvErrorKind.LimitsExceeded,
+                    $"the command line is {bytes} bytes; the OSv loader reads at most {MaxCommandLineBytes}.", commandLine.Substring(0, 80) + "...");
+            }
+            if (commandLine.IndexOf('\0') >= 0)
+            {
+                throw new OsvException(ErrorIds.CommandLineInvalid, OsvErrorKind.InvalidArgument,
+                    "the command line contains a NUL character, which would end it early.", commandLine);
+            }
+        }
+
+        private static List<string> SplitNames(IEnumerable<string>? names)
+            => (names ?? Enumerable.Empty<string>()).SelectMany(YamlDocument.SplitList).ToList();
+
+        private static string RunScripts(IReadOnlyList<string> names, IReadOnlyCollection<string>? available, string origin)
+        {
+            var sb = new StringBuilder();
+            foreach (string name in names)
+            {
+                RunYaml.ValidateSetName(name, null);
+                if (available != null && !available.Contains(name))
+                {
+                    string list = available.Count == 0 ? "none" : string.Join(", ", available.OrderBy(n => n, StringComparer.Ordinal));
+                    throw new OsvException(ErrorIds.ConfigSetNotFound, OsvErrorKind.ObjectNotFound,
+                        $"{origin} names config set '{name}', which is not defined; available config sets: {list}.", name);
+                }
+                sb.Append("runscript /run/").Append(name).Append(';');
+            }
+            return sb.ToString();
+        }
+    }
+}

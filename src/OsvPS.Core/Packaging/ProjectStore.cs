@@ -1,0 +1,141 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using OsvPS.Core.Errors;
+using OsvPS.Core.IO;
+using OsvPS.Core.Models;
+
+namespace OsvPS.Core.Packaging
+{
+    /// <summary>What <see cref="ProjectStore.Create"/> writes.</summary>
+    public sealed class ProjectSpec
+    {
+        public string Path { get; set; } = "";
+        public string? Name { get; set; }
+        public string? Title { get; set; }
+        public string? Author { get; set; }
+        public string? Version { get; set; }
+        public IReadOnlyList<string> Require { get; set; } = new string[0];
+        /// <summary>Without a boot command the run.yaml is a commented template.</summary>
+        public string? BootCommand { get; set; }
+        public string ConfigSet { get; set; } = "default";
+        public IReadOnlyDictionary<string, string>? Env { get; set; }
+        /// <summary>Replace existing meta files.</summary>
+        public bool Force { get; set; }
+        /// <summary>Timestamp written to <c>created</c>.</summary>
+        public DateTimeOffset Created { get; set; } = DateTimeOffset.UtcNow;
+    }
+
+    /// <summary>Reads projects (Capstan's included) and creates new ones.</summary>
+    public static class ProjectStore
+    {
+        public const string MetaFolder = "meta";
+        public const string PackageFile = "package.yaml";
+        public const string RunFile = "run.yaml";
+
+        public static string PackagePath(string projectPath) => Path.Combine(projectPath, MetaFolder, PackageFile);
+        public static string RunPath(string projectPath) => Path.Combine(projectPath, MetaFolder, RunFile);
+
+        /// <summary>True when the folder has a meta/package.yaml or meta/run.yaml.</summary>
+        public static bool IsProject(string path) => File.Exists(PackagePath(path)) || File.Exists(RunPath(path));
+
+        /// <summary>Loads a project folder. A folder without meta files is an error.</summary>
+        public static OsvProject Load(string path)
+        {
+            string full = System.IO.Path.GetFullPath(path).TrimEnd('/', '\\');
+            if (!Directory.Exists(full))
+            {
+                throw new OsvException(ErrorIds.ProjectNotFound, OsvErrorKind.ObjectNotFound,
+                    $"project folder '{full}' does not exist.", full);
+            }
+            if (!IsProject(full))
+            {
+                throw new OsvException(ErrorIds.ProjectNotFound, OsvErrorKind.ObjectNotFound,
+                    $"'{full}' is not an OsvPS/Capstan project: it has neither meta/package.yaml nor meta/run.yaml. Create one with New-OsvProject.", full);
+            }
+            var package = File.Exists(PackagePath(full)) ? PackageYaml.Parse(ReadText(PackagePath(full)), PackagePath(full)) : null;
+            var run = File.Exists(RunPath(full)) ? RunYaml.Parse(ReadText(RunPath(full)), RunPath(full)) : null;
+            return new OsvProject(full, package, run, package?.Name ?? System.IO.Path.GetFileName(full));
+        }
+
+        internal static string ReadText(string path)
+        {
+            try
+            {
+                return File.ReadAllText(path);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new OsvException(ErrorIds.FileReadFailed, OsvErrorKind.ReadError, $"cannot read '{path}': {e.Message}", path, e);
+            }
+        }
+
+        /// <summary>Validates <paramref name="spec"/> completely, then writes the meta files; nothing is written when it is invalid.</summary>
+        public static OsvProject Create(ProjectSpec spec)
+        {
+            var (full, package, run, runText) = Plan(spec);
+            Directory.CreateDirectory(System.IO.Path.Combine(full, MetaFolder));
+            try
+            {
+                AtomicFile.WriteAllText(PackagePath(full), PackageYaml.Serialize(package));
+                AtomicFile.WriteAllText(RunPath(full), runText);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new OsvException(ErrorIds.FileWriteFailed, OsvErrorKind.WriteError, $"cannot write the project's meta files in '{full}': {e.Message}", full, e);
+            }
+            return new OsvProject(full, package, run, package.Name);
+        }
+
+        /// <summary>Everything <see cref="Create"/> would write, checked, without touching the disk (for -WhatIf).</summary>
+        public static (string Path, PackageManifest Package, RunConfig? Run, string RunText) Plan(ProjectSpec spec)
+        {
+            string full = System.IO.Path.GetFullPath(spec.Path).TrimEnd('/', '\\');
+            if (File.Exists(full))
+            {
+                throw new OsvException(ErrorIds.ProjectExists, OsvErrorKind.ResourceExists, $"'{full}' is a file, not a folder.", full);
+            }
+            if (!spec.Force && IsProject(full))
+            {
+                throw new OsvException(ErrorIds.ProjectExists, OsvErrorKind.ResourceExists,
+                    $"'{full}' is already a project; use -Force to replace its meta files.", full);
+            }
+            string name = spec.Name ?? System.IO.Path.GetFileName(full);
+            if (name.Length == 0 || name.Any(c => char.IsWhiteSpace(c) || c == '/' || c == '\\' || c == ':'))
+            {
+                throw new OsvException(ErrorIds.ProjectNameInvalid, OsvErrorKind.InvalidArgument,
+                    $"'{name}' is not a valid package name: it may not be empty or contain spaces, '/', '\\' or ':'.", name);
+            }
+            RunYaml.ValidateSetName(spec.ConfigSet, null);
+            var env = spec.Env ?? new Dictionary<string, string>();
+            RunYaml.ValidateEnv(env, "-Env");
+
+            var package = new PackageManifest(name, spec.Title ?? name, spec.Author ?? DefaultAuthor(), spec.Version ?? "0.1",
+                spec.Require, spec.Created.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"), "x86_64");
+            RunConfig? run = null;
+            string runText;
+            if (string.IsNullOrWhiteSpace(spec.BootCommand))
+            {
+                if (env.Count > 0)
+                {
+                    throw new OsvException(ErrorIds.BootCommandMissing, OsvErrorKind.InvalidArgument,
+                        "-Env needs -BootCommand: env belongs to a config set.", name);
+                }
+                runText = RunYaml.Template(name, spec.ConfigSet);
+            }
+            else
+            {
+                run = new RunConfig("native", new[] { new ConfigSet(spec.ConfigSet, spec.BootCommand, env) }, new[] { spec.ConfigSet });
+                runText = RunYaml.Serialize(run);
+            }
+            return (full, package, run, runText);
+        }
+
+        private static string DefaultAuthor()
+        {
+            string user = Environment.UserName;
+            return string.IsNullOrEmpty(user) ? "unknown" : user;
+        }
+    }
+}

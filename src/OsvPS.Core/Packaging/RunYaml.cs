@@ -1,0 +1,225 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Models;
+using YamlDotNet.RepresentationModel;
+
+namespace OsvPS.Core.Packaging
+{
+    /// <summary>Reads and writes <c>meta/run.yaml</c>.</summary>
+    public static class RunYaml
+    {
+        /// <summary>Runtimes Capstan knows that OsvPS does not build yet.</summary>
+        private static readonly string[] LaterRuntimes = { "java", "python", "node" };
+
+        private static readonly string[] SetKeys = { "bootcmd", "env", "base" };
+
+        /// <summary>Parses run.yaml text; <paramref name="source"/> names the file in errors.</summary>
+        public static RunConfig Parse(string text, string source)
+        {
+            var doc = YamlDocument.Parse(text, source, ErrorIds.RunYamlInvalid);
+            var root = doc.Root;
+
+            string? runtime = doc.Scalar(root, "runtime");
+            if (runtime == null)
+            {
+                throw new OsvException(ErrorIds.RuntimeNotSupported, OsvErrorKind.InvalidData,
+                    $"{source}: has no 'runtime'; write 'runtime: native' for a native program.", source);
+            }
+            if (runtime != "native")
+            {
+                string why = LaterRuntimes.Contains(runtime)
+                    ? $"the {runtime} runtime is not supported by OsvPS yet"
+                    : $"'{runtime}' is not a runtime OsvPS knows";
+                throw doc.Error(doc.Get(root, "runtime")!, $"{why}; use 'runtime: native'.", OsvErrorKind.InvalidData, ErrorIds.RuntimeNotSupported);
+            }
+
+            var sets = new List<ConfigSet>();
+            var setsNode = doc.Mapping(root, "config_set");
+            if (setsNode != null)
+            {
+                foreach (var entry in doc.Entries(setsNode))
+                {
+                    var body = entry.Value as YamlMappingNode
+                        ?? throw doc.Error(entry.Value, $"config set '{entry.Key}' must be a mapping with 'bootcmd', 'env' or 'base'.");
+                    sets.Add(ReadSet(doc, entry.Key, body, setsNode));
+                }
+            }
+            else if (SetKeys.Any(k => doc.Get(root, k) != null))
+            {
+                // Capstan's short form: the runtime's own bootcmd/env/base make the set "default".
+                sets.Add(ReadSet(doc, "default", root, root));
+            }
+
+            if (sets.Count == 0)
+            {
+                throw new OsvException(ErrorIds.ConfigSetMissing, OsvErrorKind.InvalidData,
+                    $"{source}: defines no config set; add one under 'config_set:' with a 'bootcmd'.", source);
+            }
+
+            var defaults = doc.List(root, "config_set_default");
+            foreach (string name in defaults)
+            {
+                ValidateSetName(name, source);
+            }
+            return new RunConfig(runtime, sets, defaults);
+        }
+
+        private static ConfigSet ReadSet(YamlDocument doc, string name, YamlMappingNode body, YamlNode at)
+        {
+            ValidateSetName(name, doc, at);
+            string? bootCommand = doc.Scalar(body, "bootcmd");
+            string? @base = doc.Scalar(body, "base");
+            var env = new Dictionary<string, string>(StringComparer.Ordinal);
+            var envNode = doc.Mapping(body, "env");
+            if (envNode != null)
+            {
+                foreach (var pair in doc.Entries(envNode))
+                {
+                    env[pair.Key] = doc.Scalar(pair.Value, pair.Key) ?? "";
+                }
+            }
+            try
+            {
+                ValidateEnv(env, $"config set '{name}'");
+            }
+            catch (OsvException e)
+            {
+                throw doc.Error(envNode!, e.Message, OsvErrorKind.InvalidData, ErrorIds.EnvInvalid);
+            }
+
+            if (@base != null && BaseReference.Parse(@base) == null)
+            {
+                throw doc.Error(doc.Get(body, "base")!, $"config set '{name}': base '{@base}' must be '<package>:<config set>' (the colon is required).",
+                    OsvErrorKind.InvalidData, ErrorIds.ConfigSetBaseInvalid);
+            }
+            if (string.IsNullOrWhiteSpace(bootCommand) && @base == null)
+            {
+                throw doc.Error(body, $"config set '{name}' has neither 'bootcmd' nor 'base'; a native config set needs a boot command.",
+                    OsvErrorKind.InvalidData, ErrorIds.BootCommandMissing);
+            }
+            return new ConfigSet(name, string.IsNullOrWhiteSpace(bootCommand) ? null : bootCommand, env, @base);
+        }
+
+        private static void ValidateSetName(string name, YamlDocument doc, YamlNode at)
+        {
+            try
+            {
+                ValidateSetName(name, null);
+            }
+            catch (OsvException e)
+            {
+                throw doc.Error(at, e.Message, OsvErrorKind.InvalidData, ErrorIds.ConfigSetNameInvalid);
+            }
+        }
+
+        /// <summary>A config set name becomes a file name and a runscript argument: no spaces, slashes or separators.</summary>
+        public static void ValidateSetName(string name, string? source)
+        {
+            if (name.Length == 0 || name == "." || name == ".." || name.Any(c => char.IsWhiteSpace(c) || c == '/' || c == ';' || c == '&' || c == '!' || c == ',' || c == '\0'))
+            {
+                throw new OsvException(ErrorIds.ConfigSetNameInvalid, OsvErrorKind.InvalidArgument,
+                    (source == null ? "" : source + ": ") + $"'{name}' is not a valid config set name: it may not be empty or contain spaces, '/', ',', ';', '&' or '!'.", name);
+            }
+        }
+
+        /// <summary>Env keys and values end up on OSv's command line, where a space ends them.</summary>
+        public static void ValidateEnv(IReadOnlyDictionary<string, string> env, string owner)
+        {
+            foreach (var pair in env)
+            {
+                if (pair.Key.Length == 0 || pair.Key.Any(c => char.IsWhiteSpace(c) || c == '=' || c == '\0'))
+                {
+                    throw new OsvException(ErrorIds.EnvInvalid, OsvErrorKind.InvalidArgument,
+                        $"{owner}: env key '{pair.Key}' is not valid: it may not be empty or contain spaces or '='.", pair.Key);
+                }
+                if (pair.Value.Any(c => char.IsWhiteSpace(c) || c == '\0'))
+                {
+                    throw new OsvException(ErrorIds.EnvInvalid, OsvErrorKind.InvalidArgument,
+                        $"{owner}: the value of env key '{pair.Key}' contains a space, which OSv's command line cannot carry.", pair.Key);
+                }
+            }
+        }
+
+        /// <summary>Writes <paramref name="config"/> as run.yaml text that <see cref="Parse"/> reads back unchanged.</summary>
+        public static string Serialize(RunConfig config)
+        {
+            var sb = new StringBuilder();
+            sb.Append("runtime: ").Append(config.Runtime).Append('\n');
+            sb.Append("config_set:\n");
+            foreach (var set in config.ConfigSets)
+            {
+                sb.Append("  ").Append(YamlText.Key(set.Name)).Append(":\n");
+                if (set.BootCommand != null)
+                {
+                    sb.Append("    bootcmd: ").Append(YamlText.Quote(set.BootCommand)).Append('\n');
+                }
+                if (set.Base != null)
+                {
+                    sb.Append("    base: ").Append(YamlText.Quote(set.Base)).Append('\n');
+                }
+                if (set.Env.Count > 0)
+                {
+                    sb.Append("    env:\n");
+                    foreach (var pair in set.Env)
+                    {
+                        sb.Append("      ").Append(YamlText.Key(pair.Key)).Append(": ").Append(YamlText.Quote(pair.Value)).Append('\n');
+                    }
+                }
+            }
+            if (config.DefaultConfigSets.Count > 0)
+            {
+                sb.Append("config_set_default: ").Append(YamlText.Quote(string.Join(",", config.DefaultConfigSets))).Append('\n');
+            }
+            return sb.ToString();
+        }
+
+        /// <summary>The run.yaml New-OsvProject writes when no boot command is given: every line explained, nothing guessed.</summary>
+        public static string Template(string projectName, string configSetName) =>
+$@"# How OSv runs the '{projectName}' project. Fill in a boot command, then build the image.
+runtime: native
+
+# Each config set is a named boot command. The image runs the set(s) named by
+# config_set_default, or those picked with -Boot at build or run time.
+# The project folder is the guest's '/', so a program at <project>/hello runs as /hello.
+#
+# config_set:
+#   {configSetName}:
+#     bootcmd: /hello --port 8000
+#     env:                       # optional; keys and values without spaces
+#       PORT: ""8000""
+#   inherited:
+#     base: other-package:default   # optional: the boot command of a required package's set
+#
+# config_set_default: {configSetName}
+";
+    }
+
+    /// <summary>A parsed <c>base: package:configset</c> reference.</summary>
+    public sealed class BaseReference
+    {
+        private BaseReference(string package, string configSet)
+        {
+            Package = package;
+            ConfigSet = configSet;
+        }
+
+        public string Package { get; }
+        public string ConfigSet { get; }
+
+        /// <summary>Null when the text is not of the form <c>package:set</c> with both parts present.</summary>
+        public static BaseReference? Parse(string text)
+        {
+            int colon = text.LastIndexOf(':');
+            if (colon <= 0 || colon == text.Length - 1)
+            {
+                return null;
+            }
+            return new BaseReference(text.Substring(0, colon).Trim(), text.Substring(colon + 1).Trim());
+        }
+
+        public override string ToString() => Package + ":" + ConfigSet;
+    }
+}

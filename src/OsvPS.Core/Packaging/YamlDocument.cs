@@ -1,0 +1,135 @@
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using OsvPS.Core.Errors;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace OsvPS.Core.Packaging
+{
+    /// <summary>
+    /// A small read-only view over one YAML document that reports every problem with the file,
+    /// line and column, so a user can go straight to it. Keeps YamlDotNet out of the public API.
+    /// </summary>
+    internal sealed class YamlDocument
+    {
+        private readonly string source;
+        private readonly string errorId;
+
+        private YamlDocument(string source, string errorId, YamlMappingNode root)
+        {
+            this.source = source;
+            this.errorId = errorId;
+            Root = root;
+        }
+
+        public YamlMappingNode Root { get; }
+
+        /// <summary>Parses <paramref name="text"/>; an empty document gives an empty mapping.</summary>
+        public static YamlDocument Parse(string text, string source, string errorId)
+        {
+            var stream = new YamlStream();
+            try
+            {
+                stream.Load(new StringReader(text));
+            }
+            catch (YamlException e)
+            {
+                throw new OsvException(errorId, OsvErrorKind.ParserError,
+                    $"{source}:{e.Start.Line}:{e.Start.Column}: {Describe(e)}", source, e);
+            }
+            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+            {
+                return new YamlDocument(source, errorId, new YamlMappingNode());
+            }
+            if (stream.Documents.Count > 1)
+            {
+                throw new OsvException(errorId, OsvErrorKind.ParserError,
+                    $"{source}: holds {stream.Documents.Count} YAML documents; expected one.", source);
+            }
+            if (!(stream.Documents[0].RootNode is YamlMappingNode root))
+            {
+                var node = stream.Documents[0].RootNode;
+                throw new OsvException(errorId, OsvErrorKind.ParserError,
+                    $"{source}:{node.Start.Line}:{node.Start.Column}: expected a mapping of keys to values at the top level.", source);
+            }
+            return new YamlDocument(source, errorId, root);
+        }
+
+        private static string Describe(YamlException e)
+        {
+            string message = e.InnerException?.Message ?? e.Message;
+            // YamlDotNet prefixes its own position; ours is already in front.
+            int close = message.IndexOf("): ", System.StringComparison.Ordinal);
+            return message.StartsWith("(Line", System.StringComparison.Ordinal) && close > 0 ? message.Substring(close + 3) : message;
+        }
+
+        public OsvException Error(YamlNode node, string message, OsvErrorKind kind = OsvErrorKind.InvalidData, string? id = null)
+            => new OsvException(id ?? errorId, kind, $"{source}:{node.Start.Line}:{node.Start.Column}: {message}", source);
+
+        public IEnumerable<KeyValuePair<string, YamlNode>> Entries(YamlMappingNode mapping)
+        {
+            foreach (var pair in mapping.Children)
+            {
+                if (!(pair.Key is YamlScalarNode key) || key.Value == null)
+                {
+                    throw Error(pair.Key, "keys must be plain text.");
+                }
+                yield return new KeyValuePair<string, YamlNode>(key.Value, pair.Value);
+            }
+        }
+
+        public YamlNode? Get(YamlMappingNode mapping, string key)
+            => Entries(mapping).Where(e => e.Key == key).Select(e => e.Value).FirstOrDefault();
+
+        /// <summary>The scalar at <paramref name="key"/>, null when absent or empty; an error when it is not a scalar.</summary>
+        public string? Scalar(YamlMappingNode mapping, string key)
+        {
+            var node = Get(mapping, key);
+            return node == null ? null : Scalar(node, key);
+        }
+
+        public string? Scalar(YamlNode node, string what)
+        {
+            if (node is YamlScalarNode scalar)
+            {
+                return IsNull(scalar) ? null : scalar.Value;
+            }
+            throw Error(node, $"'{what}' must be a single value, not a {(node is YamlSequenceNode ? "list" : "mapping")}.");
+        }
+
+        public YamlMappingNode? Mapping(YamlMappingNode mapping, string key)
+        {
+            var node = Get(mapping, key);
+            if (node == null || node is YamlScalarNode s && IsNull(s))
+            {
+                return null;
+            }
+            return node as YamlMappingNode ?? throw Error(node, $"'{key}' must be a mapping of names to values.");
+        }
+
+        /// <summary>A list given as a YAML sequence or as one comma-separated scalar.</summary>
+        public IReadOnlyList<string> List(YamlMappingNode mapping, string key)
+        {
+            var node = Get(mapping, key);
+            switch (node)
+            {
+                case null:
+                    return new string[0];
+                case YamlScalarNode scalar:
+                    return IsNull(scalar) ? new string[0] : SplitList(scalar.Value!);
+                case YamlSequenceNode sequence:
+                    return sequence.Children.Select(c => Scalar(c, key)).Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!.Trim()).ToArray();
+                default:
+                    throw Error(node, $"'{key}' must be a list.");
+            }
+        }
+
+        internal static string[] SplitList(string value)
+            => value.Split(',').Select(v => v.Trim()).Where(v => v.Length > 0).ToArray();
+
+        // An unquoted empty value, ~ or null means "no value"; a quoted "" is an empty string.
+        private static bool IsNull(YamlScalarNode scalar)
+            => scalar.Style == ScalarStyle.Plain && (scalar.Value == null || scalar.Value.Length == 0 || scalar.Value == "~" || scalar.Value == "null");
+    }
+}

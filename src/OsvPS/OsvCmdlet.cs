@@ -1,0 +1,65 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using OsvPS.Core.Errors;
+
+namespace OsvPS
+{
+    /// <summary>
+    /// Base of every OsvPS cmdlet: cancellation on Ctrl+C, progress and error mapping in one place.
+    /// </summary>
+    public abstract class OsvCmdlet : PSCmdlet, IDisposable
+    {
+        private readonly CancellationTokenSource cancellation = new CancellationTokenSource();
+
+        /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
+        protected CancellationToken CancellationToken => cancellation.Token;
+
+        protected override void StopProcessing() => cancellation.Cancel();
+
+        /// <summary>Per-item failure: report it and let the pipeline go on.</summary>
+        protected void WriteFailure(Exception exception, object? target) => WriteError(ErrorMap.ToErrorRecord(exception, target));
+
+        /// <summary>Whole-call failure.</summary>
+        protected void ThrowFailure(Exception exception, object? target) => ThrowTerminatingError(ErrorMap.ToErrorRecord(exception, target));
+
+        /// <summary>Runs <paramref name="action"/> for one pipeline item; a failure becomes a non-terminating error.</summary>
+        protected void ForItem(object? target, Action action)
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception e) when (e is OsvException || e is System.IO.IOException || e is UnauthorizedAccessException || e is ArgumentException)
+            {
+                WriteFailure(e, target);
+            }
+        }
+
+        /// <summary>A provider path for a user-given path that need not exist yet.</summary>
+        protected string ResolveNewPath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+        /// <summary>A PowerShell hashtable as a string dictionary (env variables and the like).</summary>
+        protected static IReadOnlyDictionary<string, string>? ToStringDictionary(Hashtable? table)
+        {
+            if (table == null)
+            {
+                return null;
+            }
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (DictionaryEntry entry in table)
+            {
+                result[LanguagePrimitives.ConvertTo<string>(entry.Key)] = entry.Value == null ? "" : LanguagePrimitives.ConvertTo<string>(entry.Value);
+            }
+            return result;
+        }
+
+        public void Dispose()
+        {
+            cancellation.Dispose();
+            GC.SuppressFinalize(this);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System;
+using System.IO;
+using System.Linq;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Packaging;
+using Xunit;
+
+namespace OsvPS.Core.Tests.Packaging
+{
+    public sealed class ProjectStoreTests : IDisposable
+    {
+        private readonly string dir = Path.Combine(Path.GetTempPath(), "osvps-test-" + Guid.NewGuid().ToString("N"));
+
+        public void Dispose()
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        [Fact]
+        public void CreateThenLoadRoundTrips()
+        {
+            var created = ProjectStore.Create(new ProjectSpec
+            {
+                Path = Path.Combine(dir, "demo"),
+                BootCommand = "/hello --name \"x\"",
+                ConfigSet = "main",
+                Env = new System.Collections.Generic.Dictionary<string, string> { ["PORT"] = "8000" },
+                Require = new[] { "osv.httpserver-api" },
+                Author = "me",
+            });
+            var loaded = ProjectStore.Load(created.Path);
+            Assert.Equal("demo", loaded.Name);
+            Assert.Equal("me", loaded.Author);
+            Assert.Equal(new[] { "osv.httpserver-api" }, loaded.Require);
+            var set = Assert.Single(loaded.ConfigSets);
+            Assert.Equal("main", set.Name);
+            Assert.Equal("/hello --name \"x\"", set.BootCommand);
+            Assert.Equal("8000", set.Env["PORT"]);
+            Assert.Equal(new[] { "main" }, loaded.DefaultConfigSet);
+            Assert.Empty(Directory.GetFiles(Path.Combine(created.Path, "meta"), "*.tmp"));
+        }
+
+        [Fact]
+        public void ExistingProjectNeedsForce()
+        {
+            string path = Path.Combine(dir, "p");
+            ProjectStore.Create(new ProjectSpec { Path = path, BootCommand = "/a" });
+            var e = Assert.Throws<OsvException>(() => ProjectStore.Create(new ProjectSpec { Path = path, BootCommand = "/b" }));
+            Assert.Equal(ErrorIds.ProjectExists, e.ErrorId);
+            Assert.Equal("/a", ProjectStore.Load(path).ConfigSets[0].BootCommand);
+            ProjectStore.Create(new ProjectSpec { Path = path, BootCommand = "/b", Force = true });
+            Assert.Equal("/b", ProjectStore.Load(path).ConfigSets[0].BootCommand);
+        }
+
+        [Fact]
+        public void InvalidSpecWritesNothing()
+        {
+            string path = Path.Combine(dir, "bad");
+            var e = Assert.Throws<OsvException>(() => ProjectStore.Create(new ProjectSpec
+            {
+                Path = path,
+                BootCommand = "/a",
+                Env = new System.Collections.Generic.Dictionary<string, string> { ["A"] = "has space" },
+            }));
+            Assert.Equal(ErrorIds.EnvInvalid, e.ErrorId);
+            Assert.False(Directory.Exists(path));
+        }
+
+        [Fact]
+        public void ProjectWithoutMetaIsNamedAfterFolderWhenRunYamlOnly()
+        {
+            string path = Path.Combine(dir, "capstan-app");
+            Directory.CreateDirectory(Path.Combine(path, "meta"));
+            File.WriteAllText(Path.Combine(path, "meta", "run.yaml"), "runtime: native\nbootcmd: /app.so\n");
+            var project = ProjectStore.Load(path);
+            Assert.Equal("capstan-app", project.Name);
+            Assert.Null(project.Package);
+            Assert.Equal("/app.so", project.ConfigSets.Single().BootCommand);
+        }
+
+        [Fact]
+        public void PackageYamlNeedsNameTitleAuthor()
+        {
+            string path = Path.Combine(dir, "x");
+            Directory.CreateDirectory(Path.Combine(path, "meta"));
+            File.WriteAllText(Path.Combine(path, "meta", "package.yaml"), "name: x\ntitle: X\n");
+            var e = Assert.Throws<OsvException>(() => ProjectStore.Load(path));
+            Assert.Equal(ErrorIds.PackageYamlInvalid, e.ErrorId);
+            Assert.Contains("'author'", e.Message);
+        }
+
+        [Fact]
+        public void FolderWithoutMetaIsNotAProject()
+        {
+            Directory.CreateDirectory(dir);
+            var e = Assert.Throws<OsvException>(() => ProjectStore.Load(dir));
+            Assert.Equal(ErrorIds.ProjectNotFound, e.ErrorId);
+            Assert.Equal(OsvErrorKind.ObjectNotFound, e.Kind);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $modulePath = Get-OsvTestModulePath
+    Import-Module $modulePath -Force
+    $manifest = Import-PowerShellDataFile (Join-Path $modulePath 'OsvPS.psd1')
+}
+
+Describe 'OsvPS module' {
+    It 'exports exactly the cmdlets its manifest lists, and no functions' {
+        $exported = (Get-Module OsvPS).ExportedCmdlets.Keys | Sort-Object
+        $exported | Should -Be ($manifest.CmdletsToExport | Sort-Object)
+        (Get-Module OsvPS).ExportedFunctions.Count | Should -Be 0
+    }
+
+    It 'declares both editions, PowerShell 5.1 and its format file' {
+        $manifest.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
+        $manifest.PowerShellVersion | Should -Be '5.1'
+        $manifest.FormatsToProcess | Should -Be @('OsvPS.Format.ps1xml')
+        $manifest.Keys | Should -Not -Contain 'RequiredAssemblies'
+        $manifest.Keys | Should -Not -Contain 'NestedModules'
+    }
+
+    It 'keeps third-party assemblies out of the module root' {
+        $root = Get-ChildItem -LiteralPath $modulePath -File | ForEach-Object Name | Sort-Object
+        $root | Should -Be @('OsvPS.dll', 'OsvPS.Format.ps1xml', 'OsvPS.psd1')
+        $deps = Get-ChildItem -LiteralPath (Join-Path $modulePath 'Dependencies') -File | ForEach-Object Name
+        $deps | Should -Contain 'OsvPS.Core.dll'
+        $deps | Should -Contain 'YamlDotNet.dll'
+        $deps | Should -Contain 'OsvPS.LoadContext.dll'
+        $deps | Should -Not -Contain 'System.Management.Automation.dll'
+    }
+
+    It 'loads its YamlDotNet in its own load context' {
+        $yaml = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'YamlDotNet' }
+        # Loading happens on first use.
+        $dir = Join-Path $TestDrive 'p'
+        New-OsvProject $dir -BootCommand /x | Out-Null
+        Get-OsvProject $dir | Out-Null
+        $yaml = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'YamlDotNet' }
+        $contexts = $yaml | ForEach-Object { [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name }
+        $contexts | Should -Contain 'OsvPS.Dependencies'
+    }
+
+    It 'imports and works where another YamlDotNet version is already loaded' {
+        $old = Join-Path ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim() 'yamldotnet/13.7.1/lib/netstandard2.0/YamlDotNet.dll'
+        Test-Path -LiteralPath $old | Should -BeTrue -Because 'build.ps1 restores YamlDotNet 13.7.1 for this test'
+        $project = Join-Path $TestDrive 'clash'
+        $output = Invoke-FreshPwsh @"
+`$ErrorActionPreference = 'Stop'
+Add-Type -LiteralPath '$old'
+`$null = [YamlDotNet.Serialization.DeserializerBuilder]::new().Build().Deserialize[object]('a: 1')
+Import-Module '$modulePath'
+New-OsvProject '$project' -BootCommand '/hello.so' -ConfigSet web | Out-Null
+`$p = Get-OsvProject '$project'
+'SET=' + `$p.ConfigSets[0].Name
+`$majors = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'YamlDotNet' } | ForEach-Object { `$_.GetName().Version.Major } | Sort-Object
+'VERSIONS=' + (`$majors -join ',')
+"@
+        $output | Should -Contain 'SET=web'
+        ($output | Where-Object { "$_" -like 'VERSIONS=*' }) | Should -Match '^VERSIONS=13,1[4-9]$'
+    }
+
+    It 'gives every cmdlet an OutputType that is not object' {
+        foreach ($command in Get-Command -Module OsvPS) {
+            $command.OutputType.Type | Should -Not -BeNullOrEmpty -Because $command.Name
+            $command.OutputType.Type | Should -Not -Be ([object]) -Because $command.Name
+        }
+    }
+}

@@ -1,0 +1,103 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-OsvTestModulePath) -Force
+}
+
+Describe 'New-OsvProject' {
+    Context 'metadata' {
+        BeforeAll { $command = Get-Command New-OsvProject }
+
+        It 'supports ShouldProcess' {
+            $command.Parameters.Keys | Should -Contain 'WhatIf'
+            $command.Parameters.Keys | Should -Contain 'Confirm'
+        }
+
+        It 'takes Path from the pipeline and by property name, with PSPath as alias' {
+            $attr = $command.Parameters['Path'].Attributes | Where-Object { $_ -is [Parameter] }
+            $attr.ValueFromPipeline | Should -BeTrue
+            $attr.ValueFromPipelineByPropertyName | Should -BeTrue
+            $command.Parameters['Path'].Aliases | Should -Contain 'PSPath'
+        }
+
+        It 'declares OsvProject output' {
+            $command.OutputType.Type.FullName | Should -Be 'OsvPS.Core.Models.OsvProject'
+        }
+    }
+
+    Context 'behaviour' {
+        It 'creates the folder, both meta files and returns the project' {
+            $dir = Join-Path $TestDrive 'demo'
+            $p = New-OsvProject $dir -BootCommand '/echo.so Hey hey!' -ConfigSet say_hey -Env @{ PORT = 8000 } -Author 'A. User' -Version 1.2 -Require osv.bootstrap
+            $p.Name | Should -Be 'demo'
+            $p.Path | Should -Be $dir
+            $p.Author | Should -Be 'A. User'
+            $p.Runtime | Should -Be 'native'
+            $p.ConfigSets[0].Name | Should -Be 'say_hey'
+            $p.ConfigSets[0].Env['PORT'] | Should -Be '8000'
+            Test-Path (Join-Path $dir 'meta/package.yaml') | Should -BeTrue
+            Get-Content -Raw (Join-Path $dir 'meta/run.yaml') | Should -Match 'bootcmd: "/echo.so Hey hey!"'
+            Get-ChildItem -Force (Join-Path $dir 'meta') | ForEach-Object Name | Should -Be @('package.yaml', 'run.yaml')
+        }
+
+        It 'round-trips through Get-OsvProject' {
+            $dir = Join-Path $TestDrive 'round'
+            $new = New-OsvProject $dir -BootCommand '/a; /b &' -Name app -Title 'App' -Require one, two
+            $got = Get-OsvProject $dir
+            $got.Name | Should -Be 'app'
+            $got.Title | Should -Be 'App'
+            $got.Require | Should -Be @('one', 'two')
+            $got.ConfigSets[0].BootCommand | Should -Be '/a; /b &'
+            $got.DefaultConfigSet | Should -Be @('default')
+            $new.ConfigSets[0].BootCommand | Should -Be $got.ConfigSets[0].BootCommand
+        }
+
+        It 'writes a commented template without -BootCommand' {
+            $dir = Join-Path $TestDrive 'template'
+            $p = New-OsvProject $dir
+            $p.ConfigSets.Count | Should -Be 0
+            $text = Get-Content -Raw (Join-Path $dir 'meta/run.yaml')
+            $text | Should -Match '(?m)^runtime: native$'
+            $text | Should -Match '(?m)^#\s+bootcmd: '
+        }
+
+        It 'writes nothing with -WhatIf' {
+            $dir = Join-Path $TestDrive 'whatif'
+            New-OsvProject $dir -BootCommand /x -WhatIf | Should -BeNullOrEmpty
+            Test-Path $dir | Should -BeFalse
+        }
+
+        It 'refuses an existing project without -Force and replaces it with -Force' {
+            $dir = Join-Path $TestDrive 'exists'
+            New-OsvProject $dir -BootCommand /first | Out-Null
+            New-OsvProject $dir -BootCommand /second -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -Be 'ProjectExists,OsvPS.Commands.NewOsvProjectCommand'
+            $err[0].CategoryInfo.Category | Should -Be 'ResourceExists'
+            $err[0].TargetObject | Should -Be $dir
+            (Get-OsvProject $dir).ConfigSets[0].BootCommand | Should -Be '/first'
+            New-OsvProject $dir -BootCommand /second -Force | Out-Null
+            (Get-OsvProject $dir).ConfigSets[0].BootCommand | Should -Be '/second'
+        }
+
+        It 'refuses env with spaces and writes nothing' {
+            $dir = Join-Path $TestDrive 'badenv'
+            New-OsvProject $dir -BootCommand /x -Env @{ A = 'two words' } -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'EnvInvalid,*'
+            $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            Test-Path $dir | Should -BeFalse
+        }
+
+        It 'refuses a config set name that cannot be a file name' {
+            New-OsvProject (Join-Path $TestDrive 'badset') -BootCommand /x -ConfigSet 'a b' -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ConfigSetNameInvalid,*'
+        }
+
+        It 'goes on with the next pipeline item after a failure' {
+            $good = Join-Path $TestDrive 'next-good'
+            $bad = Join-Path $TestDrive 'next-bad'
+            New-OsvProject $bad -BootCommand /x | Out-Null
+            $out = $bad, $good | New-OsvProject -BootCommand /y -ErrorVariable err -ErrorAction SilentlyContinue
+            $err.Count | Should -Be 1
+            $out.Path | Should -Be $good
+        }
+    }
+}
