@@ -12,6 +12,10 @@
     CmdletsToExport      = @(
         'New-OsvProject'
         'Get-OsvProject'
+        'Build-OsvImage'
+        'Get-OsvImage'
+        'Import-OsvImage'
+        'Remove-OsvImage'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -56,6 +56,29 @@ namespace OsvPS
             return result;
         }
 
+        /// <summary>
+        /// The repository's images matching a wildcard <paramref name="name"/>; a plain name that matches
+        /// nothing is reported as ImageNotFound (a wildcard that matches nothing is not an error).
+        /// </summary>
+        protected List<OsvPS.Core.Models.OsvImage> MatchImages(OsvPS.Core.Repository.CapstanRepository repository, string name)
+        {
+            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            var matches = new List<OsvPS.Core.Models.OsvImage>();
+            foreach (var image in repository.GetImages())
+            {
+                if (pattern.IsMatch(image.Name))
+                {
+                    matches.Add(image);
+                }
+            }
+            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                WriteFailure(new OsvException("ImageNotFound", OsvErrorKind.ObjectNotFound,
+                    $"there is no image '{name}' in {repository.ImagesPath}.", name), name);
+            }
+            return matches;
+        }
+
         public void Dispose()
         {
             cancellation.Dispose();

@@ -165,7 +165,7 @@ namespace OsvPS.Core.Packaging
             }
             else
             {
-                body = "runscript /run/default;";
+                body = RunScripts(new[] { "default" }, availableSets, "the fallback (no -Boot, no config_set_default)");
             }
             string commandLine = EnvPrefix(env, soft: false) + body;
             CheckLength(commandLine);

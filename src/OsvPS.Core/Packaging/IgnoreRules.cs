@@ -1,0 +1,100 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace OsvPS.Core.Packaging
+{
+    /// <summary>
+    /// Capstan's <c>.capstanignore</c>: patterns anchored at the project root; <c>*</c> within one
+    /// path segment, <c>/**/</c> across any number of folders; a pattern matching a folder drops
+    /// everything beneath it.
+    /// </summary>
+    public sealed class IgnoreRules
+    {
+        /// <summary>Paths never copied into an image.</summary>
+        public static readonly IReadOnlyList<string> AlwaysIgnored = new[] { "/meta", "/mpm-pkg", "/.git", "/.capstanignore", "/.gitignore", "/volumes" };
+
+        public const string FileName = ".capstanignore";
+
+        private readonly List<KeyValuePair<string, Regex>> patterns = new List<KeyValuePair<string, Regex>>();
+
+        public IgnoreRules(IEnumerable<string> lines)
+        {
+            foreach (string pattern in AlwaysIgnored.Concat(lines))
+            {
+                string p = pattern.Trim();
+                if (p.Length == 0 || p.StartsWith("#", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                if (!p.StartsWith("/", StringComparison.Ordinal))
+                {
+                    p = "/" + p;
+                }
+                patterns.Add(new KeyValuePair<string, Regex>(p, new Regex("^" + ToRegex(p.TrimEnd('/')) + "$", RegexOptions.CultureInvariant)));
+            }
+        }
+
+        /// <summary>The rules of a project folder: its .capstanignore (if any) plus the fixed ones.</summary>
+        public static IgnoreRules ForProject(string projectPath)
+        {
+            string file = Path.Combine(projectPath, FileName);
+            return new IgnoreRules(File.Exists(file) ? File.ReadAllLines(file) : new string[0]);
+        }
+
+        public IEnumerable<string> Patterns => patterns.Select(p => p.Key);
+
+        /// <summary>True when <paramref name="guestPath"/> (absolute, '/'-separated) or one of its folders matches.</summary>
+        public bool IsIgnored(string guestPath)
+        {
+            string path = guestPath;
+            while (path.Length > 1)
+            {
+                foreach (var p in patterns)
+                {
+                    if (p.Value.IsMatch(path))
+                    {
+                        return true;
+                    }
+                }
+                path = path.Substring(0, path.LastIndexOf('/'));
+            }
+            return false;
+        }
+
+        private static string ToRegex(string pattern)
+        {
+            var sb = new StringBuilder();
+            for (int i = 0; i < pattern.Length; i++)
+            {
+                char c = pattern[i];
+                if (string.CompareOrdinal(pattern, i, "/**/", 0, 4) == 0)
+                {
+                    sb.Append("/(?:[^/]+/)*");
+                    i += 3;
+                }
+                else if (string.CompareOrdinal(pattern, i, "/**", 0, 3) == 0 && i + 3 == pattern.Length)
+                {
+                    sb.Append("/.*");
+                    i += 2;
+                }
+                else if (c == '*')
+                {
+                    sb.Append("[^/]*");
+                }
+                else if (c == '?')
+                {
+                    sb.Append("[^/]");
+                }
+                else
+                {
+                    sb.Append(Regex.Escape(c.ToString()));
+                }
+            }
+            return sb.ToString();
+        }
+    }
+}

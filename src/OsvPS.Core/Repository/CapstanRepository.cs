@@ -1,0 +1,238 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using OsvPS.Core.Disk;
+using OsvPS.Core.Errors;
+using OsvPS.Core.IO;
+using OsvPS.Core.Models;
+using OsvPS.Core.Packaging;
+
+namespace OsvPS.Core.Repository
+{
+    /// <summary>The metadata of an image, as kept in its <c>index.yaml</c>.</summary>
+    public sealed class ImageIndex
+    {
+        public string? Version { get; set; }
+        public DateTime? Created { get; set; }
+        public string? Description { get; set; }
+        public string? Build { get; set; }
+        public string? Platform { get; set; }
+    }
+
+    /// <summary>
+    /// Capstan's repository (<c>$CAPSTAN_ROOT</c>, else <c>~/.capstan</c>): images under
+    /// <c>repository/&lt;name&gt;/</c>, packages under <c>packages/</c>, instances under <c>instances/qemu/</c>.
+    /// </summary>
+    public sealed class CapstanRepository
+    {
+        public CapstanRepository(string? root = null)
+        {
+            Root = Path.GetFullPath(root ?? DefaultRoot());
+        }
+
+        public static string DefaultRoot()
+        {
+            string? env = Environment.GetEnvironmentVariable("CAPSTAN_ROOT");
+            if (!string.IsNullOrEmpty(env))
+            {
+                return env!;
+            }
+            string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            return Path.Combine(string.IsNullOrEmpty(home) ? Environment.GetEnvironmentVariable("HOME") ?? "." : home, ".capstan");
+        }
+
+        public string Root { get; }
+        public string ImagesPath => Path.Combine(Root, "repository");
+        public string PackagesPath => Path.Combine(Root, "packages");
+        public string InstancesPath => Path.Combine(Root, "instances", "qemu");
+        public string CachePath => Path.Combine(Root, "cache", "osvps");
+
+        /// <summary>Image names are one or two segments (<c>name</c>, <c>namespace/name</c>) of letters, digits, '.', '_' and '-'.</summary>
+        public static void ValidateImageName(string name)
+        {
+            var parts = name.Split('/');
+            if (name.Length == 0 || parts.Length > 2 || parts.Any(p => p.Length == 0 || p == "." || p == ".." ||
+                p.Any(c => !(char.IsLetterOrDigit(c) || c == '.' || c == '_' || c == '-'))))
+            {
+                throw new OsvException("ImageNameInvalid", OsvErrorKind.InvalidArgument,
+                    $"'{name}' is not a valid image name: use 'name' or 'namespace/name' with letters, digits, '.', '_' and '-'.", name);
+            }
+        }
+
+        public string ImageFolder(string name) => Path.Combine(ImagesPath, name.Replace('/', Path.DirectorySeparatorChar));
+
+        public static string BaseName(string name) => name.Substring(name.LastIndexOf('/') + 1);
+
+        /// <summary>Where an image of <paramref name="format"/> is stored.</summary>
+        public string ImageFile(string name, DiskFormat format) => Path.Combine(ImageFolder(name), BaseName(name) + DiskFormats.FileExtension(format));
+
+        /// <summary>The image file of <paramref name="name"/>, or null when the repository has none.</summary>
+        public string? FindImageFile(string name)
+        {
+            string folder = ImageFolder(name);
+            string baseName = BaseName(name);
+            foreach (string ext in new[] { ".qemu", ".vmdk", ".vdi", ".vhdx" })
+            {
+                string candidate = Path.Combine(folder, baseName + ext);
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+            return null;
+        }
+
+        /// <summary>All images, sorted by name.</summary>
+        public IEnumerable<OsvImage> GetImages()
+        {
+            if (!Directory.Exists(ImagesPath))
+            {
+                yield break;
+            }
+            var names = new List<string>();
+            foreach (string dir in Directory.GetDirectories(ImagesPath))
+            {
+                string first = Path.GetFileName(dir);
+                if (FindImageFile(first) != null)
+                {
+                    names.Add(first);
+                }
+                foreach (string sub in Directory.GetDirectories(dir))
+                {
+                    string second = first + "/" + Path.GetFileName(sub);
+                    if (FindImageFile(second) != null)
+                    {
+                        names.Add(second);
+                    }
+                }
+            }
+            foreach (string name in names.OrderBy(n => n, StringComparer.Ordinal))
+            {
+                var image = TryGetImage(name);
+                if (image != null)
+                {
+                    yield return image;
+                }
+            }
+        }
+
+        /// <summary>The image called <paramref name="name"/>, or null.</summary>
+        public OsvImage? TryGetImage(string name)
+        {
+            string? file = FindImageFile(name);
+            if (file == null)
+            {
+                return null;
+            }
+            var info = new FileInfo(file);
+            var format = DiskFormats.Detect(file);
+            long? virtualSize;
+            try
+            {
+                virtualSize = DiskFormats.VirtualSize(file, format);
+            }
+            catch (OsvException)
+            {
+                virtualSize = null;
+            }
+            var index = ReadIndex(name);
+            return new OsvImage(name, file, format, virtualSize, info.Length, index.Created ?? info.LastWriteTimeUtc,
+                index.Description, index.Version, index.Platform, index.Build);
+        }
+
+        public OsvImage GetImage(string name)
+            => TryGetImage(name) ?? throw new OsvException("ImageNotFound", OsvErrorKind.ObjectNotFound,
+                $"there is no image '{name}' in {ImagesPath}.", name);
+
+        public ImageIndex ReadIndex(string name)
+        {
+            string path = Path.Combine(ImageFolder(name), "index.yaml");
+            var index = new ImageIndex();
+            if (!File.Exists(path))
+            {
+                return index;
+            }
+            try
+            {
+                var doc = YamlDocument.Parse(File.ReadAllText(path), path, "ImageIndexInvalid");
+                index.Version = doc.Scalar(doc.Root, "version");
+                index.Description = doc.Scalar(doc.Root, "description");
+                index.Build = doc.Scalar(doc.Root, "build");
+                index.Platform = doc.Scalar(doc.Root, "platform");
+                string? created = doc.Scalar(doc.Root, "created");
+                if (created != null && DateTime.TryParse(created, CultureInfo.InvariantCulture,
+                    DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var when))
+                {
+                    index.Created = when;
+                }
+            }
+            catch (OsvException)
+            {
+                // A damaged index.yaml hides metadata; the image itself is still listed and usable.
+            }
+            return index;
+        }
+
+        public void WriteIndex(string name, ImageIndex index)
+        {
+            var sb = new StringBuilder();
+            sb.Append("format_version: \"1\"\n");
+            Line(sb, "version", index.Version);
+            Line(sb, "created", (index.Created ?? DateTime.UtcNow).ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
+            Line(sb, "description", index.Description);
+            Line(sb, "build", index.Build);
+            Line(sb, "platform", index.Platform);
+            AtomicFile.WriteAllText(Path.Combine(ImageFolder(name), "index.yaml"), sb.ToString());
+        }
+
+        private static void Line(StringBuilder sb, string key, string? value)
+        {
+            if (value != null)
+            {
+                sb.Append(key).Append(": ").Append(YamlText.Quote(value)).Append('\n');
+            }
+        }
+
+        /// <summary>A package archive <c>packages/&lt;name&gt;.mpm</c> (or <c>.mpm.x86_64</c>), or null.</summary>
+        public string? FindPackageArchive(string name)
+        {
+            foreach (string candidate in new[] { name + ".mpm", name + ".mpm.x86_64" })
+            {
+                string path = Path.Combine(PackagesPath, candidate);
+                if (File.Exists(path))
+                {
+                    return path;
+                }
+            }
+            return null;
+        }
+
+        /// <summary>Removes an image's folder (and an empty namespace folder above it).</summary>
+        public void RemoveImage(string name)
+        {
+            string folder = ImageFolder(name);
+            string? file = FindImageFile(name);
+            if (file == null)
+            {
+                throw new OsvException("ImageNotFound", OsvErrorKind.ObjectNotFound, $"there is no image '{name}' in {ImagesPath}.", name);
+            }
+            File.Delete(file);
+            foreach (string extra in new[] { "index.yaml", BaseName(name) + ".osvps-build" })
+            {
+                AtomicFile.TryDelete(Path.Combine(folder, extra));
+            }
+            if (!Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                Directory.Delete(folder);
+            }
+            string? parent = Path.GetDirectoryName(folder);
+            if (name.Contains("/") && parent != null && Directory.Exists(parent) && !Directory.EnumerateFileSystemEntries(parent).Any())
+            {
+                Directory.Delete(parent);
+            }
+        }
+    }
+}

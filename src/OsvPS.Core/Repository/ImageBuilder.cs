@@ -1,0 +1,275 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using OsvPS.Core.Disk;
+using OsvPS.Core.Errors;
+using OsvPS.Core.IO;
+using OsvPS.Core.Models;
+using OsvPS.Core.Packaging;
+using OsvPS.Core.Qemu;
+using OsvPS.Core.Rofs;
+
+namespace OsvPS.Core.Repository
+{
+    /// <summary>What Build-OsvImage was asked for.</summary>
+    public sealed class ImageBuildRequest
+    {
+        public OsvProject Project { get; set; } = null!;
+        /// <summary>The image name (default: the project's name).</summary>
+        public string? Name { get; set; }
+        /// <summary>A repository image name or a file path (default <c>osv-loader</c>).</summary>
+        public string LoaderImage { get; set; } = "osv-loader";
+        public IReadOnlyList<string>? Boot { get; set; }
+        public IReadOnlyDictionary<string, string>? Env { get; set; }
+        public string? CommandLine { get; set; }
+        public DiskFormat Format { get; set; } = DiskFormat.Qcow2;
+        public ComposeOptions Compose { get; set; } = new ComposeOptions();
+    }
+
+    /// <summary>Bytes written so far of a build.</summary>
+    public sealed class BuildProgress
+    {
+        public BuildProgress(long written, long total, string currentFile)
+        {
+            BytesWritten = written;
+            TotalBytes = total;
+            CurrentFile = currentFile;
+        }
+
+        public long BytesWritten { get; }
+        public long TotalBytes { get; }
+        public string CurrentFile { get; }
+    }
+
+    /// <summary>A checked build, ready to write: everything is known before a byte is written.</summary>
+    public sealed class ImageBuildPlan
+    {
+        internal ImageBuildPlan(string name, string outputPath, DiskFormat format, string loaderPath, string commandLine,
+            ComposedTree composed, RofsWriter rofs, string fingerprint, string? version)
+        {
+            Name = name;
+            OutputPath = outputPath;
+            Format = format;
+            LoaderPath = loaderPath;
+            CommandLine = commandLine;
+            Composed = composed;
+            Rofs = rofs;
+            Fingerprint = fingerprint;
+            Version = version;
+        }
+
+        public string Name { get; }
+        public string OutputPath { get; }
+        public DiskFormat Format { get; }
+        public string LoaderPath { get; }
+        public string CommandLine { get; }
+        public ComposedTree Composed { get; }
+        internal RofsWriter Rofs { get; }
+        public string Fingerprint { get; }
+        public string? Version { get; }
+
+        /// <summary>Bytes of file content that go into the file system.</summary>
+        public long FileSystemBytes => Rofs.TotalBytes;
+    }
+
+    /// <summary>Builds images into the repository: plan, check freshness, write beside the target, rename.</summary>
+    public sealed class ImageBuilder
+    {
+        private readonly CapstanRepository repository;
+
+        public ImageBuilder(CapstanRepository repository) => this.repository = repository;
+
+        /// <summary>The path of the loader named by <paramref name="loader"/> (a file, or an image of the repository).</summary>
+        public string ResolveLoader(string loader)
+        {
+            if (File.Exists(loader))
+            {
+                return Path.GetFullPath(loader);
+            }
+            string? file = null;
+            try
+            {
+                CapstanRepository.ValidateImageName(loader);
+                file = repository.FindImageFile(loader);
+            }
+            catch (OsvException)
+            {
+            }
+            return file ?? throw new OsvException("LoaderImageNotFound", OsvErrorKind.ObjectNotFound,
+                $"loader image '{loader}' is neither a file nor an image in {repository.ImagesPath}; import one with " +
+                $"'Import-OsvImage <loader.img> -Name {loader}' or download it with 'Save-OsvImage osv-loader'.", loader);
+        }
+
+        public ImageBuildPlan Plan(ImageBuildRequest request)
+        {
+            string name = request.Name ?? request.Project.Name;
+            CapstanRepository.ValidateImageName(name);
+            string loaderPath = ResolveLoader(request.LoaderImage);
+            using (var loader = DiskReader.Open(loaderPath))
+            {
+                OsvDiskLayout.LoaderSize(loader.Read(0, OsvDiskLayout.SectorSize), loaderPath);
+            }
+            var composed = new ImageComposer(repository).Compose(request.Project, request.Compose);
+            var available = composed.ConfigSets.Select(s => s.Name).ToList();
+            string commandLine = BootCommands.ComposeCommandLine(request.CommandLine, request.Boot, request.Env,
+                request.Project.Run?.DefaultConfigSets, available);
+            var rofs = new RofsWriter(composed.Tree);
+            string output = repository.ImageFile(name, request.Format);
+            string fingerprint = Fingerprint(request.Format, commandLine, loaderPath, composed.Tree);
+            return new ImageBuildPlan(name, output, request.Format, loaderPath, commandLine, composed, rofs, fingerprint, request.Project.Version);
+        }
+
+        private string FingerprintFile(string name) => Path.Combine(repository.ImageFolder(name), CapstanRepository.BaseName(name) + ".osvps-build");
+
+        /// <summary>True when the image on disk was built from exactly this plan's inputs.</summary>
+        public bool IsUpToDate(ImageBuildPlan plan)
+        {
+            string record = FingerprintFile(plan.Name);
+            if (!File.Exists(record) || !File.Exists(plan.OutputPath))
+            {
+                return false;
+            }
+            var image = new FileInfo(plan.OutputPath);
+            return File.ReadAllText(record) == RecordText(plan.Fingerprint, image);
+        }
+
+        private static string RecordText(string fingerprint, FileInfo image)
+            => $"{fingerprint}\n{image.Length}\n{image.LastWriteTimeUtc.Ticks}\n";
+
+        /// <summary>Writes the image (unless up to date and not forced) and returns it.</summary>
+        public OsvImage Build(ImageBuildPlan plan, bool force, IProgress<BuildProgress>? progress, CancellationToken cancellation)
+        {
+            string folder = repository.ImageFolder(plan.Name);
+            Directory.CreateDirectory(folder);
+            using (AcquireLock(folder, plan.Name))
+            {
+                if (!force && IsUpToDate(plan))
+                {
+                    return repository.GetImage(plan.Name);
+                }
+                string temp = AtomicFile.TemporaryPathFor(plan.OutputPath);
+                string? converted = null;
+                try
+                {
+                    WriteDisk(plan, temp, progress, cancellation);
+                    if (plan.Format != DiskFormat.Qcow2 && plan.Format != DiskFormat.Raw)
+                    {
+                        converted = AtomicFile.TemporaryPathFor(plan.OutputPath);
+                        Convert(temp, converted, plan.Format, cancellation);
+                        AtomicFile.TryDelete(temp);
+                        temp = converted;
+                    }
+                    // A previous image of another format would shadow this one in lookups.
+                    foreach (DiskFormat other in Enum.GetValues(typeof(DiskFormat)))
+                    {
+                        string otherPath = repository.ImageFile(plan.Name, other);
+                        if (otherPath != plan.OutputPath)
+                        {
+                            AtomicFile.TryDelete(otherPath);
+                        }
+                    }
+                    AtomicFile.Commit(temp, plan.OutputPath);
+                }
+                catch
+                {
+                    AtomicFile.TryDelete(temp);
+                    if (converted != null)
+                    {
+                        AtomicFile.TryDelete(converted);
+                    }
+                    throw;
+                }
+                repository.WriteIndex(plan.Name, new ImageIndex
+                {
+                    Version = plan.Version,
+                    Created = DateTime.UtcNow,
+                    Description = $"{plan.Composed.Packages.Last()} built by OsvPS",
+                    Build = "OsvPS Build-OsvImage",
+                    Platform = "x86_64",
+                });
+                AtomicFile.WriteAllText(FingerprintFile(plan.Name), RecordText(plan.Fingerprint, new FileInfo(plan.OutputPath)));
+                return repository.GetImage(plan.Name);
+            }
+        }
+
+        private static void WriteDisk(ImageBuildPlan plan, string path, IProgress<BuildProgress>? progress, CancellationToken cancellation)
+        {
+            var format = plan.Format == DiskFormat.Raw ? DiskFormat.Raw : DiskFormat.Qcow2;
+            long total = plan.Rofs.TotalBytes;
+            long written = 0;
+            using (var loader = DiskReader.Open(plan.LoaderPath))
+            using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20))
+            {
+                var writer = OsvDiskLayout.CreateWriter(file, format);
+                OsvDiskLayout.Compose(loader, plan.LoaderPath, plan.CommandLine, plan.Rofs.TotalBytes,
+                    sink => plan.Rofs.Write(sink, cancellation, progress == null ? null : (Action<long, string>)((n, guest) =>
+                    {
+                        written += n;
+                        progress.Report(new BuildProgress(written, total, guest));
+                    })),
+                    writer, cancellation);
+                writer.Complete();
+                file.Flush(true);
+            }
+        }
+
+        private static void Convert(string source, string target, DiskFormat format, CancellationToken cancellation)
+        {
+            string qemuImg = ToolLocator.Find("qemu-img");
+            var result = ProcessRunner.Run(qemuImg, new[] { "convert", "-f", "qcow2", "-O", format.ToString().ToLowerInvariant(), source, target }, cancellation);
+            if (result.ExitCode != 0)
+            {
+                throw new OsvException("ImageConversionFailed", OsvErrorKind.InvalidResult,
+                    $"qemu-img could not convert the image to {format}: {result.Error.Trim()}", target);
+            }
+        }
+
+        /// <summary>One build of an image at a time; a second one fails at once with a clear error.</summary>
+        private static IDisposable AcquireLock(string folder, string name)
+        {
+            string path = Path.Combine(folder, ".build.lock");
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException e)
+            {
+                throw new OsvException("ImageLocked", OsvErrorKind.ResourceUnavailable,
+                    $"image '{name}' is being built by another process; try again when it has finished.", name, e);
+            }
+        }
+
+        private static string Fingerprint(DiskFormat format, string commandLine, string loaderPath, ImageTree tree)
+        {
+            using (var sha = SHA256.Create())
+            {
+                var sb = new StringBuilder();
+                var loader = new FileInfo(loaderPath);
+                sb.Append("osvps-image-v1\n").Append(format).Append('\n').Append(commandLine).Append('\0')
+                  .Append(loaderPath).Append(':').Append(loader.Length).Append(':').Append(loader.LastWriteTimeUtc.Ticks).Append('\n');
+                foreach (var node in tree.Walk())
+                {
+                    sb.Append(node.Key).Append('\0');
+                    switch (node.Value)
+                    {
+                        case TreeDirectory _:
+                            sb.Append("d\n");
+                            break;
+                        case TreeSymlink link:
+                            sb.Append("l:").Append(link.Target).Append('\n');
+                            break;
+                        case TreeFile file:
+                            sb.Append("f:").Append(file.Source.Fingerprint).Append('\n');
+                            break;
+                    }
+                }
+                byte[] hash = sha.ComputeHash(Encoding.UTF8.GetBytes(sb.ToString()));
+                return BitConverter.ToString(hash).Replace("-", "").ToLowerInvariant();
+            }
+        }
+    }
+}

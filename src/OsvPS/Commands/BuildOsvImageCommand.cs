@@ -1,0 +1,155 @@
+using System;
+using System.Collections;
+using System.Diagnostics;
+using System.Management.Automation;
+using OsvPS.Completers;
+using OsvPS.Core;
+using OsvPS.Core.Disk;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Models;
+using OsvPS.Core.Packaging;
+using OsvPS.Core.Repository;
+
+namespace OsvPS.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Builds a bootable OSv image of a project, on the host, into the repository.</para>
+    /// </summary>
+    // "Build" is an approved verb from PowerShell 6 on; PowerShellStandard 5.1 has no constant for it.
+    [Cmdlet("Build", "OsvImage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(OsvImage))]
+    public sealed class BuildOsvImageCommand : OsvCmdlet
+    {
+        /// <summary>The project: a folder path or an OsvProject (default: the current folder).</summary>
+        [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("Path", "PSPath")]
+        public object? Project { get; set; }
+
+        /// <summary>The image name (default: the project's name).</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(ImageNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string? Name { get; set; }
+
+        /// <summary>The OSv loader: a repository image name or a file (default osv-loader).</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(ImageNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string LoaderImage { get; set; } = "osv-loader";
+
+        /// <summary>Config sets to run, in order (default: the project's config_set_default).</summary>
+        [Parameter]
+        public string[]? Boot { get; set; }
+
+        /// <summary>Environment variables put on the command line (they override the config sets' env).</summary>
+        [Parameter]
+        public Hashtable? Env { get; set; }
+
+        /// <summary>The whole command line, instead of config sets.</summary>
+        [Parameter]
+        public string? CommandLine { get; set; }
+
+        /// <summary>qcow2 (default) or raw are written directly; vmdk, vdi and vhdx through qemu-img.</summary>
+        /// <remarks>A string, not the core's enum: an enum-typed field would make PowerShell load the core
+        /// while it scans this assembly, before the module's assembly resolver is in place.</remarks>
+        [Parameter]
+        [ValidateSet("qcow2", "raw", "vmdk", "vdi", "vhdx", IgnoreCase = true)]
+        public string Format { get; set; } = "qcow2";
+
+        /// <summary>Packages to include besides the project's own require list.</summary>
+        [Parameter]
+        public string[]? Require { get; set; }
+
+        /// <summary>Build without osv.bootstrap (for custom loaders).</summary>
+        [Parameter]
+        public SwitchParameter NoBootstrap { get; set; }
+
+        /// <summary>Keep symlinks that point outside the project as written instead of refusing them.</summary>
+        [Parameter]
+        public SwitchParameter KeepExternalSymlinks { get; set; }
+
+        /// <summary>Rebuild even when nothing that goes into the image changed.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            object target = Project ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+            ForItem(target, () =>
+            {
+                var project = ResolveProject(target);
+                var repository = new CapstanRepository();
+                var builder = new ImageBuilder(repository);
+                var plan = builder.Plan(new ImageBuildRequest
+                {
+                    Project = project,
+                    Name = Name,
+                    LoaderImage = LoaderImage,
+                    Boot = Boot,
+                    Env = ToStringDictionary(Env),
+                    CommandLine = CommandLine,
+                    Format = (DiskFormat)Enum.Parse(typeof(DiskFormat), Format, ignoreCase: true),
+                    Compose = new ComposeOptions { ExtraRequire = Require ?? new string[0], NoBootstrap = NoBootstrap, KeepExternalSymlinks = KeepExternalSymlinks },
+                });
+                WriteVerbose($"Packages, in order: {string.Join(", ", plan.Composed.Packages)}; loader: {plan.LoaderPath}");
+                WriteVerbose($"Command line: {plan.CommandLine}");
+                if (MyInvocation.BoundParameters.ContainsKey("Verbose"))
+                {
+                    foreach (var file in plan.Composed.Files)
+                    {
+                        WriteVerbose($"{file.Key} <- {file.Value}");
+                    }
+                }
+                if (!Force && builder.IsUpToDate(plan))
+                {
+                    WriteVerbose($"Image '{plan.Name}' is up to date: nothing that goes into it changed since {plan.OutputPath} was written.");
+                    WriteObject(repository.GetImage(plan.Name));
+                    return;
+                }
+                if (!ShouldProcess(plan.OutputPath, $"Build OSv image '{plan.Name}' ({plan.Format}) from {project.Path}"))
+                {
+                    return;
+                }
+                var watch = Stopwatch.StartNew();
+                var image = builder.Build(plan, Force, new CallbackProgress<BuildProgress>(ProgressThrottle(plan)), CancellationToken);
+                WriteProgress(new ProgressRecord(1, "Build-OsvImage", "Done") { RecordType = ProgressRecordType.Completed });
+                WriteVerbose($"Wrote {plan.OutputPath} in {watch.Elapsed.TotalSeconds:0.00} s.");
+                WriteObject(image);
+            });
+        }
+
+        /// <summary>Turns byte counts into Write-Progress, at most four times a second.</summary>
+        private Action<BuildProgress> ProgressThrottle(ImageBuildPlan plan)
+        {
+            var clock = Stopwatch.StartNew();
+            long last = -1000;
+            return value =>
+            {
+                long now = clock.ElapsedMilliseconds;
+                if (now - last < 250)
+                {
+                    return;
+                }
+                last = now;
+                int percent = value.TotalBytes == 0 ? 100 : (int)Math.Min(100, value.BytesWritten * 100 / value.TotalBytes);
+                WriteProgress(new ProgressRecord(1, $"Build-OsvImage {plan.Name}",
+                    $"{value.BytesWritten / 1048576.0:0.0} of {value.TotalBytes / 1048576.0:0.0} MiB")
+                {
+                    PercentComplete = percent,
+                    CurrentOperation = value.CurrentFile,
+                });
+            };
+        }
+
+        private OsvProject ResolveProject(object target)
+        {
+            object value = target is PSObject pso ? pso.BaseObject : target;
+            if (value is OsvProject project)
+            {
+                return ProjectStore.Load(project.Path);
+            }
+            string path = LanguagePrimitives.ConvertTo<string>(value);
+            return ProjectStore.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Linq;
+using System.Management.Automation;
+using OsvPS.Completers;
+using OsvPS.Core.Models;
+using OsvPS.Core.Repository;
+
+namespace OsvPS.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Removes images from the repository.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Remove, "OsvImage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = NameSet)]
+    [OutputType(typeof(OsvImage))]
+    public sealed class RemoveOsvImageCommand : OsvCmdlet
+    {
+        private const string NameSet = "Name";
+        private const string ObjectSet = "InputObject";
+
+        /// <summary>Image names; wildcards allowed.</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet)]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(ImageNameCompleter))]
+        public string[] Name { get; set; } = new string[0];
+
+        /// <summary>Images from Get-OsvImage or Build-OsvImage.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectSet)]
+        public OsvImage[] InputObject { get; set; } = new OsvImage[0];
+
+        /// <summary>Write the removed images to the pipeline.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var repository = new CapstanRepository();
+            var targets = ParameterSetName == ObjectSet ? InputObject.ToList() : Name.SelectMany(n => MatchImages(repository, n)).ToList();
+            foreach (var image in targets)
+            {
+                ForItem(image.Name, () =>
+                {
+                    if (ShouldProcess(image.Name, "Remove OSv image"))
+                    {
+                        repository.RemoveImage(image.Name);
+                        if (PassThru)
+                        {
+                            WriteObject(image);
+                        }
+                    }
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-OsvTestModulePath) -Force
+    $savedRoot = $env:CAPSTAN_ROOT
+    New-TestRepository (Join-Path $TestDrive 'capstan') | Out-Null
+    $demo = Join-Path $TestDrive 'demo'
+    New-OsvProject $demo -BootCommand '/hello' | Out-Null
+    Set-Content -LiteralPath (Join-Path $demo 'hello') -Value 'not really a program'
+    Add-Content -LiteralPath (Join-Path $demo 'meta/run.yaml') -Value "  say_hey:`n    bootcmd: /echo.so Hey hey!"
+    # run.yaml ends with config_set_default; re-write it whole to keep it valid YAML.
+    Set-Content -LiteralPath (Join-Path $demo 'meta/run.yaml') -Value @'
+runtime: native
+config_set:
+  default:
+    bootcmd: /hello
+  say_hey:
+    bootcmd: /echo.so Hey hey!
+config_set_default: default
+'@
+}
+
+AfterAll { $env:CAPSTAN_ROOT = $savedRoot }
+
+Describe 'Build-OsvImage' {
+    Context 'metadata' {
+        BeforeAll { $command = Get-Command Build-OsvImage }
+
+        It 'takes the project from the pipeline by value and by property name' {
+            $attr = $command.Parameters['Project'].Attributes | Where-Object { $_ -is [Parameter] }
+            $attr.ValueFromPipeline | Should -BeTrue
+            $attr.ValueFromPipelineByPropertyName | Should -BeTrue
+            $command.Parameters['Project'].Aliases | Should -Contain 'Path'
+        }
+
+        It 'supports ShouldProcess and declares OsvImage output' {
+            $command.Parameters.Keys | Should -Contain 'WhatIf'
+            $command.OutputType.Type.FullName | Should -Be 'OsvPS.Core.Models.OsvImage'
+        }
+
+        It 'completes image names for -LoaderImage' {
+            $result = TabExpansion2 -inputScript 'Build-OsvImage -LoaderImage osv-l' -cursorColumn 33
+            $result.CompletionMatches.CompletionText | Should -Contain 'osv-loader'
+        }
+    }
+
+    Context 'behaviour' {
+        It 'builds a qcow2 image that qemu-img accepts, and Get-OsvImage lists it' {
+            $image = Build-OsvImage $demo
+            $image.Name | Should -Be 'demo'
+            $image.Format | Should -Be 'Qcow2'
+            $image.Path | Should -Be (Join-Path $env:CAPSTAN_ROOT 'repository/demo/demo.qemu')
+            & qemu-img check $image.Path | Out-Null
+            $LASTEXITCODE | Should -Be 0
+            (Get-OsvImage demo).Path | Should -Be $image.Path
+            (Build-OsvImage $demo | Get-OsvImage).Name | Should -Be 'demo'
+        }
+
+        It 'takes an OsvProject from Get-OsvProject' {
+            $image = Get-OsvProject $demo | Build-OsvImage -Name demo-piped -Format Raw
+            $image.Format | Should -Be 'Raw'
+            $bytes = [IO.File]::ReadAllBytes($image.Path)
+            [Text.Encoding]::ASCII.GetString($bytes, 512, 23) | Should -Be 'runscript /run/default;'
+        }
+
+        It 'writes -Boot and -Env into the command line' {
+            $image = Build-OsvImage $demo -Name demo-boot -Boot say_hey -Env @{ B = 2; A = 1 } -Format Raw
+            $bytes = [IO.File]::ReadAllBytes($image.Path)
+            $text = [Text.Encoding]::ASCII.GetString($bytes, 512, 512).TrimEnd([char]0)
+            $text | Should -Be '--env=A=1 --env=B=2 runscript /run/say_hey;'
+        }
+
+        It 'does not rewrite an unchanged image and says so' {
+            $first = Build-OsvImage $demo -Name demo-inc
+            $stamp = (Get-Item $first.Path).LastWriteTimeUtc
+            Start-Sleep -Milliseconds 50
+            $verbose = Build-OsvImage $demo -Name demo-inc -Verbose 4>&1 | Where-Object { $_ -is [Management.Automation.VerboseRecord] }
+            ($verbose.Message -join "`n") | Should -Match 'is up to date'
+            (Get-Item $first.Path).LastWriteTimeUtc | Should -Be $stamp
+            Build-OsvImage $demo -Name demo-inc -Force | Out-Null
+            (Get-Item $first.Path).LastWriteTimeUtc | Should -BeGreaterThan $stamp
+        }
+
+        It 'writes nothing with -WhatIf' {
+            Build-OsvImage $demo -Name demo-whatif -WhatIf | Should -BeNullOrEmpty
+            Test-Path (Join-Path $env:CAPSTAN_ROOT 'repository/demo-whatif') | Should -BeFalse
+        }
+
+        It 'lists the files it lays down with -Verbose' {
+            $verbose = Build-OsvImage $demo -Name demo-verbose -Verbose 4>&1 | Where-Object { $_ -is [Management.Automation.VerboseRecord] }
+            ($verbose.Message -join "`n") | Should -Match '/hello <- '
+            ($verbose.Message -join "`n") | Should -Match '/run/say_hey <- config set'
+        }
+    }
+
+    Context 'errors' {
+        It 'reports <Id> for <Case>' -ForEach @(
+            @{ Case = 'a missing loader'; Id = 'LoaderImageNotFound'; Arguments = @{ LoaderImage = 'no-such-loader' } }
+            @{ Case = 'an unknown -Boot name'; Id = 'ConfigSetNotFound'; Arguments = @{ Boot = 'nope' } }
+            @{ Case = 'a command line over 32255 bytes'; Id = 'CommandLineTooLong'; Arguments = @{ CommandLine = ('x' * 32256) } }
+            @{ Case = 'a missing required package'; Id = 'PackageNotFound'; Arguments = @{ Require = 'ghost' } }
+            @{ Case = 'an invalid image name'; Id = 'ImageNameInvalid'; Arguments = @{ Name = '../escape' } }
+        ) {
+            Build-OsvImage $demo -Name ($Arguments.Name ?? 'demo-err') @Arguments -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+            $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
+            $err[0].TargetObject | Should -Not -BeNullOrEmpty
+            Test-Path (Join-Path $env:CAPSTAN_ROOT 'repository/demo-err') | Should -BeFalse
+        }
+
+        It 'names the project when the folder is not one' {
+            $plain = Join-Path $TestDrive 'plain'
+            New-Item -ItemType Directory $plain | Out-Null
+            Build-OsvImage $plain -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ProjectNotFound,*'
+        }
+
+        It 'refuses a symlink that leaves the project' {
+            $p = Join-Path $TestDrive 'linky'
+            New-OsvProject $p -BootCommand /x | Out-Null
+            New-Item -ItemType SymbolicLink -Path (Join-Path $p 'passwd') -Target '/etc/passwd' | Out-Null
+            Build-OsvImage $p -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'SymlinkOutsideProject,*'
+            (Build-OsvImage $p -KeepExternalSymlinks).Name | Should -Be 'linky'
+        }
+    }
+}

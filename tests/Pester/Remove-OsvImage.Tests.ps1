@@ -1,0 +1,41 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-OsvTestModulePath) -Force
+    $savedRoot = $env:CAPSTAN_ROOT
+    New-TestRepository (Join-Path $TestDrive 'capstan') | Out-Null
+    $loader = Join-Path $env:CAPSTAN_ROOT 'repository/osv-loader/osv-loader.qemu'
+}
+
+AfterAll { $env:CAPSTAN_ROOT = $savedRoot }
+
+Describe 'Remove-OsvImage' {
+    It 'has ConfirmImpact Medium and takes images from the pipeline' {
+        $command = Get-Command Remove-OsvImage
+        $command.ImplementingType.GetCustomAttributes([Management.Automation.CmdletAttribute], $false).ConfirmImpact | Should -Be 'Medium'
+        ($command.Parameters['InputObject'].Attributes | Where-Object { $_ -is [Parameter] }).ValueFromPipeline | Should -BeTrue
+    }
+
+    It 'round-trips with Import-OsvImage' {
+        Import-OsvImage $loader -Name ns/temp | Out-Null
+        Get-OsvImage ns/temp | Remove-OsvImage -Confirm:$false
+        Get-OsvImage ns/temp -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Test-Path (Join-Path $env:CAPSTAN_ROOT 'repository/ns') | Should -BeFalse
+    }
+
+    It 'removes by wildcard and passes the removed images through' {
+        Import-OsvImage $loader -Name tmp-a | Out-Null
+        Import-OsvImage $loader -Name tmp-b | Out-Null
+        (Remove-OsvImage 'tmp-*' -Confirm:$false -PassThru).Name | Should -Be @('tmp-a', 'tmp-b')
+        (Get-OsvImage).Name | Should -Be @('osv-loader')
+    }
+
+    It 'removes nothing with -WhatIf' {
+        Remove-OsvImage osv-loader -WhatIf
+        (Get-OsvImage).Name | Should -Be @('osv-loader')
+    }
+
+    It 'reports ImageNotFound' {
+        Remove-OsvImage nope -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ImageNotFound,*'
+    }
+}
