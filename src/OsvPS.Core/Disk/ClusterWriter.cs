@@ -1,11 +1,13 @@
 using System;
+using System.IO;
 
 namespace OsvPS.Core.Disk
 {
     /// <summary>Receives the non-zero clusters of a virtual disk, in increasing order.</summary>
     internal interface IClusterStore : IDisposable
     {
-        void WriteCluster(long index, byte[] cluster);
+        /// <summary>Stores <paramref name="clusters"/> consecutive clusters starting at virtual cluster <paramref name="first"/>.</summary>
+        void WriteClusters(long first, byte[] buffer, int offset, int clusters);
 
         /// <summary>Ends the image; <paramref name="virtualSize"/> is the disk's size in bytes.</summary>
         void Complete(long virtualSize);
@@ -13,35 +15,48 @@ namespace OsvPS.Core.Disk
 
     /// <summary>
     /// Cuts a sequential byte stream into clusters, drops the all-zero ones (so outputs are sparse)
-    /// and hands the rest to an <see cref="IClusterStore"/>.
+    /// and hands runs of the rest to an <see cref="IClusterStore"/>. Data is gathered in a 1 MiB
+    /// buffer that sources read into directly, so file contents are copied once on their way out.
     /// </summary>
     internal sealed class ClusterWriter : IByteSink, IDisposable
     {
         public const int ClusterSize = 1 << 16;
+        private const int BufferClusters = 16;
 
         private readonly IClusterStore store;
-        private readonly byte[] cluster = new byte[ClusterSize];
+        private readonly byte[] buffer = new byte[ClusterSize * BufferClusters];
         private int fill;
-        private long clusterIndex;
+        private long bufferStartCluster;
 
         public ClusterWriter(IClusterStore store) => this.store = store;
 
-        public long Position => clusterIndex * ClusterSize + fill;
+        public long Position => bufferStartCluster * ClusterSize + fill;
 
-        public void Write(byte[] buffer, int offset, int count)
+        public void Write(byte[] source, int offset, int count)
         {
             while (count > 0)
             {
-                int n = Math.Min(count, ClusterSize - fill);
-                Buffer.BlockCopy(buffer, offset, cluster, fill, n);
+                int n = Math.Min(count, buffer.Length - fill);
+                Buffer.BlockCopy(source, offset, buffer, fill, n);
                 fill += n;
                 offset += n;
                 count -= n;
-                if (fill == ClusterSize)
+                if (fill == buffer.Length)
                 {
                     Flush();
                 }
             }
+        }
+
+        public int CopyFrom(Stream source, int max)
+        {
+            int n = source.Read(buffer, fill, Math.Min(max, buffer.Length - fill));
+            fill += n;
+            if (fill == buffer.Length)
+            {
+                Flush();
+            }
+            return n;
         }
 
         public void WriteZeros(long count)
@@ -51,15 +66,15 @@ namespace OsvPS.Core.Disk
                 if (fill == 0 && count >= ClusterSize)
                 {
                     long whole = count / ClusterSize;
-                    clusterIndex += whole;
+                    bufferStartCluster += whole;
                     count -= whole * ClusterSize;
                     continue;
                 }
-                int n = (int)Math.Min(count, ClusterSize - fill);
-                Array.Clear(cluster, fill, n);
+                int n = (int)Math.Min(count, buffer.Length - fill);
+                Array.Clear(buffer, fill, n);
                 fill += n;
                 count -= n;
-                if (fill == ClusterSize)
+                if (fill == buffer.Length)
                 {
                     Flush();
                 }
@@ -72,28 +87,44 @@ namespace OsvPS.Core.Disk
             long size = Position;
             if (fill > 0)
             {
-                Array.Clear(cluster, fill, ClusterSize - fill);
+                int end = (fill + ClusterSize - 1) / ClusterSize * ClusterSize;
+                Array.Clear(buffer, fill, end - fill);
+                fill = end;
                 Flush();
             }
             store.Complete(size);
         }
 
+        // Writes the buffer's whole clusters as runs of non-zero ones; a partial last cluster stays.
         private void Flush()
         {
-            if (!IsZero(cluster))
+            int clusters = fill / ClusterSize;
+            int runStart = -1;
+            for (int c = 0; c <= clusters; c++)
             {
-                store.WriteCluster(clusterIndex, cluster);
+                bool data = c < clusters && !IsZero(buffer, c * ClusterSize, ClusterSize);
+                if (data && runStart < 0)
+                {
+                    runStart = c;
+                }
+                else if (!data && runStart >= 0)
+                {
+                    store.WriteClusters(bufferStartCluster + runStart, buffer, runStart * ClusterSize, c - runStart);
+                    runStart = -1;
+                }
             }
-            clusterIndex++;
-            fill = 0;
+            int rest = fill - clusters * ClusterSize;
+            Buffer.BlockCopy(buffer, clusters * ClusterSize, buffer, 0, rest);
+            bufferStartCluster += clusters;
+            fill = rest;
         }
 
-        internal static unsafe bool IsZero(byte[] data)
+        internal static unsafe bool IsZero(byte[] data, int offset, int count)
         {
-            fixed (byte* p = data)
+            fixed (byte* p = &data[offset])
             {
                 ulong* q = (ulong*)p;
-                int n = data.Length / 8;
+                int n = count / 8;
                 for (int i = 0; i < n; i += 4)
                 {
                     if ((q[i] | q[i + 1] | q[i + 2] | q[i + 3]) != 0)

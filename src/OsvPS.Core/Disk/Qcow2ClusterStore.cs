@@ -29,11 +29,14 @@ namespace OsvPS.Core.Disk
             file.Write(new byte[ClusterSize], 0, ClusterSize);
         }
 
-        public void WriteCluster(long index, byte[] cluster)
+        public void WriteClusters(long first, byte[] buffer, int offset, int clusters)
         {
-            mapping.Add(new KeyValuePair<long, long>(index, nextHostCluster * ClusterSize));
-            file.Write(cluster, 0, ClusterSize);
-            nextHostCluster++;
+            for (int i = 0; i < clusters; i++)
+            {
+                mapping.Add(new KeyValuePair<long, long>(first + i, (nextHostCluster + i) * ClusterSize));
+            }
+            file.Write(buffer, offset, clusters * ClusterSize);
+            nextHostCluster += clusters;
         }
 
         public void Complete(long virtualSize)

@@ -10,15 +10,15 @@ namespace OsvPS.Core.Disk
 
         public RawClusterStore(FileStream file) => this.file = file;
 
-        public void WriteCluster(long index, byte[] cluster)
+        public void WriteClusters(long first, byte[] buffer, int offset, int clusters)
         {
-            long offset = index * cluster.Length;
-            if (offset != next)
+            long at = first * ClusterWriter.ClusterSize;
+            if (at != next)
             {
-                file.Seek(offset, SeekOrigin.Begin);
+                file.Seek(at, SeekOrigin.Begin);
             }
-            file.Write(cluster, 0, cluster.Length);
-            next = offset + cluster.Length;
+            file.Write(buffer, offset, clusters * ClusterWriter.ClusterSize);
+            next = at + clusters * ClusterWriter.ClusterSize;
         }
 
         public void Complete(long virtualSize) => file.SetLength(virtualSize);

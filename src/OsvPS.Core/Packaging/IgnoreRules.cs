@@ -19,7 +19,8 @@ namespace OsvPS.Core.Packaging
 
         public const string FileName = ".capstanignore";
 
-        private readonly List<KeyValuePair<string, Regex>> patterns = new List<KeyValuePair<string, Regex>>();
+        private readonly List<string> patterns = new List<string>();
+        private readonly Regex any;
 
         public IgnoreRules(IEnumerable<string> lines)
         {
@@ -34,8 +35,10 @@ namespace OsvPS.Core.Packaging
                 {
                     p = "/" + p;
                 }
-                patterns.Add(new KeyValuePair<string, Regex>(p, new Regex("^" + ToRegex(p.TrimEnd('/')) + "$", RegexOptions.CultureInvariant)));
+                patterns.Add(p);
             }
+            // One alternation: a single match per path however many patterns there are.
+            any = new Regex("^(?:" + string.Join("|", patterns.Select(p => ToRegex(p.TrimEnd('/')))) + ")$", RegexOptions.CultureInvariant);
         }
 
         /// <summary>The rules of a project folder: its .capstanignore (if any) plus the fixed ones.</summary>
@@ -45,7 +48,7 @@ namespace OsvPS.Core.Packaging
             return new IgnoreRules(File.Exists(file) ? File.ReadAllLines(file) : new string[0]);
         }
 
-        public IEnumerable<string> Patterns => patterns.Select(p => p.Key);
+        public IEnumerable<string> Patterns => patterns;
 
         /// <summary>True when <paramref name="guestPath"/> (absolute, '/'-separated) or one of its folders matches.</summary>
         public bool IsIgnored(string guestPath)
@@ -53,17 +56,17 @@ namespace OsvPS.Core.Packaging
             string path = guestPath;
             while (path.Length > 1)
             {
-                foreach (var p in patterns)
+                if (Matches(path))
                 {
-                    if (p.Value.IsMatch(path))
-                    {
-                        return true;
-                    }
+                    return true;
                 }
                 path = path.Substring(0, path.LastIndexOf('/'));
             }
             return false;
         }
+
+        /// <summary>True when <paramref name="guestPath"/> itself matches; for walkers that never enter an ignored folder.</summary>
+        public bool Matches(string guestPath) => any.IsMatch(guestPath);
 
         private static string ToRegex(string pattern)
         {

@@ -142,7 +142,8 @@ namespace OsvPS.Core.Packaging
                 foreach (var child in children)
                 {
                     string guest = current.Key + "/" + child.Name;
-                    if (rules.IsIgnored(guest))
+                    // Ignored folders are never entered, so the path itself is all there is to check.
+                    if (rules.Matches(guest))
                     {
                         continue;
                     }

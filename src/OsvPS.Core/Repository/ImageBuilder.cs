@@ -202,7 +202,8 @@ namespace OsvPS.Core.Repository
             long total = plan.Rofs.TotalBytes;
             long written = 0;
             using (var loader = DiskReader.Open(plan.LoaderPath))
-            using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20))
+            // Unbuffered: the cluster writer already hands over 1 MiB runs.
+            using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1))
             {
                 var writer = OsvDiskLayout.CreateWriter(file, format);
                 OsvDiskLayout.Compose(loader, plan.LoaderPath, plan.CommandLine, plan.Rofs.TotalBytes,

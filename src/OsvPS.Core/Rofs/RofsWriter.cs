@@ -128,7 +128,6 @@ namespace OsvPS.Core.Rofs
             WriteU64(block, 56, (ulong)inodes.Count);
             sink.Write(block, 0, BlockSize);
 
-            var buffer = new byte[1 << 20];
             foreach (var inode in inodes)
             {
                 if (inode.Source == null || inode.Count == 0)
@@ -136,7 +135,7 @@ namespace OsvPS.Core.Rofs
                     continue;
                 }
                 cancellation.ThrowIfCancellationRequested();
-                CopyFile(inode, sink, buffer, cancellation, progress);
+                CopyFile(inode, sink, cancellation, progress);
             }
 
             var table = new TableWriter(sink);
@@ -163,7 +162,7 @@ namespace OsvPS.Core.Rofs
             table.PadToBlock();
         }
 
-        private void CopyFile(Inode inode, IByteSink sink, byte[] buffer, CancellationToken cancellation, Action<long, string>? progress)
+        private void CopyFile(Inode inode, IByteSink sink, CancellationToken cancellation, Action<long, string>? progress)
         {
             long remaining = inode.Count;
             try
@@ -172,12 +171,11 @@ namespace OsvPS.Core.Rofs
                 {
                     while (remaining > 0)
                     {
-                        int n = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, remaining));
+                        int n = sink.CopyFrom(stream, (int)Math.Min(int.MaxValue, remaining));
                         if (n == 0)
                         {
                             break;
                         }
-                        sink.Write(buffer, 0, n);
                         remaining -= n;
                         progress?.Invoke(n, inode.GuestPath);
                         cancellation.ThrowIfCancellationRequested();
