@@ -129,21 +129,54 @@ function Invoke-Test {
 
 # The main job, run in a fresh process against the built module so it sees what a user sees.
 $demoScript = {
-    param([string] $ModulePath, [string] $WorkPath)
+    param([string] $ModulePath, [string] $WorkPath, [string] $Root)
     $ErrorActionPreference = 'Stop'
     Import-Module $ModulePath
+    function Show([string] $Command) { Write-Host "PS> $Command" -ForegroundColor Cyan }
     Remove-Item -Recurse -Force -LiteralPath $WorkPath -ErrorAction Ignore
+    New-Item -ItemType Directory -Force $WorkPath | Out-Null
+
+    if (-not (Get-OsvImage osv-loader -ErrorAction Ignore)) {
+        # No OSv loader in the repository (none can be downloaded here): run the same pipeline on the
+        # stand-in guest the tests use, in a repository of the demo's own.
+        Import-Module (Join-Path $Root 'tests/Pester/TestHelpers.psm1')
+        $env:CAPSTAN_ROOT = Join-Path $WorkPath 'capstan'
+        New-TestRepository $env:CAPSTAN_ROOT | Out-Null
+        Write-Host "No OSv loader in the repository: import one with 'Import-OsvImage <loader.img> -Name osv-loader'." -ForegroundColor Yellow
+        Write-Host "Running the pipeline on the stand-in loader, which prints the command line it is given." -ForegroundColor Yellow
+        Write-Host "CAPSTAN_ROOT=$env:CAPSTAN_ROOT" -ForegroundColor Yellow
+    }
+
     $project = Join-Path $WorkPath 'hello'
-    Write-Host "> New-OsvProject $project -BootCommand '/hello' -Env @{ GREETING = 'hi' }" -ForegroundColor Cyan
+    Show "New-OsvProject $project -BootCommand '/hello' -Env @{ GREETING = 'hi' }"
     New-OsvProject $project -BootCommand '/hello' -Env @{ GREETING = 'hi' } | Format-Table | Out-Host
-    Write-Host "> (Get-OsvProject $project).ConfigSets" -ForegroundColor Cyan
+    Set-Content -LiteralPath (Join-Path $project 'meta/run.yaml') -Value @"
+runtime: native
+config_set:
+  default:
+    bootcmd: /hello
+    env: { GREETING: hi }
+  say_hey:
+    bootcmd: /echo.so Hey hey!
+config_set_default: default
+"@
+    $source = Join-Path $WorkPath 'hello.c'
+    Set-Content -LiteralPath $source -Value "#include <stdio.h>`nint main(void) { puts(`"Hello from OSv`"); return 0; }"
+    & gcc -fPIE -pie -O2 -o (Join-Path $project 'hello') $source
+    Show "(Get-OsvProject $project).ConfigSets"
     (Get-OsvProject $project).ConfigSets | Format-Table | Out-Host
+    Show "Build-OsvImage $project"
+    Build-OsvImage $project | Format-Table | Out-Host
+    Show "Get-OsvImage hello | Start-OsvInstance -Boot say_hey -Wait"
+    Get-OsvImage hello | Start-OsvInstance -Boot say_hey -Wait -Timeout ([TimeSpan]::FromMinutes(2)) | Out-Host
+    Show "Get-OsvInstance"
+    Get-OsvInstance | Format-Table | Out-Host
 }
 
 function Invoke-Demo {
     Invoke-Build
     $pwsh = Get-PwshCommand
-    $script = "& { $demoScript } -ModulePath '$moduleOut' -WorkPath '$(Join-Path $out 'demo')'"
+    $script = "& { $demoScript } -ModulePath '$moduleOut' -WorkPath '$(Join-Path $out 'demo')' -Root '$root'"
     & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script
     if ($LASTEXITCODE -ne 0) { throw "the demo failed (exit code $LASTEXITCODE)" }
 }

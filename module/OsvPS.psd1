@@ -16,6 +16,12 @@
         'Get-OsvImage'
         'Import-OsvImage'
         'Remove-OsvImage'
+        'Start-OsvInstance'
+        'Get-OsvInstance'
+        'Stop-OsvInstance'
+        'Remove-OsvInstance'
+        'Wait-OsvInstance'
+        'Get-OsvInstanceLog'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -56,25 +56,32 @@ namespace OsvPS
             return result;
         }
 
-        /// <summary>
-        /// The repository's images matching a wildcard <paramref name="name"/>; a plain name that matches
-        /// nothing is reported as ImageNotFound (a wildcard that matches nothing is not an error).
-        /// </summary>
+        /// <summary>The repository's images matching a wildcard <paramref name="name"/>.</summary>
         protected List<OsvPS.Core.Models.OsvImage> MatchImages(OsvPS.Core.Repository.CapstanRepository repository, string name)
+            => MatchByName(repository.GetImages(), i => i.Name, name, "ImageNotFound", $"there is no image '{name}' in {repository.ImagesPath}.");
+
+        /// <summary>Instances matching a wildcard <paramref name="name"/>.</summary>
+        protected List<OsvPS.Core.Models.OsvInstance> MatchInstances(OsvPS.Core.Instances.InstanceManager manager, string name)
+            => MatchByName(manager.List(), i => i.Name, name, "InstanceNotFound", $"there is no instance '{name}'.");
+
+        /// <summary>
+        /// The items whose name matches the wildcard <paramref name="pattern"/>; a plain name that matches
+        /// nothing is reported as <paramref name="errorId"/> (a wildcard that matches nothing is not an error).
+        /// </summary>
+        private List<T> MatchByName<T>(IEnumerable<T> items, Func<T, string> nameOf, string pattern, string errorId, string message)
         {
-            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-            var matches = new List<OsvPS.Core.Models.OsvImage>();
-            foreach (var image in repository.GetImages())
+            var wildcard = new WildcardPattern(pattern, WildcardOptions.IgnoreCase);
+            var matches = new List<T>();
+            foreach (var item in items)
             {
-                if (pattern.IsMatch(image.Name))
+                if (wildcard.IsMatch(nameOf(item)))
                 {
-                    matches.Add(image);
+                    matches.Add(item);
                 }
             }
-            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
             {
-                WriteFailure(new OsvException("ImageNotFound", OsvErrorKind.ObjectNotFound,
-                    $"there is no image '{name}' in {repository.ImagesPath}.", name), name);
+                WriteFailure(new OsvException(errorId, OsvErrorKind.ObjectNotFound, message, pattern), pattern);
             }
             return matches;
         }

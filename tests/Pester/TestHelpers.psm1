@@ -52,4 +52,57 @@ function New-TestRepository([string] $Root) {
     $Root
 }
 
-Export-ModuleMember -Function Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository
+# Assembles the stand-in kernel (tests/fixtures/standin-kernel.S): a PVH ELF that prints its -append line.
+function New-StandInKernel([string] $Path) {
+    $source = Join-Path $PSScriptRoot '../fixtures/standin-kernel.S'
+    & as --32 -o "$Path.o" $source
+    if ($LASTEXITCODE) { throw "as failed on $source" }
+    & ld -m elf_i386 -Ttext 0x100000 -o $Path "$Path.o"
+    if ($LASTEXITCODE) { throw 'ld failed' }
+    Remove-Item -LiteralPath "$Path.o"
+    $Path
+}
+
+# A repository with the stand-in loader, a loader that never powers off ('hang-loader'), and a
+# project 'demo' with two config sets; returns the project path.
+function New-InstanceTestSetup([string] $Root) {
+    New-TestRepository (Join-Path $Root 'capstan') | Out-Null
+    $hang = Join-Path $env:CAPSTAN_ROOT 'repository/hang-loader'
+    New-Item -ItemType Directory -Force $hang | Out-Null
+    New-StandInLoader (Join-Path $hang 'hang-loader.qemu') -Hang | Out-Null
+    $demo = Join-Path $Root 'demo'
+    New-OsvProject $demo -BootCommand '/hello' | Out-Null
+    Set-Content -LiteralPath (Join-Path $demo 'meta/run.yaml') -Value "runtime: native`nconfig_set:`n  default:`n    bootcmd: /hello`n  say_hey:`n    bootcmd: /echo.so Hey hey!`nconfig_set_default: default`n"
+    $demo
+}
+
+# Kills, by its own process id, every QEMU the repository's instances still run.
+function Stop-TestInstances {
+    if (-not $env:CAPSTAN_ROOT) { return }
+    $instances = Join-Path $env:CAPSTAN_ROOT 'instances/qemu'
+    if (-not (Test-Path $instances)) { return }
+    foreach ($state in Get-ChildItem -Path $instances -Recurse -Filter instance.state) {
+        $line = Get-Content -LiteralPath $state.FullName | Where-Object { $_ -like 'pid=*' }
+        if ($line) {
+            $id = [int]($line -replace 'pid=', '')
+            $process = Get-Process -Id $id -ErrorAction Ignore
+            if ($process -and $process.ProcessName -like 'qemu*') { $process.Kill(); $process.WaitForExit(5000) | Out-Null }
+        }
+    }
+}
+
+# A TCP port nobody listens on now.
+function Get-FreePort {
+    $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    $port = $listener.LocalEndpoint.Port
+    $listener.Stop()
+    $port
+}
+
+function Test-PortListening([int] $Port) {
+    $client = [Net.Sockets.TcpClient]::new()
+    try { $client.ConnectAsync('127.0.0.1', $Port).Wait(2000) -and $client.Connected } catch { $false } finally { $client.Dispose() }
+}
+
+Export-ModuleMember -Function Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening

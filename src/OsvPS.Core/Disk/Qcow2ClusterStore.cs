@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
+using System.Text;
 
 namespace OsvPS.Core.Disk
 {
@@ -22,9 +24,15 @@ namespace OsvPS.Core.Disk
         private readonly List<KeyValuePair<long, long>> mapping = new List<KeyValuePair<long, long>>();
         private long nextHostCluster = 1;
 
-        public Qcow2ClusterStore(FileStream file)
+        private readonly string? backingFile;
+        private readonly string? backingFormat;
+
+        /// <summary>A qcow2 in <paramref name="file"/>; with <paramref name="backingFile"/> it is an overlay whose unwritten clusters read from it.</summary>
+        public Qcow2ClusterStore(FileStream file, string? backingFile = null, string? backingFormat = null)
         {
             this.file = file;
+            this.backingFile = backingFile;
+            this.backingFormat = backingFormat;
             file.SetLength(0);
             file.Write(new byte[ClusterSize], 0, ClusterSize);
         }
@@ -126,7 +134,7 @@ namespace OsvPS.Core.Disk
 
         private void WriteHeader(long virtualSize, int l1Size, long l1Offset, long refTableOffset, int refTableClusters)
         {
-            var h = new byte[112];
+            var h = new byte[104];
             h[0] = (byte)'Q'; h[1] = (byte)'F'; h[2] = (byte)'I'; h[3] = 0xfb;
             BigEndian.Write(h, 4, 3u);
             BigEndian.Write(h, 20, (uint)ClusterBits);
@@ -136,9 +144,36 @@ namespace OsvPS.Core.Disk
             BigEndian.Write(h, 48, (ulong)refTableOffset);
             BigEndian.Write(h, 56, (uint)refTableClusters);
             BigEndian.Write(h, 96, 4u);    // refcount_order: 16-bit refcounts
-            BigEndian.Write(h, 100, 104u); // header_length; bytes 104..111 stay zero: the end of header extensions
+            BigEndian.Write(h, 100, 104u); // header_length
+            var extensions = new List<byte>();
+            if (backingFile != null)
+            {
+                // Header extension "backing file format name", then the end marker, then the name itself.
+                byte[] format = Encoding.ASCII.GetBytes(backingFormat ?? "raw");
+                var ext = new byte[8 + (format.Length + 7) / 8 * 8];
+                BigEndian.Write(ext, 0, 0xE2792ACAu);
+                BigEndian.Write(ext, 4, (uint)format.Length);
+                Buffer.BlockCopy(format, 0, ext, 8, format.Length);
+                extensions.AddRange(ext);
+            }
+            extensions.AddRange(new byte[8]); // end of header extensions
+            var header = new List<byte>(h.Take(104));
+            header.AddRange(extensions);
+            if (backingFile != null)
+            {
+                byte[] name = Encoding.UTF8.GetBytes(backingFile);
+                if (header.Count + name.Length > ClusterSize || name.Length > 1023)
+                {
+                    throw new ArgumentException("the backing file's path is too long for a qcow2 header (1023 bytes).");
+                }
+                var bytes = header.ToArray();
+                BigEndian.Write(bytes, 8, (ulong)bytes.Length);
+                BigEndian.Write(bytes, 16, (uint)name.Length);
+                header = new List<byte>(bytes);
+                header.AddRange(name);
+            }
             file.Seek(0, SeekOrigin.Begin);
-            file.Write(h, 0, h.Length);
+            file.Write(header.ToArray(), 0, header.Count);
         }
 
         public void Dispose()

@@ -20,6 +20,8 @@ namespace OsvPS.Core.Repository
         public string? Description { get; set; }
         public string? Build { get; set; }
         public string? Platform { get; set; }
+        /// <summary>The loader an image was built from (OsvPS's own key; Capstan ignores it).</summary>
+        public string? Loader { get; set; }
     }
 
     /// <summary>
@@ -185,6 +187,7 @@ namespace OsvPS.Core.Repository
             Line(sb, "description", index.Description);
             Line(sb, "build", index.Build);
             Line(sb, "platform", index.Platform);
+            Line(sb, "loader", index.Loader);
             AtomicFile.WriteAllText(Path.Combine(ImageFolder(name), "index.yaml"), sb.ToString());
         }
 

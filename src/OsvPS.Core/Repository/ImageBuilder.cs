@@ -190,6 +190,7 @@ namespace OsvPS.Core.Repository
                     Description = $"{plan.Composed.Packages.Last()} built by OsvPS",
                     Build = "OsvPS Build-OsvImage",
                     Platform = "x86_64",
+                    Loader = plan.LoaderPath,
                 });
                 AtomicFile.WriteAllText(FingerprintFile(plan.Name), RecordText(plan.Fingerprint, new FileInfo(plan.OutputPath)));
                 return repository.GetImage(plan.Name);

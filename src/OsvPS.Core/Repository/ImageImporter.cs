@@ -54,6 +54,50 @@ namespace OsvPS.Core.Repository
             return new ImportPlan(Path.GetFullPath(source), name, format, repository.ImageFile(name, format));
         }
 
+        /// <summary>
+        /// Attaches a kernel ELF (plain or gzip-compressed) to image <paramref name="name"/>, so instances of it,
+        /// and of images built from it, can boot straight into the kernel. Returns the stored ELF's path.
+        /// </summary>
+        public string AttachKernel(string name, string kernelPath, CancellationToken cancellation)
+        {
+            if (repository.FindImageFile(name) == null)
+            {
+                throw new OsvException("ImageNotFound", OsvErrorKind.ObjectNotFound, $"there is no image '{name}' to attach a kernel to.", name);
+            }
+            if (!File.Exists(kernelPath))
+            {
+                throw new OsvException("KernelNotFound", OsvErrorKind.ObjectNotFound, $"kernel file '{kernelPath}' does not exist.", kernelPath);
+            }
+            string target = Path.Combine(repository.ImageFolder(name), CapstanRepository.BaseName(name) + ".elf");
+            AtomicFile.Write(target, output =>
+            {
+                using (var input = File.OpenRead(kernelPath))
+                {
+                    var magic = new byte[2];
+                    bool gzip = input.Read(magic, 0, 2) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+                    input.Seek(0, SeekOrigin.Begin);
+                    using (Stream source = gzip ? new System.IO.Compression.GZipStream(input, System.IO.Compression.CompressionMode.Decompress) : (Stream)input)
+                    {
+                        var buffer = new byte[1 << 20];
+                        int n;
+                        while ((n = source.Read(buffer, 0, buffer.Length)) > 0)
+                        {
+                            cancellation.ThrowIfCancellationRequested();
+                            output.Write(buffer, 0, n);
+                        }
+                    }
+                }
+                output.Seek(0, SeekOrigin.Begin);
+                var head = new byte[4];
+                if (output.Read(head, 0, 4) != 4 || head[0] != 0x7f || head[1] != 'E' || head[2] != 'L' || head[3] != 'F')
+                {
+                    throw new OsvException("KernelInvalid", OsvErrorKind.InvalidData, $"'{kernelPath}' is not an ELF file (nor a gzip-compressed one).", kernelPath);
+                }
+                output.Seek(0, SeekOrigin.End);
+            });
+            return target;
+        }
+
         public OsvImage Import(ImportPlan plan, string? description, string? version, CancellationToken cancellation)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(plan.TargetPath)!);

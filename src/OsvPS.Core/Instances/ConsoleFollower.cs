@@ -1,0 +1,78 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+
+namespace OsvPS.Core.Instances
+{
+    /// <summary>Reads a growing console log line by line, keeping a partial last line until it is complete.</summary>
+    public sealed class ConsoleFollower : IDisposable
+    {
+        private readonly string path;
+        private readonly Decoder decoder = new UTF8Encoding(false).GetDecoder();
+        private readonly StringBuilder partial = new StringBuilder();
+        private readonly byte[] buffer = new byte[1 << 16];
+        private readonly char[] chars = new char[(1 << 16) + 4];
+        private FileStream? stream;
+        private long position;
+
+        public ConsoleFollower(string path, long startAt = 0)
+        {
+            this.path = path;
+            position = startAt;
+        }
+
+        /// <summary>The complete lines that arrived since the last call (without line ends).</summary>
+        public List<string> Poll()
+        {
+            var lines = new List<string>();
+            if (stream == null)
+            {
+                if (!File.Exists(path))
+                {
+                    return lines;
+                }
+                stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            }
+            if (stream.Length < position)
+            {
+                position = 0; // the log was started anew
+            }
+            stream.Seek(position, SeekOrigin.Begin);
+            int n;
+            while ((n = stream.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                position += n;
+                int count = decoder.GetChars(buffer, 0, n, chars, 0);
+                for (int i = 0; i < count; i++)
+                {
+                    char c = chars[i];
+                    if (c == '\n')
+                    {
+                        lines.Add(partial.ToString().TrimEnd('\r'));
+                        partial.Clear();
+                    }
+                    else
+                    {
+                        partial.Append(c);
+                    }
+                }
+            }
+            return lines;
+        }
+
+        /// <summary>Everything left, the partial last line included (when the writer has ended).</summary>
+        public List<string> Drain()
+        {
+            var lines = Poll();
+            if (partial.Length > 0)
+            {
+                lines.Add(partial.ToString().TrimEnd('\r'));
+                partial.Clear();
+            }
+            return lines;
+        }
+
+        public void Dispose() => stream?.Dispose();
+    }
+}

@@ -1,0 +1,114 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Runtime.InteropServices;
+
+namespace OsvPS.Core.Instances
+{
+    /// <summary>Facts about processes that need not be our children.</summary>
+    internal static class HostProcess
+    {
+        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        private static extern int Kill(int pid, int signal);
+
+        [DllImport("libc", EntryPoint = "chmod", SetLastError = true)]
+        private static extern int Chmod(byte[] path, int mode);
+
+        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+        private static extern int Open(byte[] path, int flags, int mode);
+
+        [DllImport("libc", EntryPoint = "close")]
+        private static extern int Close(int fd);
+
+        /// <summary>True when <paramref name="pid"/> is alive and its command line mentions <paramref name="marker"/> (so a reused id is not mistaken for ours).</summary>
+        public static bool IsAlive(int pid, string marker)
+        {
+            string proc = "/proc/" + pid;
+            try
+            {
+                if (!Directory.Exists(proc))
+                {
+                    return false;
+                }
+                string stat = File.ReadAllText(proc + "/stat");
+                int close = stat.LastIndexOf(')');
+                if (close > 0 && close + 2 < stat.Length && stat[close + 2] == 'Z')
+                {
+                    return false;
+                }
+                return File.ReadAllText(proc + "/cmdline").Replace('\0', ' ').Contains(marker);
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
+
+        public static void KillHard(int pid)
+        {
+            try
+            {
+                Process.GetProcessById(pid).Kill();
+            }
+            catch (ArgumentException)
+            {
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+
+        /// <summary>Sends SIGTERM (QEMU then exits cleanly).</summary>
+        public static void Terminate(int pid) => Kill(pid, 15);
+
+        /// <summary>Restricts a folder to its owner (0700).</summary>
+        public static void MakePrivate(string folder)
+        {
+            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                Chmod(System.Text.Encoding.UTF8.GetBytes(folder + "\0"), 0x1C0);
+            }
+        }
+
+        /// <summary>True when files in <paramref name="folder"/> can be opened with O_DIRECT (tmpfs cannot).</summary>
+        public static bool SupportsDirectIo(string folder)
+        {
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                return false;
+            }
+            string probe = Path.Combine(folder, ".odirect-probe");
+            const int OCreat = 0x40, OWronly = 0x1, ODirect = 0x4000;
+            int fd = Open(System.Text.Encoding.UTF8.GetBytes(probe + "\0"), OCreat | OWronly | ODirect, 0x180);
+            if (fd >= 0)
+            {
+                Close(fd);
+            }
+            try
+            {
+                File.Delete(probe);
+            }
+            catch (IOException)
+            {
+            }
+            return fd >= 0;
+        }
+
+        /// <summary>A program from PATH, or null.</summary>
+        public static string? Which(string program)
+        {
+            foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
+            {
+                if (dir.Length > 0 && File.Exists(Path.Combine(dir, program)))
+                {
+                    return Path.Combine(dir, program);
+                }
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,620 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using OsvPS.Core.Disk;
+using OsvPS.Core.Errors;
+using OsvPS.Core.IO;
+using OsvPS.Core.Models;
+using OsvPS.Core.Packaging;
+using OsvPS.Core.Qemu;
+using OsvPS.Core.Repository;
+using OsvPS.Core.Rofs;
+
+namespace OsvPS.Core.Instances
+{
+    /// <summary>What Start-OsvInstance was asked for.</summary>
+    public sealed class StartRequest
+    {
+        /// <summary>The image file to run.</summary>
+        public string ImagePath { get; set; } = "";
+        /// <summary>How the image is called (its repository name, or its path).</summary>
+        public string ImageName { get; set; } = "";
+        public string? Name { get; set; }
+        public IReadOnlyList<string>? Boot { get; set; }
+        public IReadOnlyDictionary<string, string>? Env { get; set; }
+        public string? CommandLine { get; set; }
+        public int MemoryMiB { get; set; } = 1024;
+        public int Cpus { get; set; } = 2;
+        public NetworkMode Network { get; set; } = NetworkMode.User;
+        public string? Bridge { get; set; }
+        public string? TapDevice { get; set; }
+        public IReadOnlyList<PortForward> Forwards { get; set; } = new PortForward[0];
+        public IReadOnlyList<VolumeSpec> Volumes { get; set; } = new VolumeSpec[0];
+        public Accelerator Accelerator { get; set; } = Accelerator.Auto;
+        public BootMode BootMode { get; set; } = BootMode.Auto;
+        public string? QemuPath { get; set; }
+        /// <summary>The caller waits for the guest: QEMU dies with the caller.</summary>
+        public bool Attached { get; set; }
+    }
+
+    /// <summary>A checked start: everything decided, nothing started yet.</summary>
+    public sealed class StartPlan
+    {
+        internal StartPlan(StartRequest request, string name, string folder, string qemu, AcceleratorChoice accelerator,
+            string commandLine, bool rewriteDisk, string? kernel, DiskFormat imageFormat)
+        {
+            Request = request;
+            Name = name;
+            Folder = folder;
+            Qemu = qemu;
+            Accelerator = accelerator;
+            CommandLine = commandLine;
+            RewriteDisk = rewriteDisk;
+            Kernel = kernel;
+            ImageFormat = imageFormat;
+        }
+
+        public StartRequest Request { get; }
+        public string Name { get; }
+        public string Folder { get; }
+        public string Qemu { get; }
+        public AcceleratorChoice Accelerator { get; }
+        /// <summary>The command line the guest gets.</summary>
+        public string CommandLine { get; }
+        /// <summary>True when the command line is written into the overlay (disk boot with -Boot/-Env/-CommandLine).</summary>
+        public bool RewriteDisk { get; }
+        /// <summary>The kernel ELF booted directly, or null for a disk boot.</summary>
+        public string? Kernel { get; }
+        public DiskFormat ImageFormat { get; }
+        public string BootModeName => Kernel == null ? "Disk" : "Kernel";
+    }
+
+    /// <summary>A started QEMU. For attached runs the caller follows <see cref="Console"/> and waits on <see cref="Process"/>.</summary>
+    public sealed class StartedInstance : IDisposable
+    {
+        internal StartedInstance(Process process, string name, string folder, ConsoleFollower console, IReadOnlyList<string> arguments)
+        {
+            Process = process;
+            Name = name;
+            Folder = folder;
+            Console = console;
+            Arguments = arguments;
+        }
+
+        public Process Process { get; }
+        public string Name { get; }
+        public string Folder { get; }
+        public ConsoleFollower Console { get; }
+        /// <summary>QEMU's arguments, as passed.</summary>
+        public IReadOnlyList<string> Arguments { get; }
+
+        public void Dispose()
+        {
+            Console.Dispose();
+            Process.Dispose();
+        }
+    }
+
+    /// <summary>Starts, lists, stops and removes instances in <c>&lt;root&gt;/instances/qemu/</c>.</summary>
+    public sealed class InstanceManager
+    {
+        private const string OverlayFile = "disk.qcow2";
+        private const string ConsoleFile = "console.log";
+        private const string MonitorFile = "osv.monitor";
+        private const string PidFile = "qemu.pid";
+        private const string QemuLogFile = "qemu.log";
+
+        private readonly CapstanRepository repository;
+
+        public InstanceManager(CapstanRepository repository) => this.repository = repository;
+
+        public string Folder(string name) => Path.Combine(repository.InstancesPath, name);
+
+        public static void ValidateName(string name)
+        {
+            if (name.Length == 0 || name.Length > 64 || name == "." || name == ".." || name.Any(c => !(char.IsLetterOrDigit(c) || c == '.' || c == '_' || c == '-')))
+            {
+                throw new OsvException("InstanceNameInvalid", OsvErrorKind.InvalidArgument,
+                    $"'{name}' is not a valid instance name: use up to 64 letters, digits, '.', '_' and '-'.", name);
+            }
+        }
+
+        /// <summary>The kernel ELF that belongs to an image: beside the image itself (a loader) or beside its loader.</summary>
+        public string? FindKernel(string imagePath)
+        {
+            string own = Path.ChangeExtension(imagePath, ".elf");
+            if (File.Exists(own))
+            {
+                return own;
+            }
+            string? loader = ReadLoaderOf(imagePath);
+            if (loader != null)
+            {
+                string beside = Path.ChangeExtension(loader, ".elf");
+                if (File.Exists(beside))
+                {
+                    return beside;
+                }
+            }
+            return null;
+        }
+
+        private static string? ReadLoaderOf(string imagePath)
+        {
+            string index = Path.Combine(Path.GetDirectoryName(imagePath) ?? ".", "index.yaml");
+            if (!File.Exists(index))
+            {
+                return null;
+            }
+            foreach (string line in File.ReadAllLines(index))
+            {
+                if (line.StartsWith("loader:", StringComparison.Ordinal))
+                {
+                    return line.Substring(7).Trim().Trim('"');
+                }
+            }
+            return null;
+        }
+
+        public StartPlan Plan(StartRequest request, CancellationToken cancellation)
+        {
+            if (!File.Exists(request.ImagePath))
+            {
+                throw new OsvException("ImageNotFound", OsvErrorKind.ObjectNotFound, $"image file '{request.ImagePath}' does not exist.", request.ImagePath);
+            }
+            string name = request.Name ?? request.ImageName.Replace('/', '-');
+            ValidateName(name);
+            if (request.MemoryMiB < 16 || request.Cpus < 1 || request.Cpus > 255)
+            {
+                throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Memory must be at least 16 MB and -Cpus between 1 and 255.", name);
+            }
+            if (request.Network == NetworkMode.Tap && string.IsNullOrEmpty(request.TapDevice))
+            {
+                throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Network Tap needs -TapDevice.", name);
+            }
+            if (request.Forwards.Count > 0 && request.Network != NetworkMode.User)
+            {
+                throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Forward works with user networking only.", name);
+            }
+            foreach (var volume in request.Volumes)
+            {
+                if (!File.Exists(volume.Path))
+                {
+                    throw new OsvException("VolumeNotFound", OsvErrorKind.ObjectNotFound, $"volume '{volume.Path}' does not exist.", volume.Path);
+                }
+            }
+            string folder = Folder(name);
+            var existing = InstanceRecord.Load(folder);
+            if (existing.Int("pid") is int oldPid && HostProcess.IsAlive(oldPid, folder))
+            {
+                throw new OsvException("InstanceExists", OsvErrorKind.ResourceExists,
+                    $"instance '{name}' is running (pid {oldPid}); stop it with 'Stop-OsvInstance {name}' or start another with -Name.", name);
+            }
+
+            var format = DiskFormats.Detect(request.ImagePath);
+            string? kernel = request.BootMode == BootMode.Disk ? null : FindKernel(request.ImagePath);
+            if (request.BootMode == BootMode.Kernel && kernel == null)
+            {
+                throw new OsvException("KernelNotFound", OsvErrorKind.ObjectNotFound,
+                    $"image '{request.ImageName}' has no kernel ELF beside it or its loader; attach one with 'Import-OsvImage -Kernel', or use -BootMode Disk.", request.ImageName);
+            }
+
+            bool rewrite = request.Boot?.Count > 0 || request.Env?.Count > 0 || !string.IsNullOrEmpty(request.CommandLine);
+            string commandLine;
+            if (format != DiskFormat.Raw && format != DiskFormat.Qcow2)
+            {
+                if (rewrite || kernel != null)
+                {
+                    throw new OsvException("DiskFormatNotSupported", OsvErrorKind.InvalidOperation,
+                        $"'{request.ImagePath}' is {format}; choosing the command line at run time needs a raw or qcow2 image (build with -Format qcow2).", request.ImagePath);
+                }
+                commandLine = "";
+            }
+            else
+            {
+                using (var disk = DiskReader.Open(request.ImagePath))
+                {
+                    string current = OsvDiskLayout.ReadCommandLine(disk);
+                    if (!rewrite)
+                    {
+                        commandLine = current;
+                    }
+                    else if (string.IsNullOrEmpty(request.CommandLine) && !(request.Boot?.Count > 0))
+                    {
+                        // Only -Env: keep what the image runs, with the env in front.
+                        commandLine = BootCommands.ComposeCommandLine(current, null, request.Env, null, null);
+                    }
+                    else
+                    {
+                        var sets = RofsIndex.List(disk, "/run");
+                        commandLine = BootCommands.ComposeCommandLine(request.CommandLine, request.Boot, request.Env, null, sets.ToList());
+                    }
+                }
+            }
+
+            string qemu = QemuInstallation.FindEmulator(request.QemuPath);
+            var accelerator = AcceleratorProbe.Choose(request.Accelerator, qemu, repository, cancellation);
+            return new StartPlan(request, name, folder, qemu, accelerator, commandLine, rewrite && kernel == null, kernel, format);
+        }
+
+        /// <summary>Creates the instance folder and overlay, starts QEMU and waits until its monitor answers.</summary>
+        public StartedInstance Start(StartPlan plan, CancellationToken cancellation)
+        {
+            string folder = plan.Folder;
+            Directory.CreateDirectory(folder);
+            HostProcess.MakePrivate(folder);
+            foreach (string stale in new[] { OverlayFile, ConsoleFile, MonitorFile, PidFile, QemuLogFile })
+            {
+                AtomicFile.TryDelete(Path.Combine(folder, stale));
+            }
+            string overlay = Path.Combine(folder, OverlayFile);
+            string? commandLine = plan.RewriteDisk ? plan.CommandLine : null;
+            if (plan.ImageFormat == DiskFormat.Raw || plan.ImageFormat == DiskFormat.Qcow2)
+            {
+                Overlay.Create(overlay, plan.Request.ImagePath, plan.ImageFormat, commandLine);
+            }
+            else
+            {
+                CreateOverlayWithQemuImg(overlay, plan, cancellation);
+            }
+
+            string monitor = MonitorPath(folder);
+            var settings = new InstanceSettings
+            {
+                Name = plan.Name,
+                DiskPath = overlay,
+                MemoryMiB = plan.Request.MemoryMiB,
+                Cpus = plan.Request.Cpus,
+                Network = plan.Request.Network,
+                Bridge = plan.Request.Bridge,
+                TapDevice = plan.Request.TapDevice,
+                Forwards = plan.Request.Forwards,
+                Volumes = plan.Request.Volumes,
+                Accelerator = plan.Accelerator.Accelerator,
+                Cache = HostProcess.SupportsDirectIo(folder) ? "none" : "unsafe",
+                AioType = RepositoryConfig.Load(repository).QemuAioType,
+                ConsolePath = Path.Combine(folder, ConsoleFile),
+                MonitorPath = monitor,
+                PidPath = Path.Combine(folder, PidFile),
+                KernelPath = plan.Kernel,
+                KernelCommandLine = plan.Kernel != null ? plan.CommandLine : null,
+            };
+            var arguments = QemuArguments.Build(settings);
+
+            var record = new InstanceRecord
+            {
+                ["name"] = plan.Name,
+                ["image"] = plan.Request.ImageName,
+                ["image_path"] = plan.Request.ImagePath,
+                ["qemu"] = plan.Qemu,
+                ["accelerator"] = plan.Accelerator.Accelerator.ToString(),
+                ["boot_mode"] = plan.BootModeName,
+                ["command_line"] = plan.CommandLine,
+                ["forwards"] = string.Join(",", plan.Request.Forwards.Select(f => f.ToString())),
+                ["monitor"] = monitor,
+                ["folder"] = folder,
+            };
+            record.SetTime("started", DateTime.UtcNow);
+
+            // NUL cannot occur in an argument, so it separates them safely.
+            record["qemu_command"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join("\0", new[] { plan.Qemu }.Concat(arguments))));
+            var process = Launch(plan, arguments, folder);
+            record["pid"] = process.Id.ToString(CultureInfo.InvariantCulture);
+            record.Save(folder);
+            try
+            {
+                using (QmpClient.Connect(monitor, TimeSpan.FromSeconds(10), cancellation, () => !process.HasExited))
+                {
+                }
+            }
+            catch (Exception e) when (e is OsvException || e is OperationCanceledException)
+            {
+                if (!process.HasExited)
+                {
+                    HostProcess.KillHard(process.Id);
+                }
+                process.WaitForExit(5000);
+                RecordExit(plan.Name, process.HasExited ? process.ExitCode : -1);
+                if (e is OperationCanceledException)
+                {
+                    throw;
+                }
+                string log = ReadQemuLog(folder);
+                throw new OsvException("QemuFailed", OsvErrorKind.InvalidResult,
+                    $"QEMU did not start instance '{plan.Name}'" + (log.Length > 0 ? ": " + log : "."), plan.Name, e);
+            }
+            return new StartedInstance(process, plan.Name, folder, new ConsoleFollower(settings.ConsolePath), arguments);
+        }
+
+        private string MonitorPath(string folder)
+        {
+            string path = Path.Combine(folder, MonitorFile);
+            // A Unix socket path holds at most 107 bytes; a deep CAPSTAN_ROOT gets a short one in /tmp.
+            if (Encoding.UTF8.GetByteCount(path) <= 100)
+            {
+                return path;
+            }
+            using (var sha = System.Security.Cryptography.SHA256.Create())
+            {
+                string hash = BitConverter.ToString(sha.ComputeHash(Encoding.UTF8.GetBytes(folder))).Replace("-", "").Substring(0, 16).ToLowerInvariant();
+                return Path.Combine(Path.GetTempPath(), $"osvps-{hash}.monitor");
+            }
+        }
+
+        private static Process Launch(StartPlan plan, IReadOnlyList<string> arguments, string folder)
+        {
+            // Attached runs die with the caller (parent-death signal); background ones get a session of
+            // their own so closing the caller's terminal does not take them down.
+            string program = plan.Qemu;
+            var args = new List<string>(arguments);
+            string? setpriv = plan.Request.Attached ? HostProcess.Which("setpriv") : null;
+            string? setsid = plan.Request.Attached ? null : HostProcess.Which("setsid");
+            if (setpriv != null)
+            {
+                args.InsertRange(0, new[] { "--pdeathsig", "KILL", "--", program });
+                program = setpriv;
+            }
+            else if (setsid != null)
+            {
+                args.Insert(0, program);
+                program = setsid;
+            }
+            var info = new ProcessStartInfo(program, ProcessRunner.Quote(args))
+            {
+                UseShellExecute = false,
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = folder,
+            };
+            var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+            var log = new StreamWriter(new FileStream(Path.Combine(folder, QemuLogFile), FileMode.Create, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+            DataReceivedEventHandler append = (_, e) =>
+            {
+                if (e.Data != null)
+                {
+                    lock (log)
+                    {
+                        log.WriteLine(e.Data);
+                    }
+                }
+            };
+            process.OutputDataReceived += append;
+            process.ErrorDataReceived += append;
+            process.Exited += (_, __) =>
+            {
+                // Let the last lines of stderr arrive before closing the log.
+                Thread.Sleep(50);
+                lock (log)
+                {
+                    log.Dispose();
+                }
+            };
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            return process;
+        }
+
+        private static void CreateOverlayWithQemuImg(string overlay, StartPlan plan, CancellationToken cancellation)
+        {
+            string qemuImg = ToolLocator.Find("qemu-img");
+            var result = ProcessRunner.Run(qemuImg, new[] { "create", "-q", "-f", "qcow2", "-F", plan.ImageFormat.ToString().ToLowerInvariant(), "-b", plan.Request.ImagePath, overlay }, cancellation);
+            if (result.ExitCode != 0)
+            {
+                throw new OsvException("OverlayFailed", OsvErrorKind.InvalidResult, $"qemu-img could not create the overlay: {result.Error.Trim()}", overlay);
+            }
+        }
+
+        private static string ReadQemuLog(string folder)
+        {
+            string path = Path.Combine(folder, QemuLogFile);
+            for (int i = 0; i < 10; i++)
+            {
+                try
+                {
+                    using (var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+                    using (var r = new StreamReader(s))
+                    {
+                        string text = r.ReadToEnd().Trim();
+                        if (text.Length > 0)
+                        {
+                            return text;
+                        }
+                    }
+                }
+                catch (IOException)
+                {
+                }
+                Thread.Sleep(20);
+            }
+            return "";
+        }
+
+        /// <summary>Records how an instance ended (for attached runs, where OsvPS sees QEMU's exit code).</summary>
+        public OsvInstance RecordExit(string name, int exitCode)
+        {
+            string folder = Folder(name);
+            var record = InstanceRecord.Load(folder);
+            record["exit_code"] = exitCode.ToString(CultureInfo.InvariantCulture);
+            record.SetTime("stopped", DateTime.UtcNow);
+            record.Save(folder);
+            return Get(name);
+        }
+
+        /// <summary>All instances, sorted by name.</summary>
+        public IEnumerable<OsvInstance> List()
+        {
+            if (!Directory.Exists(repository.InstancesPath))
+            {
+                return Enumerable.Empty<OsvInstance>();
+            }
+            return Directory.GetDirectories(repository.InstancesPath)
+                .Select(Path.GetFileName)
+                .Where(n => File.Exists(Path.Combine(Folder(n!), InstanceRecord.FileName)))
+                .OrderBy(n => n, StringComparer.Ordinal)
+                .Select(n => Get(n!))
+                .ToList();
+        }
+
+        public OsvInstance Get(string name)
+        {
+            string folder = Folder(name);
+            if (!File.Exists(Path.Combine(folder, InstanceRecord.FileName)))
+            {
+                throw new OsvException("InstanceNotFound", OsvErrorKind.ObjectNotFound, $"there is no instance '{name}' in {repository.InstancesPath}.", name);
+            }
+            var r = InstanceRecord.Load(folder);
+            int? pid = r.Int("pid");
+            int? exit = r.Int("exit_code");
+            InstanceState state;
+            if (pid.HasValue && HostProcess.IsAlive(pid.Value, folder))
+            {
+                state = InstanceState.Running;
+                exit = null;
+            }
+            else if (exit.HasValue)
+            {
+                state = exit.Value == 0 ? InstanceState.Stopped : InstanceState.Crashed;
+            }
+            else
+            {
+                // QEMU removes its pid file when it ends cleanly; one left behind means it was killed.
+                state = File.Exists(Path.Combine(folder, PidFile)) ? InstanceState.Crashed : InstanceState.Stopped;
+            }
+            string forwards = r["forwards"] ?? "";
+            return new OsvInstance(name, folder, state, pid, r["image"] ?? "", r["image_path"] ?? "", r.Time("started"),
+                state == InstanceState.Running ? null : r.Time("stopped"),
+                forwards.Length == 0 ? new string[0] : forwards.Split(','),
+                Path.Combine(folder, ConsoleFile), r["accelerator"] ?? "", r["boot_mode"] ?? "", r["command_line"] ?? "", exit,
+                r["qemu_command"] is string q ? Encoding.UTF8.GetString(Convert.FromBase64String(q)).Split('\0') : new string[0]);
+        }
+
+        /// <summary>
+        /// Stops an instance: an ACPI power-down through QMP, then after <paramref name="timeout"/> a QMP quit,
+        /// then a kill. <paramref name="force"/> quits at once.
+        /// </summary>
+        public OsvInstance Stop(string name, TimeSpan timeout, bool force, CancellationToken cancellation)
+        {
+            var instance = Get(name);
+            if (instance.State != InstanceState.Running || instance.Pid == null)
+            {
+                return instance;
+            }
+            int pid = instance.Pid.Value;
+            string folder = Folder(name);
+            string monitor = InstanceRecord.Load(folder)["monitor"] ?? Path.Combine(folder, MonitorFile);
+            bool Alive() => HostProcess.IsAlive(pid, folder);
+            try
+            {
+                using (var qmp = QmpClient.Connect(monitor, TimeSpan.FromSeconds(2), cancellation, Alive))
+                {
+                    if (!force)
+                    {
+                        qmp.PowerDown();
+                        if (WaitForExit(Alive, timeout, cancellation))
+                        {
+                            return Finish(name);
+                        }
+                    }
+                    qmp.Quit();
+                }
+                if (WaitForExit(Alive, TimeSpan.FromSeconds(5), cancellation))
+                {
+                    return Finish(name);
+                }
+            }
+            catch (OsvException)
+            {
+                // No monitor: fall through to signals.
+            }
+            HostProcess.Terminate(pid);
+            if (!WaitForExit(Alive, TimeSpan.FromSeconds(3), cancellation))
+            {
+                HostProcess.KillHard(pid);
+                WaitForExit(Alive, TimeSpan.FromSeconds(5), cancellation);
+            }
+            return Finish(name);
+        }
+
+        private OsvInstance Finish(string name)
+        {
+            string folder = Folder(name);
+            var record = InstanceRecord.Load(folder);
+            if (record["exit_code"] == null)
+            {
+                // Stopped on request: whatever QEMU's end looked like, it is not a crash.
+                record["exit_code"] = "0";
+                record.SetTime("stopped", DateTime.UtcNow);
+                record.Save(folder);
+            }
+            AtomicFile.TryDelete(Path.Combine(folder, PidFile));
+            return Get(name);
+        }
+
+        /// <summary>Waits until the instance is no longer running; false when <paramref name="timeout"/> passed first.</summary>
+        public bool Wait(string name, TimeSpan? timeout, CancellationToken cancellation)
+        {
+            var instance = Get(name);
+            if (instance.State != InstanceState.Running || instance.Pid == null)
+            {
+                return true;
+            }
+            int pid = instance.Pid.Value;
+            string folder = Folder(name);
+            return WaitForExit(() => HostProcess.IsAlive(pid, folder), timeout ?? TimeSpan.FromDays(365), cancellation);
+        }
+
+        private static bool WaitForExit(Func<bool> alive, TimeSpan timeout, CancellationToken cancellation)
+        {
+            var watch = Stopwatch.StartNew();
+            while (alive())
+            {
+                if (watch.Elapsed > timeout)
+                {
+                    return false;
+                }
+                cancellation.ThrowIfCancellationRequested();
+                Thread.Sleep(20);
+            }
+            return true;
+        }
+
+        /// <summary>Deletes an instance's folder; a running one only with <paramref name="force"/> (it is stopped first).</summary>
+        public void Remove(string name, bool force, CancellationToken cancellation)
+        {
+            var instance = Get(name);
+            if (instance.State == InstanceState.Running)
+            {
+                if (!force)
+                {
+                    throw new OsvException("InstanceRunning", OsvErrorKind.InvalidOperation,
+                        $"instance '{name}' is running; stop it first or use -Force.", name);
+                }
+                Stop(name, TimeSpan.Zero, true, cancellation);
+            }
+            string monitor = InstanceRecord.Load(Folder(name))["monitor"] ?? "";
+            if (monitor.Length > 0 && !monitor.StartsWith(Folder(name), StringComparison.Ordinal))
+            {
+                AtomicFile.TryDelete(monitor);
+            }
+            Directory.Delete(Folder(name), true);
+        }
+
+        /// <summary>The last <paramref name="tail"/> lines of the console (all when null).</summary>
+        public List<string> ReadConsole(string name, int? tail)
+        {
+            var instance = Get(name);
+            using (var follower = new ConsoleFollower(instance.ConsolePath))
+            {
+                var lines = follower.Drain();
+                return tail.HasValue && lines.Count > tail.Value ? lines.GetRange(lines.Count - tail.Value, tail.Value) : lines;
+            }
+        }
+    }
+}

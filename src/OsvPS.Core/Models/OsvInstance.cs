@@ -1,0 +1,64 @@
+using System;
+
+namespace OsvPS.Core.Models
+{
+    public enum InstanceState
+    {
+        Running,
+        Stopped,
+        Crashed,
+    }
+
+    /// <summary>One QEMU process running an image, with its own overlay disk and monitor socket.</summary>
+    public sealed class OsvInstance
+    {
+        public OsvInstance(string name, string path, InstanceState state, int? pid, string image, string imagePath, DateTime? started,
+            DateTime? stopped, string[] forwards, string consolePath, string accelerator, string bootMode, string commandLine, int? exitCode, string[] qemuCommand)
+        {
+            Name = name;
+            Path = path;
+            State = state;
+            Pid = pid;
+            Image = image;
+            ImagePath = imagePath;
+            Started = started;
+            Stopped = stopped;
+            Forwards = forwards;
+            ConsolePath = consolePath;
+            Accelerator = accelerator;
+            BootMode = bootMode;
+            CommandLine = commandLine;
+            ExitCode = exitCode;
+            QemuCommand = qemuCommand;
+        }
+
+        public string Name { get; }
+        public InstanceState State { get; }
+        /// <summary>The QEMU process id (while it runs, and the last one after).</summary>
+        public int? Pid { get; }
+        /// <summary>The image's repository name (or its path when run from a file).</summary>
+        public string Image { get; }
+        public string ImagePath { get; }
+        public DateTime? Started { get; }
+        public DateTime? Stopped { get; }
+        /// <summary>How long it has been running (null when it is not).</summary>
+        public TimeSpan? Uptime => State == InstanceState.Running && Started.HasValue ? DateTime.UtcNow - Started.Value : (TimeSpan?)null;
+        /// <summary>Port forwards as <c>tcp:HOST:GUEST</c>.</summary>
+        public string[] Forwards { get; }
+        /// <summary>The serial console's log file.</summary>
+        public string ConsolePath { get; }
+        public string Accelerator { get; }
+        /// <summary><c>Disk</c> or <c>Kernel</c>.</summary>
+        public string BootMode { get; }
+        /// <summary>The OSv command line the guest was started with.</summary>
+        public string CommandLine { get; }
+        /// <summary>QEMU's exit code when OsvPS saw it end.</summary>
+        public int? ExitCode { get; }
+        /// <summary>The program and arguments QEMU was started with, exactly as passed.</summary>
+        public string[] QemuCommand { get; }
+        /// <summary>The instance folder.</summary>
+        public string Path { get; }
+
+        public override string ToString() => Name;
+    }
+}

@@ -1,0 +1,200 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using OsvPS.Core.Errors;
+
+namespace OsvPS.Core.Qemu
+{
+    public enum NetworkMode
+    {
+        User,
+        Bridge,
+        Tap,
+        None,
+    }
+
+    public enum Accelerator
+    {
+        Auto,
+        Kvm,
+        Tcg,
+    }
+
+    public enum BootMode
+    {
+        Auto,
+        Disk,
+        Kernel,
+    }
+
+    /// <summary>A host port forwarded to a guest port (user networking).</summary>
+    public sealed class PortForward
+    {
+        public PortForward(string protocol, int hostPort, int guestPort)
+        {
+            Protocol = protocol;
+            HostPort = hostPort;
+            GuestPort = guestPort;
+        }
+
+        public string Protocol { get; }
+        public int HostPort { get; }
+        public int GuestPort { get; }
+
+        /// <summary>Parses <c>H:G</c>, <c>tcp:H:G</c> or <c>udp:H:G</c>.</summary>
+        public static PortForward Parse(string text)
+        {
+            var parts = text.Split(':');
+            string protocol = "tcp";
+            if (parts.Length == 3)
+            {
+                protocol = parts[0].ToLowerInvariant();
+                parts = parts.Skip(1).ToArray();
+            }
+            if (parts.Length != 2 || (protocol != "tcp" && protocol != "udp") ||
+                !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int host) ||
+                !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int guest) ||
+                host < 1 || host > 65535 || guest < 1 || guest > 65535)
+            {
+                throw new OsvException("ForwardInvalid", OsvErrorKind.InvalidArgument,
+                    $"'{text}' is not a port forward; write HOST:GUEST, tcp:HOST:GUEST or udp:HOST:GUEST with ports 1-65535.", text);
+            }
+            return new PortForward(protocol, host, guest);
+        }
+
+        public override string ToString() => $"{Protocol}:{HostPort}:{GuestPort}";
+    }
+
+    /// <summary>An extra disk given to the guest.</summary>
+    public sealed class VolumeSpec
+    {
+        public VolumeSpec(string path, string? format)
+        {
+            Path = path;
+            Format = format;
+        }
+
+        public string Path { get; }
+        public string? Format { get; }
+
+        /// <summary>Parses <c>path[:format=fmt]</c>.</summary>
+        public static VolumeSpec Parse(string text)
+        {
+            int at = text.LastIndexOf(":format=", StringComparison.Ordinal);
+            return at < 0 ? new VolumeSpec(text, null) : new VolumeSpec(text.Substring(0, at), text.Substring(at + 8));
+        }
+    }
+
+    /// <summary>Everything the QEMU command line of an instance depends on.</summary>
+    public sealed class InstanceSettings
+    {
+        public string Name { get; set; } = "";
+        public string DiskPath { get; set; } = "";
+        public string DiskFormat { get; set; } = "qcow2";
+        public int MemoryMiB { get; set; } = 1024;
+        public int Cpus { get; set; } = 2;
+        public NetworkMode Network { get; set; } = NetworkMode.User;
+        public string? Bridge { get; set; }
+        public string? TapDevice { get; set; }
+        public IReadOnlyList<PortForward> Forwards { get; set; } = new PortForward[0];
+        public IReadOnlyList<VolumeSpec> Volumes { get; set; } = new VolumeSpec[0];
+        /// <summary>Kvm or Tcg (the probe has already decided Auto).</summary>
+        public Accelerator Accelerator { get; set; } = Accelerator.Tcg;
+        /// <summary><c>none</c> when O_DIRECT works on the instance folder, else <c>unsafe</c>.</summary>
+        public string Cache { get; set; } = "unsafe";
+        public string AioType { get; set; } = "threads";
+        public string ConsolePath { get; set; } = "";
+        public string MonitorPath { get; set; } = "";
+        public string PidPath { get; set; } = "";
+        /// <summary>With a kernel ELF: <c>-kernel</c> and <c>-append</c>.</summary>
+        public string? KernelPath { get; set; }
+        public string? KernelCommandLine { get; set; }
+    }
+
+    /// <summary>Builds QEMU's argument list from <see cref="InstanceSettings"/>; a pure function.</summary>
+    public static class QemuArguments
+    {
+        public static IReadOnlyList<string> Build(InstanceSettings s)
+        {
+            var a = new List<string>
+            {
+                "-name", s.Name,
+                "-m", s.MemoryMiB.ToString(CultureInfo.InvariantCulture) + "M",
+                "-smp", s.Cpus.ToString(CultureInfo.InvariantCulture),
+                "-display", "none",
+                // With -kernel QEMU boots through an option ROM that takes boot index 0 itself.
+                "-device", s.KernelPath == null ? "virtio-blk-pci,id=blk0,bootindex=0,drive=hd0" : "virtio-blk-pci,id=blk0,drive=hd0",
+                "-drive", $"file={Escape(s.DiskPath)},format={s.DiskFormat},if=none,id=hd0,aio={s.AioType},cache={s.Cache}",
+                "-device", "virtio-rng-pci",
+            };
+            for (int i = 0; i < s.Volumes.Count; i++)
+            {
+                var v = s.Volumes[i];
+                string format = v.Format == null ? "" : ",format=" + v.Format;
+                a.Add("-device");
+                a.Add($"virtio-blk-pci,id=blk{i + 1},drive=vol{i + 1}");
+                a.Add("-drive");
+                a.Add($"file={Escape(v.Path)}{format},if=none,id=vol{i + 1},aio={s.AioType},cache={s.Cache}");
+            }
+            switch (s.Network)
+            {
+                case NetworkMode.User:
+                    string forwards = string.Concat(s.Forwards.Select(f => $",hostfwd={f.Protocol}::{f.HostPort}-:{f.GuestPort}"));
+                    a.AddRange(new[] { "-netdev", "user,id=un0,net=192.168.122.0/24,host=192.168.122.1" + forwards, "-device", "virtio-net-pci,netdev=un0" });
+                    break;
+                case NetworkMode.Bridge:
+                    a.AddRange(new[] { "-netdev", $"bridge,id=un0,br={s.Bridge ?? "virbr0"}", "-device", "virtio-net-pci,netdev=un0" });
+                    break;
+                case NetworkMode.Tap:
+                    a.AddRange(new[] { "-netdev", $"tap,id=un0,ifname={s.TapDevice},script=no,downscript=no", "-device", "virtio-net-pci,netdev=un0" });
+                    break;
+                case NetworkMode.None:
+                    a.AddRange(new[] { "-nic", "none" });
+                    break;
+            }
+            a.AddRange(new[]
+            {
+                "-chardev", $"file,id=console0,path={Escape(s.ConsolePath)}",
+                "-device", "isa-serial,chardev=console0",
+                "-chardev", $"socket,id=monitor0,path={Escape(s.MonitorPath)},server=on,wait=off",
+                "-mon", "chardev=monitor0,mode=control",
+                "-pidfile", s.PidPath,
+            });
+            if (s.Accelerator == Accelerator.Kvm)
+            {
+                a.AddRange(new[] { "-accel", "kvm", "-cpu", "host" });
+            }
+            else
+            {
+                a.AddRange(new[] { "-accel", "tcg" });
+            }
+            if (s.KernelPath != null)
+            {
+                a.AddRange(new[] { "-kernel", s.KernelPath, "-append", s.KernelCommandLine ?? "" });
+            }
+            return a;
+        }
+
+        // QEMU's option syntax doubles a comma to keep it inside a value.
+        private static string Escape(string value) => value.Replace(",", ",,");
+    }
+
+    /// <summary>Finds QEMU and reads its version.</summary>
+    public static class QemuInstallation
+    {
+        public static string FindEmulator(string? explicitPath = null) => ToolLocator.Find("qemu-system-x86_64", explicitPath);
+
+        /// <summary>Parses <c>QEMU emulator version X.Y[.Z]</c> leniently; null when no version is found.</summary>
+        public static Version? ParseVersion(string output)
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(output, @"version\s+(\d+)\.(\d+)(?:\.(\d+))?");
+            if (!m.Success)
+            {
+                return null;
+            }
+            int Part(int i) => m.Groups[i].Success ? int.Parse(m.Groups[i].Value, CultureInfo.InvariantCulture) : 0;
+            return new Version(Part(1), Part(2), Part(3));
+        }
+    }
+}

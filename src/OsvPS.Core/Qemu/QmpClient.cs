@@ -1,0 +1,136 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using OsvPS.Core.Errors;
+
+namespace OsvPS.Core.Qemu
+{
+    /// <summary>A client of QEMU's machine protocol (QMP) over its Unix socket.</summary>
+    public sealed class QmpClient : IDisposable
+    {
+        private readonly Socket socket;
+        private readonly StreamReader reader;
+        private readonly Stream stream;
+
+        private QmpClient(Socket socket)
+        {
+            this.socket = socket;
+            stream = new NetworkStream(socket, true);
+            reader = new StreamReader(stream, new UTF8Encoding(false));
+        }
+
+        /// <summary>Connects, reads the greeting and negotiates capabilities; retries until <paramref name="timeout"/>.</summary>
+        public static QmpClient Connect(string socketPath, TimeSpan timeout, CancellationToken cancellation, Func<bool>? stillWorthTrying = null)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (true)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                Socket? s = null;
+                try
+                {
+                    s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                    s.ReceiveTimeout = (int)Math.Max(1000, timeout.TotalMilliseconds);
+                    s.Connect(UnixEndPoint(socketPath));
+                    var client = new QmpClient(s);
+                    var greeting = client.ReadMessage();
+                    if (greeting == null || !greeting.ContainsKey("QMP"))
+                    {
+                        throw new IOException("the socket did not greet with QMP.");
+                    }
+                    client.Execute("qmp_capabilities");
+                    return client;
+                }
+                catch (Exception e) when (e is SocketException || e is IOException)
+                {
+                    s?.Dispose();
+                    if (DateTime.UtcNow > deadline || (stillWorthTrying != null && !stillWorthTrying()))
+                    {
+                        throw new OsvException("QmpUnavailable", OsvErrorKind.ConnectionError,
+                            $"cannot talk to QEMU's monitor at '{socketPath}': {e.Message}", socketPath, e);
+                    }
+                    // QEMU opens the socket within tens of milliseconds; poll finely so a start costs little.
+                    Thread.Sleep(5);
+                }
+            }
+        }
+
+        private static EndPoint UnixEndPoint(string path)
+        {
+            var type = Type.GetType("System.Net.Sockets.UnixDomainSocketEndPoint, System.Net.Sockets")
+                ?? Type.GetType("System.Net.Sockets.UnixDomainSocketEndPoint, System")
+                ?? throw new PlatformNotSupportedException("this .NET has no Unix domain sockets; QMP needs PowerShell 7.");
+            return (EndPoint)Activator.CreateInstance(type, path)!;
+        }
+
+        /// <summary>Runs a command and returns its <c>return</c> value; a QMP error becomes an exception.</summary>
+        public object? Execute(string command)
+        {
+            byte[] request = Encoding.UTF8.GetBytes("{\"execute\": " + MiniJson.Quote(command) + "}\n");
+            stream.Write(request, 0, request.Length);
+            stream.Flush();
+            while (true)
+            {
+                var reply = ReadMessage() ?? throw new IOException($"QEMU closed the monitor during '{command}'.");
+                if (reply.ContainsKey("event"))
+                {
+                    continue;
+                }
+                if (reply.TryGetValue("error", out var error))
+                {
+                    string desc = error is Dictionary<string, object?> e && e.TryGetValue("desc", out var d) ? d as string ?? "" : "";
+                    throw new OsvException("QmpCommandFailed", OsvErrorKind.InvalidOperation, $"QEMU refused '{command}': {desc}", command);
+                }
+                if (reply.TryGetValue("return", out var value))
+                {
+                    return value;
+                }
+            }
+        }
+
+        /// <summary><c>query-status</c>: the VM's run state, e.g. <c>running</c>, <c>paused</c>, <c>shutdown</c>.</summary>
+        public string QueryStatus()
+            => Execute("query-status") is Dictionary<string, object?> r && r.TryGetValue("status", out var s) ? s as string ?? "unknown" : "unknown";
+
+        public void PowerDown() => Execute("system_powerdown");
+
+        /// <summary>Asks QEMU to exit; the connection closing before the reply is fine.</summary>
+        public void Quit()
+        {
+            try
+            {
+                Execute("quit");
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        private Dictionary<string, object?>? ReadMessage()
+        {
+            string? line = reader.ReadLine();
+            if (line == null)
+            {
+                return null;
+            }
+            try
+            {
+                return MiniJson.Parse(line) as Dictionary<string, object?>;
+            }
+            catch (FormatException e)
+            {
+                throw new IOException("QEMU sent malformed JSON: " + e.Message, e);
+            }
+        }
+
+        public void Dispose()
+        {
+            reader.Dispose();
+            socket.Dispose();
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using System.Management.Automation;
+using OsvPS.Core.Instances;
+using OsvPS.Core.Models;
+using OsvPS.Core.Repository;
+
+namespace OsvPS.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Lists instances with their state: Running, Stopped or Crashed.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "OsvInstance")]
+    [OutputType(typeof(OsvInstance))]
+    public sealed class GetOsvInstanceCommand : OsvCmdlet
+    {
+        /// <summary>Instance names; wildcards allowed (default: all).</summary>
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [SupportsWildcards]
+        public string[]? Name { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var manager = new InstanceManager(new CapstanRepository());
+            foreach (string name in Name ?? new[] { "*" })
+            {
+                WriteObject(MatchInstances(manager, name), enumerateCollection: true);
+            }
+        }
+    }
+}

@@ -1,0 +1,228 @@
+using System;
+using System.Collections.Generic;
+using System.Collections;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using OsvPS.Completers;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Instances;
+using OsvPS.Core.Models;
+using OsvPS.Core.Qemu;
+using OsvPS.Core.Repository;
+
+namespace OsvPS.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Runs an OSv image under QEMU, in the background or (with -Wait) streaming its console.</para>
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Start, "OsvInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(OsvInstance), typeof(string))]
+    public sealed class StartOsvInstanceCommand : OsvCmdlet
+    {
+        // The TCG warning is said once a session, not once a run.
+        private static bool warnedAboutAccelerator;
+
+        /// <summary>An OsvImage (from Build-OsvImage or Get-OsvImage), an image name, or an image file.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        [ArgumentCompleter(typeof(ImageNameCompleter))]
+        [ValidateNotNull]
+        public object Image { get; set; } = null!;
+
+        /// <summary>The instance name (default: the image name); unique among running instances.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Name { get; set; }
+
+        /// <summary>Config sets to run (rewrites the command line of this run only).</summary>
+        [Parameter]
+        public string[]? Boot { get; set; }
+
+        /// <summary>Environment variables put in front of the command line.</summary>
+        [Parameter]
+        public Hashtable? Env { get; set; }
+
+        /// <summary>The whole command line for this run.</summary>
+        [Parameter]
+        public string? CommandLine { get; set; }
+
+        /// <summary>Memory in bytes (1GB, 512MB, ...); default 1GB.</summary>
+        [Parameter]
+        [ValidateRange(16L * 1024 * 1024, long.MaxValue)]
+        public long Memory { get; set; } = 1024L * 1024 * 1024;
+
+        [Parameter]
+        [ValidateRange(1, 255)]
+        public int Cpus { get; set; } = 2;
+
+        [Parameter]
+        [ValidateSet("User", "Bridge", "Tap", "None", IgnoreCase = true)]
+        public string Network { get; set; } = "User";
+
+        [Parameter]
+        public string? Bridge { get; set; }
+
+        [Parameter]
+        public string? TapDevice { get; set; }
+
+        /// <summary>Port forwards 'HOST:GUEST' (tcp) or 'udp:HOST:GUEST'.</summary>
+        [Parameter]
+        public string[]? Forward { get; set; }
+
+        /// <summary>Extra disks: 'path' or 'path:format=raw'.</summary>
+        [Parameter]
+        public string[]? Volume { get; set; }
+
+        [Parameter]
+        [ValidateSet("Auto", "Kvm", "Tcg", IgnoreCase = true)]
+        public string Accelerator { get; set; } = "Auto";
+
+        /// <summary>Auto boots straight into the kernel when the loader has one beside it.</summary>
+        [Parameter]
+        [ValidateSet("Auto", "Disk", "Kernel", IgnoreCase = true)]
+        public string BootMode { get; set; } = "Auto";
+
+        /// <summary>Stream the console to the pipeline and return when the guest stops.</summary>
+        [Parameter]
+        public SwitchParameter Wait { get; set; }
+
+        /// <summary>With -Wait: stop the guest after this long.</summary>
+        [Parameter]
+        public TimeSpan? Timeout { get; set; }
+
+        /// <summary>The QEMU program (default: $env:CAPSTAN_QEMU_PATH, else qemu-system-x86_64 from PATH).</summary>
+        [Parameter]
+        public string? QemuPath { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            ForItem(Image, () =>
+            {
+                var repository = new CapstanRepository();
+                var (imagePath, imageName) = ResolveImage(repository, Image);
+                var manager = new InstanceManager(repository);
+                var plan = manager.Plan(new StartRequest
+                {
+                    ImagePath = imagePath,
+                    ImageName = imageName,
+                    Name = Name,
+                    Boot = Boot,
+                    Env = ToStringDictionary(Env),
+                    CommandLine = CommandLine,
+                    MemoryMiB = (int)Math.Min(int.MaxValue, Memory / (1024 * 1024)),
+                    Cpus = Cpus,
+                    Network = Parse<NetworkMode>(Network),
+                    Bridge = Bridge,
+                    TapDevice = TapDevice,
+                    Forwards = (Forward ?? new string[0]).Select(PortForward.Parse).ToList(),
+                    Volumes = (Volume ?? new string[0]).Select(v => VolumeSpec.Parse(ResolveVolume(v))).ToList(),
+                    Accelerator = Parse<Accelerator>(Accelerator),
+                    BootMode = Parse<BootMode>(BootMode),
+                    QemuPath = QemuPath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(QemuPath),
+                    Attached = Wait,
+                }, CancellationToken);
+                if (plan.Accelerator.Warn && !warnedAboutAccelerator)
+                {
+                    warnedAboutAccelerator = true;
+                    WriteWarning(plan.Accelerator.Reason + ".");
+                }
+                WriteVerbose($"Instance '{plan.Name}': {plan.BootModeName} boot, {plan.Accelerator.Accelerator}, command line: {plan.CommandLine}");
+                if (!ShouldProcess(plan.Name, $"Start OSv instance of '{imageName}'"))
+                {
+                    return;
+                }
+                using (var started = manager.Start(plan, CancellationToken))
+                {
+                    WriteVerbose("QEMU: " + plan.Qemu + " " + string.Join(" ", started.Arguments));
+                    if (!Wait)
+                    {
+                        WriteObject(manager.Get(plan.Name));
+                        return;
+                    }
+                    WriteObject(Follow(manager, started));
+                }
+            });
+        }
+
+        // Streams console lines until QEMU ends; Ctrl+C, a stopped pipeline or -Timeout stop the guest.
+        private OsvInstance Follow(InstanceManager manager, StartedInstance started)
+        {
+            var deadline = Timeout.HasValue ? DateTime.UtcNow + Timeout.Value : (DateTime?)null;
+            bool stopRequested = false;
+            try
+            {
+                while (!started.Process.HasExited)
+                {
+                    foreach (string line in started.Console.Poll())
+                    {
+                        WriteObject(line);
+                    }
+                    if (!stopRequested && deadline.HasValue && DateTime.UtcNow > deadline.Value)
+                    {
+                        stopRequested = true;
+                        WriteWarning($"Instance '{started.Name}' ran longer than {Timeout}; stopping it.");
+                        manager.Stop(started.Name, TimeSpan.FromSeconds(2), force: false, CancellationToken.None);
+                    }
+                    CancellationToken.ThrowIfCancellationRequested();
+                    started.Process.WaitForExit(10);
+                }
+                started.Process.WaitForExit();
+                foreach (string line in started.Console.Drain())
+                {
+                    WriteObject(line);
+                }
+                return stopRequested ? manager.Get(started.Name) : manager.RecordExit(started.Name, started.Process.ExitCode);
+            }
+            catch (Exception e) when (e is OperationCanceledException || e is PipelineStoppedException)
+            {
+                // The caller is going away: the guest goes with it, and the instance is left Stopped.
+                manager.Stop(started.Name, TimeSpan.Zero, force: true, CancellationToken.None);
+                throw;
+            }
+        }
+
+        private string ResolveVolume(string spec)
+        {
+            var parsed = VolumeSpec.Parse(spec);
+            string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(parsed.Path);
+            return parsed.Format == null ? path : path + ":format=" + parsed.Format;
+        }
+
+        private (string Path, string Name) ResolveImage(CapstanRepository repository, object image)
+        {
+            object value = image is PSObject pso ? pso.BaseObject : image;
+            if (value is OsvImage osv)
+            {
+                return (osv.Path, osv.Name);
+            }
+            if (value is FileInfo file)
+            {
+                return (file.FullName, System.IO.Path.GetFileNameWithoutExtension(file.Name));
+            }
+            string text = LanguagePrimitives.ConvertTo<string>(value);
+            string? fromRepository = null;
+            try
+            {
+                CapstanRepository.ValidateImageName(text);
+                fromRepository = repository.FindImageFile(text);
+            }
+            catch (OsvException)
+            {
+            }
+            if (fromRepository != null)
+            {
+                return (fromRepository, text);
+            }
+            string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(text);
+            if (File.Exists(path))
+            {
+                return (path, System.IO.Path.GetFileNameWithoutExtension(path));
+            }
+            throw new OsvException("ImageNotFound", OsvErrorKind.ObjectNotFound,
+                $"'{text}' is neither an image in {repository.ImagesPath} nor an image file.", text);
+        }
+
+        private static T Parse<T>(string value) where T : struct => (T)Enum.Parse(typeof(T), value, ignoreCase: true);
+    }
+}

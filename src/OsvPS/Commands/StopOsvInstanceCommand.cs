@@ -1,0 +1,54 @@
+using System;
+using System.Management.Automation;
+using OsvPS.Core.Instances;
+using OsvPS.Core.Models;
+using OsvPS.Core.Repository;
+
+namespace OsvPS.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Stops instances: an ACPI power-down, then QEMU is made to quit after -Timeout.</para>
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Stop, "OsvInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(OsvInstance))]
+    public sealed class StopOsvInstanceCommand : OsvCmdlet
+    {
+        /// <summary>Instance names (wildcards allowed), or instances from the pipeline by their Name.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [SupportsWildcards]
+        public string[] Name { get; set; } = new string[0];
+
+        /// <summary>How long the guest may take to power down before QEMU is made to quit (default 10 s).</summary>
+        [Parameter]
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+        /// <summary>Quit at once, without asking the guest to power down.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var manager = new InstanceManager(new CapstanRepository());
+            foreach (string pattern in Name)
+            {
+                foreach (var instance in MatchInstances(manager, pattern))
+                {
+                    ForItem(instance.Name, () =>
+                    {
+                        if (ShouldProcess(instance.Name, "Stop OSv instance"))
+                        {
+                            var stopped = manager.Stop(instance.Name, Timeout, Force, CancellationToken);
+                            if (PassThru)
+                            {
+                                WriteObject(stopped);
+                            }
+                        }
+                    });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System;
+using System.Management.Automation;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Instances;
+using OsvPS.Core.Models;
+using OsvPS.Core.Repository;
+
+namespace OsvPS.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Waits until instances are no longer running and returns them.</para>
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Wait, "OsvInstance")]
+    [OutputType(typeof(OsvInstance))]
+    public sealed class WaitOsvInstanceCommand : OsvCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [SupportsWildcards]
+        public string[] Name { get; set; } = new string[0];
+
+        /// <summary>Give up after this long (the instance keeps running; an error says so).</summary>
+        [Parameter]
+        public TimeSpan? Timeout { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var manager = new InstanceManager(new CapstanRepository());
+            foreach (string pattern in Name)
+            {
+                foreach (var instance in MatchInstances(manager, pattern))
+                {
+                    ForItem(instance.Name, () =>
+                    {
+                        if (!manager.Wait(instance.Name, Timeout, CancellationToken))
+                        {
+                            throw new OsvException("WaitTimedOut", OsvErrorKind.OperationTimeout,
+                                $"instance '{instance.Name}' was still running after {Timeout}.", instance.Name);
+                        }
+                        WriteObject(manager.Get(instance.Name));
+                    });
+                }
+            }
+        }
+    }
+}

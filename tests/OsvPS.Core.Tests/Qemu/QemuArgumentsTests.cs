@@ -1,0 +1,134 @@
+using System.Collections.Generic;
+using System.Linq;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Qemu;
+using Xunit;
+
+namespace OsvPS.Core.Tests.Qemu
+{
+    public class QemuArgumentsTests
+    {
+        private static InstanceSettings Settings() => new InstanceSettings
+        {
+            Name = "demo",
+            DiskPath = "/r/instances/qemu/demo/disk.qcow2",
+            ConsolePath = "/r/instances/qemu/demo/console.log",
+            MonitorPath = "/r/instances/qemu/demo/osv.monitor",
+            PidPath = "/r/instances/qemu/demo/qemu.pid",
+        };
+
+        private static string After(IReadOnlyList<string> args, string option, int nth = 0)
+            => args.Select((a, i) => (a, i)).Where(p => p.a == option).Select(p => args[p.i + 1]).ElementAt(nth);
+
+        [Fact]
+        public void DefaultsFollowTheContract()
+        {
+            var a = QemuArguments.Build(Settings());
+            Assert.Equal("1024M", After(a, "-m"));
+            Assert.Equal("2", After(a, "-smp"));
+            Assert.Equal("none", After(a, "-display"));
+            Assert.Equal("virtio-blk-pci,id=blk0,bootindex=0,drive=hd0", After(a, "-device"));
+            Assert.Equal("file=/r/instances/qemu/demo/disk.qcow2,format=qcow2,if=none,id=hd0,aio=threads,cache=unsafe", After(a, "-drive"));
+            Assert.Contains("virtio-rng-pci", a);
+            Assert.Equal("user,id=un0,net=192.168.122.0/24,host=192.168.122.1", After(a, "-netdev"));
+            Assert.Contains("virtio-net-pci,netdev=un0", a);
+            Assert.Equal("file,id=console0,path=/r/instances/qemu/demo/console.log", After(a, "-chardev", 0));
+            Assert.Contains("isa-serial,chardev=console0", a);
+            Assert.Equal("socket,id=monitor0,path=/r/instances/qemu/demo/osv.monitor,server=on,wait=off", After(a, "-chardev", 1));
+            Assert.Equal("chardev=monitor0,mode=control", After(a, "-mon"));
+            Assert.Equal("tcg", After(a, "-accel"));
+            Assert.DoesNotContain("-kernel", a);
+            Assert.DoesNotContain("-vnc", a);
+        }
+
+        [Fact]
+        public void ForwardsKvmCacheAndKernel()
+        {
+            var s = Settings();
+            s.Forwards = new[] { PortForward.Parse("8080:80"), PortForward.Parse("udp:5353:53") };
+            s.Accelerator = Accelerator.Kvm;
+            s.Cache = "none";
+            s.AioType = "native";
+            s.KernelPath = "/r/repository/osv-loader/osv-loader.elf";
+            s.KernelCommandLine = "--env=A=1 runscript /run/default;";
+            s.MemoryMiB = 512;
+            s.Cpus = 4;
+            var a = QemuArguments.Build(s);
+            Assert.Equal("user,id=un0,net=192.168.122.0/24,host=192.168.122.1,hostfwd=tcp::8080-:80,hostfwd=udp::5353-:53", After(a, "-netdev"));
+            Assert.Equal("kvm", After(a, "-accel"));
+            Assert.Equal("host", After(a, "-cpu"));
+            Assert.EndsWith("aio=native,cache=none", After(a, "-drive"));
+            Assert.Equal(s.KernelPath, After(a, "-kernel"));
+            Assert.Equal(s.KernelCommandLine, After(a, "-append"));
+            Assert.Equal("virtio-blk-pci,id=blk0,drive=hd0", After(a, "-device")); // the kernel's option ROM boots first
+            Assert.Equal("512M", After(a, "-m"));
+            Assert.Equal("4", After(a, "-smp"));
+        }
+
+        [Fact]
+        public void OtherNetworksAndVolumes()
+        {
+            var s = Settings();
+            s.Network = NetworkMode.None;
+            s.Volumes = new[] { VolumeSpec.Parse("/data/a.img:format=raw"), VolumeSpec.Parse("/data/b,c.qcow2") };
+            var a = QemuArguments.Build(s);
+            Assert.Equal("none", After(a, "-nic"));
+            Assert.DoesNotContain("-netdev", a);
+            Assert.Equal("file=/data/a.img,format=raw,if=none,id=vol1,aio=threads,cache=unsafe", After(a, "-drive", 1));
+            Assert.Equal("file=/data/b,,c.qcow2,if=none,id=vol2,aio=threads,cache=unsafe", After(a, "-drive", 2)); // commas doubled
+            s.Network = NetworkMode.Tap;
+            s.TapDevice = "tap0";
+            Assert.Equal("tap,id=un0,ifname=tap0,script=no,downscript=no", After(QemuArguments.Build(s), "-netdev"));
+            s.Network = NetworkMode.Bridge;
+            s.Bridge = "br0";
+            Assert.Equal("bridge,id=un0,br=br0", After(QemuArguments.Build(s), "-netdev"));
+        }
+
+        [Fact]
+        public void SameSettingsSameArguments() => Assert.Equal(QemuArguments.Build(Settings()), QemuArguments.Build(Settings()));
+
+        [Theory]
+        [InlineData("80", null)]
+        [InlineData("0:80", null)]
+        [InlineData("70000:80", null)]
+        [InlineData("sctp:1:2", null)]
+        [InlineData("a:b", null)]
+        [InlineData("8080:80", "tcp:8080:80")]
+        [InlineData("UDP:53:53", "udp:53:53")]
+        public void PortForwardParsing(string text, string? expected)
+        {
+            if (expected == null)
+            {
+                Assert.Equal("ForwardInvalid", Assert.Throws<OsvException>(() => PortForward.Parse(text)).ErrorId);
+            }
+            else
+            {
+                Assert.Equal(expected, PortForward.Parse(text).ToString());
+            }
+        }
+
+        [Theory]
+        [InlineData("QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\nCopyright", 7, 2, 22)]
+        [InlineData("QEMU emulator version 10.1.0\n", 10, 1, 0)]
+        [InlineData("QEMU emulator version 9.0", 9, 0, 0)]
+        public void VersionIsParsedLeniently(string output, int major, int minor, int build)
+            => Assert.Equal(new System.Version(major, minor, build), QemuInstallation.ParseVersion(output));
+
+        [Fact]
+        public void NoVersionIsNull() => Assert.Null(QemuInstallation.ParseVersion("something else"));
+
+        [Fact]
+        public void ArgumentQuotingRoundTripsThroughTheRuntime()
+        {
+            var args = new[] { "plain", "with space", "quote\"inside", "back\\slash\\", "", "a,b", "--env=A=1 runscript /run/x;" };
+            var (code, output) = Support.TestFiles.Run("/bin/sh", "-c", "for a in \"$@\"; do printf '[%s]' \"$a\"; done", "sh");
+            Assert.Equal(0, code);
+            var info = new System.Diagnostics.ProcessStartInfo("/bin/sh", "-c " + ProcessRunner.Quote(new[] { "for a in \"$@\"; do printf '[%s]' \"$a\"; done", "sh" }.Concat(args)))
+            { RedirectStandardOutput = true };
+            using var p = System.Diagnostics.Process.Start(info)!;
+            string printed = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            Assert.Equal(string.Concat(args.Select(a => "[" + a + "]")), printed);
+        }
+    }
+}

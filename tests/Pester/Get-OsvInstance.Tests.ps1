@@ -1,0 +1,45 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-OsvTestModulePath) -Force
+    $savedRoot = $env:CAPSTAN_ROOT
+    $demo = New-InstanceTestSetup $TestDrive
+    Build-OsvImage $demo | Out-Null
+    Build-OsvImage $demo -Name demo-hang -LoaderImage hang-loader | Out-Null
+    Start-OsvInstance demo -Name done -Wait -Timeout ([TimeSpan]::FromSeconds(30)) | Out-Null
+    $running = Start-OsvInstance demo-hang -Name live -Forward "$(Get-FreePort):8000"
+}
+
+AfterAll {
+    Stop-TestInstances
+    $env:CAPSTAN_ROOT = $savedRoot
+}
+
+Describe 'Get-OsvInstance' {
+    It 'lists every instance with its state' {
+        $all = Get-OsvInstance
+        $all.Name | Should -Be @('done', 'live')
+        ($all | Where-Object Name -eq 'done').State | Should -Be 'Stopped'
+        ($all | Where-Object Name -eq 'live').State | Should -Be 'Running'
+    }
+
+    It 'gives a running instance its pid, image, uptime, forwards and console path' {
+        $live = Get-OsvInstance live
+        $live.Pid | Should -Be $running.Pid
+        $live.Image | Should -Be 'demo-hang'
+        $live.Uptime | Should -BeGreaterThan ([TimeSpan]::Zero)
+        $live.Forwards.Count | Should -Be 1
+        $live.ConsolePath | Should -BeLike '*instances/qemu/live/console.log'
+        $live.Started | Should -BeLessOrEqual ([DateTime]::UtcNow)
+        (Get-Item (Split-Path $live.ConsolePath)).UnixMode | Should -Be 'drwx------'
+    }
+
+    It 'filters with wildcards and reports a missing name' {
+        (Get-OsvInstance 'l*').Name | Should -Be 'live'
+        Get-OsvInstance nope -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'InstanceNotFound,*'
+    }
+
+    It 'shows a table' {
+        (Get-OsvInstance live | Out-String) | Should -Match 'live\s+Running\s+\d+\s+demo-hang'
+    }
+}

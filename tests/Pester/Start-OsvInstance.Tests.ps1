@@ -1,0 +1,193 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-OsvTestModulePath) -Force
+    $savedRoot = $env:CAPSTAN_ROOT
+    $demo = New-InstanceTestSetup $TestDrive
+    $image = Build-OsvImage $demo
+    $hangImage = Build-OsvImage $demo -Name demo-hang -LoaderImage hang-loader
+    # Every -Wait below has a -Timeout: no test can hang on a guest.
+    $limit = [TimeSpan]::FromSeconds(30)
+}
+
+AfterAll {
+    Stop-TestInstances
+    $env:CAPSTAN_ROOT = $savedRoot
+}
+
+Describe 'Start-OsvInstance' {
+    Context 'metadata' {
+        It 'takes images from the pipeline, completes names and supports ShouldProcess' {
+            $command = Get-Command Start-OsvInstance
+            ($command.Parameters['Image'].Attributes | Where-Object { $_ -is [Parameter] }).ValueFromPipeline | Should -BeTrue
+            $command.Parameters.Keys | Should -Contain 'WhatIf'
+            (TabExpansion2 -inputScript 'Start-OsvInstance demo-h' -cursorColumn 24).CompletionMatches.CompletionText | Should -Contain 'demo-hang'
+        }
+    }
+
+    Context 'with -Wait' {
+        It 'runs the config set picked at run time and leaves the image untouched' {
+            $hash = (Get-FileHash $image.Path).Hash
+            $output = Build-OsvImage $demo | Start-OsvInstance -Boot say_hey -Wait -Timeout $limit
+            $output | Where-Object { $_ -is [string] } | Should -Contain 'OSVPS-STANDIN cmdline: runscript /run/say_hey;'
+            $instance = $output | Where-Object { $_ -isnot [string] }
+            $instance.State | Should -Be 'Stopped'
+            $instance.ExitCode | Should -Be 0
+            $instance.CommandLine | Should -Be 'runscript /run/say_hey;'
+            (Get-FileHash $image.Path).Hash | Should -Be $hash
+        }
+
+        It 'keeps the image''s own command line without -Boot' {
+            Start-OsvInstance demo -Wait -Timeout $limit | Should -Contain 'OSVPS-STANDIN cmdline: runscript /run/default;'
+        }
+
+        It 'puts -Env in front of the image''s command line' {
+            Start-OsvInstance demo -Env @{ B = 2; A = 1 } -Wait -Timeout $limit | Should -Contain 'OSVPS-STANDIN cmdline: --env=A=1 --env=B=2 runscript /run/default;'
+        }
+
+        It 'runs -CommandLine as written' {
+            Start-OsvInstance demo -CommandLine '/echo.so one; /echo.so two &' -Wait -Timeout $limit | Should -Contain 'OSVPS-STANDIN cmdline: /echo.so one; /echo.so two &'
+        }
+
+        It 'writes the console to console.log too' {
+            $instance = Start-OsvInstance demo -Name logged -Wait -Timeout $limit | Select-Object -Last 1
+            Get-Content $instance.ConsolePath | Should -Contain 'OSVPS-STANDIN cmdline: runscript /run/default;'
+        }
+
+        It 'stops a guest that runs past -Timeout, and says so' {
+            $output = Start-OsvInstance demo-hang -Wait -Timeout ([TimeSpan]::FromSeconds(2)) -WarningVariable warn -WarningAction SilentlyContinue
+            ($warn -join "`n") | Should -Match 'longer than'
+            $instance = $output | Select-Object -Last 1
+            $instance.State | Should -Be 'Stopped'
+            Get-OsvInstance demo-hang | ForEach-Object State | Should -Be 'Stopped'
+        }
+
+        It 'stops the guest when the pipeline is stopped (as Ctrl+C does)' {
+            $first = Start-OsvInstance demo-hang -Name stopped-early -Wait -Timeout $limit | Select-Object -First 1
+            $first | Should -BeLike 'OSVPS-STANDIN*'
+            $instance = Get-OsvInstance stopped-early
+            $instance.State | Should -Be 'Stopped'
+            Get-Process -Id $instance.Pid -ErrorAction Ignore | Should -BeNullOrEmpty
+        }
+    }
+
+    Context 'boot straight into the kernel' {
+        BeforeAll {
+            $kernel = New-StandInKernel (Join-Path $TestDrive 'kernel.elf')
+            Import-OsvImage -Name osv-loader -Kernel $kernel | Out-Null
+        }
+
+        It 'boots the kernel with the command line on -append, for images built from that loader' {
+            $output = Start-OsvInstance demo -Name kernel-boot -Boot say_hey -Wait -Timeout $limit
+            $output | Should -Contain 'OSVPS-STANDIN-KERNEL cmdline: runscript /run/say_hey;'
+            ($output | Select-Object -Last 1).BootMode | Should -Be 'Kernel'
+        }
+
+        It 'passes the image''s own command line to the kernel' {
+            Start-OsvInstance demo -Name kernel-default -Wait -Timeout $limit | Should -Contain 'OSVPS-STANDIN-KERNEL cmdline: runscript /run/default;'
+        }
+
+        It 'boots from disk with -BootMode Disk' {
+            Start-OsvInstance demo -Name disk-boot -BootMode Disk -Wait -Timeout $limit | Should -Contain 'OSVPS-STANDIN cmdline: runscript /run/default;'
+        }
+
+        It 'accepts a gzip-compressed kernel' {
+            $gz = Join-Path $TestDrive 'kernel.elf.gz'
+            & gzip -c $kernel > $gz
+            Import-OsvImage -Name osv-loader -Kernel $gz | Out-Null
+            (Get-FileHash (Join-Path $env:CAPSTAN_ROOT 'repository/osv-loader/osv-loader.elf')).Hash | Should -Be (Get-FileHash $kernel).Hash
+        }
+
+        It 'refuses a kernel that is not ELF' {
+            $bad = Join-Path $TestDrive 'not-elf'
+            Set-Content $bad 'text'
+            Import-OsvImage -Name osv-loader -Kernel $bad -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'KernelInvalid,*'
+        }
+
+        AfterAll { Remove-Item (Join-Path $env:CAPSTAN_ROOT 'repository/osv-loader/osv-loader.elf') -ErrorAction Ignore }
+    }
+
+    Context 'in the background' {
+        It 'returns a running instance at once; two of one image run side by side' {
+            $a = Start-OsvInstance demo-hang -Name side-a
+            $b = Start-OsvInstance demo-hang -Name side-b
+            $a.State | Should -Be 'Running'
+            $b.State | Should -Be 'Running'
+            $a.Pid | Should -Not -Be $b.Pid
+            (Get-OsvInstance side-*).State | Should -Be @('Running', 'Running')
+            Stop-OsvInstance side-* -Force -Confirm:$false
+            (Get-OsvInstance side-*).State | Should -Be @('Stopped', 'Stopped')
+        }
+
+        It 'refuses a second live instance of the same name' {
+            Start-OsvInstance demo-hang -Name unique | Out-Null
+            Start-OsvInstance demo-hang -Name unique -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'InstanceExists,*'
+            Stop-OsvInstance unique -Force -Confirm:$false
+        }
+
+        It 'listens on a forwarded host port while the guest runs, and frees it after' {
+            $port = Get-FreePort
+            $instance = Start-OsvInstance demo-hang -Name forwarded -Forward "${port}:80"
+            $instance.Forwards | Should -Be @("tcp:${port}:80")
+            Test-PortListening $port | Should -BeTrue
+            Stop-OsvInstance forwarded -Force -Confirm:$false
+            Test-PortListening $port | Should -BeFalse
+        }
+
+        It 'shows Crashed when QEMU is killed by its process id' {
+            $instance = Start-OsvInstance demo-hang -Name killed
+            $process = Get-Process -Id $instance.Pid
+            $process.Kill()
+            $process.WaitForExit(5000) | Out-Null
+            (Get-OsvInstance killed).State | Should -Be 'Crashed'
+        }
+
+        It 'shows Stopped when the guest powers itself off' {
+            $instance = Start-OsvInstance demo -Name self-off
+            (Wait-OsvInstance self-off -Timeout $limit).State | Should -Be 'Stopped'
+        }
+    }
+
+    Context 'errors' {
+        It 'reports <Id> for <Case>' -ForEach @(
+            @{ Case = 'an unknown config set'; Id = 'ConfigSetNotFound'; Arguments = @{ Image = 'demo'; Boot = 'nope' } }
+            @{ Case = 'an unknown image'; Id = 'ImageNotFound'; Arguments = @{ Image = 'no-such-image' } }
+            @{ Case = 'a bad port forward'; Id = 'ForwardInvalid'; Arguments = @{ Image = 'demo'; Forward = '80' } }
+            @{ Case = 'a missing kernel with -BootMode Kernel'; Id = 'KernelNotFound'; Arguments = @{ Image = 'demo'; BootMode = 'Kernel' } }
+            @{ Case = 'a QEMU that is not there'; Id = 'QemuNotFound'; Arguments = @{ Image = 'demo'; QemuPath = '/nonexistent/qemu' } }
+            @{ Case = 'a bad instance name'; Id = 'InstanceNameInvalid'; Arguments = @{ Image = 'demo'; Name = 'a b' } }
+        ) {
+            Start-OsvInstance @Arguments -Wait -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+            $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        }
+
+        It 'says what QEMU printed when it fails to start' {
+            Start-OsvInstance demo -Name bad-volume -Volume "$($image.Path):format=nonsense" -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'QemuFailed,*'
+            $err[0].Exception.Message | Should -Match 'nonsense'
+        }
+    }
+
+    Context 'real OSv' {
+        It 'boots a real OSv loader when OSVPS_TEST_LOADER names one' {
+            if (-not $env:OSVPS_TEST_LOADER) {
+                Set-ItResult -Skipped -Because 'OSVPS_TEST_LOADER does not name a real OSv loader (none can be downloaded on this machine)'
+                return
+            }
+            Import-OsvImage $env:OSVPS_TEST_LOADER -Name real-loader -Force | Out-Null
+            if ($env:OSVPS_TEST_KERNEL) { Import-OsvImage -Name real-loader -Kernel $env:OSVPS_TEST_KERNEL | Out-Null }
+            if ($env:OSVPS_TEST_BOOTSTRAP) { Copy-Item $env:OSVPS_TEST_BOOTSTRAP (Join-Path $env:CAPSTAN_ROOT 'packages/osv.bootstrap.mpm') -Force }
+            $hello = Join-Path $TestDrive 'real'
+            New-OsvProject $hello -BootCommand '/hello' | Out-Null
+            Set-Content (Join-Path $TestDrive 'hello.c') '#include <stdio.h>
+int main(void) { puts("Hello from OSv"); return 0; }'
+            & gcc -fPIE -pie -o (Join-Path $hello 'hello') (Join-Path $TestDrive 'hello.c')
+            $real = Build-OsvImage $hello -LoaderImage real-loader -NoBootstrap:(-not $env:OSVPS_TEST_BOOTSTRAP)
+            foreach ($mode in 'Disk', 'Kernel') {
+                if ($mode -eq 'Kernel' -and -not $env:OSVPS_TEST_KERNEL) { continue }
+                Start-OsvInstance $real -BootMode $mode -Wait -Timeout ([TimeSpan]::FromSeconds(60)) | Should -Contain 'Hello from OSv'
+            }
+        }
+    }
+}
