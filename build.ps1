@@ -162,7 +162,11 @@ config_set_default: default
 "@
     $source = Join-Path $WorkPath 'hello.c'
     Set-Content -LiteralPath $source -Value "#include <stdio.h>`nint main(void) { puts(`"Hello from OSv`"); return 0; }"
-    & gcc -fPIE -pie -O2 -o (Join-Path $project 'hello') $source
+    $binary = Join-Path $WorkPath 'build/hello'
+    New-Item -ItemType Directory -Force (Split-Path $binary) | Out-Null
+    & gcc -fPIE -pie -O2 -o $binary $source
+    Show "Add-OsvBinary $binary -Project $project"
+    Add-OsvBinary $binary -Project $project | Format-Table | Out-Host
     Show "(Get-OsvProject $project).ConfigSets"
     (Get-OsvProject $project).ConfigSets | Format-Table | Out-Host
     Show "Build-OsvImage $project"

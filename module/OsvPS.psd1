@@ -12,6 +12,8 @@
     CmdletsToExport      = @(
         'New-OsvProject'
         'Get-OsvProject'
+        'Add-OsvBinary'
+        'Get-OsvElfInfo'
         'Build-OsvImage'
         'Get-OsvImage'
         'Import-OsvImage'

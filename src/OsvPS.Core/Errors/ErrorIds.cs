@@ -22,5 +22,8 @@ namespace OsvPS.Core.Errors
         public const string ProjectNameInvalid = "ProjectNameInvalid";
         public const string FileWriteFailed = "FileWriteFailed";
         public const string FileReadFailed = "FileReadFailed";
+        public const string ElfFormatInvalid = "ElfFormatInvalid";
+        public const string ElfArchitectureNotSupported = "ElfArchitectureNotSupported";
+        public const string SharedLibraryNotFound = "SharedLibraryNotFound";
     }
 }

@@ -1,0 +1,299 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using OsvPS.Core.Errors;
+
+namespace OsvPS.Core.Elf
+{
+    /// <summary>What an ELF file is, as far as OSv is concerned.</summary>
+    public enum ElfKind
+    {
+        /// <summary>ET_DYN with PT_INTERP: OSv runs it.</summary>
+        PositionIndependentExecutable,
+        /// <summary>ET_DYN without PT_INTERP: OSv loads it (and runs it when it has main).</summary>
+        SharedLibrary,
+        /// <summary>ET_EXEC with PT_INTERP: OSv runs it.</summary>
+        DynamicExecutable,
+        /// <summary>No PT_INTERP (static, or static-pie): OSv cannot run it.</summary>
+        StaticExecutable,
+        /// <summary>Relocatable objects, core files and the like.</summary>
+        Other,
+    }
+
+    /// <summary>The facts of one ELF file that dependency walking needs.</summary>
+    public sealed class ElfFile
+    {
+        public const ushort MachineX8664 = 62;
+        public const string StandardInterpreter = "/lib64/ld-linux-x86-64.so.2";
+
+        internal ElfFile(string path, bool is64, ushort machine, ElfKind kind, string? interpreter, IReadOnlyList<string> needed,
+            string? soname, IReadOnlyList<string> rpath, IReadOnlyList<string> runpath, ulong flags1)
+        {
+            Path = path;
+            Is64Bit = is64;
+            Machine = machine;
+            Kind = kind;
+            Interpreter = interpreter;
+            Needed = needed;
+            Soname = soname;
+            RPath = rpath;
+            RunPath = runpath;
+            Flags1 = flags1;
+        }
+
+        public string Path { get; }
+        public bool Is64Bit { get; }
+        public ushort Machine { get; }
+        public ElfKind Kind { get; }
+        public string? Interpreter { get; }
+        /// <summary>DT_NEEDED names, in order.</summary>
+        public IReadOnlyList<string> Needed { get; }
+        public string? Soname { get; }
+        /// <summary>DT_RPATH directories (unexpanded), ignored by the loader when DT_RUNPATH is present.</summary>
+        public IReadOnlyList<string> RPath { get; }
+        public IReadOnlyList<string> RunPath { get; }
+        public ulong Flags1 { get; }
+        public bool HasRunPath => RunPath.Count > 0;
+        /// <summary>DF_1_NODEFLIB: the loader skips the cache and default folders for this object's dependencies.</summary>
+        public bool NoDefaultLib => (Flags1 & 0x800) != 0;
+        public bool IsX8664 => Is64Bit && Machine == MachineX8664;
+        /// <summary>True for the kinds OSv runs or loads.</summary>
+        public bool RunsOnOsv => Kind == ElfKind.PositionIndependentExecutable || Kind == ElfKind.SharedLibrary || Kind == ElfKind.DynamicExecutable;
+
+        public static string MachineName(ushort machine) => machine switch
+        {
+            3 => "i386",
+            8 => "MIPS",
+            20 => "PowerPC",
+            21 => "PowerPC64",
+            40 => "ARM",
+            62 => "x86-64",
+            183 => "AArch64",
+            243 => "RISC-V",
+            _ => "machine " + machine,
+        };
+
+        private const uint PtLoad = 1, PtDynamic = 2, PtInterp = 3;
+        private const ushort EtExec = 2, EtDyn = 3;
+        private const long DtNull = 0, DtNeeded = 1, DtStrtab = 5, DtStrsz = 10, DtSoname = 14, DtRpath = 15, DtRunpath = 29, DtFlags1 = 0x6ffffffb;
+
+        /// <summary>Reads <paramref name="path"/>. Anything that is not a well-formed ELF is an ElfFormatInvalid error.</summary>
+        public static ElfFile Read(string path)
+        {
+            FileStream stream;
+            try
+            {
+                stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new OsvException(ErrorIds.FileReadFailed, OsvErrorKind.ReadError, $"cannot read '{path}': {e.Message}", path, e);
+            }
+            using (stream)
+            {
+                var magic = new byte[4];
+                if (stream.Read(magic, 0, 4) != 4 || magic[0] != 0x7f || magic[1] != 'E' || magic[2] != 'L' || magic[3] != 'F')
+                {
+                    throw Invalid(path, "it is not an ELF file");
+                }
+                stream.Seek(0, SeekOrigin.Begin);
+                try
+                {
+                    return Parse(path, stream);
+                }
+                catch (OsvException)
+                {
+                    throw;
+                }
+                catch (Exception e) when (!(e is OutOfMemoryException))
+                {
+                    // ELFSharp and the reads below meet arbitrary bytes: every failure means the same thing.
+                    throw Invalid(path, e.Message);
+                }
+            }
+        }
+
+        private static OsvException Invalid(string path, string why)
+            => new OsvException(ErrorIds.ElfFormatInvalid, OsvErrorKind.InvalidData, $"'{path}' is not a valid ELF file: {why}.", path);
+
+        // Reads the ELF header and the program headers: what the loader itself looks at (section headers
+        // can be stripped or damaged without the loader caring). Every offset is checked against the file.
+        private static ElfFile Parse(string path, FileStream stream)
+        {
+            long length = stream.Length;
+            var ident = new byte[64];
+            int got = Disk.DiskFormats.ReadFully(stream, ident, 0, ident.Length);
+            if (got < 52)
+            {
+                throw Invalid(path, "it ends inside its ELF header");
+            }
+            byte elfClass = ident[4], data = ident[5];
+            if (elfClass != 1 && elfClass != 2)
+            {
+                throw Invalid(path, $"its class byte is {elfClass}, neither 32- nor 64-bit");
+            }
+            bool is64 = elfClass == 2;
+            if (is64 && got < 64)
+            {
+                throw Invalid(path, "it ends inside its ELF header");
+            }
+            ushort type = BitConverter.ToUInt16(ident, 16);
+            ushort machine = BitConverter.ToUInt16(ident, 18);
+            if (data != 1)
+            {
+                throw new OsvException(ErrorIds.ElfArchitectureNotSupported, OsvErrorKind.InvalidData,
+                    $"'{path}' is a big-endian (or unknown byte order) ELF file; OSv runs x86-64 programs only.", path);
+            }
+            long phoff = is64 ? BitConverter.ToInt64(ident, 32) : BitConverter.ToUInt32(ident, 28);
+            int phentsize = BitConverter.ToUInt16(ident, is64 ? 54 : 42);
+            int phnum = BitConverter.ToUInt16(ident, is64 ? 56 : 44);
+            int minimum = is64 ? 56 : 32;
+            if (phnum > 0 && (phentsize < minimum || phoff <= 0 || phoff > length || (long)phentsize * phnum > length - phoff))
+            {
+                throw Invalid(path, "its program headers lie outside the file");
+            }
+            var table = new byte[phentsize * phnum];
+            stream.Seek(phoff, SeekOrigin.Begin);
+            if (Disk.DiskFormats.ReadFully(stream, table, 0, table.Length) != table.Length)
+            {
+                throw Invalid(path, "it ends inside its program headers");
+            }
+
+            var loads = new List<(long Address, long Offset, long Size)>();
+            long dynamicOffset = -1, dynamicSize = 0;
+            string? interpreter = null;
+            for (int i = 0; i < phnum; i++)
+            {
+                int at = i * phentsize;
+                uint segmentType = BitConverter.ToUInt32(table, at);
+                long offset = is64 ? BitConverter.ToInt64(table, at + 8) : BitConverter.ToUInt32(table, at + 4);
+                long address = is64 ? BitConverter.ToInt64(table, at + 16) : BitConverter.ToUInt32(table, at + 8);
+                long fileSize = is64 ? BitConverter.ToInt64(table, at + 32) : BitConverter.ToUInt32(table, at + 16);
+                if (segmentType != PtLoad && segmentType != PtDynamic && segmentType != PtInterp)
+                {
+                    continue;
+                }
+                if (offset < 0 || fileSize < 0 || offset > length || fileSize > length - offset)
+                {
+                    throw Invalid(path, $"a segment of type {segmentType} lies outside the file");
+                }
+                switch (segmentType)
+                {
+                    case PtLoad:
+                        loads.Add((address, offset, fileSize));
+                        break;
+                    case PtDynamic:
+                        dynamicOffset = offset;
+                        dynamicSize = fileSize;
+                        break;
+                    case PtInterp:
+                        interpreter = ReadCString(stream, offset, (int)Math.Min(fileSize, 4096));
+                        break;
+                }
+            }
+
+                var needed = new List<string>();
+                var rpath = new List<string>();
+                var runpath = new List<string>();
+                string? soname = null;
+                ulong flags1 = 0;
+                if (dynamicOffset >= 0)
+                {
+                    int entrySize = is64 ? 16 : 8;
+                    long count = Math.Min(dynamicSize / entrySize, 1 << 16);
+                    var raw = new byte[count * entrySize];
+                    stream.Seek(dynamicOffset, SeekOrigin.Begin);
+                    Disk.DiskFormats.ReadFully(stream, raw, 0, raw.Length);
+                    var strings = new List<(long Tag, long Value)>();
+                    long strtab = -1, strsz = 0;
+                    for (long i = 0; i < count; i++)
+                    {
+                        long tag = is64 ? BitConverter.ToInt64(raw, (int)(i * 16)) : BitConverter.ToInt32(raw, (int)(i * 8));
+                        long value = is64 ? BitConverter.ToInt64(raw, (int)(i * 16 + 8)) : BitConverter.ToUInt32(raw, (int)(i * 8 + 4));
+                        if (tag == DtNull)
+                        {
+                            break;
+                        }
+                        switch (tag)
+                        {
+                            case DtStrtab: strtab = value; break;
+                            case DtStrsz: strsz = value; break;
+                            case DtFlags1: flags1 = (ulong)value; break;
+                            case DtNeeded:
+                            case DtSoname:
+                            case DtRpath:
+                            case DtRunpath:
+                                strings.Add((tag, value));
+                                break;
+                        }
+                    }
+                    if (strings.Count > 0)
+                    {
+                        long tableOffset = -1;
+                        foreach (var load in loads)
+                        {
+                            if (strtab >= load.Address && strtab < load.Address + load.Size)
+                            {
+                                tableOffset = load.Offset + (strtab - load.Address);
+                            }
+                        }
+                        if (tableOffset < 0)
+                        {
+                            throw Invalid(path, "its dynamic string table is in no loaded segment");
+                        }
+                        long tableSize = strsz > 0 ? Math.Min(strsz, length - tableOffset) : length - tableOffset;
+                        foreach (var (tag, value) in strings)
+                        {
+                            if (value < 0 || value >= tableSize)
+                            {
+                                throw Invalid(path, "a dynamic entry points past the string table");
+                            }
+                            string text = ReadCString(stream, tableOffset + value, (int)Math.Min(4096, tableSize - value));
+                            switch (tag)
+                            {
+                                case DtNeeded: needed.Add(text); break;
+                                case DtSoname: soname = text; break;
+                                case DtRpath: rpath.AddRange(SplitPath(text)); break;
+                                case DtRunpath: runpath.AddRange(SplitPath(text)); break;
+                            }
+                        }
+                    }
+                }
+
+                ElfKind kind;
+                if (type == EtDyn)
+                {
+                    bool pieFlag = (flags1 & 0x08000000) != 0;
+                    kind = interpreter != null ? ElfKind.PositionIndependentExecutable : pieFlag ? ElfKind.StaticExecutable : ElfKind.SharedLibrary;
+                }
+                else if (type == EtExec)
+                {
+                    kind = interpreter != null ? ElfKind.DynamicExecutable : ElfKind.StaticExecutable;
+                }
+                else
+                {
+                    kind = ElfKind.Other;
+                }
+                return new ElfFile(path, is64, machine, kind, interpreter, needed, soname, rpath, runpath, flags1);
+        }
+
+        private static IEnumerable<string> SplitPath(string text)
+        {
+            foreach (string part in text.Split(':'))
+            {
+                // An empty element means the current folder to the loader; keep it as ".".
+                yield return part.Length == 0 ? "." : part;
+            }
+        }
+
+        private static string ReadCString(Stream stream, long offset, int max)
+        {
+            var buffer = new byte[Math.Max(0, max)];
+            stream.Seek(offset, SeekOrigin.Begin);
+            int n = Disk.DiskFormats.ReadFully(stream, buffer, 0, buffer.Length);
+            int end = Array.IndexOf(buffer, (byte)0, 0, n);
+            return Encoding.UTF8.GetString(buffer, 0, end < 0 ? n : end);
+        }
+    }
+}

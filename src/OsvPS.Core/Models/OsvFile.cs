@@ -1,0 +1,98 @@
+namespace OsvPS.Core.Models
+{
+    public enum FileAction
+    {
+        Added,
+        Unchanged,
+        Replaced,
+    }
+
+    /// <summary>A file Add-OsvBinary placed (or would place) in a project.</summary>
+    public sealed class OsvFile
+    {
+        public OsvFile(string guestPath, string sourcePath, string kind, string[] needed, string[] requiredBy, long size, FileAction action, string projectPath)
+        {
+            GuestPath = guestPath;
+            SourcePath = sourcePath;
+            Kind = kind;
+            Needed = needed;
+            RequiredBy = requiredBy;
+            Size = size;
+            Action = action;
+            Path = System.IO.Path.Combine(projectPath, guestPath.TrimStart('/'));
+        }
+
+        /// <summary>Where the guest sees it, e.g. <c>/usr/lib/libz.so.1</c>.</summary>
+        public string GuestPath { get; }
+        /// <summary>The host file it was copied from.</summary>
+        public string SourcePath { get; }
+        /// <summary>PositionIndependentExecutable, SharedLibrary, DynamicExecutable, ...</summary>
+        public string Kind { get; }
+        /// <summary>Its DT_NEEDED names.</summary>
+        public string[] Needed { get; }
+        /// <summary>The host files that need it (empty for an input).</summary>
+        public string[] RequiredBy { get; }
+        public long Size { get; }
+        public FileAction Action { get; }
+        /// <summary>The file in the project folder.</summary>
+        public string Path { get; }
+
+        public override string ToString() => GuestPath;
+    }
+
+    /// <summary>One library of an ELF file's tree, with where it came from and why.</summary>
+    public sealed class OsvDependency
+    {
+        public OsvDependency(string name, string? path, string via, string? searchedIn, string[] requiredBy)
+        {
+            Name = name;
+            Path = path;
+            Via = via;
+            SearchedIn = searchedIn;
+            RequiredBy = requiredBy;
+        }
+
+        public string Name { get; }
+        public string? Path { get; }
+        /// <summary>RPath, RunPath, LdLibraryPath, Cache, DefaultPath, Path, Provided or Missing.</summary>
+        public string Via { get; }
+        public string? SearchedIn { get; }
+        public string[] RequiredBy { get; }
+
+        public override string ToString() => Name;
+    }
+
+    /// <summary>What Get-OsvElfInfo reports of an ELF file.</summary>
+    public sealed class OsvElfInfo
+    {
+        public OsvElfInfo(string path, string kind, string architecture, string? interpreter, string? soname, string[] needed,
+            string[] rPath, string[] runPath, bool runsOnOsv, OsvDependency[] dependencies)
+        {
+            Path = path;
+            Kind = kind;
+            Architecture = architecture;
+            Interpreter = interpreter;
+            Soname = soname;
+            Needed = needed;
+            RPath = rPath;
+            RunPath = runPath;
+            RunsOnOsv = runsOnOsv;
+            Dependencies = dependencies;
+        }
+
+        public string Path { get; }
+        public string Kind { get; }
+        public string Architecture { get; }
+        public string? Interpreter { get; }
+        public string? Soname { get; }
+        public string[] Needed { get; }
+        public string[] RPath { get; }
+        public string[] RunPath { get; }
+        public bool RunsOnOsv { get; }
+        public OsvDependency[] Dependencies { get; }
+        /// <summary>The libraries that could not be found.</summary>
+        public string[] Missing => System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(System.Linq.Enumerable.Where(Dependencies, d => d.Via == "Missing"), d => d.Name));
+
+        public override string ToString() => Path;
+    }
+}

@@ -1,0 +1,174 @@
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using OsvPS.Core.Elf;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Models;
+using OsvPS.Core.Packaging;
+
+namespace OsvPS.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Copies programs and libraries, with every shared library they need, into a project at the guest paths OSv expects.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Add, "OsvBinary", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = PathSet)]
+    [OutputType(typeof(OsvFile))]
+    public sealed class AddOsvBinaryCommand : OsvCmdlet
+    {
+        private const string PathSet = "Path";
+        private const string LiteralPathSet = "LiteralPath";
+
+        private DependencyResolver? resolver;
+        private BinaryPlacer? placer;
+
+        /// <summary>Files to add; wildcards allowed.</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; } = new string[0];
+
+        /// <summary>Files to add, taken as written (binds from Get-ChildItem output).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "FullName")]
+        [ValidateNotNullOrEmpty]
+        public string[] LiteralPath { get; set; } = new string[0];
+
+        /// <summary>The project: a folder or an OsvProject (default: the current folder, when it is a project).</summary>
+        [Parameter]
+        public object? Project { get; set; }
+
+        /// <summary>Where the (single) input goes in the guest, e.g. /app/server.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? GuestPath { get; set; }
+
+        /// <summary>Resolve libraries as on this root file system instead of the host's.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Root { get; set; }
+
+        /// <summary>Folders searched like LD_LIBRARY_PATH.</summary>
+        [Parameter]
+        public string[]? LibraryPath { get; set; }
+
+        /// <summary>Copy only the inputs.</summary>
+        [Parameter]
+        public SwitchParameter NoDependencies { get; set; }
+
+        /// <summary>Copy the libraries OSv provides too (libc, libstdc++, ...).</summary>
+        [Parameter]
+        public SwitchParameter IncludeProvided { get; set; }
+
+        /// <summary>Replaces the list of libraries OSv provides (sonames or stems like 'libc').</summary>
+        [Parameter]
+        public string[]? Provided { get; set; }
+
+        /// <summary>Copy libstdc++ (for kernels built with hidden symbols, which do not export it).</summary>
+        [Parameter]
+        public SwitchParameter IncludeLibStdCxx { get; set; }
+
+        /// <summary>Place what was found even when libraries are missing.</summary>
+        [Parameter]
+        public SwitchParameter SkipMissing { get; set; }
+
+        /// <summary>Replace a different file already at a guest path.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void BeginProcessing()
+        {
+            try
+            {
+                string projectPath = ResolveProjectPath();
+                var provided = (Provided ?? DependencyResolver.OsvProvided.ToArray()).Where(p => !(IncludeLibStdCxx && p.StartsWith("libstdc++", System.StringComparison.Ordinal))).ToList();
+                resolver = new DependencyResolver(new ResolverOptions
+                {
+                    Root = Root == null ? "/" : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Root),
+                    LibraryPath = (LibraryPath ?? new string[0]).Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)).ToList(),
+                    Provided = provided,
+                    IncludeProvided = IncludeProvided,
+                });
+                placer = new BinaryPlacer(resolver, projectPath);
+            }
+            catch (OsvException e)
+            {
+                ThrowFailure(e, e.Target);
+            }
+        }
+
+        private string ResolveProjectPath()
+        {
+            object? value = Project is PSObject pso ? pso.BaseObject : Project;
+            string path = value switch
+            {
+                null => SessionState.Path.CurrentFileSystemLocation.ProviderPath,
+                OsvProject project => project.Path,
+                _ => SessionState.Path.GetUnresolvedProviderPathFromPSPath(LanguagePrimitives.ConvertTo<string>(value)),
+            };
+            if (!ProjectStore.IsProject(path))
+            {
+                throw new OsvException(ErrorIds.ProjectNotFound, OsvErrorKind.ObjectNotFound,
+                    $"'{path}' is not a project (no meta/package.yaml or meta/run.yaml); create one with New-OsvProject or name one with -Project.", path);
+            }
+            return path;
+        }
+
+        protected override void ProcessRecord()
+        {
+            var inputs = new List<string>();
+            foreach (string path in ParameterSetName == LiteralPathSet ? LiteralPath : Path)
+            {
+                if (ParameterSetName == LiteralPathSet)
+                {
+                    inputs.Add(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+                    continue;
+                }
+                try
+                {
+                    inputs.AddRange(GetResolvedProviderPathFromPSPath(path, out _));
+                }
+                catch (ItemNotFoundException e)
+                {
+                    WriteFailure(new OsvException("BinaryNotFound", OsvErrorKind.ObjectNotFound, e.Message, path, e), path);
+                }
+            }
+            if (GuestPath != null && inputs.Count > 1)
+            {
+                ThrowFailure(new OsvException("GuestPathInvalid", OsvErrorKind.InvalidArgument, "-GuestPath names the place of one input; several were given.", GuestPath), GuestPath);
+            }
+            foreach (string input in inputs)
+            {
+                ForItem(input, () => AddOne(input));
+            }
+        }
+
+        private void AddOne(string input)
+        {
+            if (Directory.Exists(input))
+            {
+                throw new OsvException("BinaryNotFound", OsvErrorKind.InvalidArgument, $"'{input}' is a folder; name the files in it (e.g. '{input}/*.so').", input);
+            }
+            if (!File.Exists(input))
+            {
+                throw new OsvException("BinaryNotFound", OsvErrorKind.ObjectNotFound, $"'{input}' does not exist.", input);
+            }
+            var placement = placer!.Plan(input, new PlacementOptions { GuestPath = GuestPath, NoDependencies = NoDependencies, Force = Force, SkipMissing = SkipMissing });
+            foreach (string warning in placement.Warnings)
+            {
+                WriteWarning(warning);
+            }
+            var changes = placement.Planned.Where(f => f.Action != FileAction.Unchanged).ToList();
+            if (changes.Count == 0)
+            {
+                WriteObject(placement.Planned, enumerateCollection: true);
+                return;
+            }
+            string what = string.Join(", ", changes.Select(f => f.GuestPath));
+            if (ShouldProcess(input, $"Add to the project as {what}"))
+            {
+                WriteObject(placer.Apply(placement), enumerateCollection: true);
+            }
+        }
+    }
+}

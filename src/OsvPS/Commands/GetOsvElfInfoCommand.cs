@@ -1,0 +1,117 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using OsvPS.Core.Elf;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Models;
+
+namespace OsvPS.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Shows what an ELF file is and its full library tree: where each library came from and why, or that it is missing.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "OsvElfInfo", DefaultParameterSetName = PathSet)]
+    [OutputType(typeof(OsvElfInfo))]
+    public sealed class GetOsvElfInfoCommand : OsvCmdlet
+    {
+        private const string PathSet = "Path";
+        private const string LiteralPathSet = "LiteralPath";
+        private DependencyResolver? resolver;
+
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
+        [SupportsWildcards]
+        public string[] Path { get; set; } = new string[0];
+
+        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "FullName")]
+        public string[] LiteralPath { get; set; } = new string[0];
+
+        [Parameter]
+        public string? Root { get; set; }
+
+        [Parameter]
+        public string[]? LibraryPath { get; set; }
+
+        [Parameter]
+        public SwitchParameter IncludeProvided { get; set; }
+
+        protected override void BeginProcessing()
+        {
+            resolver = new DependencyResolver(new ResolverOptions
+            {
+                Root = Root == null ? "/" : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Root),
+                LibraryPath = (LibraryPath ?? new string[0]).Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)).ToList(),
+                IncludeProvided = IncludeProvided,
+            });
+        }
+
+        private readonly List<string> pending = new List<string>();
+        private const int BatchSize = 64;
+
+        protected override void ProcessRecord()
+        {
+            foreach (string path in ParameterSetName == LiteralPathSet ? LiteralPath : Path)
+            {
+                try
+                {
+                    pending.AddRange(ParameterSetName == LiteralPathSet
+                        ? new[] { SessionState.Path.GetUnresolvedProviderPathFromPSPath(path) }
+                        : GetResolvedProviderPathFromPSPath(path, out _));
+                }
+                catch (ItemNotFoundException e)
+                {
+                    WriteFailure(new OsvException("BinaryNotFound", OsvErrorKind.ObjectNotFound, e.Message, path, e), path);
+                }
+            }
+            if (pending.Count >= BatchSize)
+            {
+                Flush();
+            }
+        }
+
+        protected override void EndProcessing() => Flush();
+
+        // Files are resolved in parallel batches (the memo is shared) and written in input order.
+        private void Flush()
+        {
+            var batch = pending.ToList();
+            pending.Clear();
+            var elves = new Dictionary<string, object>();
+            foreach (string file in batch)
+            {
+                try
+                {
+                    elves[file] = resolver!.Read(file);
+                }
+                catch (OsvException e)
+                {
+                    elves[file] = e;
+                }
+            }
+            var resolvable = batch.Where(f => elves[f] is ElfFile elf && elf.IsX8664).ToList();
+            var trees = resolver!.ResolveMany(resolvable, CancellationToken).ToDictionary(r => r.Key, r => r.Value);
+            foreach (string file in batch)
+            {
+                if (elves[file] is OsvException readError)
+                {
+                    WriteFailure(readError, file);
+                    continue;
+                }
+                var elf = (ElfFile)elves[file];
+                var dependencies = new OsvDependency[0];
+                if (trees.TryGetValue(file, out var result))
+                {
+                    if (result is OsvException e)
+                    {
+                        WriteFailure(e, file);
+                        continue;
+                    }
+                    dependencies = ((DependencyTree)result).Libraries
+                        .Select(l => new OsvDependency(l.Name, l.Path, l.Via.ToString(), l.SearchedIn, l.RequiredBy.ToArray())).ToArray();
+                }
+                WriteObject(new OsvElfInfo(file, elf.Kind.ToString(), $"{(elf.Is64Bit ? "64" : "32")}-bit {ElfFile.MachineName(elf.Machine)}",
+                    elf.Interpreter, elf.Soname, elf.Needed.ToArray(), elf.RPath.ToArray(), elf.RunPath.ToArray(), elf.RunsOnOsv && elf.IsX8664, dependencies));
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-OsvTestModulePath) -Force
+    # Fixtures: two shared libraries (one needing the other) and a PIE needing both, all with $ORIGIN paths.
+    $src = Join-Path $TestDrive 'src'
+    $libs = Join-Path $src 'libs'
+    New-Item -ItemType Directory -Force $libs | Out-Null
+    Set-Content (Join-Path $src 'one.c') 'int one(void) { return 1; }'
+    Set-Content (Join-Path $src 'two.c') 'int one(void); int two(void) { return one() + 1; }'
+    Set-Content (Join-Path $src 'main.c') "#include <stdio.h>`nint two(void); int main(void) { printf(`"%d\n`", two()); return 0; }"
+    Set-Content (Join-Path $src 'ghost.c') 'int ghost(void) { return 0; }'
+    Set-Content (Join-Path $src 'useghost.c') 'int ghost(void); int main(void) { return ghost(); }'
+    function Invoke-Gcc { & gcc @args; if ($LASTEXITCODE) { throw "gcc $args failed" } }
+    Push-Location $src
+    try {
+        Invoke-Gcc -shared -fPIC '-Wl,-soname,libone.so.1' -o libs/libone.so.1 one.c
+        Invoke-Gcc -shared -fPIC '-Wl,-soname,libtwo.so.1' '-Wl,-rpath,$ORIGIN' -o libs/libtwo.so.1 two.c -Llibs '-l:libone.so.1'
+        Invoke-Gcc -fPIE -pie '-Wl,-rpath,$ORIGIN/libs' -o app main.c -Llibs '-l:libtwo.so.1' '-Wl,-rpath-link,libs'
+        Invoke-Gcc -shared -fPIC -o libghost.so ghost.c
+        Invoke-Gcc -fPIE -pie -o needs-ghost useghost.c -L. -lghost
+        Remove-Item libghost.so
+    }
+    finally { Pop-Location }
+    $project = Join-Path $TestDrive 'project'
+    New-OsvProject $project -BootCommand '/app' | Out-Null
+}
+
+Describe 'Add-OsvBinary' {
+    Context 'metadata' {
+        It 'binds LiteralPath from Get-ChildItem and supports ShouldProcess' {
+            $command = Get-Command Add-OsvBinary
+            ($command.Parameters['LiteralPath'].Attributes | Where-Object { $_ -is [Parameter] }).ValueFromPipelineByPropertyName | Should -BeTrue
+            $command.Parameters['LiteralPath'].Aliases | Should -Contain 'PSPath'
+            $command.Parameters.Keys | Should -Contain 'WhatIf'
+            $command.OutputType.Type.FullName | Should -Be 'OsvPS.Core.Models.OsvFile'
+        }
+    }
+
+    Context 'behaviour' {
+        It 'copies a program and every library it needs to the guest paths' {
+            $files = Add-OsvBinary (Join-Path $src 'app') -Project $project
+            $files.GuestPath | Should -Be @('/app', '/usr/lib/libtwo.so.1', '/usr/lib/libone.so.1')
+            $files.Action | Select-Object -Unique | Should -Be 'Added'
+            ($files | Where-Object GuestPath -eq '/usr/lib/libone.so.1').RequiredBy | Should -Be @((Join-Path $libs 'libtwo.so.1'))
+            ($files | Where-Object GuestPath -eq '/app').Kind | Should -Be 'PositionIndependentExecutable'
+            (Get-FileHash (Join-Path $project 'usr/lib/libone.so.1')).Hash | Should -Be (Get-FileHash (Join-Path $libs 'libone.so.1')).Hash
+        }
+
+        It 'writes nothing the second time' {
+            $before = (Get-Item (Join-Path $project 'app')).LastWriteTimeUtc
+            (Add-OsvBinary (Join-Path $src 'app') -Project $project).Action | Select-Object -Unique | Should -Be 'Unchanged'
+            (Get-Item (Join-Path $project 'app')).LastWriteTimeUtc | Should -Be $before
+        }
+
+        It 'takes Get-ChildItem *.so output' {
+            $p = Join-Path $TestDrive 'piped'
+            New-OsvProject $p -BootCommand /x | Out-Null
+            $files = Get-ChildItem (Join-Path $libs '*.so.1') | Add-OsvBinary -Project $p
+            $files.GuestPath | Sort-Object -Unique | Should -Be @('/usr/lib/libone.so.1', '/usr/lib/libtwo.so.1')
+        }
+
+        It 'uses the current folder when it is a project, and an OsvProject object' {
+            $p = Join-Path $TestDrive 'here'
+            $proj = New-OsvProject $p -BootCommand /x
+            Push-Location $p
+            try { (Add-OsvBinary (Join-Path $libs 'libone.so.1') -NoDependencies).GuestPath | Should -Be '/usr/lib/libone.so.1' }
+            finally { Pop-Location }
+            (Add-OsvBinary (Join-Path $src 'app') -Project $proj -GuestPath /bin/app -NoDependencies).GuestPath | Should -Be '/bin/app'
+        }
+
+        It 'copies the provided libraries only with -IncludeProvided' {
+            $p = Join-Path $TestDrive 'provided'
+            New-OsvProject $p -BootCommand /x | Out-Null
+            (Add-OsvBinary (Join-Path $src 'app') -Project $p).GuestPath | Should -Not -Contain '/usr/lib/libc.so.6'
+            (Add-OsvBinary (Join-Path $src 'app') -Project $p -IncludeProvided).GuestPath | Should -Contain '/usr/lib/libc.so.6'
+        }
+
+        It 'writes nothing with -WhatIf' {
+            $p = Join-Path $TestDrive 'whatif'
+            New-OsvProject $p -BootCommand /x | Out-Null
+            Add-OsvBinary (Join-Path $src 'app') -Project $p -WhatIf
+            Test-Path (Join-Path $p 'app') | Should -BeFalse
+            Test-Path (Join-Path $p 'usr') | Should -BeFalse
+        }
+
+        It 'feeds Build-OsvImage: the libraries end up in the image' {
+            $savedRoot = $env:CAPSTAN_ROOT
+            try {
+                New-TestRepository (Join-Path $TestDrive 'capstan') | Out-Null
+                $image = Build-OsvImage $project -Format Raw
+                $bytes = [IO.File]::ReadAllBytes($image.Path)
+                [Text.Encoding]::ASCII.GetString($bytes).Contains('libone.so.1') | Should -BeTrue
+            }
+            finally { $env:CAPSTAN_ROOT = $savedRoot }
+        }
+    }
+
+    Context 'errors' {
+        It 'reports SharedLibraryNotFound listing the library and who needs it, copying nothing' {
+            $p = Join-Path $TestDrive 'missing'
+            New-OsvProject $p -BootCommand /x | Out-Null
+            Add-OsvBinary (Join-Path $src 'needs-ghost') -Project $p -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'SharedLibraryNotFound,*'
+            $err[0].Exception.Message | Should -Match 'libghost\.so \(needed by .*needs-ghost\)'
+            $err[0].TargetObject | Should -Be (Join-Path $src 'needs-ghost')
+            Test-Path (Join-Path $p 'needs-ghost') | Should -BeFalse
+            (Add-OsvBinary (Join-Path $src 'needs-ghost') -Project $p -SkipMissing -WarningAction SilentlyContinue).GuestPath | Should -Be '/needs-ghost'
+        }
+
+        It 'reports ElfFormatInvalid for a file that is not ELF and goes on with the next input' {
+            $p = Join-Path $TestDrive 'mixed'
+            New-OsvProject $p -BootCommand /x | Out-Null
+            $text = Join-Path $TestDrive 'notes.txt'
+            Set-Content $text 'not a program'
+            $files = $text, (Join-Path $libs 'libone.so.1') | Add-OsvBinary -Project $p -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ElfFormatInvalid,*'
+            $files.GuestPath | Should -Be '/usr/lib/libone.so.1'
+        }
+
+        It 'reports GuestPathConflict without -Force and replaces with it' {
+            $p = Join-Path $TestDrive 'conflict'
+            New-OsvProject $p -BootCommand /x | Out-Null
+            New-Item -ItemType Directory (Join-Path $p 'usr/lib') -Force | Out-Null
+            Set-Content (Join-Path $p 'usr/lib/libone.so.1') 'something else'
+            Add-OsvBinary (Join-Path $libs 'libone.so.1') -Project $p -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'GuestPathConflict,*'
+            (Add-OsvBinary (Join-Path $libs 'libone.so.1') -Project $p -Force).Action | Should -Be 'Replaced'
+        }
+
+        It 'reports <Id> for <Case>' -ForEach @(
+            @{ Case = 'a guest path leaving the project'; Id = 'GuestPathInvalid'; Arguments = @{ GuestPath = '/../escape' } }
+            @{ Case = 'a missing file'; Id = 'BinaryNotFound'; File = 'nope'; Arguments = @{} }
+        ) {
+            $file = if ($File) { Join-Path $TestDrive $File } else { Join-Path $libs 'libone.so.1' }
+            Add-OsvBinary $file -Project $project @Arguments -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+            $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        }
+
+        It 'refuses a folder that is not a project' {
+            { Add-OsvBinary (Join-Path $libs 'libone.so.1') -Project $TestDrive -ErrorAction Stop } | Should -Throw -ErrorId 'ProjectNotFound,OsvPS.Commands.AddOsvBinaryCommand'
+        }
+    }
+}
