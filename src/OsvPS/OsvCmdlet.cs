@@ -86,6 +86,33 @@ namespace OsvPS
             return matches;
         }
 
+        /// <summary>Write-Progress for downloads, at most four times a second.</summary>
+        protected OsvPS.Core.CallbackProgress<OsvPS.Core.Remote.DownloadProgress> DownloadProgressReporter()
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            long last = -1000;
+            return new OsvPS.Core.CallbackProgress<OsvPS.Core.Remote.DownloadProgress>(p =>
+            {
+                long now = clock.ElapsedMilliseconds;
+                if (now - last < 250 && !(p.Total.HasValue && p.Received == p.Total.Value))
+                {
+                    return;
+                }
+                last = now;
+                var record = new ProgressRecord(2, "Downloading " + p.Name,
+                    p.Total.HasValue ? $"{p.Received / 1048576.0:0.0} of {p.Total.Value / 1048576.0:0.0} MiB" : $"{p.Received / 1048576.0:0.0} MiB");
+                if (p.Total.HasValue && p.Total.Value > 0)
+                {
+                    record.PercentComplete = (int)Math.Min(100, p.Received * 100 / p.Total.Value);
+                }
+                WriteProgress(record);
+            });
+        }
+
+        /// <summary>A release source for <paramref name="explicitSource"/> (or the configured one).</summary>
+        protected OsvPS.Core.Remote.ReleaseSource OpenReleaseSource(OsvPS.Core.Repository.CapstanRepository repository, string? explicitSource)
+            => new OsvPS.Core.Remote.ReleaseSource(OsvPS.Core.Remote.ReleaseSource.Choose(explicitSource, repository));
+
         public void Dispose()
         {
             cancellation.Dispose();

@@ -105,4 +105,57 @@ function Test-PortListening([int] $Port) {
     try { $client.ConnectAsync('127.0.0.1', $Port).Wait(2000) -and $client.Connected } catch { $false } finally { $client.Dispose() }
 }
 
-Export-ModuleMember -Function Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening
+# A release source on 127.0.0.1 serving files of $Folder: /releases -> releases.json,
+# /releases/latest -> latest.json, /releases/tags/T -> tags/T.json, /assets/N -> assets/N.
+# Returns @{ Url; Stop }; call .Stop.Invoke() when done.
+function Start-TestReleaseServer([string] $Folder) {
+    $port = Get-FreePort
+    $listener = [Net.HttpListener]::new()
+    $listener.Prefixes.Add("http://127.0.0.1:$port/")
+    $listener.Start()
+    $ps = [powershell]::Create()
+    $null = $ps.AddScript({
+        param($listener, $folder)
+        while ($listener.IsListening) {
+            try { $context = $listener.GetContext() } catch { break }
+            $path = $context.Request.Url.AbsolutePath
+            $file = switch -Regex ($path) {
+                '^/releases/?$' { Join-Path $folder 'releases.json' }
+                '^/releases/latest$' { Join-Path $folder 'latest.json' }
+                '^/releases/tags/(.+)$' { Join-Path $folder "tags/$($Matches[1]).json" }
+                '^/assets/(.+)$' { Join-Path $folder "assets/$($Matches[1])" }
+                default { $null }
+            }
+            $response = $context.Response
+            if ($file -and (Test-Path -LiteralPath $file)) {
+                $bytes = [IO.File]::ReadAllBytes($file)
+                $response.StatusCode = 200
+                $response.ContentLength64 = $bytes.Length
+                $response.OutputStream.Write($bytes, 0, $bytes.Length)
+            }
+            else { $response.StatusCode = 404 }
+            $response.Close()
+        }
+    }).AddArgument($listener).AddArgument($Folder)
+    $null = $ps.BeginInvoke()
+    [pscustomobject]@{
+        Url  = "http://127.0.0.1:$port/releases"
+        Stop = { $listener.Stop(); $ps.Dispose() }.GetNewClosure()
+    }
+}
+
+# Writes a release (tag, assets from $Assets: name -> path) into a server folder as GitHub's JSON.
+function Publish-TestRelease([string] $Folder, [string] $Tag, [hashtable] $Assets, [string] $Url, [switch] $Latest) {
+    New-Item -ItemType Directory -Force (Join-Path $Folder 'assets'), (Join-Path $Folder 'tags') | Out-Null
+    $list = foreach ($name in $Assets.Keys | Sort-Object) {
+        Copy-Item $Assets[$name] (Join-Path $Folder "assets/$name") -Force
+        @{ name = $name; size = (Get-Item $Assets[$name]).Length; browser_download_url = ($Url -replace '/releases$', '/assets/') + $name }
+    }
+    $json = @{ tag_name = $Tag; published_at = '2024-01-02T03:04:05Z'; assets = @($list) } | ConvertTo-Json -Depth 5
+    Set-Content -LiteralPath (Join-Path $Folder "tags/$Tag.json") -Value $json
+    if ($Latest) { Set-Content -LiteralPath (Join-Path $Folder 'latest.json') -Value $json }
+    $all = Get-ChildItem (Join-Path $Folder 'tags') -Filter *.json | ForEach-Object { Get-Content -Raw $_.FullName }
+    Set-Content -LiteralPath (Join-Path $Folder 'releases.json') -Value ('[' + ($all -join ',') + ']')
+}
+
+Export-ModuleMember -Function Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening

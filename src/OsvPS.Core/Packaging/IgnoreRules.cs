@@ -23,8 +23,14 @@ namespace OsvPS.Core.Packaging
         private readonly Regex any;
 
         public IgnoreRules(IEnumerable<string> lines)
+            : this(lines, AlwaysIgnored)
         {
-            foreach (string pattern in AlwaysIgnored.Concat(lines))
+        }
+
+        /// <summary>Rules of <paramref name="lines"/> plus <paramref name="fixedRules"/> (packages keep /meta, images do not).</summary>
+        public IgnoreRules(IEnumerable<string> lines, IEnumerable<string> fixedRules)
+        {
+            foreach (string pattern in fixedRules.Concat(lines))
             {
                 string p = pattern.Trim();
                 if (p.Length == 0 || p.StartsWith("#", StringComparison.Ordinal))

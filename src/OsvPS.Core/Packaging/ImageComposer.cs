@@ -87,6 +87,7 @@ namespace OsvPS.Core.Packaging
                         (name == Bootstrap ? ", or build with -NoBootstrap." : "."), name);
                 }
                 chain.Add(name);
+                Remote.RemoteCatalog.VerifyPackage(archive);
                 var package = PackageArchive.Open(name, archive, Path.Combine(repository.CachePath, "mpm"));
                 foreach (string required in package.Require)
                 {

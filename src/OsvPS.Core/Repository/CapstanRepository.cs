@@ -22,6 +22,8 @@ namespace OsvPS.Core.Repository
         public string? Platform { get; set; }
         /// <summary>The loader an image was built from (OsvPS's own key; Capstan ignores it).</summary>
         public string? Loader { get; set; }
+        /// <summary>SHA-256 of a downloaded image, checked when it is used.</summary>
+        public string? Sha256 { get; set; }
     }
 
     /// <summary>
@@ -164,6 +166,8 @@ namespace OsvPS.Core.Repository
                 index.Description = doc.Scalar(doc.Root, "description");
                 index.Build = doc.Scalar(doc.Root, "build");
                 index.Platform = doc.Scalar(doc.Root, "platform");
+                index.Loader = doc.Scalar(doc.Root, "loader");
+                index.Sha256 = doc.Scalar(doc.Root, "sha256");
                 string? created = doc.Scalar(doc.Root, "created");
                 if (created != null && DateTime.TryParse(created, CultureInfo.InvariantCulture,
                     DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var when))
@@ -188,6 +192,7 @@ namespace OsvPS.Core.Repository
             Line(sb, "build", index.Build);
             Line(sb, "platform", index.Platform);
             Line(sb, "loader", index.Loader);
+            Line(sb, "sha256", index.Sha256);
             AtomicFile.WriteAllText(Path.Combine(ImageFolder(name), "index.yaml"), sb.ToString());
         }
 

@@ -99,6 +99,15 @@ namespace OsvPS.Core.Repository
             catch (OsvException)
             {
             }
+            if (file != null)
+            {
+                string? expected = repository.ReadIndex(loader).Sha256;
+                if (expected != null && Remote.Downloader.Sha256(file) != expected)
+                {
+                    throw new OsvException("LoaderImageCorrupt", OsvErrorKind.InvalidData,
+                        $"loader image '{loader}' ({file}) no longer matches the SHA-256 recorded when it was downloaded; fetch it again with 'Save-OsvImage {loader} -Force'.", loader);
+                }
+            }
             return file ?? throw new OsvException("LoaderImageNotFound", OsvErrorKind.ObjectNotFound,
                 $"loader image '{loader}' is neither a file nor an image in {repository.ImagesPath}; import one with " +
                 $"'Import-OsvImage <loader.img> -Name {loader}' or download it with 'Save-OsvImage osv-loader'.", loader);

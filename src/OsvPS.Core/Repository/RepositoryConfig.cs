@@ -12,6 +12,8 @@ namespace OsvPS.Core.Repository
         public bool DisableKvm { get; private set; }
         /// <summary><c>threads</c> (default) or <c>native</c>.</summary>
         public string QemuAioType { get; private set; } = "threads";
+        /// <summary>OsvPS's own <c>pull_missing</c>: Build-OsvImage fetches missing loaders and packages.</summary>
+        public bool PullMissing { get; private set; }
 
         public static RepositoryConfig Load(CapstanRepository repository)
         {
@@ -26,6 +28,8 @@ namespace OsvPS.Core.Repository
             config.ReleaseTag = doc.Scalar(doc.Root, "release_tag");
             string? disable = doc.Scalar(doc.Root, "disable_kvm");
             config.DisableKvm = disable != null && (disable == "true" || disable == "yes" || disable == "1");
+            string? pull = doc.Scalar(doc.Root, "pull_missing");
+            config.PullMissing = pull != null && (pull == "true" || pull == "yes" || pull == "1");
             string? aio = doc.Scalar(doc.Root, "qemu_aio_type");
             if (aio != null)
             {

@@ -68,6 +68,14 @@ namespace OsvPS.Commands
         [Parameter]
         public SwitchParameter KeepExternalSymlinks { get; set; }
 
+        /// <summary>Download a missing loader or required package from the release source instead of failing.</summary>
+        [Parameter]
+        public SwitchParameter PullMissing { get; set; }
+
+        /// <summary>The release source for -PullMissing.</summary>
+        [Parameter]
+        public string? Source { get; set; }
+
         /// <summary>Rebuild even when nothing that goes into the image changed.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -80,7 +88,7 @@ namespace OsvPS.Commands
                 var project = ResolveProject(target);
                 var repository = new CapstanRepository();
                 var builder = new ImageBuilder(repository);
-                var plan = builder.Plan(new ImageBuildRequest
+                var request = new ImageBuildRequest
                 {
                     Project = project,
                     Name = Name,
@@ -90,7 +98,8 @@ namespace OsvPS.Commands
                     CommandLine = CommandLine,
                     Format = (DiskFormat)Enum.Parse(typeof(DiskFormat), Format, ignoreCase: true),
                     Compose = new ComposeOptions { ExtraRequire = Require ?? new string[0], NoBootstrap = NoBootstrap, KeepExternalSymlinks = KeepExternalSymlinks },
-                });
+                };
+                var plan = PlanPulling(builder, repository, request);
                 WriteVerbose($"Packages, in order: {string.Join(", ", plan.Composed.Packages)}; loader: {plan.LoaderPath}");
                 WriteVerbose($"Command line: {plan.CommandLine}");
                 if (MyInvocation.BoundParameters.ContainsKey("Verbose"))
@@ -116,6 +125,36 @@ namespace OsvPS.Commands
                 WriteVerbose($"Wrote {plan.OutputPath} in {watch.Elapsed.TotalSeconds:0.00} s.");
                 WriteObject(image);
             });
+        }
+
+        // With -PullMissing (or pull_missing in config.yaml) a missing loader or package is fetched and the plan made again.
+        private ImageBuildPlan PlanPulling(ImageBuilder builder, CapstanRepository repository, ImageBuildRequest request)
+        {
+            bool pull = PullMissing || RepositoryConfig.Load(repository).PullMissing;
+            var fetched = new System.Collections.Generic.HashSet<string>();
+            while (true)
+            {
+                try
+                {
+                    return builder.Plan(request);
+                }
+                catch (OsvException e) when (pull && (e.ErrorId == "PackageNotFound" || e.ErrorId == "LoaderImageNotFound") && e.Target is string name && fetched.Add(e.ErrorId + name))
+                {
+                    using (var source = OpenReleaseSource(repository, Source))
+                    {
+                        var catalog = new OsvPS.Core.Remote.RemoteCatalog(repository, source);
+                        WriteVerbose($"Fetching missing {(e.ErrorId == "PackageNotFound" ? "package" : "loader")} '{name}' from {source.Url}.");
+                        if (e.ErrorId == "PackageNotFound")
+                        {
+                            catalog.SavePackage(name, null, false, DownloadProgressReporter(), CancellationToken);
+                        }
+                        else
+                        {
+                            catalog.SaveImage(name, null, "default", false, DownloadProgressReporter(), CancellationToken);
+                        }
+                    }
+                }
+            }
         }
 
         /// <summary>Turns byte counts into Write-Progress, at most four times a second.</summary>

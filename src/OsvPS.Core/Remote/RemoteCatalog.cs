@@ -1,0 +1,176 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Threading;
+using OsvPS.Core.Errors;
+using OsvPS.Core.IO;
+using OsvPS.Core.Models;
+using OsvPS.Core.Packaging;
+using OsvPS.Core.Repository;
+
+namespace OsvPS.Core.Remote
+{
+    /// <summary>Finds and saves loaders and packages from a release source into the repository.</summary>
+    public sealed class RemoteCatalog
+    {
+        public static readonly IReadOnlyList<string> Variants = new[] { "default", "hidden", "microvm", "with-zfs" };
+
+        private readonly CapstanRepository repository;
+        private readonly ReleaseSource source;
+
+        public RemoteCatalog(CapstanRepository repository, ReleaseSource source)
+        {
+            this.repository = repository;
+            this.source = source;
+        }
+
+        private static string VariantOf(string asset)
+            => asset.Contains("hidden") ? "hidden" : asset.Contains("microvm") ? "microvm" : asset.Contains("zfs") ? "with-zfs" : "default";
+
+        private static bool IsLoader(string asset) => asset.StartsWith("osv-loader", StringComparison.Ordinal) && asset.Contains("qemu") && asset.Contains("x86_64");
+
+        private static bool IsKernel(string asset) => asset.StartsWith("osv-loader", StringComparison.Ordinal) && asset.Contains("elf") && asset.Contains("x86_64");
+
+        public IReadOnlyList<OsvRemoteImage> FindImages(Release release)
+            => release.Assets.Where(a => IsLoader(a.Name)).Select(a =>
+            {
+                string variant = VariantOf(a.Name);
+                var kernel = release.Assets.FirstOrDefault(k => IsKernel(k.Name) && VariantOf(k.Name) == variant);
+                return new OsvRemoteImage("osv-loader", variant, release.Tag, a.Name, a.Size, a.Url, kernel?.Name);
+            }).ToList();
+
+        public IReadOnlyList<OsvPackage> FindPackages(Release release)
+            => release.Assets.Where(a => a.Name.EndsWith(".mpm", StringComparison.Ordinal) || a.Name.EndsWith(".mpm.x86_64", StringComparison.Ordinal))
+                .Select(a => new OsvPackage(PackageName(a.Name), null, release.Tag, null, new string[0], null, a.Size, release.Published, release.Tag, a.Url))
+                .ToList();
+
+        private static string PackageName(string asset) => asset.Substring(0, asset.IndexOf(".mpm", StringComparison.Ordinal));
+
+        /// <summary>Downloads the loader (and its kernel ELF, unpacked) of <paramref name="variant"/> as image <paramref name="name"/>.</summary>
+        public OsvImage SaveImage(string name, string? version, string variant, bool force, IProgress<DownloadProgress>? progress, CancellationToken cancellation)
+        {
+            CapstanRepository.ValidateImageName(name);
+            if (!Variants.Contains(variant))
+            {
+                throw new OsvException("VariantInvalid", OsvErrorKind.InvalidArgument, $"'{variant}' is not a loader variant; use {string.Join(", ", Variants)}.", variant);
+            }
+            bool pinned = version != null && version != "latest";
+            if (!force && pinned && repository.FindImageFile(name) != null && repository.ReadIndex(name).Version == version)
+            {
+                return repository.GetImage(name); // that release is here already: no network needed
+            }
+            var release = source.GetRelease(version, cancellation);
+            var offer = FindImages(release).FirstOrDefault(i => i.Variant == variant)
+                ?? throw new OsvException("AssetNotFound", OsvErrorKind.ObjectNotFound,
+                    $"release {release.Tag} at {source.Url} has no {(variant == "default" ? "" : variant + " ")}loader for QEMU on x86-64 (assets: {string.Join(", ", release.Assets.Select(a => a.Name))}).", name);
+            if (!force && repository.FindImageFile(name) != null && repository.ReadIndex(name).Version == release.Tag)
+            {
+                return repository.GetImage(name);
+            }
+            string target = repository.ImageFile(name, Disk.DiskFormat.Raw);
+            var loaderAsset = release.Assets.First(a => a.Name == offer.Asset);
+            string hash = Downloader.Download(source, loaderAsset, target, null, progress, cancellation);
+            if (offer.KernelAsset != null)
+            {
+                var kernel = release.Assets.First(a => a.Name == offer.KernelAsset);
+                Downloader.Download(source, kernel, Path.ChangeExtension(target, ".elf"),
+                    kernel.Name.EndsWith(".gz", StringComparison.Ordinal) ? s => new GZipStream(s, CompressionMode.Decompress) : (Func<Stream, Stream>?)null,
+                    progress, cancellation);
+            }
+            repository.WriteIndex(name, new ImageIndex
+            {
+                Version = release.Tag,
+                Created = DateTime.UtcNow,
+                Description = $"OSv loader {release.Tag}{(variant == "default" ? "" : " (" + variant + ")")} from {source.Url}",
+                Build = loaderAsset.Name,
+                Platform = "x86_64",
+                Sha256 = hash,
+            });
+            return repository.GetImage(name);
+        }
+
+        /// <summary>Downloads package <paramref name="name"/> (its .mpm and .yaml) into <c>packages/</c>.</summary>
+        public OsvPackage SavePackage(string name, string? version, bool force, IProgress<DownloadProgress>? progress, CancellationToken cancellation)
+        {
+            if (name.Length == 0 || name.IndexOfAny(new[] { '/', '\\' }) >= 0 || name.StartsWith(".", StringComparison.Ordinal))
+            {
+                throw new OsvException("PackageNameInvalid", OsvErrorKind.InvalidArgument, $"'{name}' is not a package name.", name);
+            }
+            string target = Path.Combine(repository.PackagesPath, name + ".mpm");
+            if (!force && File.Exists(target) && (version == null || version == "latest"))
+            {
+                return LocalPackages().First(p => p.Name == name);
+            }
+            var release = source.GetRelease(version, cancellation);
+            var asset = release.Assets.FirstOrDefault(a => a.Name == name + ".mpm") ?? release.Assets.FirstOrDefault(a => a.Name == name + ".mpm.x86_64")
+                ?? throw new OsvException("AssetNotFound", OsvErrorKind.ObjectNotFound,
+                    $"release {release.Tag} at {source.Url} has no package '{name}' (packages there: {string.Join(", ", FindPackages(release).Select(p => p.Name))}).", name);
+            string hash = Downloader.Download(source, asset, target, null, progress, cancellation);
+            AtomicFile.WriteAllText(ShaFile(target), hash + "\n");
+            var yaml = release.Assets.FirstOrDefault(a => a.Name == name + ".yaml");
+            string yamlPath = Path.Combine(repository.PackagesPath, name + ".yaml");
+            if (yaml != null)
+            {
+                Downloader.Download(source, yaml, yamlPath, null, null, cancellation);
+            }
+            else
+            {
+                var archive = PackageArchive.Open(name, target, Path.Combine(repository.CachePath, "mpm"));
+                if (archive.Manifest != null)
+                {
+                    AtomicFile.WriteAllText(yamlPath, PackageYaml.Serialize(archive.Manifest));
+                }
+            }
+            return LocalPackages().First(p => p.Name == name);
+        }
+
+        internal static string ShaFile(string archive) => Path.Combine(Path.GetDirectoryName(archive)!, "." + Path.GetFileName(archive) + ".sha256");
+
+        /// <summary>The packages in <c>packages/</c>, by name.</summary>
+        public IReadOnlyList<OsvPackage> LocalPackages() => ListLocal(repository);
+
+        public static IReadOnlyList<OsvPackage> ListLocal(CapstanRepository repository)
+        {
+            if (!Directory.Exists(repository.PackagesPath))
+            {
+                return new OsvPackage[0];
+            }
+            var result = new List<OsvPackage>();
+            foreach (string file in Directory.GetFiles(repository.PackagesPath).Where(f => f.EndsWith(".mpm", StringComparison.Ordinal) || f.EndsWith(".mpm.x86_64", StringComparison.Ordinal)))
+            {
+                string name = PackageName(Path.GetFileName(file));
+                string yaml = Path.Combine(repository.PackagesPath, name + ".yaml");
+                PackageManifest? manifest = null;
+                if (File.Exists(yaml))
+                {
+                    try
+                    {
+                        manifest = PackageYaml.Parse(File.ReadAllText(yaml), yaml);
+                    }
+                    catch (OsvException)
+                    {
+                    }
+                }
+                var info = new FileInfo(file);
+                DateTime? created = manifest?.Created != null && DateTime.TryParse(manifest.Created, System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.AdjustToUniversal, out var c) ? c : info.LastWriteTimeUtc;
+                result.Add(new OsvPackage(manifest?.Name ?? name, manifest?.Title, manifest?.Version, manifest?.Author,
+                    manifest?.Require.ToArray() ?? new string[0], file, info.Length, created, null, null));
+            }
+            return result.GroupBy(p => p.Name).Select(g => g.First()).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
+        }
+
+        /// <summary>Checks a downloaded package against the hash recorded when it was saved.</summary>
+        public static void VerifyPackage(string archive)
+        {
+            string sha = ShaFile(archive);
+            if (File.Exists(sha) && File.ReadAllText(sha).Trim() != Downloader.Sha256(archive))
+            {
+                throw new OsvException("PackageCorrupt", OsvErrorKind.InvalidData,
+                    $"'{archive}' no longer matches the SHA-256 recorded when it was downloaded; fetch it again with Save-OsvPackage -Force.", archive);
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using System.Management.Automation;
+using OsvPS.Core.Models;
+using OsvPS.Core.Packaging;
+using OsvPS.Core.Repository;
+
+namespace OsvPS.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Builds a package (.mpm and .yaml) of a project into the repository, so other projects can require it.</para>
+    /// </summary>
+    [Cmdlet(VerbsData.Export, "OsvPackage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(OsvPackage))]
+    public sealed class ExportOsvPackageCommand : OsvCmdlet
+    {
+        /// <summary>The project: a folder or an OsvProject (default: the current folder).</summary>
+        [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("Path", "PSPath")]
+        public object? Project { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            object target = Project ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+            ForItem(target, () =>
+            {
+                object value = target is PSObject pso ? pso.BaseObject : target;
+                string path = value is OsvProject p ? p.Path : SessionState.Path.GetUnresolvedProviderPathFromPSPath(LanguagePrimitives.ConvertTo<string>(value));
+                var project = ProjectStore.Load(path);
+                var repository = new CapstanRepository();
+                if (ShouldProcess(PackageBuilder.ArchivePath(repository, project), $"Build package '{project.Name}' from {project.Path}"))
+                {
+                    WriteObject(PackageBuilder.Build(repository, project));
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using System.Linq;
+using System.Management.Automation;
+using OsvPS.Core.Models;
+using OsvPS.Core.Remote;
+using OsvPS.Core.Repository;
+
+namespace OsvPS.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Lists the packages in the repository (or, with -Remote, those a release offers).</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "OsvPackage")]
+    [OutputType(typeof(OsvPackage))]
+    public sealed class GetOsvPackageCommand : OsvCmdlet
+    {
+        [Parameter(Position = 0)]
+        [SupportsWildcards]
+        public string Name { get; set; } = "*";
+
+        /// <summary>List the packages of a release instead of the local ones.</summary>
+        [Parameter]
+        public SwitchParameter Remote { get; set; }
+
+        [Parameter]
+        public string Version { get; set; } = "latest";
+
+        [Parameter]
+        public string? Source { get; set; }
+
+        protected override void EndProcessing()
+        {
+            var repository = new CapstanRepository();
+            var pattern = new WildcardPattern(Name, WildcardOptions.IgnoreCase);
+            ForItem(Name, () =>
+            {
+                if (!Remote)
+                {
+                    WriteObject(RemoteCatalog.ListLocal(repository).Where(p => pattern.IsMatch(p.Name)), enumerateCollection: true);
+                    return;
+                }
+                using (var source = OpenReleaseSource(repository, Source))
+                {
+                    var catalog = new RemoteCatalog(repository, source);
+                    WriteObject(catalog.FindPackages(source.GetRelease(Version, CancellationToken)).Where(p => pattern.IsMatch(p.Name)), enumerateCollection: true);
+                }
+            });
+        }
+    }
+}

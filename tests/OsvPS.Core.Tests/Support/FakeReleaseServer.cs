@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace OsvPS.Core.Tests.Support
+{
+    /// <summary>
+    /// A release source on 127.0.0.1 for the tests: a releases JSON in GitHub's shape and the assets,
+    /// with switches for the failures a real source has (cut connections, wrong sizes, 404, rate limits).
+    /// </summary>
+    public sealed class FakeReleaseServer : IDisposable
+    {
+        private readonly TcpListener listener;
+        private readonly CancellationTokenSource stop = new CancellationTokenSource();
+        public readonly Dictionary<string, byte[]> Assets = new Dictionary<string, byte[]>();
+        public readonly List<(string Tag, string[] Assets)> Releases = new List<(string, string[])>();
+        public readonly ConcurrentQueue<string> Requests = new ConcurrentQueue<string>();
+        /// <summary>Cut the connection after this many bytes of an asset body (once).</summary>
+        public int? CutAfter;
+        /// <summary>Announce this size in the JSON instead of the real one.</summary>
+        public long? LieAboutSize;
+        public bool RateLimited;
+        public string? RawJson;
+
+        public FakeReleaseServer()
+        {
+            listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            Task.Run(Loop);
+        }
+
+        public string Url => $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/releases";
+
+        private async Task Loop()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                TcpClient client;
+                try { client = await listener.AcceptTcpClientAsync(); } catch { return; }
+                _ = Task.Run(() => Serve(client));
+            }
+        }
+
+        private string ReleaseJson(string tag, string[] names)
+            => "{\"tag_name\": \"" + tag + "\", \"published_at\": \"2024-01-02T03:04:05Z\", \"assets\": [" +
+               string.Join(", ", names.Select(n => "{\"name\": \"" + n + "\", \"size\": " + (LieAboutSize ?? Assets[n].Length) +
+                   ", \"browser_download_url\": \"" + Url.Replace("/releases", "/assets/") + n + "\"}")) + "]}";
+
+        private void Serve(TcpClient client)
+        {
+            using (client)
+            using (var stream = client.GetStream())
+            {
+                var header = new StringBuilder();
+                var one = new byte[1];
+                while (!header.ToString().EndsWith("\r\n\r\n") && stream.Read(one, 0, 1) == 1) header.Append((char)one[0]);
+                var lines = header.ToString().Split("\r\n");
+                string path = lines[0].Split(' ')[1];
+                string? range = lines.FirstOrDefault(l => l.StartsWith("Range:", StringComparison.OrdinalIgnoreCase));
+                Requests.Enqueue(path + (range != null ? " " + range : ""));
+                void Reply(int status, string reason, byte[] body, string extra = "", int? cut = null)
+                {
+                    var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {reason}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n{extra}\r\n");
+                    stream.Write(head, 0, head.Length);
+                    stream.Write(body, 0, cut ?? body.Length);
+                }
+                if (RateLimited)
+                {
+                    Reply(403, "Forbidden", Encoding.UTF8.GetBytes("{\"message\": \"API rate limit exceeded\"}"), "X-RateLimit-Remaining: 0\r\nX-RateLimit-Reset: 1893456000\r\n");
+                    return;
+                }
+                if (path.StartsWith("/releases"))
+                {
+                    string rest = path.Substring("/releases".Length);
+                    string? json = RawJson;
+                    if (json == null)
+                    {
+                        if (rest == "" || rest == "/") json = "[" + string.Join(", ", Releases.Select(r => ReleaseJson(r.Tag, r.Assets))) + "]";
+                        else if (rest == "/latest" && Releases.Count > 0) json = ReleaseJson(Releases[0].Tag, Releases[0].Assets);
+                        else if (rest.StartsWith("/tags/") && Releases.Any(r => r.Tag == rest.Substring(6))) { var r = Releases.First(x => x.Tag == rest.Substring(6)); json = ReleaseJson(r.Tag, r.Assets); }
+                    }
+                    if (json == null) { Reply(404, "Not Found", Encoding.UTF8.GetBytes("{\"message\": \"Not Found\"}")); return; }
+                    Reply(200, "OK", Encoding.UTF8.GetBytes(json), "Content-Type: application/json\r\n");
+                    return;
+                }
+                if (path.StartsWith("/assets/") && Assets.TryGetValue(path.Substring(8), out var data))
+                {
+                    if (range != null)
+                    {
+                        long from = long.Parse(range.Split('=')[1].TrimEnd('-').Trim());
+                        Reply(206, "Partial Content", data.Skip((int)from).ToArray(), $"Content-Range: bytes {from}-{data.Length - 1}/{data.Length}\r\n");
+                        return;
+                    }
+                    int? cut = CutAfter;
+                    CutAfter = null;
+                    Reply(200, "OK", data, "", cut);
+                    return;
+                }
+                Reply(404, "Not Found", new byte[0]);
+            }
+        }
+
+        public void Dispose()
+        {
+            stop.Cancel();
+            listener.Stop();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-OsvTestModulePath) -Force
+    $savedRoot = $env:CAPSTAN_ROOT
+    New-TestRepository (Join-Path $TestDrive 'capstan') | Out-Null
+}
+
+AfterAll { $env:CAPSTAN_ROOT = $savedRoot }
+
+Describe 'Export-OsvPackage' {
+    It 'builds a package another project can require, with its config sets' {
+        $lib = Join-Path $TestDrive 'webserver'
+        New-OsvProject $lib -BootCommand '/server.so --port 80' -ConfigSet serve -Version 2.0 | Out-Null
+        Set-Content (Join-Path $lib 'server.so') 'server bytes'
+        Set-Content (Join-Path $lib '.capstanignore') '/notes.txt'
+        Set-Content (Join-Path $lib 'notes.txt') 'not for the package'
+        $package = Export-OsvPackage $lib
+        $package.Name | Should -Be 'webserver'
+        $package.Version | Should -Be '2.0'
+        Test-Path (Join-Path $env:CAPSTAN_ROOT 'packages/webserver.yaml') | Should -BeTrue
+        (& tar -tzf $package.Path) -replace '^\./', '' | Should -Contain 'meta/run.yaml'
+        (& tar -tzf $package.Path) | Should -Not -Contain 'notes.txt'
+
+        $app = Join-Path $TestDrive 'app'
+        New-OsvProject $app -Require webserver | Out-Null
+        Set-Content (Join-Path $app 'meta/run.yaml') "runtime: native`nconfig_set:`n  web:`n    base: webserver:serve`n    env: { LOG: debug }`nconfig_set_default: web`n"
+        $image = Build-OsvImage $app -Format Raw
+        $text = [Text.Encoding]::ASCII.GetString([IO.File]::ReadAllBytes($image.Path))
+        $text.Contains('server bytes') | Should -BeTrue
+        $text.Contains('--env=LOG?=debug /server.so --port 80') | Should -BeTrue
+    }
+
+    It 'writes nothing with -WhatIf and refuses a folder that is not a project' {
+        $p = Join-Path $TestDrive 'whatif'
+        New-OsvProject $p -BootCommand /x | Out-Null
+        Export-OsvPackage $p -WhatIf
+        Test-Path (Join-Path $env:CAPSTAN_ROOT 'packages/whatif.mpm') | Should -BeFalse
+        Export-OsvPackage $TestDrive -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ProjectNotFound,*'
+    }
+}

@@ -1,0 +1,76 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-OsvTestModulePath) -Force
+    $savedRoot = $env:CAPSTAN_ROOT
+    $savedSource = $env:OSVPS_RELEASE_SOURCE
+    $env:CAPSTAN_ROOT = Join-Path $TestDrive 'capstan'
+    $web = Join-Path $TestDrive 'web'
+    $server = Start-TestReleaseServer $web
+    $loader = New-StandInLoader (Join-Path $TestDrive 'osv-loader.qemu.x86_64')
+    $kernel = New-StandInKernel (Join-Path $TestDrive 'kernel.elf')
+    & gzip -c $kernel > (Join-Path $TestDrive 'osv-loader.elf.x86_64.gz')
+    Publish-TestRelease $web 'v0.57.0' @{
+        'osv-loader.qemu.x86_64'   = $loader
+        'osv-loader.elf.x86_64.gz' = (Join-Path $TestDrive 'osv-loader.elf.x86_64.gz')
+    } $server.Url -Latest
+    Publish-TestRelease $web 'v0.56.0' @{ 'osv-loader.qemu.x86_64' = $loader } $server.Url
+}
+
+AfterAll {
+    $server.Stop.Invoke()
+    $env:CAPSTAN_ROOT = $savedRoot
+    $env:OSVPS_RELEASE_SOURCE = $savedSource
+}
+
+Describe 'Save-OsvImage' {
+    It 'downloads the latest loader and its kernel, and records version and hash' {
+        $image = Save-OsvImage -Source $server.Url
+        $image.Name | Should -Be 'osv-loader'
+        $image.Version | Should -Be 'v0.57.0'
+        (Get-FileHash $image.Path).Hash | Should -Be (Get-FileHash $loader).Hash
+        (Get-FileHash (Join-Path $env:CAPSTAN_ROOT 'repository/osv-loader/osv-loader.elf')).Hash | Should -Be (Get-FileHash $kernel).Hash
+        Get-Content (Join-Path $env:CAPSTAN_ROOT 'repository/osv-loader/index.yaml') -Raw | Should -Match 'sha256: "[0-9a-f]{64}"'
+    }
+
+    It 'takes the source from OSVPS_RELEASE_SOURCE and a given tag' {
+        $env:OSVPS_RELEASE_SOURCE = $server.Url
+        (Save-OsvImage mike/osv-loader -Version v0.56.0).Version | Should -Be 'v0.56.0'
+        $env:OSVPS_RELEASE_SOURCE = $savedSource
+    }
+
+    It 'lists what releases offer with Find-OsvImage' {
+        $offers = Find-OsvImage -Source $server.Url
+        $offers.Asset | Should -Be 'osv-loader.qemu.x86_64'
+        $offers.KernelAsset | Should -Be 'osv-loader.elf.x86_64.gz'
+        (Find-OsvImage '*' -Source $server.Url).Release | Sort-Object | Should -Be @('v0.56.0', 'v0.57.0')
+    }
+
+    It 'boots an image built on the downloaded loader straight into its kernel' {
+        $p = Join-Path $TestDrive 'p'
+        New-OsvProject $p -BootCommand '/x' | Out-Null
+        $output = Build-OsvImage $p -NoBootstrap | Start-OsvInstance -Wait -Timeout ([TimeSpan]::FromSeconds(30))
+        $output | Should -Contain 'OSVPS-STANDIN-KERNEL cmdline: runscript /run/default;'
+        Stop-TestInstances
+    }
+
+    It 'refuses a loader whose bytes changed since the download' {
+        $path = Join-Path $env:CAPSTAN_ROOT 'repository/osv-loader/osv-loader.qemu'
+        $bytes = [IO.File]::ReadAllBytes($path); $bytes[1000] = $bytes[1000] -bxor 0xff; [IO.File]::WriteAllBytes($path, $bytes)
+        $p = Join-Path $TestDrive 'p'
+        Build-OsvImage $p -NoBootstrap -Force -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'LoaderImageCorrupt,*'
+        (Save-OsvImage -Source $server.Url -Force).Version | Should -Be 'v0.57.0'
+        (Build-OsvImage $p -NoBootstrap -Force).Name | Should -Be 'p'
+    }
+
+    It 'reports <Id> for <Case>' -ForEach @(
+        @{ Case = 'a release that does not exist'; Id = 'ReleaseNotFound'; Arguments = @{ Version = 'v9.9.9' } }
+        @{ Case = 'a variant the release lacks'; Id = 'AssetNotFound'; Arguments = @{ Variant = 'microvm' } }
+        @{ Case = 'an unreachable source'; Id = 'ReleaseSourceUnreachable'; Arguments = @{ Source = 'http://127.0.0.1:9/releases' } }
+    ) {
+        if (-not $Arguments.Source) { $Arguments.Source = $server.Url }
+        Save-OsvImage other @Arguments -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        Test-Path (Join-Path $env:CAPSTAN_ROOT 'repository/other/other.qemu') | Should -BeFalse
+    }
+}

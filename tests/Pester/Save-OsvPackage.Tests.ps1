@@ -1,0 +1,59 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-OsvTestModulePath) -Force
+    $savedRoot = $env:CAPSTAN_ROOT
+    $env:CAPSTAN_ROOT = Join-Path $TestDrive 'capstan'
+    New-Item -ItemType Directory -Force (Join-Path $env:CAPSTAN_ROOT 'repository/osv-loader') | Out-Null
+    New-StandInLoader (Join-Path $env:CAPSTAN_ROOT 'repository/osv-loader/osv-loader.qemu') | Out-Null
+    $web = Join-Path $TestDrive 'web'
+    $server = Start-TestReleaseServer $web
+    # A bootstrap package as OSv publishes it: .mpm.x86_64 and .yaml.
+    $src = Join-Path $TestDrive 'bootstrap'
+    New-Item -ItemType Directory -Force (Join-Path $src 'meta'), (Join-Path $src 'etc') | Out-Null
+    Set-Content (Join-Path $src 'meta/package.yaml') "name: osv.bootstrap`ntitle: OSv bootstrap`nauthor: osv`nversion: v0.57.0`n"
+    Set-Content (Join-Path $src 'etc/hosts') '127.0.0.1 from-the-release'
+    & tar -czf (Join-Path $TestDrive 'osv.bootstrap.mpm.x86_64') -C $src .
+    Publish-TestRelease $web 'v0.57.0' @{
+        'osv.bootstrap.mpm.x86_64' = (Join-Path $TestDrive 'osv.bootstrap.mpm.x86_64')
+        'osv.bootstrap.yaml'       = (Join-Path $src 'meta/package.yaml')
+    } $server.Url -Latest
+}
+
+AfterAll {
+    $server.Stop.Invoke()
+    $env:CAPSTAN_ROOT = $savedRoot
+}
+
+Describe 'Save-OsvPackage, Get-OsvPackage, Find-OsvPackage' {
+    It 'finds the packages a release offers' {
+        (Find-OsvPackage -Source $server.Url).Name | Should -Be 'osv.bootstrap'
+        (Get-OsvPackage -Remote -Source $server.Url).Release | Should -Be 'v0.57.0'
+    }
+
+    It 'downloads a package into packages/ and lists it' {
+        $package = Save-OsvPackage osv.bootstrap -Source $server.Url
+        $package.Name | Should -Be 'osv.bootstrap'
+        $package.Version | Should -Be 'v0.57.0'
+        Test-Path (Join-Path $env:CAPSTAN_ROOT 'packages/osv.bootstrap.mpm') | Should -BeTrue
+        Test-Path (Join-Path $env:CAPSTAN_ROOT 'packages/osv.bootstrap.yaml') | Should -BeTrue
+        (Get-OsvPackage).Name | Should -Be 'osv.bootstrap'
+        (Get-OsvPackage 'nothing*') | Should -BeNullOrEmpty
+    }
+
+    It 'fetches what a build misses with -PullMissing' {
+        Remove-Item (Join-Path $env:CAPSTAN_ROOT 'packages/*') -Force
+        $p = Join-Path $TestDrive 'app'
+        New-OsvProject $p -BootCommand /x | Out-Null
+        Build-OsvImage $p -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'PackageNotFound,*'
+        $image = Build-OsvImage $p -PullMissing -Source $server.Url -Format Raw
+        $image.Name | Should -Be 'app'
+        [Text.Encoding]::ASCII.GetString([IO.File]::ReadAllBytes($image.Path)).Contains('from-the-release') | Should -BeTrue
+    }
+
+    It 'reports AssetNotFound for a package the release lacks' {
+        Save-OsvPackage ghost -Source $server.Url -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'AssetNotFound,*'
+        Test-Path (Join-Path $env:CAPSTAN_ROOT 'packages/ghost.mpm') | Should -BeFalse
+    }
+}
