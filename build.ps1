@@ -136,15 +136,24 @@ $demoScript = {
     Remove-Item -Recurse -Force -LiteralPath $WorkPath -ErrorAction Ignore
     New-Item -ItemType Directory -Force $WorkPath | Out-Null
 
-    if (-not (Get-OsvImage osv-loader -ErrorAction Ignore)) {
-        # No OSv loader in the repository (none can be downloaded here): run the same pipeline on the
-        # stand-in guest the tests use, in a repository of the demo's own.
-        Import-Module (Join-Path $Root 'tests/Pester/TestHelpers.psm1')
-        $env:CAPSTAN_ROOT = Join-Path $WorkPath 'capstan'
-        New-TestRepository $env:CAPSTAN_ROOT | Out-Null
-        Write-Host "No OSv loader in the repository: import one with 'Import-OsvImage <loader.img> -Name osv-loader'." -ForegroundColor Yellow
-        Write-Host "Running the pipeline on the stand-in loader, which prints the command line it is given." -ForegroundColor Yellow
-        Write-Host "CAPSTAN_ROOT=$env:CAPSTAN_ROOT" -ForegroundColor Yellow
+    if (-not (Get-OsvImage osv-loader -ErrorAction Ignore) -or -not (Get-OsvPackage osv.bootstrap)) {
+        # First run: fetch OSv's loader and bootstrap package from its releases.
+        try {
+            Show 'Save-OsvImage osv-loader; Save-OsvPackage osv.bootstrap'
+            Save-OsvImage osv-loader -ErrorAction Stop | Format-Table | Out-Host
+            Save-OsvPackage osv.bootstrap -ErrorAction Stop | Format-Table | Out-Host
+        }
+        catch {
+            # Offline, with no loader in the repository: say so, then run the same pipeline on the
+            # stand-in guest the tests use, in a repository of the demo's own.
+            Write-Host "Cannot fetch OSv's loader: $($_.Exception.Message)" -ForegroundColor Yellow
+            Write-Host "Import one with 'Import-OsvImage <loader.img> -Name osv-loader' (and put osv.bootstrap.mpm in packages/)." -ForegroundColor Yellow
+            Write-Host "Running the pipeline on the stand-in loader, which prints the command line it is given." -ForegroundColor Yellow
+            Import-Module (Join-Path $Root 'tests/Pester/TestHelpers.psm1')
+            $env:CAPSTAN_ROOT = Join-Path $WorkPath 'capstan'
+            New-TestRepository $env:CAPSTAN_ROOT | Out-Null
+            Write-Host "CAPSTAN_ROOT=$env:CAPSTAN_ROOT" -ForegroundColor Yellow
+        }
     }
 
     $project = Join-Path $WorkPath 'hello'

@@ -105,7 +105,9 @@ namespace OsvPS.Core.Remote
 
         private object? GetJson(string url, string what, CancellationToken cancellation)
         {
-            using (var response = Send(new HttpRequestMessage(HttpMethod.Get, url), what, cancellation))
+            // Release metadata is small: a source that does not answer within a minute is treated as unreachable.
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation))
+            using (var response = SendWithTimeout(url, what, timeout, cancellation))
             {
                 string text = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
                 try
@@ -116,6 +118,19 @@ namespace OsvPS.Core.Remote
                 {
                     throw Malformed(url, e.Message);
                 }
+            }
+        }
+
+        private HttpResponseMessage SendWithTimeout(string url, string what, CancellationTokenSource timeout, CancellationToken cancellation)
+        {
+            timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            try
+            {
+                return Send(new HttpRequestMessage(HttpMethod.Get, url), what, timeout.Token);
+            }
+            catch (OperationCanceledException e) when (!cancellation.IsCancellationRequested)
+            {
+                throw new OsvException("ReleaseSourceUnreachable", OsvErrorKind.OperationTimeout, $"{url} did not answer within a minute for {what}.", url, e);
             }
         }
 
