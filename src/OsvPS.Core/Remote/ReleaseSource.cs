@@ -96,6 +96,10 @@ namespace OsvPS.Core.Remote
             return ParseRelease(json as Dictionary<string, object?> ?? throw Malformed(url, "expected a JSON object"), url);
         }
 
+        /// <summary>The releases <paramref name="version"/> selects: every one for "*", else the one tag (or the latest).</summary>
+        public IReadOnlyList<Release> Select(string? version, CancellationToken cancellation)
+            => version == "*" ? GetReleases(cancellation) : new[] { GetRelease(version, cancellation) };
+
         public IReadOnlyList<Release> GetReleases(CancellationToken cancellation)
         {
             var json = GetJson(Url, "the release list", cancellation);

@@ -32,8 +32,7 @@ namespace OsvPS.Commands
                 using (var source = OpenReleaseSource(repository, Source))
                 {
                     var catalog = new RemoteCatalog(repository, source);
-                    var releases = Version == "*" ? source.GetReleases(CancellationToken) : new[] { source.GetRelease(Version, CancellationToken) };
-                    WriteObject(releases.SelectMany(catalog.FindImages).Where(i => Variant == "*" || i.Variant == Variant.ToLowerInvariant()), enumerateCollection: true);
+                    WriteObject(source.Select(Version, CancellationToken).SelectMany(catalog.FindImages).Where(i => Variant == "*" || i.Variant == Variant.ToLowerInvariant()), enumerateCollection: true);
                 }
             });
         }

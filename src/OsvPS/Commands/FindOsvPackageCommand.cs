@@ -33,8 +33,7 @@ namespace OsvPS.Commands
                 using (var source = OpenReleaseSource(repository, Source))
                 {
                     var catalog = new RemoteCatalog(repository, source);
-                    var releases = Version == "*" ? source.GetReleases(CancellationToken) : new[] { source.GetRelease(Version, CancellationToken) };
-                    WriteObject(releases.SelectMany(catalog.FindPackages).Where(p => pattern.IsMatch(p.Name)), enumerateCollection: true);
+                    WriteObject(source.Select(Version, CancellationToken).SelectMany(catalog.FindPackages).Where(p => pattern.IsMatch(p.Name)), enumerateCollection: true);
                 }
             });
         }

@@ -41,7 +41,7 @@ namespace OsvPS.Commands
                 using (var source = OpenReleaseSource(repository, Source))
                 {
                     var catalog = new RemoteCatalog(repository, source);
-                    WriteObject(catalog.FindPackages(source.GetRelease(Version, CancellationToken)).Where(p => pattern.IsMatch(p.Name)), enumerateCollection: true);
+                    WriteObject(source.Select(Version, CancellationToken).SelectMany(catalog.FindPackages).Where(p => pattern.IsMatch(p.Name)), enumerateCollection: true);
                 }
             });
         }
