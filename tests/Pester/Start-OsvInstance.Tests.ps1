@@ -61,6 +61,27 @@ Describe 'Start-OsvInstance' {
             Get-OsvInstance demo-hang | ForEach-Object State | Should -Be 'Stopped'
         }
 
+        It 'leaves no QEMU behind when the PowerShell running -Wait is killed' {
+            $process = [Environment]::ProcessPath
+            $info = [Diagnostics.ProcessStartInfo]::new($process)
+            if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+            foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "`$env:CAPSTAN_ROOT = '$env:CAPSTAN_ROOT'; Import-Module '$(Get-OsvTestModulePath)'; Start-OsvInstance demo-hang -Name orphan -Wait -Timeout 00:01:00") {
+                $info.ArgumentList.Add($a)
+            }
+            $info.RedirectStandardOutput = $true
+            $child = [Diagnostics.Process]::Start($info)
+            try {
+                $deadline = [DateTime]::UtcNow.AddSeconds(30)
+                while (-not ((Get-OsvInstance orphan -ErrorAction Ignore).State -eq 'Running') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+                $qemu = (Get-OsvInstance orphan).Pid
+                $qemu | Should -Not -BeNullOrEmpty
+            }
+            finally { $child.Kill(); $child.WaitForExit(5000) | Out-Null }
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while ((Get-Process -Id $qemu -ErrorAction Ignore) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            Get-Process -Id $qemu -ErrorAction Ignore | Should -BeNullOrEmpty -Because 'QEMU gets a parent-death signal'
+        }
+
         It 'stops the guest when the pipeline is stopped (as Ctrl+C does)' {
             $first = Start-OsvInstance demo-hang -Name stopped-early -Wait -Timeout $limit | Select-Object -First 1
             $first | Should -BeLike 'OSVPS-STANDIN*'
