@@ -54,8 +54,6 @@ namespace OsvPS.Core.Packaging
             return new IgnoreRules(File.Exists(file) ? File.ReadAllLines(file) : new string[0]);
         }
 
-        public IEnumerable<string> Patterns => patterns;
-
         /// <summary>True when <paramref name="guestPath"/> (absolute, '/'-separated) or one of its folders matches.</summary>
         public bool IsIgnored(string guestPath)
         {

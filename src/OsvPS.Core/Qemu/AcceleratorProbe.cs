@@ -106,9 +106,6 @@ namespace OsvPS.Core.Qemu
             return Path.Combine(root, "osvps", "kvm-probe");
         }
 
-        /// <summary>Forgets the cached verdict, so the next choice probes again.</summary>
-        public static void Forget() => AtomicFile.TryDelete(CacheFile());
-
         /// <summary>Seconds the probe guest took to print its marker and power off under <paramref name="accel"/>; null when it did not.</summary>
         private static double? Probe(string qemu, string accel, CancellationToken cancellation)
         {

@@ -106,8 +106,8 @@ namespace OsvPS.Core.Rofs
             structureBytes = bytes;
         }
 
+        /// <summary>Files, folders and symlinks in the file system, the root included.</summary>
         public int InodeCount => inodes.Count;
-        public long FileBytes { get; private set; }
 
         /// <summary>The whole file system's size in bytes, a multiple of 512.</summary>
         public long TotalBytes => (1 + dataBlocks + StructureBlocks) * BlockSize;
@@ -191,7 +191,6 @@ namespace OsvPS.Core.Rofs
             {
                 throw new OsvException(ErrorIds.FileReadFailed, OsvErrorKind.ReadError, $"cannot read '{inode.Source}': {e.Message}", inode.Source!.ToString(), e);
             }
-            FileBytes += inode.Count;
             long pad = (BlockSize - inode.Count % BlockSize) % BlockSize;
             sink.WriteZeros(pad);
         }

@@ -102,6 +102,7 @@ namespace OsvPS.Commands
                 var plan = PlanPulling(builder, repository, request);
                 WriteVerbose($"Packages, in order: {string.Join(", ", plan.Composed.Packages)}; loader: {plan.LoaderPath}");
                 WriteVerbose($"Command line: {plan.CommandLine}");
+                WriteVerbose($"File system: {plan.Composed.Files.Count} entries laid down, {plan.FileSystemBytes / 1048576.0:0.0} MiB of ROFS.");
                 if (MyInvocation.BoundParameters.ContainsKey("Verbose"))
                 {
                     foreach (var file in plan.Composed.Files)
