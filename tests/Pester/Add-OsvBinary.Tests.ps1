@@ -136,6 +136,16 @@ Describe 'Add-OsvBinary' {
             $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
         }
 
+        It 'reports a symlink loop as FileReadFailed and goes on' {
+            $a = Join-Path $TestDrive 'loop-a'; $b = Join-Path $TestDrive 'loop-b'
+            New-Item -ItemType SymbolicLink -Path $a -Target $b | Out-Null
+            New-Item -ItemType SymbolicLink -Path $b -Target $a | Out-Null
+            $files = Add-OsvBinary -LiteralPath $a, (Join-Path $libs 'libone.so.1') -Project $project -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'FileReadFailed,*'
+            $err[0].Exception.Message | Should -Match 'symbolic links'
+            $files.GuestPath | Should -Be '/usr/lib/libone.so.1'
+        }
+
         It 'refuses a folder that is not a project' {
             { Add-OsvBinary (Join-Path $libs 'libone.so.1') -Project $TestDrive -ErrorAction Stop } | Should -Throw -ErrorId 'ProjectNotFound,OsvPS.Commands.AddOsvBinaryCommand'
         }
