@@ -53,6 +53,13 @@ Describe 'Build-OsvImage' {
             $LASTEXITCODE | Should -Be 0
             (Get-OsvImage demo).Path | Should -Be $image.Path
             (Build-OsvImage $demo | Get-OsvImage).Name | Should -Be 'demo'
+            $image.CommandLine | Should -Be 'runscript /run/default;'
+            $image.ConfigSets | Should -Be @('default', 'say_hey')
+        }
+
+        It 'completes -Boot with the project''s config sets' {
+            $line = "Build-OsvImage -Project '$demo' -Boot "
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('default', 'say_hey')
         }
 
         It 'takes an OsvProject from Get-OsvProject' {

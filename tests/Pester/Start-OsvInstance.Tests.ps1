@@ -22,6 +22,13 @@ Describe 'Start-OsvInstance' {
             $command.Parameters.Keys | Should -Contain 'WhatIf'
             (TabExpansion2 -inputScript 'Start-OsvInstance demo-h' -cursorColumn 24).CompletionMatches.CompletionText | Should -Contain 'demo-hang'
         }
+
+        It 'completes -Boot with the config sets of the image' {
+            $line = 'Start-OsvInstance demo -Boot '
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('default', 'say_hey')
+            $line = 'Start-OsvInstance demo -Boot sa'
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('say_hey')
+        }
     }
 
     Context 'with -Wait' {

@@ -7,7 +7,7 @@ namespace OsvPS.Core.Models
     public sealed class OsvImage
     {
         public OsvImage(string name, string path, DiskFormat format, long? virtualSize, long fileSize, DateTime? created,
-            string? description, string? version, string? platform, string? build)
+            string? description, string? version, string? platform, string? build, string? commandLine = null, string[]? configSets = null)
         {
             Name = name;
             Path = path;
@@ -19,6 +19,8 @@ namespace OsvPS.Core.Models
             Version = version;
             Platform = platform;
             Build = build;
+            CommandLine = commandLine;
+            ConfigSets = configSets ?? new string[0];
         }
 
         /// <summary>The repository name, e.g. <c>demo</c> or <c>mike/osv-loader</c>.</summary>
@@ -33,6 +35,10 @@ namespace OsvPS.Core.Models
         public string? Version { get; }
         public string? Platform { get; }
         public string? Build { get; }
+        /// <summary>The OSv command line stored in the image (null when it cannot be read, e.g. vmdk).</summary>
+        public string? CommandLine { get; }
+        /// <summary>The config sets the image can run (<c>/run</c> in its file system): what <c>-Boot</c> may name.</summary>
+        public string[] ConfigSets { get; }
         /// <summary>Full path of the image file.</summary>
         public string Path { get; }
 

@@ -143,8 +143,34 @@ namespace OsvPS.Core.Repository
                 virtualSize = null;
             }
             var index = ReadIndex(name);
+            var (commandLine, configSets) = ReadBootFacts(file, format);
             return new OsvImage(name, file, format, virtualSize, info.Length, index.Created ?? info.LastWriteTimeUtc,
-                index.Description, index.Version, index.Platform, index.Build);
+                index.Description, index.Version, index.Platform, index.Build, commandLine, configSets);
+        }
+
+        // The command line and /run names of an OSv disk; a loader alone has a command line and no sets.
+        private static (string? CommandLine, string[] ConfigSets) ReadBootFacts(string file, DiskFormat format)
+        {
+            if (format != DiskFormat.Raw && format != DiskFormat.Qcow2)
+            {
+                return (null, new string[0]);
+            }
+            try
+            {
+                using (var disk = DiskReader.Open(file))
+                {
+                    byte[] boot = disk.Read(0, OsvDiskLayout.SectorSize);
+                    if (boot[510] != 0x55 || boot[511] != 0xAA)
+                    {
+                        return (null, new string[0]);
+                    }
+                    return (OsvDiskLayout.ReadCommandLine(disk), Rofs.RofsIndex.List(disk, "/run").ToArray());
+                }
+            }
+            catch (Exception e) when (e is OsvException || e is IOException || e is ArgumentException || e is IndexOutOfRangeException)
+            {
+                return (null, new string[0]);
+            }
         }
 
         public OsvImage GetImage(string name)

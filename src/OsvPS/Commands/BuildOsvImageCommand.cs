@@ -39,6 +39,7 @@ namespace OsvPS.Commands
 
         /// <summary>Config sets to run, in order (default: the project's config_set_default).</summary>
         [Parameter]
+        [ArgumentCompleter(typeof(ConfigSetCompleter))]
         public string[]? Boot { get; set; }
 
         /// <summary>Environment variables put on the command line (they override the config sets' env).</summary>

@@ -37,6 +37,7 @@ namespace OsvPS.Commands
 
         /// <summary>Config sets to run (rewrites the command line of this run only).</summary>
         [Parameter]
+        [ArgumentCompleter(typeof(ConfigSetCompleter))]
         public string[]? Boot { get; set; }
 
         /// <summary>Environment variables put in front of the command line.</summary>
