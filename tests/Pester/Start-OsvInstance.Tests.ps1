@@ -183,11 +183,15 @@ Describe 'Start-OsvInstance' {
             @{ Case = 'an unknown image'; Id = 'ImageNotFound'; Arguments = @{ Image = 'no-such-image' } }
             @{ Case = 'a bad port forward'; Id = 'ForwardInvalid'; Arguments = @{ Image = 'demo'; Forward = '80' } }
             @{ Case = 'a missing kernel with -BootMode Kernel'; Id = 'KernelNotFound'; Arguments = @{ Image = 'demo'; BootMode = 'Kernel' } }
-            @{ Case = 'a QEMU that is not there'; Id = 'QemuNotFound'; Arguments = @{ Image = 'demo'; QemuPath = '/nonexistent/qemu' } }
             @{ Case = 'a bad instance name'; Id = 'InstanceNameInvalid'; Arguments = @{ Image = 'demo'; Name = 'a b' } }
         ) {
             Start-OsvInstance @Arguments -Wait -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
             $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        }
+
+        It 'stops the whole call when QEMU is not there, naming where it looked' {
+            { 'demo', 'demo-hang' | Start-OsvInstance -QemuPath /nonexistent/qemu -ErrorAction Stop } |
+                Should -Throw -ErrorId 'QemuNotFound,OsvPS.Commands.StartOsvInstanceCommand' -ExpectedMessage '*searched: /nonexistent/qemu*'
         }
 
         It 'says what QEMU printed when it fails to start' {

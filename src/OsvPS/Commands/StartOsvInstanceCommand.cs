@@ -96,6 +96,19 @@ namespace OsvPS.Commands
         [Parameter]
         public string? QemuPath { get; set; }
 
+        // No QEMU is a failure of the whole call, not of each image in the pipeline.
+        protected override void BeginProcessing()
+        {
+            try
+            {
+                QemuInstallation.FindEmulator(QemuPath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(QemuPath));
+            }
+            catch (OsvException e)
+            {
+                ThrowFailure(e, e.Target);
+            }
+        }
+
         protected override void ProcessRecord()
         {
             ForItem(Image, () =>
