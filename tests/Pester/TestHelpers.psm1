@@ -158,4 +158,27 @@ function Publish-TestRelease([string] $Folder, [string] $Tag, [hashtable] $Asset
     Set-Content -LiteralPath (Join-Path $Folder 'releases.json') -Value ('[' + ($all -join ',') + ']')
 }
 
-Export-ModuleMember -Function Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening
+# A release source with two releases: v0.57.0 (loader, gzip kernel, osv.bootstrap) and v0.56.0
+# (loader only). Returns the server (Url, Stop).
+function New-TestReleaseSite([string] $Root) {
+    $web = Join-Path $Root 'web'
+    $server = Start-TestReleaseServer $web
+    $loader = New-StandInLoader (Join-Path $Root 'osv-loader.qemu.x86_64')
+    $kernel = New-StandInKernel (Join-Path $Root 'kernel.elf')
+    & gzip -c $kernel > (Join-Path $Root 'osv-loader.elf.x86_64.gz')
+    $src = Join-Path $Root 'bootstrap-release'
+    New-Item -ItemType Directory -Force (Join-Path $src 'meta'), (Join-Path $src 'etc') | Out-Null
+    Set-Content (Join-Path $src 'meta/package.yaml') "name: osv.bootstrap`ntitle: OSv bootstrap`nauthor: osv`nversion: v0.57.0`n"
+    Set-Content (Join-Path $src 'etc/hosts') '127.0.0.1 from-the-release'
+    & tar -czf (Join-Path $Root 'osv.bootstrap.mpm.x86_64') -C $src .
+    Publish-TestRelease $web 'v0.57.0' @{
+        'osv-loader.qemu.x86_64'   = $loader
+        'osv-loader.elf.x86_64.gz' = (Join-Path $Root 'osv-loader.elf.x86_64.gz')
+        'osv.bootstrap.mpm.x86_64' = (Join-Path $Root 'osv.bootstrap.mpm.x86_64')
+        'osv.bootstrap.yaml'       = (Join-Path $src 'meta/package.yaml')
+    } $server.Url -Latest
+    Publish-TestRelease $web 'v0.56.0' @{ 'osv-loader.qemu.x86_64' = $loader } $server.Url
+    $server
+}
+
+Export-ModuleMember -Function New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening

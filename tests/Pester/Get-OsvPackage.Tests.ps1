@@ -1,0 +1,38 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-OsvTestModulePath) -Force
+    $savedRoot = $env:CAPSTAN_ROOT
+    New-TestRepository (Join-Path $TestDrive 'capstan') | Out-Null
+    $server = New-TestReleaseSite $TestDrive
+}
+
+AfterAll {
+    $server.Stop.Invoke()
+    $env:CAPSTAN_ROOT = $savedRoot
+}
+
+Describe 'Get-OsvPackage' {
+    It 'lists local packages with their package.yaml' {
+        $package = Get-OsvPackage
+        $package.Name | Should -Be 'osv.bootstrap'
+        $package.Title | Should -Be 'OSv bootstrap (test)'
+        $package.Path | Should -Be (Join-Path $env:CAPSTAN_ROOT 'packages/osv.bootstrap.mpm')
+        $package.Size | Should -BeGreaterThan 0
+    }
+
+    It 'lists a package exported by OsvPS, and filters by name' {
+        $p = Join-Path $TestDrive 'mylib'
+        New-OsvProject $p -BootCommand /lib.so -Require osv.bootstrap | Out-Null
+        Export-OsvPackage $p | Out-Null
+        (Get-OsvPackage).Name | Should -Be @('mylib', 'osv.bootstrap')
+        (Get-OsvPackage my*).Require | Should -Be @('osv.bootstrap')
+    }
+
+    It 'lists the packages a release offers with -Remote' {
+        $remote = Get-OsvPackage -Remote -Source $server.Url
+        $remote.Name | Should -Be 'osv.bootstrap'
+        $remote.Release | Should -Be 'v0.57.0'
+        $remote.Url | Should -BeLike '*/assets/osv.bootstrap.mpm.x86_64'
+        $remote.Path | Should -BeNullOrEmpty
+    }
+}
