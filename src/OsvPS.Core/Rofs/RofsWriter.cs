@@ -169,6 +169,11 @@ namespace OsvPS.Core.Rofs
             {
                 using (var stream = inode.Source!.Open())
                 {
+                    // A host file whose size changed since the layout was made cannot fill its blocks.
+                    if (inode.Source is HostFileSource && stream.Length != inode.Count)
+                    {
+                        throw Changed(inode);
+                    }
                     while (remaining > 0)
                     {
                         int n = sink.CopyFrom(stream, (int)Math.Min(int.MaxValue, remaining));
@@ -180,10 +185,9 @@ namespace OsvPS.Core.Rofs
                         progress?.Invoke(n, inode.GuestPath);
                         cancellation.ThrowIfCancellationRequested();
                     }
-                    if (remaining > 0 || (inode.Source is HostFileSource && stream.ReadByte() >= 0))
+                    if (remaining > 0)
                     {
-                        throw new OsvException("FileChangedDuringBuild", OsvErrorKind.InvalidData,
-                            $"'{inode.Source}' changed size while the image was being written; build again.", inode.Source.ToString());
+                        throw Changed(inode);
                     }
                 }
             }
@@ -194,6 +198,10 @@ namespace OsvPS.Core.Rofs
             long pad = (BlockSize - inode.Count % BlockSize) % BlockSize;
             sink.WriteZeros(pad);
         }
+
+        private static OsvException Changed(Inode inode)
+            => new OsvException("FileChangedDuringBuild", OsvErrorKind.InvalidData,
+                $"'{inode.Source}' changed size while the image was being written; build again.", inode.Source!.ToString());
 
         private static void WriteU64(byte[] b, int at, ulong v)
         {
