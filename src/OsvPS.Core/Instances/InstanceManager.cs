@@ -28,13 +28,7 @@ namespace OsvPS.Core.Instances
         public IReadOnlyList<string>? Boot { get; set; }
         public IReadOnlyDictionary<string, string>? Env { get; set; }
         public string? CommandLine { get; set; }
-        public int MemoryMiB { get; set; } = 1024;
-        public int Cpus { get; set; } = 2;
-        public NetworkMode Network { get; set; } = NetworkMode.User;
-        public string? Bridge { get; set; }
-        public string? TapDevice { get; set; }
-        public IReadOnlyList<PortForward> Forwards { get; set; } = new PortForward[0];
-        public IReadOnlyList<VolumeSpec> Volumes { get; set; } = new VolumeSpec[0];
+        public MachineOptions Machine { get; set; } = new MachineOptions();
         public Accelerator Accelerator { get; set; } = Accelerator.Auto;
         public BootMode BootMode { get; set; } = BootMode.Auto;
         public string? QemuPath { get; set; }
@@ -169,19 +163,19 @@ namespace OsvPS.Core.Instances
             }
             string name = request.Name ?? request.ImageName.Replace('/', '-');
             ValidateName(name);
-            if (request.MemoryMiB < 16 || request.Cpus < 1 || request.Cpus > 255)
+            if (request.Machine.MemoryMiB < 16 || request.Machine.Cpus < 1 || request.Machine.Cpus > 255)
             {
                 throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Memory must be at least 16 MB and -Cpus between 1 and 255.", name);
             }
-            if (request.Network == NetworkMode.Tap && string.IsNullOrEmpty(request.TapDevice))
+            if (request.Machine.Network == NetworkMode.Tap && string.IsNullOrEmpty(request.Machine.TapDevice))
             {
                 throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Network Tap needs -TapDevice.", name);
             }
-            if (request.Forwards.Count > 0 && request.Network != NetworkMode.User)
+            if (request.Machine.Forwards.Count > 0 && request.Machine.Network != NetworkMode.User)
             {
                 throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Forward works with user networking only.", name);
             }
-            foreach (var volume in request.Volumes)
+            foreach (var volume in request.Machine.Volumes)
             {
                 if (!File.Exists(volume.Path))
                 {
@@ -268,13 +262,7 @@ namespace OsvPS.Core.Instances
             {
                 Name = plan.Name,
                 DiskPath = overlay,
-                MemoryMiB = plan.Request.MemoryMiB,
-                Cpus = plan.Request.Cpus,
-                Network = plan.Request.Network,
-                Bridge = plan.Request.Bridge,
-                TapDevice = plan.Request.TapDevice,
-                Forwards = plan.Request.Forwards,
-                Volumes = plan.Request.Volumes,
+                Machine = plan.Request.Machine,
                 Accelerator = plan.Accelerator.Accelerator,
                 Cache = HostProcess.SupportsDirectIo(folder) ? "none" : "unsafe",
                 AioType = RepositoryConfig.Load(repository).QemuAioType,
@@ -295,7 +283,7 @@ namespace OsvPS.Core.Instances
                 ["accelerator"] = plan.Accelerator.Accelerator.ToString(),
                 ["boot_mode"] = plan.BootModeName,
                 ["command_line"] = plan.CommandLine,
-                ["forwards"] = string.Join(",", plan.Request.Forwards.Select(f => f.ToString())),
+                ["forwards"] = string.Join(",", plan.Request.Machine.Forwards.Select(f => f.ToString())),
                 ["monitor"] = monitor,
                 ["folder"] = folder,
             };

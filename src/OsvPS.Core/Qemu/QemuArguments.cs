@@ -86,12 +86,9 @@ namespace OsvPS.Core.Qemu
         }
     }
 
-    /// <summary>Everything the QEMU command line of an instance depends on.</summary>
-    public sealed class InstanceSettings
+    /// <summary>The virtual machine a user asks for: size, network, extra disks.</summary>
+    public sealed class MachineOptions
     {
-        public string Name { get; set; } = "";
-        public string DiskPath { get; set; } = "";
-        public string DiskFormat { get; set; } = "qcow2";
         public int MemoryMiB { get; set; } = 1024;
         public int Cpus { get; set; } = 2;
         public NetworkMode Network { get; set; } = NetworkMode.User;
@@ -99,6 +96,15 @@ namespace OsvPS.Core.Qemu
         public string? TapDevice { get; set; }
         public IReadOnlyList<PortForward> Forwards { get; set; } = new PortForward[0];
         public IReadOnlyList<VolumeSpec> Volumes { get; set; } = new VolumeSpec[0];
+    }
+
+    /// <summary>Everything the QEMU command line of an instance depends on.</summary>
+    public sealed class InstanceSettings
+    {
+        public string Name { get; set; } = "";
+        public string DiskPath { get; set; } = "";
+        public string DiskFormat { get; set; } = "qcow2";
+        public MachineOptions Machine { get; set; } = new MachineOptions();
         /// <summary>Kvm or Tcg (the probe has already decided Auto).</summary>
         public Accelerator Accelerator { get; set; } = Accelerator.Tcg;
         /// <summary><c>none</c> when O_DIRECT works on the instance folder, else <c>unsafe</c>.</summary>
@@ -117,37 +123,38 @@ namespace OsvPS.Core.Qemu
     {
         public static IReadOnlyList<string> Build(InstanceSettings s)
         {
+            var m = s.Machine;
             var a = new List<string>
             {
                 "-name", s.Name,
-                "-m", s.MemoryMiB.ToString(CultureInfo.InvariantCulture) + "M",
-                "-smp", s.Cpus.ToString(CultureInfo.InvariantCulture),
+                "-m", m.MemoryMiB.ToString(CultureInfo.InvariantCulture) + "M",
+                "-smp", m.Cpus.ToString(CultureInfo.InvariantCulture),
                 "-display", "none",
                 // With -kernel QEMU boots through an option ROM that takes boot index 0 itself.
                 "-device", s.KernelPath == null ? "virtio-blk-pci,id=blk0,bootindex=0,drive=hd0" : "virtio-blk-pci,id=blk0,drive=hd0",
                 "-drive", $"file={Escape(s.DiskPath)},format={s.DiskFormat},if=none,id=hd0,aio={s.AioType},cache={s.Cache}",
                 "-device", "virtio-rng-pci",
             };
-            for (int i = 0; i < s.Volumes.Count; i++)
+            for (int i = 0; i < m.Volumes.Count; i++)
             {
-                var v = s.Volumes[i];
+                var v = m.Volumes[i];
                 string format = v.Format == null ? "" : ",format=" + v.Format;
                 a.Add("-device");
                 a.Add($"virtio-blk-pci,id=blk{i + 1},drive=vol{i + 1}");
                 a.Add("-drive");
                 a.Add($"file={Escape(v.Path)}{format},if=none,id=vol{i + 1},aio={s.AioType},cache={s.Cache}");
             }
-            switch (s.Network)
+            switch (m.Network)
             {
                 case NetworkMode.User:
-                    string forwards = string.Concat(s.Forwards.Select(f => $",hostfwd={f.Protocol}::{f.HostPort}-:{f.GuestPort}"));
+                    string forwards = string.Concat(m.Forwards.Select(f => $",hostfwd={f.Protocol}::{f.HostPort}-:{f.GuestPort}"));
                     a.AddRange(new[] { "-netdev", "user,id=un0,net=192.168.122.0/24,host=192.168.122.1" + forwards, "-device", "virtio-net-pci,netdev=un0" });
                     break;
                 case NetworkMode.Bridge:
-                    a.AddRange(new[] { "-netdev", $"bridge,id=un0,br={s.Bridge ?? "virbr0"}", "-device", "virtio-net-pci,netdev=un0" });
+                    a.AddRange(new[] { "-netdev", $"bridge,id=un0,br={m.Bridge ?? "virbr0"}", "-device", "virtio-net-pci,netdev=un0" });
                     break;
                 case NetworkMode.Tap:
-                    a.AddRange(new[] { "-netdev", $"tap,id=un0,ifname={s.TapDevice},script=no,downscript=no", "-device", "virtio-net-pci,netdev=un0" });
+                    a.AddRange(new[] { "-netdev", $"tap,id=un0,ifname={m.TapDevice},script=no,downscript=no", "-device", "virtio-net-pci,netdev=un0" });
                     break;
                 case NetworkMode.None:
                     a.AddRange(new[] { "-nic", "none" });

@@ -45,14 +45,14 @@ namespace OsvPS.Core.Tests.Qemu
         public void ForwardsKvmCacheAndKernel()
         {
             var s = Settings();
-            s.Forwards = new[] { PortForward.Parse("8080:80"), PortForward.Parse("udp:5353:53") };
+            s.Machine.Forwards = new[] { PortForward.Parse("8080:80"), PortForward.Parse("udp:5353:53") };
             s.Accelerator = Accelerator.Kvm;
             s.Cache = "none";
             s.AioType = "native";
             s.KernelPath = "/r/repository/osv-loader/osv-loader.elf";
             s.KernelCommandLine = "--env=A=1 runscript /run/default;";
-            s.MemoryMiB = 512;
-            s.Cpus = 4;
+            s.Machine.MemoryMiB = 512;
+            s.Machine.Cpus = 4;
             var a = QemuArguments.Build(s);
             Assert.Equal("user,id=un0,net=192.168.122.0/24,host=192.168.122.1,hostfwd=tcp::8080-:80,hostfwd=udp::5353-:53", After(a, "-netdev"));
             Assert.Equal("kvm", After(a, "-accel"));
@@ -69,18 +69,18 @@ namespace OsvPS.Core.Tests.Qemu
         public void OtherNetworksAndVolumes()
         {
             var s = Settings();
-            s.Network = NetworkMode.None;
-            s.Volumes = new[] { VolumeSpec.Parse("/data/a.img:format=raw"), VolumeSpec.Parse("/data/b,c.qcow2") };
+            s.Machine.Network = NetworkMode.None;
+            s.Machine.Volumes = new[] { VolumeSpec.Parse("/data/a.img:format=raw"), VolumeSpec.Parse("/data/b,c.qcow2") };
             var a = QemuArguments.Build(s);
             Assert.Equal("none", After(a, "-nic"));
             Assert.DoesNotContain("-netdev", a);
             Assert.Equal("file=/data/a.img,format=raw,if=none,id=vol1,aio=threads,cache=unsafe", After(a, "-drive", 1));
             Assert.Equal("file=/data/b,,c.qcow2,if=none,id=vol2,aio=threads,cache=unsafe", After(a, "-drive", 2)); // commas doubled
-            s.Network = NetworkMode.Tap;
-            s.TapDevice = "tap0";
+            s.Machine.Network = NetworkMode.Tap;
+            s.Machine.TapDevice = "tap0";
             Assert.Equal("tap,id=un0,ifname=tap0,script=no,downscript=no", After(QemuArguments.Build(s), "-netdev"));
-            s.Network = NetworkMode.Bridge;
-            s.Bridge = "br0";
+            s.Machine.Network = NetworkMode.Bridge;
+            s.Machine.Bridge = "br0";
             Assert.Equal("bridge,id=un0,br=br0", After(QemuArguments.Build(s), "-netdev"));
         }
 
