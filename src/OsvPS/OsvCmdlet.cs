@@ -1,6 +1,7 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using OsvPS.Core.Errors;
@@ -112,6 +113,23 @@ namespace OsvPS
         /// <summary>A release source for <paramref name="explicitSource"/> (or the configured one).</summary>
         protected OsvPS.Core.Remote.ReleaseSource OpenReleaseSource(OsvPS.Core.Repository.CapstanRepository repository, string? explicitSource)
             => new OsvPS.Core.Remote.ReleaseSource(OsvPS.Core.Remote.ReleaseSource.Choose(explicitSource, repository));
+
+        /// <summary>The packages the releases <paramref name="version"/> selects offer, by wildcard name.</summary>
+        protected List<OsvPS.Core.Models.OsvPackage> FindRemotePackages(string? sourceUrl, string version, string name)
+        {
+            var repository = new OsvPS.Core.Repository.CapstanRepository();
+            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            using (var source = OpenReleaseSource(repository, sourceUrl))
+            {
+                var catalog = new OsvPS.Core.Remote.RemoteCatalog(repository, source);
+                var found = new List<OsvPS.Core.Models.OsvPackage>();
+                foreach (var release in source.Select(version, CancellationToken))
+                {
+                    found.AddRange(catalog.FindPackages(release).Where(p => pattern.IsMatch(p.Name)));
+                }
+                return found;
+            }
+        }
 
         public void Dispose()
         {

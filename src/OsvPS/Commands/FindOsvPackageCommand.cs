@@ -1,8 +1,5 @@
-using System.Linq;
 using System.Management.Automation;
 using OsvPS.Core.Models;
-using OsvPS.Core.Remote;
-using OsvPS.Core.Repository;
 
 namespace OsvPS.Commands
 {
@@ -25,17 +22,6 @@ namespace OsvPS.Commands
         public string? Source { get; set; }
 
         protected override void EndProcessing()
-        {
-            var repository = new CapstanRepository();
-            var pattern = new WildcardPattern(Name, WildcardOptions.IgnoreCase);
-            ForItem(Name, () =>
-            {
-                using (var source = OpenReleaseSource(repository, Source))
-                {
-                    var catalog = new RemoteCatalog(repository, source);
-                    WriteObject(source.Select(Version, CancellationToken).SelectMany(catalog.FindPackages).Where(p => pattern.IsMatch(p.Name)), enumerateCollection: true);
-                }
-            });
-        }
+            => ForItem(Name, () => WriteObject(FindRemotePackages(Source, Version, Name), enumerateCollection: true));
     }
 }

@@ -29,20 +29,12 @@ namespace OsvPS.Commands
 
         protected override void EndProcessing()
         {
-            var repository = new CapstanRepository();
-            var pattern = new WildcardPattern(Name, WildcardOptions.IgnoreCase);
             ForItem(Name, () =>
             {
-                if (!Remote)
-                {
-                    WriteObject(RemoteCatalog.ListLocal(repository).Where(p => pattern.IsMatch(p.Name)), enumerateCollection: true);
-                    return;
-                }
-                using (var source = OpenReleaseSource(repository, Source))
-                {
-                    var catalog = new RemoteCatalog(repository, source);
-                    WriteObject(source.Select(Version, CancellationToken).SelectMany(catalog.FindPackages).Where(p => pattern.IsMatch(p.Name)), enumerateCollection: true);
-                }
+                var pattern = new WildcardPattern(Name, WildcardOptions.IgnoreCase);
+                var packages = Remote ? FindRemotePackages(Source, Version, Name)
+                    : RemoteCatalog.ListLocal(new CapstanRepository()).Where(p => pattern.IsMatch(p.Name));
+                WriteObject(packages, enumerateCollection: true);
             });
         }
     }
