@@ -9,7 +9,8 @@ namespace OsvPS.Core.Disk
 {
     /// <summary>
     /// The byte layout an OSv loader expects: its boot sector, the command line from byte 512,
-    /// the compressed kernel, and the file system in MBR partition 2 at the next 2 MiB boundary.
+    /// the compressed kernel from byte 65536, and the file system in MBR partition 2 at the next
+    /// 2 MiB boundary. The facts come from OSv's arch/x64/boot16.S and scripts/imgedit.py.
     /// </summary>
     public static class OsvDiskLayout
     {
@@ -17,10 +18,16 @@ namespace OsvPS.Core.Disk
         public const int CommandLineOffset = 512;
         public const int LoaderSizeOffset = 0x10;
         public const int LoaderSizeUnit = 32 * 1024;
+        /// <summary>Where the compressed kernel (lzloader.elf) starts; the size word counts from here.</summary>
+        public const int KernelOffset = 64 * 1024;
         public const int PartitionEntryOffset = 0x1CE;
         public const long PartitionAlignment = 2L * 1024 * 1024;
 
-        /// <summary>The loader's size in bytes from its boot sector (the size word at 0x10, in 32 KiB units).</summary>
+        /// <summary>
+        /// The loader's size in bytes: the compressed kernel's offset plus the size word at 0x10 (in
+        /// 32 KiB units, as imgedit.py setsize writes it). The word counts the kernel only: an image cut
+        /// at units x 32 KiB loses the kernel's last 64 KiB and hangs after "Booting from Hard Disk".
+        /// </summary>
         public static long LoaderSize(byte[] bootSector, string source)
         {
             if (bootSector.Length < SectorSize || bootSector[510] != 0x55 || bootSector[511] != 0xAA)
@@ -34,7 +41,19 @@ namespace OsvPS.Core.Disk
                 throw new OsvException("LoaderImageInvalid", OsvErrorKind.InvalidData,
                     $"'{source}' is not an OSv loader: the loader size word at byte 0x10 is zero.", source);
             }
-            return (long)units * LoaderSizeUnit;
+            return KernelOffset + (long)units * LoaderSizeUnit;
+        }
+
+        /// <summary>The loader's size, checked against the bytes <paramref name="loader"/> really holds.</summary>
+        public static long LoaderSize(DiskReader loader, string source)
+        {
+            long size = LoaderSize(loader.Read(0, SectorSize), source);
+            if (loader.VirtualSize < size)
+            {
+                throw new OsvException("LoaderImageInvalid", OsvErrorKind.InvalidData,
+                    $"'{source}' is cut short: its boot sector declares {size} bytes of loader, the file holds {loader.VirtualSize}.", source);
+            }
+            return size;
         }
 
         /// <summary>Where the file system starts: the loader's size rounded up to 2 MiB.</summary>
@@ -100,8 +119,8 @@ namespace OsvPS.Core.Disk
         public static void Compose(DiskReader loader, string loaderSource, string commandLine, long fileSystemBytes,
             Action<IByteSink> writeFileSystem, IByteSink sink, CancellationToken cancellation)
         {
+            long loaderSize = LoaderSize(loader, loaderSource);
             byte[] boot = loader.Read(0, SectorSize);
-            long loaderSize = LoaderSize(boot, loaderSource);
             long partitionStart = PartitionStart(loaderSize);
             WritePartitionEntry(boot, partitionStart / SectorSize, fileSystemBytes / SectorSize);
             sink.Write(boot, 0, SectorSize);
@@ -109,7 +128,7 @@ namespace OsvPS.Core.Disk
             byte[] command = CommandLineSectors(commandLine);
             sink.Write(command, 0, command.Length);
 
-            long copyEnd = Math.Min(loader.VirtualSize, loaderSize);
+            long copyEnd = loaderSize;
             var buffer = new byte[1 << 20];
             long at = sink.Position;
             while (at < copyEnd)

@@ -120,7 +120,7 @@ namespace OsvPS.Core.Repository
             string loaderPath = ResolveLoader(request.LoaderImage);
             using (var loader = DiskReader.Open(loaderPath))
             {
-                OsvDiskLayout.LoaderSize(loader.Read(0, OsvDiskLayout.SectorSize), loaderPath);
+                OsvDiskLayout.LoaderSize(loader, loaderPath);
             }
             var composed = new ImageComposer(repository).Compose(request.Project, request.Compose);
             var available = composed.ConfigSets.Select(s => s.Name).ToList();
@@ -260,7 +260,7 @@ namespace OsvPS.Core.Repository
             {
                 var sb = new StringBuilder();
                 var loader = new FileInfo(loaderPath);
-                sb.Append("osvps-image-v1\n").Append(format).Append('\n').Append(commandLine).Append('\0')
+                sb.Append("osvps-image-v2\n").Append(format).Append('\n').Append(commandLine).Append('\0')
                   .Append(loaderPath).Append(':').Append(loader.Length).Append(':').Append(loader.LastWriteTimeUtc.Ticks).Append('\n');
                 foreach (var node in tree.Walk())
                 {

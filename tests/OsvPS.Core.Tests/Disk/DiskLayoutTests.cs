@@ -45,13 +45,47 @@ namespace OsvPS.Core.Tests.Disk
 
         [Theory]
         [InlineData(1, 2 * 1024 * 1024)]
-        [InlineData(64, 2 * 1024 * 1024)]         // exactly 2 MiB stays at 2 MiB
-        [InlineData(65, 4 * 1024 * 1024)]
+        [InlineData(62, 2 * 1024 * 1024)]         // 64 KiB + 62 x 32 KiB is exactly 2 MiB and stays there
+        [InlineData(63, 4 * 1024 * 1024)]
+        [InlineData(114, 4 * 1024 * 1024)]        // OSv v0.57's loader.img: 3,801,088 bytes
         [InlineData(200, 8 * 1024 * 1024)]
         public void PartitionStartsAtTheNext2MiBBoundary(int units, long start)
         {
             var boot = TestFiles.Loader(units, 512);
             Assert.Equal(start, OsvDiskLayout.PartitionStart(OsvDiskLayout.LoaderSize(boot, "x")));
+        }
+
+        [Theory]
+        [InlineData(114, 3_801_088)]
+        [InlineData(30, 1 << 20)]
+        public void LoaderSizeCountsTheKernelFrom64KiB(int units, long size)
+            => Assert.Equal(size, OsvDiskLayout.LoaderSize(TestFiles.Loader(units, 512), "x"));
+
+        [Fact]
+        public void ImageHoldsTheWholeLoaderUpToItsLastByte()
+        {
+            // The size word counts the compressed kernel only; the old reading dropped its last 64 KiB.
+            var loader = TestFiles.Loader(30, 1 << 20);
+            using var dir = new TempDir();
+            string path = dir.File("loader.img", loader);
+            using var reader = DiskReader.Open(path);
+            var sink = new MemorySink();
+            OsvDiskLayout.Compose(reader, path, "cmd", 512, s => s.Write(new byte[512], 0, 512), sink, CancellationToken.None);
+            var image = sink.ToArray();
+            Assert.Equal(2 * 1024 * 1024 + 512, image.Length);
+            Assert.Equal(loader[(64 * 1024)..], image[(64 * 1024)..(1 << 20)]);
+            Assert.All(image[(1 << 20)..(2 * 1024 * 1024)], b => Assert.Equal(0, b));
+        }
+
+        [Fact]
+        public void LoaderShorterThanItsSizeWordIsRefused()
+        {
+            using var dir = new TempDir();
+            string path = dir.File("loader.img", TestFiles.Loader(32, 1 << 20));
+            using var reader = DiskReader.Open(path);
+            var e = Assert.Throws<OsvException>(() => OsvDiskLayout.LoaderSize(reader, path));
+            Assert.Equal("LoaderImageInvalid", e.ErrorId);
+            Assert.Contains("1114112", e.Message);
         }
 
         [Fact]

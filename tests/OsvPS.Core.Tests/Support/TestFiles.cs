@@ -40,8 +40,8 @@ namespace OsvPS.Core.Tests.Support
 
     public static class TestFiles
     {
-        /// <summary>A stand-in loader: a boot sector with the size word (1 MiB), a recognisable pattern, padded to 1 MiB.</summary>
-        public static byte[] Loader(int sizeUnits = 32, int length = 1 << 20)
+        /// <summary>A stand-in loader: a boot sector with the size word (64 KiB + 30 x 32 KiB = 1 MiB), a recognisable pattern, 1 MiB long.</summary>
+        public static byte[] Loader(int sizeUnits = 30, int length = 1 << 20)
         {
             var bytes = new byte[length];
             for (int i = 0; i < length; i++) bytes[i] = (byte)(i * 7 + 3);
