@@ -73,7 +73,8 @@ config_set_default: default, say_hey
         @{ Case = 'no config set'; Id = 'ConfigSetMissing'; Run = "runtime: native`n" }
         @{ Case = 'a set without bootcmd or base'; Id = 'BootCommandMissing'; Run = "runtime: native`nconfig_set:`n  a: {env: {A: b}}`n" }
         @{ Case = 'a base without colon'; Id = 'ConfigSetBaseInvalid'; Run = "runtime: native`nconfig_set:`n  a: {base: pkg}`n" }
-        @{ Case = 'env with a space'; Id = 'EnvInvalid'; Run = "runtime: native`nconfig_set:`n  a: {bootcmd: /a, env: {A: 'b c'}}`n" }
+        @{ Case = 'a non-ASCII env value'; Id = 'EnvInvalid'; Run = "runtime: native`nconfig_set:`n  a: {bootcmd: /a, env: {A: 'gr$([char]0xFC)$([char]0xDF)e'}}`n" }
+        @{ Case = 'a non-ASCII boot command'; Id = 'BootCommandInvalid'; Run = "runtime: native`nconfig_set:`n  a: {bootcmd: '/echo gr$([char]0xFC)$([char]0xDF)e'}`n" }
         @{ Case = 'a package.yaml without author'; Id = 'PackageYamlInvalid'; Run = "runtime: native`nbootcmd: /a`n"; Package = "name: a`ntitle: A`n" }
     ) {
         $dir = New-RawProject ($Case -replace '\W', '_') -RunYaml $Run -PackageYaml $Package

@@ -78,9 +78,15 @@ Describe 'New-OsvProject' {
             (Get-OsvProject $dir).ConfigSets[0].BootCommand | Should -Be '/second'
         }
 
-        It 'refuses env with spaces and writes nothing' {
+        It 'keeps env with spaces and separators as data' {
+            $dir = Join-Path $TestDrive 'spaced'
+            New-OsvProject $dir -BootCommand /x -Env @{ A = 'two words; "quoted"' } | Out-Null
+            (Get-OsvProject $dir).ConfigSets[0].Env['A'] | Should -Be 'two words; "quoted"'
+        }
+
+        It 'refuses env OSv cannot carry and writes nothing' {
             $dir = Join-Path $TestDrive 'badenv'
-            New-OsvProject $dir -BootCommand /x -Env @{ A = 'two words' } -ErrorVariable err -ErrorAction SilentlyContinue
+            New-OsvProject $dir -BootCommand /x -Env @{ A = "gr$([char]0xFC)$([char]0xDF)e" } -ErrorVariable err -ErrorAction SilentlyContinue
             $err[0].FullyQualifiedErrorId | Should -BeLike 'EnvInvalid,*'
             $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
             Test-Path $dir | Should -BeFalse

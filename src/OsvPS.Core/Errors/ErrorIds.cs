@@ -8,6 +8,7 @@ namespace OsvPS.Core.Errors
         public const string RuntimeNotSupported = "RuntimeNotSupported";
         public const string ConfigSetMissing = "ConfigSetMissing";
         public const string BootCommandMissing = "BootCommandMissing";
+        public const string BootCommandInvalid = "BootCommandInvalid";
         public const string ConfigSetBaseInvalid = "ConfigSetBaseInvalid";
         public const string BasePackageNotFound = "BasePackageNotFound";
         public const string BaseConfigSetNotFound = "BaseConfigSetNotFound";

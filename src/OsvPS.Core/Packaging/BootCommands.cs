@@ -52,7 +52,7 @@ namespace OsvPS.Core.Packaging
             var sb = new StringBuilder();
             foreach (var key in env.Keys.OrderBy(k => k, StringComparer.Ordinal))
             {
-                sb.Append("--env=").Append(key).Append(soft ? "?=" : "=").Append(env[key]).Append(' ');
+                sb.Append(soft ? OsvCommandLine.SoftEnvToken(key, env[key]) : OsvCommandLine.HardEnvToken(key, env[key])).Append(' ');
             }
             return sb.ToString();
         }
@@ -146,7 +146,11 @@ namespace OsvPS.Core.Packaging
         {
             if (env != null)
             {
-                RunYaml.ValidateEnv(env, "-Env");
+                RunYaml.ValidateEnv(env, "-Env", soft: false);
+            }
+            if (explicitCommandLine != null)
+            {
+                OsvCommandLine.Check(explicitCommandLine, "the command line", ErrorIds.CommandLineInvalid);
             }
             string body;
             var bootNames = SplitNames(boot);
@@ -181,11 +185,7 @@ namespace OsvPS.Core.Packaging
                 throw new OsvException(ErrorIds.CommandLineTooLong, OsvErrorKind.LimitsExceeded,
                     $"the command line is {bytes} bytes; the OSv loader reads at most {MaxCommandLineBytes}.", commandLine.Substring(0, 80) + "...");
             }
-            if (commandLine.IndexOf('\0') >= 0)
-            {
-                throw new OsvException(ErrorIds.CommandLineInvalid, OsvErrorKind.InvalidArgument,
-                    "the command line contains a NUL character, which would end it early.", commandLine);
-            }
+            OsvCommandLine.Check(commandLine, "the command line", ErrorIds.CommandLineInvalid);
         }
 
         private static List<string> SplitNames(IEnumerable<string>? names)

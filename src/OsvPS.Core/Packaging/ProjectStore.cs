@@ -109,7 +109,11 @@ namespace OsvPS.Core.Packaging
             }
             RunYaml.ValidateSetName(spec.ConfigSet, null);
             var env = spec.Env ?? new Dictionary<string, string>();
-            RunYaml.ValidateEnv(env, "-Env");
+            RunYaml.ValidateEnv(env, "-Env", soft: true);
+            if (spec.BootCommand != null)
+            {
+                OsvCommandLine.Check(spec.BootCommand, "-BootCommand", ErrorIds.BootCommandInvalid);
+            }
 
             var package = new PackageManifest(name, spec.Title ?? name, spec.Author ?? DefaultAuthor(), spec.Version ?? "0.1",
                 spec.Require, spec.Created.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"), "x86_64");

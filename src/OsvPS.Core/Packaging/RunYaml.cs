@@ -83,13 +83,19 @@ namespace OsvPS.Core.Packaging
             }
             try
             {
-                ValidateEnv(env, $"config set '{name}'");
+                ValidateEnv(env, $"config set '{name}'", soft: true);
             }
             catch (OsvException e)
             {
                 throw doc.Error(envNode!, e.Message, OsvErrorKind.InvalidData, ErrorIds.EnvInvalid);
             }
 
+            string? problem = bootCommand == null ? null : OsvCommandLine.Problem(bootCommand);
+            if (problem != null)
+            {
+                throw doc.Error(doc.Get(body, "bootcmd")!, $"config set '{name}': bootcmd contains {problem}.",
+                    OsvErrorKind.InvalidData, ErrorIds.BootCommandInvalid);
+            }
             if (@base != null && BaseReference.Parse(@base) == null)
             {
                 throw doc.Error(doc.Get(body, "base")!, $"config set '{name}': base '{@base}' must be '<package>:<config set>' (the colon is required).",
@@ -125,22 +131,49 @@ namespace OsvPS.Core.Packaging
             }
         }
 
-        /// <summary>Env keys and values end up on OSv's command line, where a space ends them.</summary>
-        public static void ValidateEnv(IReadOnlyDictionary<string, string> env, string owner)
+        /// <summary>
+        /// Refuses env that cannot reach the program as written: keys must be <c>[A-Za-z_][A-Za-z0-9_]*</c>;
+        /// values printable ASCII (and tab). Soft env (a /run file's) may not hold <c>$</c>: runscript
+        /// expands <c>$NAME</c> in it and has no escape (OSv core/commands.cc).
+        /// </summary>
+        public static void ValidateEnv(IReadOnlyDictionary<string, string> env, string owner, bool soft)
         {
             foreach (var pair in env)
             {
-                if (pair.Key.Length == 0 || pair.Key.Any(c => char.IsWhiteSpace(c) || c == '=' || c == '\0'))
+                if (!IsEnvKey(pair.Key))
                 {
                     throw new OsvException(ErrorIds.EnvInvalid, OsvErrorKind.InvalidArgument,
-                        $"{owner}: env key '{pair.Key}' is not valid: it may not be empty or contain spaces or '='.", pair.Key);
+                        $"{owner}: env key '{pair.Key}' is not valid: it must be letters, digits and '_', not starting with a digit.", pair.Key);
                 }
-                if (pair.Value.Any(c => char.IsWhiteSpace(c) || c == '\0'))
+                string? problem = OsvCommandLine.Problem(pair.Value);
+                if (problem != null)
                 {
                     throw new OsvException(ErrorIds.EnvInvalid, OsvErrorKind.InvalidArgument,
-                        $"{owner}: the value of env key '{pair.Key}' contains a space, which OSv's command line cannot carry.", pair.Key);
+                        $"{owner}: the value of env key '{pair.Key}' contains {problem}.", pair.Key);
+                }
+                if (soft && pair.Value.IndexOf('$') >= 0)
+                {
+                    throw new OsvException(ErrorIds.EnvInvalid, OsvErrorKind.InvalidArgument,
+                        $"{owner}: the value of env key '{pair.Key}' contains '$': OSv's runscript replaces '$NAME' in env values and has no escape for it. " +
+                        "Give the value with -Env at build or start time instead, where it is passed as written.", pair.Key);
                 }
             }
+        }
+
+        private static bool IsEnvKey(string key)
+        {
+            if (key.Length == 0 || (key[0] >= '0' && key[0] <= '9'))
+            {
+                return false;
+            }
+            foreach (char c in key)
+            {
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+                {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /// <summary>Writes <paramref name="config"/> as run.yaml text that <see cref="Parse"/> reads back unchanged.</summary>

@@ -81,12 +81,46 @@ namespace OsvPS.Core.Tests.Packaging
             Assert.Contains("config_set_default", e.Message);
         }
 
-        [Fact]
-        public void EnvWithSpaceIsRefused()
+        [Theory]
+        [InlineData("gr\u00fc\u00dfe", "non-ASCII")]
+        [InlineData("a\nb", "line break")]
+        [InlineData("a\0b", "NUL")]
+        [InlineData("a\u0007b", "control character")]
+        public void HardEnvThatCannotReachTheProgramIsRefused(string value, string reason)
         {
-            var e = Assert.Throws<OsvException>(() => BootCommands.ComposeCommandLine(null, null, Env("A", "x y"), null, null));
+            var e = Assert.Throws<OsvException>(() => BootCommands.ComposeCommandLine(null, null, Env("A", value), null, null));
             Assert.Equal(ErrorIds.EnvInvalid, e.ErrorId);
+            Assert.Contains(reason, e.Message);
         }
+
+        [Fact]
+        public void NonAsciiCommandLineIsRefused()
+        {
+            var e = Assert.Throws<OsvException>(() => BootCommands.ComposeCommandLine("/echo \u00e9", null, null, null, null));
+            Assert.Equal(ErrorIds.CommandLineInvalid, e.ErrorId);
+        }
+
+        [Theory]
+        [InlineData("plain-1.2/x:y,z+w=v@h%", "--env=K?=plain-1.2/x:y,z+w=v@h%")]
+        [InlineData("hello world", "\"--env=K?=hello world\"")]
+        [InlineData("a;b", "\"--env=K?=a;b\"")]
+        [InlineData("x&y!z", "\"--env=K?=x&y!z\"")]
+        [InlineData("say \"hi\"", "\"--env=K?=say \\\"hi\\\"\"")]
+        [InlineData("c:\\dir\\n", "\"--env=K?=c:\\\\dir\\\\n\"")]
+        [InlineData("", "--env=K?=")]
+        public void SoftEnvIsPlainOrQuotedForTheCommandGrammar(string value, string token)
+            => Assert.Equal(token, OsvCommandLine.SoftEnvToken("K", value));
+
+        [Theory]
+        [InlineData("b u;i\\ld", "--env=K=b\\ u;i\\\\ld")]
+        [InlineData("r u;n \"q\"", "--env=K=r\\ u;n\\ \"q\"")]
+        [InlineData("tab\there", "--env=K=tab\\\there")]
+        public void HardEnvEscapesForTheLoaderOptions(string value, string token)
+            => Assert.Equal(token, OsvCommandLine.HardEnvToken("K", value));
+
+        [Fact]
+        public void RunScriptQuotesEachValueThatNeedsIt()
+            => Assert.Equal("--env=A?=1 \"--env=B?=a;b\" /p x", BootCommands.RunScript("/p x", new Dictionary<string, string> { ["B"] = "a;b", ["A"] = "1" }));
 
         [Fact]
         public void CommandLineLengthLimitIsExact()

@@ -63,7 +63,7 @@ namespace OsvPS.Core.Tests.Packaging
             {
                 Path = path,
                 BootCommand = "/a",
-                Env = new System.Collections.Generic.Dictionary<string, string> { ["A"] = "has space" },
+                Env = new System.Collections.Generic.Dictionary<string, string> { ["A"] = "gr\u00fc\u00dfe" },
             }));
             Assert.Equal(ErrorIds.EnvInvalid, e.ErrorId);
             Assert.False(Directory.Exists(path));

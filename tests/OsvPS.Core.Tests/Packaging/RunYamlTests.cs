@@ -105,14 +105,37 @@ config_set_default: default, say_hey
         }
 
         [Theory]
-        [InlineData("runtime: native\nconfig_set:\n  x:\n    bootcmd: /x\n    env: {\"MY KEY\": v}\n", "MY KEY")]
-        [InlineData("runtime: native\nconfig_set:\n  x:\n    bootcmd: /x\n    env: {KEY: \"a b\"}\n", "KEY")]
-        public void EnvWithSpacesIsRefused(string yaml, string key)
+        [InlineData("runtime: native\nconfig_set:\n  x:\n    bootcmd: /x\n    env: {\"MY KEY\": v}\n", "MY KEY", "letters, digits")]
+        [InlineData("runtime: native\nconfig_set:\n  x:\n    bootcmd: /x\n    env: {1ST: v}\n", "1ST", "not starting with a digit")]
+        [InlineData("runtime: native\nconfig_set:\n  x:\n    bootcmd: /x\n    env: {KEY: \"gr\u00fc\u00dfe\"}\n", "KEY", "non-ASCII")]
+        [InlineData("runtime: native\nconfig_set:\n  x:\n    bootcmd: /x\n    env: {KEY: \"a\\nb\"}\n", "KEY", "line break")]
+        [InlineData("runtime: native\nconfig_set:\n  x:\n    bootcmd: /x\n    env: {KEY: \"a$HOME\"}\n", "KEY", "'$'")]
+        public void EnvThatCannotReachTheProgramIsRefused(string yaml, string key, string reason)
         {
             var e = Fails(yaml);
             Assert.Equal(ErrorIds.EnvInvalid, e.ErrorId);
             Assert.Contains(key, e.Message);
+            Assert.Contains("config set 'x'", e.Message);
+            Assert.Contains(reason, e.Message);
             Assert.StartsWith("meta/run.yaml:", e.Message);
+        }
+
+        [Fact]
+        public void EnvWithSpacesAndSeparatorsIsData()
+        {
+            var run = RunYaml.Parse("runtime: native\nconfig_set:\n  x:\n    bootcmd: /x\n    env: {A: \"hello world\", B: \"a;b\", C: 'c:\\dir\\n'}\n", "run.yaml");
+            Assert.Equal("hello world", run.ConfigSets[0].Env["A"]);
+            Assert.Equal("a;b", run.ConfigSets[0].Env["B"]);
+            Assert.Equal("c:\\dir\\n", run.ConfigSets[0].Env["C"]);
+        }
+
+        [Fact]
+        public void NonAsciiBootCommandIsRefusedWithItsSet()
+        {
+            var e = Fails("runtime: native\nconfig_set:\n  greet:\n    bootcmd: /echo gr\u00fc\u00dfe\n");
+            Assert.Equal(ErrorIds.BootCommandInvalid, e.ErrorId);
+            Assert.Contains("config set 'greet'", e.Message);
+            Assert.Contains("U+00FC", e.Message);
         }
 
         [Theory]
