@@ -85,11 +85,16 @@ namespace OsvPS.Core.Elf
     /// </summary>
     public sealed class DependencyResolver
     {
-        /// <summary>What the OSv kernel provides (and libgcc_s, which osv.bootstrap brings).</summary>
+        /// <summary>
+        /// The sonames the OSv kernel answers itself (core/elf.cc, <c>supplied_modules</c>; libstdc++ only on
+        /// kernels built without hidden symbols), and libgcc_s, which osv.bootstrap brings. Nothing else:
+        /// OSv's manifest_from_host.sh also skips libselinux, but the kernel does not supply it.
+        /// </summary>
         public static readonly IReadOnlyCollection<string> OsvProvided = new[]
         {
-            "libc", "libm", "libpthread", "libdl", "librt", "libaio", "libxenstore", "libresolv", "libcrypt",
-            "libselinux", "libstdc++", "ld-linux-x86-64", "libgcc_s",
+            "ld-linux-x86-64.so.2", "libresolv.so.2", "libc.so.6", "libm.so.6", "libc.musl-x86_64.so.1", "ld-musl-x86_64.so.1",
+            "libpthread.so.0", "libdl.so.2", "librt.so.1", "libstdc++.so.6", "libaio.so.1", "libxenstore.so.3.0",
+            "libcrypt.so.1", "libutil.so", "libgcc_s.so.1",
         };
 
         private static readonly string[] DefaultFolders = { "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib" };

@@ -134,6 +134,9 @@ namespace OsvPS.Core.Tests.Elf
             Assert.True(r.IsProvided("libgcc_s.so.1"));
             Assert.False(r.IsProvided("libz.so.1"));
             Assert.False(r.IsProvided("libcrypto.so.3")); // "libc" must not match by prefix
+            Assert.False(r.IsProvided("libselinux.so.1")); // OSv's kernel does not supply it
+            Assert.False(r.IsProvided("libc.so.5"));       // only the sonames the kernel answers
+            Assert.True(r.IsProvided("libutil.so"));
         }
 
         [Fact]
