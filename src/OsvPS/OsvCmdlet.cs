@@ -39,6 +39,20 @@ namespace OsvPS
             }
         }
 
+        /// <summary>
+        /// A program that failed inside the guest is a failure outside it: one error record, with the
+        /// failure's own id (GuestProgramNotFound, GuestSymbolNotFound, ...) and the instance as target.
+        /// </summary>
+        protected void WriteGuestFailure(OsvPS.Core.Models.OsvInstance instance)
+        {
+            if (instance.State == OsvPS.Core.Models.InstanceState.Failed)
+            {
+                var failure = new OsvException(instance.FailureId ?? "GuestFailed", OsvErrorKind.InvalidResult,
+                    $"the program in instance '{instance.Name}' failed: {instance.Reason}", instance);
+                WriteError(new ErrorRecord(failure, failure.ErrorId, ErrorCategory.InvalidResult, instance));
+            }
+        }
+
         /// <summary>A provider path for a user-given path that need not exist yet.</summary>
         protected string ResolveNewPath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 

@@ -8,6 +8,9 @@ namespace OsvPS.Core.Instances
     /// <summary>Reads a growing console log line by line, keeping a partial last line until it is complete.</summary>
     public sealed class ConsoleFollower : IDisposable
     {
+        /// <summary>Characters kept of one console line; the rest of a longer line is dropped.</summary>
+        public const int MaxLineChars = 64 * 1024;
+
         private readonly string path;
         private readonly Decoder decoder = new UTF8Encoding(false).GetDecoder();
         private readonly StringBuilder partial = new StringBuilder();
@@ -52,8 +55,9 @@ namespace OsvPS.Core.Instances
                         lines.Add(partial.ToString().TrimEnd('\r'));
                         partial.Clear();
                     }
-                    else
+                    else if (partial.Length < MaxLineChars)
                     {
+                        // A longer line is cut: the console cannot make the reader hold unbounded text.
                         partial.Append(c);
                     }
                 }

@@ -58,9 +58,16 @@ namespace OsvPS.Core.Instances
         public string Folder { get; }
         public string Qemu { get; }
         public AcceleratorChoice Accelerator { get; }
-        /// <summary>The command line the guest gets.</summary>
+        /// <summary>The command line the instance runs (the image's, or the one chosen for this run).</summary>
         public string CommandLine { get; }
-        /// <summary>True when the command line is written into the overlay (disk boot with -Boot/-Env/-CommandLine).</summary>
+        /// <summary>
+        /// What the guest is really given: <see cref="CommandLine"/> with OSv told to power off when it
+        /// aborts, so a failed program ends its instance instead of halting it forever.
+        /// </summary>
+        public string GuestCommandLine => CommandLine.Length == 0 || CommandLine.Contains(GuestFailureDetector.PowerOffOnAbort)
+            ? CommandLine
+            : GuestFailureDetector.PowerOffOnAbort + " " + CommandLine;
+        /// <summary>True when the guest's command line is written into the overlay (disk boot of a raw or qcow2 image).</summary>
         public bool RewriteDisk { get; }
         /// <summary>The kernel ELF booted directly, or null for a disk boot.</summary>
         public string? Kernel { get; }
@@ -71,7 +78,7 @@ namespace OsvPS.Core.Instances
     /// <summary>A started QEMU. For attached runs the caller follows <see cref="Console"/> and waits on <see cref="Process"/>.</summary>
     public sealed class StartedInstance : IDisposable
     {
-        internal StartedInstance(Process process, string name, string folder, ConsoleFollower console, IReadOnlyList<string> arguments)
+        internal StartedInstance(Process process, string name, string folder, GuestWatch console, IReadOnlyList<string> arguments)
         {
             Process = process;
             Name = name;
@@ -83,7 +90,8 @@ namespace OsvPS.Core.Instances
         public Process Process { get; }
         public string Name { get; }
         public string Folder { get; }
-        public ConsoleFollower Console { get; }
+        /// <summary>The console, watched for OSv's failure lines.</summary>
+        public GuestWatch Console { get; }
         /// <summary>QEMU's arguments, as passed.</summary>
         public IReadOnlyList<string> Arguments { get; }
 
@@ -233,7 +241,8 @@ namespace OsvPS.Core.Instances
 
             string qemu = QemuInstallation.FindEmulator(request.QemuPath);
             var accelerator = AcceleratorProbe.Choose(request.Accelerator, qemu, repository, cancellation);
-            return new StartPlan(request, name, folder, qemu, accelerator, commandLine, rewrite && kernel == null, kernel, format);
+            bool canRewrite = format == DiskFormat.Raw || format == DiskFormat.Qcow2;
+            return new StartPlan(request, name, folder, qemu, accelerator, commandLine, canRewrite && kernel == null, kernel, format);
         }
 
         /// <summary>Creates the instance folder and overlay, starts QEMU and waits until its monitor answers.</summary>
@@ -247,7 +256,7 @@ namespace OsvPS.Core.Instances
                 AtomicFile.TryDelete(Path.Combine(folder, stale));
             }
             string overlay = Path.Combine(folder, OverlayFile);
-            string? commandLine = plan.RewriteDisk ? plan.CommandLine : null;
+            string? commandLine = plan.RewriteDisk ? plan.GuestCommandLine : null;
             if (plan.ImageFormat == DiskFormat.Raw || plan.ImageFormat == DiskFormat.Qcow2)
             {
                 Overlay.Create(overlay, plan.Request.ImagePath, plan.ImageFormat, commandLine);
@@ -270,7 +279,7 @@ namespace OsvPS.Core.Instances
                 MonitorPath = monitor,
                 PidPath = Path.Combine(folder, PidFile),
                 KernelPath = plan.Kernel,
-                KernelCommandLine = plan.Kernel != null ? plan.CommandLine : null,
+                KernelCommandLine = plan.Kernel != null ? plan.GuestCommandLine : null,
             };
             var arguments = QemuArguments.Build(settings);
 
@@ -316,7 +325,7 @@ namespace OsvPS.Core.Instances
                 throw new OsvException("QemuFailed", OsvErrorKind.InvalidResult,
                     $"QEMU did not start instance '{plan.Name}'" + (log.Length > 0 ? ": " + log : "."), plan.Name, e);
             }
-            return new StartedInstance(process, plan.Name, folder, new ConsoleFollower(settings.ConsolePath), arguments);
+            return new StartedInstance(process, plan.Name, folder, new GuestWatch(new ConsoleFollower(settings.ConsolePath)), arguments);
         }
 
         private string MonitorPath(string folder)
@@ -431,6 +440,7 @@ namespace OsvPS.Core.Instances
             var record = InstanceRecord.Load(folder);
             record["exit_code"] = exitCode.ToString(CultureInfo.InvariantCulture);
             record.SetTime("stopped", DateTime.UtcNow);
+            record["failure_checked"] = null;
             record.Save(folder);
             return Get(name);
         }
@@ -475,12 +485,47 @@ namespace OsvPS.Core.Instances
                 // QEMU removes its pid file when it ends cleanly; one left behind means it was killed.
                 state = File.Exists(Path.Combine(folder, PidFile)) ? InstanceState.Crashed : InstanceState.Stopped;
             }
+            string? reason = null;
+            if (state != InstanceState.Running)
+            {
+                var failure = FailureOf(folder, r);
+                if (failure != null)
+                {
+                    state = InstanceState.Failed;
+                    reason = failure.Reason;
+                }
+            }
             string forwards = r["forwards"] ?? "";
             return new OsvInstance(name, folder, state, pid, r["image"] ?? "", r["image_path"] ?? "", r.Time("started"),
                 state == InstanceState.Running ? null : r.Time("stopped"),
                 forwards.Length == 0 ? new string[0] : forwards.Split(','),
                 Path.Combine(folder, ConsoleFile), r["accelerator"] ?? "", r["boot_mode"] ?? "", r["command_line"] ?? "", exit,
-                r["qemu_command"] is string q ? Encoding.UTF8.GetString(Convert.FromBase64String(q)).Split('\0') : new string[0]);
+                r["qemu_command"] is string q ? Encoding.UTF8.GetString(Convert.FromBase64String(q)).Split('\0') : new string[0],
+                reason, r["failure_id"]);
+        }
+
+        /// <summary>
+        /// The failure the console of an ended instance shows, read once and kept in its record (the log
+        /// does not change after QEMU ends, until the next start replaces it).
+        /// </summary>
+        private static GuestFailure? FailureOf(string folder, InstanceRecord record)
+        {
+            if (record["failure_checked"] == null)
+            {
+                var found = GuestFailureDetector.Scan(Path.Combine(folder, ConsoleFile));
+                record["failure_checked"] = "1";
+                record["failure"] = found?.Reason;
+                record["failure_id"] = found?.ErrorId;
+                try
+                {
+                    record.Save(folder);
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    // Another user's instance, or a read-only repository: the answer is simply not kept.
+                }
+            }
+            return record["failure"] is string reason ? new GuestFailure(record["failure_id"] ?? "GuestFailed", reason) : null;
         }
 
         /// <summary>
@@ -539,13 +584,17 @@ namespace OsvPS.Core.Instances
                 // Stopped on request: whatever QEMU's end looked like, it is not a crash.
                 record["exit_code"] = "0";
                 record.SetTime("stopped", DateTime.UtcNow);
+                record["failure_checked"] = null;
                 record.Save(folder);
             }
             AtomicFile.TryDelete(Path.Combine(folder, PidFile));
             return Get(name);
         }
 
-        /// <summary>Waits until the instance is no longer running; false when <paramref name="timeout"/> passed first.</summary>
+        /// <summary>
+        /// Waits until the instance is no longer running, watching its console: on one of OSv's failure
+        /// lines the guest is stopped at once. False when <paramref name="timeout"/> passed first.
+        /// </summary>
         public bool Wait(string name, TimeSpan? timeout, CancellationToken cancellation)
         {
             var instance = Get(name);
@@ -555,7 +604,31 @@ namespace OsvPS.Core.Instances
             }
             int pid = instance.Pid.Value;
             string folder = Folder(name);
-            return WaitForExit(() => HostProcess.IsAlive(pid, folder), timeout ?? TimeSpan.FromDays(365), cancellation);
+            var watch = new GuestWatch(new ConsoleFollower(instance.ConsolePath));
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                while (HostProcess.IsAlive(pid, folder))
+                {
+                    watch.Poll();
+                    if (watch.StopDue)
+                    {
+                        Stop(name, TimeSpan.Zero, force: true, CancellationToken.None);
+                        return true;
+                    }
+                    if (timeout.HasValue && clock.Elapsed > timeout.Value)
+                    {
+                        return false;
+                    }
+                    cancellation.ThrowIfCancellationRequested();
+                    Thread.Sleep(20);
+                }
+                return true;
+            }
+            finally
+            {
+                watch.Dispose();
+            }
         }
 
         private static bool WaitForExit(Func<bool> alive, TimeSpan timeout, CancellationToken cancellation)

@@ -5,15 +5,20 @@ namespace OsvPS.Core.Models
     public enum InstanceState
     {
         Running,
+        /// <summary>The guest ended (powered off, or was stopped) with no failure on its console.</summary>
         Stopped,
+        /// <summary>QEMU ended on its own with an error, or was killed by someone else.</summary>
         Crashed,
+        /// <summary>OSv reported that the program did not run or died (see <see cref="OsvInstance.Reason"/>).</summary>
+        Failed,
     }
 
     /// <summary>One QEMU process running an image, with its own overlay disk and monitor socket.</summary>
     public sealed class OsvInstance
     {
         public OsvInstance(string name, string path, InstanceState state, int? pid, string image, string imagePath, DateTime? started,
-            DateTime? stopped, string[] forwards, string consolePath, string accelerator, string bootMode, string commandLine, int? exitCode, string[] qemuCommand)
+            DateTime? stopped, string[] forwards, string consolePath, string accelerator, string bootMode, string commandLine, int? exitCode, string[] qemuCommand,
+            string? reason = null, string? failureId = null)
         {
             Name = name;
             Path = path;
@@ -30,6 +35,8 @@ namespace OsvPS.Core.Models
             CommandLine = commandLine;
             ExitCode = exitCode;
             QemuCommand = qemuCommand;
+            Reason = reason;
+            FailureId = failureId;
         }
 
         public string Name { get; }
@@ -56,6 +63,10 @@ namespace OsvPS.Core.Models
         public int? ExitCode { get; }
         /// <summary>The program and arguments QEMU was started with, exactly as passed.</summary>
         public string[] QemuCommand { get; }
+        /// <summary>When <see cref="State"/> is Failed: OSv's line that says why (e.g. <c>Failed to load object: /x. Powering off.</c>).</summary>
+        public string? Reason { get; }
+        /// <summary>When Failed: the error id of that kind of failure (<c>GuestProgramNotFound</c>, <c>GuestSymbolNotFound</c>, ...).</summary>
+        public string? FailureId { get; }
         /// <summary>The instance folder.</summary>
         public string Path { get; }
 

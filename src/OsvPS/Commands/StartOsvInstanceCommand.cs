@@ -88,8 +88,9 @@ namespace OsvPS.Commands
         [Parameter]
         public SwitchParameter Wait { get; set; }
 
-        /// <summary>With -Wait: stop the guest after this long.</summary>
+        /// <summary>With -Wait: stop the guest after this many seconds (or a time span such as '00:02:00').</summary>
         [Parameter]
+        [TimeoutTransformation]
         public TimeSpan? Timeout { get; set; }
 
         /// <summary>The QEMU program (default: $env:CAPSTAN_QEMU_PATH, else qemu-system-x86_64 from PATH).</summary>
@@ -157,25 +158,31 @@ namespace OsvPS.Commands
                         WriteObject(manager.Get(plan.Name));
                         return;
                     }
-                    WriteObject(Follow(manager, started));
+                    var instance = Follow(manager, started);
+                    WriteObject(instance);
+                    WriteGuestFailure(instance);
                 }
             });
         }
 
-        // Streams console lines until QEMU ends; Ctrl+C, a stopped pipeline or -Timeout stop the guest.
+        // Streams console lines until QEMU ends; Ctrl+C, a stopped pipeline or -Timeout stop the guest,
+        // and so does one of OSv's failure lines (after a moment for the lines that follow it).
         private OsvInstance Follow(InstanceManager manager, StartedInstance started)
         {
             var deadline = Timeout.HasValue ? DateTime.UtcNow + Timeout.Value : (DateTime?)null;
             bool stopRequested = false;
+            var watch = started.Console;
             try
             {
                 while (!started.Process.HasExited)
                 {
-                    foreach (string line in started.Console.Poll())
+                    WriteLines(watch.Poll());
+                    if (!stopRequested && watch.StopDue)
                     {
-                        WriteObject(line);
+                        stopRequested = true;
+                        manager.Stop(started.Name, TimeSpan.Zero, force: true, CancellationToken.None);
                     }
-                    if (!stopRequested && deadline.HasValue && DateTime.UtcNow > deadline.Value)
+                    else if (!stopRequested && deadline.HasValue && DateTime.UtcNow > deadline.Value)
                     {
                         stopRequested = true;
                         WriteWarning($"Instance '{started.Name}' ran longer than {Timeout}; stopping it.");
@@ -185,10 +192,7 @@ namespace OsvPS.Commands
                     started.Process.WaitForExit(10);
                 }
                 started.Process.WaitForExit();
-                foreach (string line in started.Console.Drain())
-                {
-                    WriteObject(line);
-                }
+                WriteLines(watch.Drain());
                 return stopRequested ? manager.Get(started.Name) : manager.RecordExit(started.Name, started.Process.ExitCode);
             }
             catch (Exception e) when (e is OperationCanceledException || e is PipelineStoppedException)
@@ -196,6 +200,14 @@ namespace OsvPS.Commands
                 // The caller is going away: the guest goes with it, and the instance is left Stopped.
                 manager.Stop(started.Name, TimeSpan.Zero, force: true, CancellationToken.None);
                 throw;
+            }
+        }
+
+        private void WriteLines(List<string> lines)
+        {
+            foreach (string line in lines)
+            {
+                WriteObject(line);
             }
         }
 

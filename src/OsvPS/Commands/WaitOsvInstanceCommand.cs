@@ -18,8 +18,9 @@ namespace OsvPS.Commands
         [SupportsWildcards]
         public string[] Name { get; set; } = new string[0];
 
-        /// <summary>Give up after this long (the instance keeps running; an error says so).</summary>
+        /// <summary>Give up after this many seconds, or a time span such as '00:02:00' (the instance keeps running; an error says so).</summary>
         [Parameter]
+        [TimeoutTransformation]
         public TimeSpan? Timeout { get; set; }
 
         protected override void ProcessRecord()
@@ -36,7 +37,9 @@ namespace OsvPS.Commands
                             throw new OsvException("WaitTimedOut", OsvErrorKind.OperationTimeout,
                                 $"instance '{instance.Name}' was still running after {Timeout}.", instance.Name);
                         }
-                        WriteObject(manager.Get(instance.Name));
+                        var ended = manager.Get(instance.Name);
+                        WriteObject(ended);
+                        WriteGuestFailure(ended);
                     });
                 }
             }
