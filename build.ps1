@@ -133,6 +133,7 @@ $demoScript = {
     $ErrorActionPreference = 'Stop'
     Import-Module $ModulePath
     function Show([string] $Command) { Write-Host "PS> $Command" -ForegroundColor Cyan }
+    $standIn = $false
     Remove-Item -Recurse -Force -LiteralPath $WorkPath -ErrorAction Ignore
     New-Item -ItemType Directory -Force $WorkPath | Out-Null
 
@@ -152,6 +153,7 @@ $demoScript = {
             Import-Module (Join-Path $Root 'tests/Pester/TestHelpers.psm1')
             $env:CAPSTAN_ROOT = Join-Path $WorkPath 'capstan'
             New-TestRepository $env:CAPSTAN_ROOT | Out-Null
+            $standIn = $true
             Write-Host "CAPSTAN_ROOT=$env:CAPSTAN_ROOT" -ForegroundColor Yellow
         }
     }
@@ -159,6 +161,7 @@ $demoScript = {
     $project = Join-Path $WorkPath 'hello'
     Show "New-OsvProject $project -BootCommand '/hello' -Env @{ GREETING = 'hi' }"
     New-OsvProject $project -BootCommand '/hello' -Env @{ GREETING = 'hi' } | Format-Table | Out-Host
+    # A second config set: the same program with arguments and its own greeting.
     Set-Content -LiteralPath (Join-Path $project 'meta/run.yaml') -Value @"
 runtime: native
 config_set:
@@ -166,22 +169,38 @@ config_set:
     bootcmd: /hello
     env: { GREETING: hi }
   say_hey:
-    bootcmd: /echo.so Hey hey!
+    bootcmd: /hello Hey hey
+    env: { GREETING: "hey there; from run.yaml" }
 config_set_default: default
 "@
     $source = Join-Path $WorkPath 'hello.c'
-    Set-Content -LiteralPath $source -Value "#include <stdio.h>`nint main(void) { puts(`"Hello from OSv`"); return 0; }"
+    Set-Content -LiteralPath $source -Value @'
+#include <stdio.h>
+#include <stdlib.h>
+int main(int argc, char **argv) {
+    printf("Hello from OSv! GREETING=%s, arguments:", getenv("GREETING"));
+    for (int i = 1; i < argc; i++) printf(" %s", argv[i]);
+    printf("\n");
+    return 0;
+}
+'@
     $binary = Join-Path $WorkPath 'build/hello'
     New-Item -ItemType Directory -Force (Split-Path $binary) | Out-Null
     & gcc -fPIE -pie -O2 -o $binary $source
+    if ($LASTEXITCODE) { throw 'gcc failed on hello.c' }
     Show "Add-OsvBinary $binary -Project $project"
     Add-OsvBinary $binary -Project $project | Format-Table | Out-Host
     Show "(Get-OsvProject $project).ConfigSets"
     (Get-OsvProject $project).ConfigSets | Format-Table | Out-Host
     Show "Build-OsvImage $project"
     Build-OsvImage $project | Format-Table | Out-Host
-    Show "Get-OsvImage hello | Start-OsvInstance -Boot say_hey -Wait"
-    Get-OsvImage hello | Start-OsvInstance -Boot say_hey -Wait -Timeout ([TimeSpan]::FromMinutes(2)) | Out-Host
+    Show "Get-OsvImage hello | Start-OsvInstance -Boot say_hey -Wait -Timeout 120"
+    Get-OsvImage hello | Start-OsvInstance -Boot say_hey -Wait -Timeout 120 | Out-Host
+    if (-not $standIn) {
+        # A program that is not in the image: OSv says so, and so does the cmdlet, as an error record.
+        Show "Start-OsvInstance hello -Name missing -CommandLine '/not-there.so' -Wait -Timeout 120 -ErrorAction Continue"
+        Start-OsvInstance hello -Name missing -CommandLine '/not-there.so' -Wait -Timeout 120 -ErrorAction Continue | Out-Host
+    }
     Show "Get-OsvInstance"
     Get-OsvInstance | Format-Table | Out-Host
 }

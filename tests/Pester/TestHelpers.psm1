@@ -14,8 +14,9 @@ function Invoke-FreshPwsh([string] $Script) {
     & $process @prefix -NoProfile -NonInteractive -EncodedCommand $encoded 2>&1
 }
 
-# Assembles the stand-in OSv loader (tests/fixtures/standin-boot.S) and pads it to 1 MiB, the size
-# its boot sector declares. -Hang gives the variant that never powers off.
+# Assembles the stand-in OSv loader (tests/fixtures/standin-boot.S) and makes it 1 MiB, the size
+# its boot sector declares: bytes 65536..end carry a pattern whose byte sum goes into the word at
+# 0x12, which the stand-in checks at boot. -Hang gives the variant that never powers off.
 function New-StandInLoader([string] $Path, [switch] $Hang) {
     $source = Join-Path $PSScriptRoot '../fixtures/standin-boot.S'
     $object = "$Path.o"; $binary = "$Path.bin"
@@ -28,6 +29,13 @@ function New-StandInLoader([string] $Path, [switch] $Hang) {
     if ($bytes.Length -ne 512) { throw "the stand-in boot sector is $($bytes.Length) bytes, not 512" }
     $image = [byte[]]::new(1MB)
     [Array]::Copy($bytes, $image, 512)
+    [uint16] $sum = 0
+    for ($i = 64KB; $i -lt $image.Length; $i++) {
+        $image[$i] = [byte](($i * 7 + 3) -band 0xFF)
+        $sum = ($sum + $image[$i]) -band 0xFFFF
+    }
+    $image[0x12] = $sum -band 0xFF
+    $image[0x13] = $sum -shr 8
     [IO.File]::WriteAllBytes($Path, $image)
     Remove-Item -LiteralPath $object, $binary
     $Path
@@ -181,4 +189,45 @@ function New-TestReleaseSite([string] $Root) {
     $server
 }
 
-Export-ModuleMember -Function New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening
+# The real OSv build the guest-facing tests run on: OSVPS_TEST_LOADER / OSVPS_TEST_KERNEL /
+# OSVPS_TEST_BOOTSTRAP name files, OSVPS_TEST_OSV a folder holding them under OSv's release asset
+# names; else ../shared/osv beside the repository. Returns @{ Loader; Kernel; Bootstrap; Reason }:
+# Loader is $null (and Reason says why) when there is none, so the tests say why they skip.
+function Find-RealOsv {
+    $folder = if ($env:OSVPS_TEST_OSV) { $env:OSVPS_TEST_OSV } else { Join-Path $PSScriptRoot '../../../shared/osv' }
+    $pick = { param($variable, $name) if ($variable) { $variable } elseif (Test-Path -LiteralPath (Join-Path $folder $name)) { Join-Path $folder $name } }
+    $found = [pscustomobject]@{
+        Loader    = & $pick $env:OSVPS_TEST_LOADER 'osv-loader.qemu.x86_64'
+        Kernel    = & $pick $env:OSVPS_TEST_KERNEL 'osv-loader.elf.x86_64.gz'
+        Bootstrap = & $pick $env:OSVPS_TEST_BOOTSTRAP 'osv.bootstrap.mpm.x86_64'
+        Folder    = $folder
+        Reason    = $null
+    }
+    if (-not $found.Loader -or -not $found.Kernel -or -not $found.Bootstrap) {
+        $found.Loader = $null
+        $found.Reason = "no real OSv build: neither OSVPS_TEST_LOADER/KERNEL/BOOTSTRAP nor a folder with osv-loader.qemu.x86_64, osv-loader.elf.x86_64.gz and osv.bootstrap.mpm.x86_64 at '$folder' (set OSVPS_TEST_OSV)"
+    }
+    $found
+}
+
+# A repository in $Root (CAPSTAN_ROOT points at it) holding the real OSv loader as osv-loader, with
+# its kernel ELF attached for direct kernel boot, and the real osv.bootstrap package.
+function New-RealOsvRepository([string] $Root, $Osv) {
+    $env:CAPSTAN_ROOT = $Root
+    New-Item -ItemType Directory -Force (Join-Path $Root 'packages') | Out-Null
+    $kernel = Join-Path $Root 'kernel.elf'
+    if ($Osv.Kernel -like '*.gz') { & gzip -dc $Osv.Kernel > $kernel } else { Copy-Item -LiteralPath $Osv.Kernel $kernel }
+    Import-OsvImage $Osv.Loader -Name osv-loader -Kernel $kernel -Force | Out-Null
+    Copy-Item -LiteralPath $Osv.Bootstrap (Join-Path $Root 'packages/osv.bootstrap.mpm')
+    Set-Content -LiteralPath (Join-Path $Root 'packages/osv.bootstrap.yaml') -Value "name: osv.bootstrap`ntitle: OSv bootstrap`nauthor: osv`n"
+    $Root
+}
+
+# Compiles tests/fixtures/osv-probe.c (the program the real-OSv tests run) to $Path.
+function New-OsvProbe([string] $Path) {
+    & gcc -fPIE -pie -O2 -o $Path (Join-Path $PSScriptRoot '../fixtures/osv-probe.c')
+    if ($LASTEXITCODE) { throw 'gcc failed on osv-probe.c' }
+    $Path
+}
+
+Export-ModuleMember -Function Find-RealOsv, New-RealOsvRepository, New-OsvProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening
