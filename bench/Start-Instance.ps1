@@ -1,8 +1,10 @@
 <#
 .SYNOPSIS
-    Benchmark of Start-OsvInstance -Wait on the stand-in guest against running the identical QEMU
-    command line directly, in the same run: total time, time to the first console line, and the
-    overhead OsvPS adds, for disk boot and for booting straight into the kernel.
+    Benchmark of Start-OsvInstance -Wait against running the identical QEMU command line directly,
+    in the same run: total time, time to the program's line on the console, and the overhead OsvPS
+    adds, for disk boot and for booting straight into the kernel. On the stand-in guest always; on
+    the real OSv kernel (../shared/osv, or OSVPS_TEST_OSV) when it is there, where it also gives
+    the ratio of disk boot to kernel boot.
 .EXAMPLE
     dotnet pwsh ./build.ps1 build; dotnet pwsh ./bench/Start-Instance.ps1
 #>
@@ -12,31 +14,27 @@ $module = Join-Path $PSScriptRoot '../out/OsvPS'
 if (-not (Test-Path (Join-Path $module 'OsvPS.psd1'))) { throw 'build the module first: dotnet pwsh ./build.ps1 build' }
 Import-Module (Join-Path $PSScriptRoot '../tests/Pester/TestHelpers.psm1')
 Import-Module $module
-$work = Join-Path ([IO.Path]::GetTempPath()) "osvps-bench-start-$PID"
-$demo = New-InstanceTestSetup $work
-Build-OsvImage $demo | Out-Null
-$kernel = New-StandInKernel (Join-Path $work 'kernel.elf')
 
 function Get-Median([double[]] $Values) { $s = $Values | Sort-Object; $s[[int][math]::Floor($s.Count / 2)] }
 
-# One run through OsvPS: total seconds and seconds to the first console line.
-function Measure-OsvPS([string] $Mode) {
+# One run through OsvPS: total seconds and seconds to the first console line holding $Marker.
+function Measure-OsvPS([string] $Image, [string] $Mode, [string] $Marker) {
     $watch = [Diagnostics.Stopwatch]::StartNew()
     $first = $null
-    Start-OsvInstance demo -Name "bench-$Mode" -BootMode $Mode -Wait -Timeout ([TimeSpan]::FromSeconds(60)) -WarningAction SilentlyContinue |
-        ForEach-Object { if ($null -eq $first -and $_ -is [string]) { $first = $watch.Elapsed.TotalSeconds } }
+    Start-OsvInstance $Image -Name "bench-$Mode" -BootMode $Mode -Wait -Timeout 60 -WarningAction SilentlyContinue |
+        ForEach-Object { if ($null -eq $first -and $_ -is [string] -and $_.Contains($Marker)) { $first = $watch.Elapsed.TotalSeconds } }
     [pscustomobject]@{ Total = $watch.Elapsed.TotalSeconds; First = $first }
 }
 
 # The QEMU command line OsvPS used, exactly as passed.
-function Get-QemuCommand([string] $Mode) {
-    $instance = Start-OsvInstance demo -Name "bench-$Mode" -BootMode $Mode -Wait -Timeout ([TimeSpan]::FromSeconds(60)) -WarningAction SilentlyContinue |
+function Get-QemuCommand([string] $Image, [string] $Mode) {
+    $instance = Start-OsvInstance $Image -Name "bench-$Mode" -BootMode $Mode -Wait -Timeout 60 -WarningAction SilentlyContinue |
         Select-Object -Last 1
     $instance.QemuCommand
 }
 
-# One direct run of the same command line: total seconds and seconds to the first line in console.log.
-function Measure-Direct([string[]] $Command, [string] $Console) {
+# One direct run of the same command line: total seconds and seconds until console.log holds $Marker.
+function Measure-Direct([string[]] $Command, [string] $Console, [string] $Marker) {
     Remove-Item $Console -ErrorAction Ignore
     $info = [Diagnostics.ProcessStartInfo]::new($Command[0])
     foreach ($a in $Command | Select-Object -Skip 1) { $info.ArgumentList.Add($a) }
@@ -45,7 +43,7 @@ function Measure-Direct([string[]] $Command, [string] $Console) {
     $p = [Diagnostics.Process]::Start($info)
     $first = $null
     while (-not $p.HasExited) {
-        if ($null -eq $first -and (Test-Path $Console) -and (Get-Item $Console).Length -gt 0) { $first = $watch.Elapsed.TotalSeconds }
+        if ($null -eq $first -and (Test-Path $Console) -and [IO.File]::ReadAllText($Console).Contains($Marker)) { $first = $watch.Elapsed.TotalSeconds }
         Start-Sleep -Milliseconds 2
     }
     $p.WaitForExit()
@@ -53,22 +51,55 @@ function Measure-Direct([string[]] $Command, [string] $Console) {
     [pscustomobject]@{ Total = $watch.Elapsed.TotalSeconds; First = $first }
 }
 
-$rows = foreach ($mode in 'Disk', 'Kernel') {
-    if ($mode -eq 'Kernel') { Import-OsvImage -Name osv-loader -Kernel $kernel | Out-Null }
-    $command = Get-QemuCommand $mode
-    $console = Join-Path $env:CAPSTAN_ROOT "instances/qemu/bench-$mode/console.log"
-    $direct = 1..$Runs | ForEach-Object { Measure-Direct $command $console }
-    $osvps = 1..$Runs | ForEach-Object { Measure-OsvPS $mode }
-    [pscustomobject]@{
-        Boot              = $mode
-        'QEMU direct (s)' = '{0:0.000}' -f (Get-Median $direct.Total)
-        'OsvPS -Wait (s)' = '{0:0.000}' -f (Get-Median $osvps.Total)
-        'overhead (ms)'   = '{0:0}' -f (1000 * ((Get-Median $osvps.Total) - (Get-Median $direct.Total)))
-        'first line direct (s)' = '{0:0.000}' -f (Get-Median $direct.First)
-        'first line OsvPS (s)'  = '{0:0.000}' -f (Get-Median $osvps.First)
+# Both boot modes of $Image, direct and through OsvPS; $Marker is the program's line.
+function Measure-Boots([string] $Image, [string] $Marker, [scriptblock] $BeforeKernel) {
+    foreach ($mode in 'Disk', 'Kernel') {
+        if ($mode -eq 'Kernel' -and $BeforeKernel) { & $BeforeKernel }
+        $command = Get-QemuCommand $Image $mode
+        $console = Join-Path $env:CAPSTAN_ROOT "instances/qemu/bench-$mode/console.log"
+        $direct = 1..$Runs | ForEach-Object { Measure-Direct $command $console $Marker }
+        $osvps = 1..$Runs | ForEach-Object { Measure-OsvPS $Image $mode $Marker }
+        [pscustomobject]@{
+            Boot                     = $mode
+            'QEMU direct (s)'        = [math]::Round((Get-Median $direct.Total), 3)
+            'OsvPS -Wait (s)'        = [math]::Round((Get-Median $osvps.Total), 3)
+            'overhead (ms)'          = [math]::Round(1000 * ((Get-Median $osvps.Total) - (Get-Median $direct.Total)))
+            'program line direct (s)' = [math]::Round((Get-Median $direct.First), 3)
+            'program line OsvPS (s)'  = [math]::Round((Get-Median $osvps.First), 3)
+        }
     }
 }
-"Medians of $Runs runs each, stand-in guest, $((Get-OsvInstance bench-Disk).Accelerator):"
-$rows | Format-Table -AutoSize | Out-String -Width 200
-Stop-TestInstances
-Remove-Item -Recurse -Force $work
+
+$work = Join-Path ([IO.Path]::GetTempPath()) "osvps-bench-start-$PID"
+try {
+    $demo = New-InstanceTestSetup $work
+    Build-OsvImage $demo | Out-Null
+    $kernel = New-StandInKernel (Join-Path $work 'kernel.elf')
+    $rows = Measure-Boots demo 'cmdline:' { Import-OsvImage -Name osv-loader -Kernel $kernel | Out-Null }
+    "Medians of $Runs runs each, stand-in guest, $((Get-OsvInstance bench-Disk).Accelerator):"
+    $rows | Format-Table -AutoSize | Out-String -Width 200
+    Stop-TestInstances
+
+    $osv = Find-RealOsv
+    if (-not $osv.Loader) {
+        "Real OSv: skipped, $($osv.Reason)."
+    }
+    else {
+        New-RealOsvRepository (Join-Path $work 'real') $osv | Out-Null
+        $hello = Join-Path $work 'hello'
+        New-OsvProject $hello -BootCommand '/probe args bench' | Out-Null
+        Add-OsvBinary (New-OsvProbe (Join-Path $work 'probe')) -Project $hello | Out-Null
+        Build-OsvImage $hello | Out-Null
+        $rows = @(Measure-Boots hello 'arg[0]=<bench>')
+        "Medians of $Runs runs each, real OSv ($(Split-Path -Leaf $osv.Loader)), $((Get-OsvInstance bench-Disk).Accelerator):"
+        $rows | Format-Table -AutoSize | Out-String -Width 200
+        $disk = $rows | Where-Object Boot -eq Disk
+        $kernelRow = $rows | Where-Object Boot -eq Kernel
+        'Disk boot / kernel boot, start to the program''s line through OsvPS: {0:0.0}x ({1:0.00} s against {2:0.00} s)' -f
+            ($disk.'program line OsvPS (s)' / $kernelRow.'program line OsvPS (s)'), $disk.'program line OsvPS (s)', $kernelRow.'program line OsvPS (s)'
+        Stop-TestInstances
+    }
+}
+finally {
+    Remove-Item -Recurse -Force $work -ErrorAction Ignore
+}

@@ -221,7 +221,7 @@ runtime: native
 # config_set:
 #   {configSetName}:
 #     bootcmd: /hello --port 8000
-#     env:                       # optional; keys and values without spaces
+#     env:                       # optional; printable ASCII values, quoted for OSv by OsvPS (no '$')
 #       PORT: ""8000""
 #   inherited:
 #     base: other-package:default   # optional: the boot command of a required package's set
