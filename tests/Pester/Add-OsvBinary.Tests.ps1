@@ -136,6 +136,67 @@ Describe 'Add-OsvBinary' {
             $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
         }
 
+        It 'keeps each copy''s source time, so equal size and time mean unchanged; -Checksum reads the content' {
+            $p = Join-Path $TestDrive 'times'
+            New-OsvProject $p -BootCommand /app | Out-Null
+            Add-OsvBinary (Join-Path $src 'app') -Project $p | Out-Null
+            $copy = Join-Path $p 'usr/lib/libone.so.1'
+            (Get-Item $copy).LastWriteTimeUtc | Should -Be (Get-Item (Join-Path $libs 'libone.so.1')).LastWriteTimeUtc
+            # Same size and time, other bytes: only -Checksum can tell.
+            $bytes = [IO.File]::ReadAllBytes($copy)
+            $bytes[$bytes.Length - 1] = $bytes[$bytes.Length - 1] -bxor 0xFF
+            $time = (Get-Item $copy).LastWriteTimeUtc
+            [IO.File]::WriteAllBytes($copy, $bytes)
+            (Get-Item $copy).LastWriteTimeUtc = $time
+            (Add-OsvBinary (Join-Path $src 'app') -Project $p).Action | Select-Object -Unique | Should -Be 'Unchanged'
+            Add-OsvBinary (Join-Path $src 'app') -Project $p -Checksum -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'GuestPathConflict,*'
+            (Add-OsvBinary (Join-Path $src 'app') -Project $p -Checksum -Force | Where-Object GuestPath -eq '/usr/lib/libone.so.1').Action | Should -Be 'Replaced'
+            (Get-FileHash $copy).Hash | Should -Be (Get-FileHash (Join-Path $libs 'libone.so.1')).Hash
+        }
+
+        It 'sets the time of an older copy with the same content instead of copying it again' {
+            $p = Join-Path $TestDrive 'older'
+            New-OsvProject $p -BootCommand /app | Out-Null
+            Add-OsvBinary (Join-Path $src 'app') -Project $p | Out-Null
+            $copy = Join-Path $p 'app'
+            (Get-Item $copy).LastWriteTimeUtc = [datetime]'2001-01-01'
+            (Add-OsvBinary (Join-Path $src 'app') -Project $p).Action | Select-Object -Unique | Should -Be 'Unchanged'
+            (Get-Item $copy).LastWriteTimeUtc | Should -Be (Get-Item (Join-Path $src 'app')).LastWriteTimeUtc
+        }
+
+        It 'decides a library needed by several inputs once: added for the first, unchanged after' {
+            $p = Join-Path $TestDrive 'shared-lib'
+            New-OsvProject $p -BootCommand /app | Out-Null
+            $files = (Join-Path $src 'app'), (Join-Path $libs 'libtwo.so.1') | Add-OsvBinary -Project $p
+            ($files | Where-Object GuestPath -eq '/usr/lib/libone.so.1').Action | Should -Be @('Added', 'Unchanged')
+            ($files | Where-Object GuestPath -eq '/usr/lib/libtwo.so.1').Action | Should -Be @('Added', 'Unchanged')
+        }
+
+        It 'reports each bad input on its own and places the rest: <Case>' -ForEach @(
+            @{ Case = 'an invalid wildcard pattern'; Make = { param($d) $f = Join-Path $d '['; Copy-Item -LiteralPath (Join-Path $src 'app') $f; $f }; Id = 'BinaryPathInvalid' }
+            @{ Case = 'a FIFO'; Make = { param($d) $f = Join-Path $d 'fifo'; & mkfifo $f; $f }; Id = 'BinaryNotAFile' }
+            @{ Case = 'a device'; Make = { param($d) '/dev/null' }; Id = 'BinaryNotAFile' }
+            @{ Case = 'a folder'; Make = { param($d) $d }; Id = 'BinaryNotFound' }
+            @{ Case = 'a missing file'; Make = { param($d) Join-Path $d 'gone' }; Id = 'BinaryNotFound' }
+        ) {
+            $d = Join-Path $TestDrive ($Case -replace '\W', '_')
+            New-Item -ItemType Directory -Force $d | Out-Null
+            $p = Join-Path $d 'project'
+            New-OsvProject $p -BootCommand /app | Out-Null
+            $bad = & $Make $d
+            Push-Location $d
+            try {
+                $files = (Join-Path $libs 'libone.so.1'), $bad, (Join-Path $src 'app') | Add-OsvBinary -Project $p -ErrorVariable err -ErrorAction SilentlyContinue
+            }
+            finally { Pop-Location }
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
+            "$($err[0].TargetObject)".EndsWith((Split-Path -Leaf $bad)) | Should -BeTrue -Because "the error names the input ($($err[0].TargetObject))"
+            $files.GuestPath | Should -Contain '/usr/lib/libone.so.1'
+            $files.GuestPath | Should -Contain '/app'
+        }
+
         It 'reports a symlink loop as FileReadFailed and goes on' {
             $a = Join-Path $TestDrive 'loop-a'; $b = Join-Path $TestDrive 'loop-b'
             New-Item -ItemType SymbolicLink -Path $a -Target $b | Out-Null

@@ -18,18 +18,24 @@ namespace OsvPS.Core.Elf
         public bool Force { get; set; }
         /// <summary>Place what was found even when some libraries are missing.</summary>
         public bool SkipMissing { get; set; }
+        /// <summary>Compare content with the project's copy even when size and modification time agree.</summary>
+        public bool Checksum { get; set; }
     }
 
     /// <summary>A checked placement: the files and what each would do, nothing written yet.</summary>
     public sealed class Placement
     {
-        internal Placement(string input, ElfFile elf, IReadOnlyList<(OsvFile File, string Target)> files, IReadOnlyList<string> warnings)
+        internal Placement(string input, ElfFile elf, IReadOnlyList<(OsvFile File, string Target)> files, IReadOnlyList<string> warnings, bool refreshesTimes)
         {
             Input = input;
             Elf = elf;
             Files = files;
             Warnings = warnings;
+            RefreshesTimes = refreshesTimes;
         }
+
+        /// <summary>True when an unchanged file only needs its modification time set to its source's.</summary>
+        public bool RefreshesTimes { get; }
 
         public string Input { get; }
         public ElfFile Elf { get; }
@@ -39,11 +45,23 @@ namespace OsvPS.Core.Elf
         public IReadOnlyList<string> Warnings { get; }
     }
 
-    /// <summary>Copies programs and the libraries they need into a project at the guest paths OSv expects.</summary>
+    /// <summary>
+    /// Copies programs and the libraries they need into a project at the guest paths OSv expects.
+    /// One placer serves one call: each guest file is decided once however many inputs need it, a
+    /// copy keeps its source's modification time so that equal size and time mean unchanged (as
+    /// rsync decides by default), and the data written reaches the disk in one sync at the end
+    /// (<see cref="Complete"/>) instead of one flush per file.
+    /// </summary>
     public sealed class BinaryPlacer
     {
         private readonly DependencyResolver resolver;
         private readonly string projectPath;
+        // Project file -> the source placed there in this call, and what a later input finds there.
+        private readonly Dictionary<string, (string Source, UnixFileStatus Status, FileAction Action)> decided =
+            new Dictionary<string, (string, UnixFileStatus, FileAction)>(StringComparer.Ordinal);
+        private readonly List<string> written = new List<string>();
+        // Project files with the right content but not their source's time (copied before copies kept it).
+        private readonly HashSet<string> staleTimes = new HashSet<string>(StringComparer.Ordinal);
 
         public BinaryPlacer(DependencyResolver resolver, string projectPath)
         {
@@ -54,6 +72,7 @@ namespace OsvPS.Core.Elf
         public Placement Plan(string input, PlacementOptions options)
         {
             string full = Path.GetFullPath(input);
+            UnixFile.RequireRegular(full, "BinaryNotFound", "BinaryNotAFile");
             var elf = resolver.Read(full);
             if (!elf.IsX8664)
             {
@@ -76,7 +95,7 @@ namespace OsvPS.Core.Elf
 
             bool isLibrary = elf.Kind == ElfKind.SharedLibrary;
             string guest = options.GuestPath ?? (isLibrary ? "/usr/lib/" + (elf.Soname ?? Path.GetFileName(full)) : "/" + Path.GetFileName(full));
-            var files = new List<(OsvFile, string)> { Describe(guest, full, elf, new string[0], options.Force) };
+            var files = new List<(OsvFile, string)> { Describe(guest, full, elf, new string[0], options) };
             if (!options.NoDependencies)
             {
                 var tree = resolver.Resolve(full);
@@ -93,39 +112,61 @@ namespace OsvPS.Core.Elf
                 }
                 foreach (var library in tree.ToCopy)
                 {
-                    files.Add(Describe("/usr/lib/" + library.Name, library.Path!, library.Elf!, library.RequiredBy.ToArray(), options.Force));
+                    files.Add(Describe("/usr/lib/" + library.Name, library.Path!, library.Elf!, library.RequiredBy.ToArray(), options));
                 }
             }
-            return new Placement(full, elf, files, warnings);
+            return new Placement(full, elf, files, warnings, files.Any(f => staleTimes.Contains(f.Item2)));
         }
 
-        private (OsvFile, string) Describe(string guest, string source, ElfFile elf, string[] requiredBy, bool force)
+        private (OsvFile, string) Describe(string guest, string source, ElfFile elf, string[] requiredBy, PlacementOptions options)
         {
             string target = GuestTarget(guest);
-            long size = ContentLength(source);
-            FileAction action = FileAction.Added;
-            if (File.Exists(target) || Directory.Exists(target))
+            var status = UnixFile.RequireRegular(source, "BinaryNotFound", "BinaryNotAFile");
+            FileAction action;
+            if (decided.TryGetValue(target, out var earlier))
             {
-                if (Directory.Exists(target))
-                {
-                    throw new OsvException("GuestPathConflict", OsvErrorKind.ResourceExists, $"'{guest}' is a folder in the project; it cannot receive '{source}'.", guest);
-                }
-                if (SameContent(source, target))
-                {
-                    action = FileAction.Unchanged;
-                }
-                else if (force)
-                {
-                    action = FileAction.Replaced;
-                }
-                else
-                {
-                    throw new OsvException("GuestPathConflict", OsvErrorKind.ResourceExists,
-                        $"'{guest}' in the project ({target}) holds a different file than '{source}'; use -Force to replace it.", guest);
-                }
+                // Already decided in this call: the same file again costs nothing.
+                action = SameFile(earlier.Status, status) ? earlier.Action : Conflict(guest, target, source, options.Force);
             }
-            return (new OsvFile(guest, source, elf.Kind.ToString(), elf.Needed.ToArray(), requiredBy, size, action, projectPath), target);
+            else
+            {
+                action = Decide(guest, target, source, status, options);
+            }
+            decided[target] = (source, status, action);
+            return (new OsvFile(guest, source, elf.Kind.ToString(), elf.Needed.ToArray(), requiredBy, status.Size, action, projectPath), target);
         }
+
+        private FileAction Decide(string guest, string target, string source, UnixFileStatus status, PlacementOptions options)
+        {
+            var existing = UnixFile.Stat(target);
+            if (existing == null)
+            {
+                return FileAction.Added;
+            }
+            if (existing.Type == UnixFileType.Directory)
+            {
+                throw new OsvException("GuestPathConflict", OsvErrorKind.ResourceExists, $"'{guest}' is a folder in the project; it cannot receive '{source}'.", guest);
+            }
+            // Equal size and time mean unchanged; content is read only when asked, or when the times
+            // differ (a copy made before copies kept their source's time).
+            bool sameTime = existing.ModifiedTicks == status.ModifiedTicks;
+            bool same = existing.Size == status.Size && (options.Checksum || !sameTime ? SameContent(source, target) : true);
+            if (!same)
+            {
+                return Conflict(guest, target, source, options.Force);
+            }
+            if (!sameTime)
+            {
+                staleTimes.Add(target);
+            }
+            return FileAction.Unchanged;
+        }
+
+        private static FileAction Conflict(string guest, string target, string source, bool force)
+            => force ? FileAction.Replaced : throw new OsvException("GuestPathConflict", OsvErrorKind.ResourceExists,
+                $"'{guest}' in the project ({target}) holds a different file than '{source}'; use -Force to replace it.", guest);
+
+        private static bool SameFile(UnixFileStatus a, UnixFileStatus b) => a.Size == b.Size && a.ModifiedTicks == b.ModifiedTicks;
 
         /// <summary>The project file of a guest path; an error when the path would leave the project.</summary>
         public string GuestTarget(string guest)
@@ -140,16 +181,39 @@ namespace OsvPS.Core.Elf
                 throw new OsvException("GuestPathInvalid", OsvErrorKind.InvalidArgument,
                     $"'{guest}' is not a guest path inside the project (it must name a file, without '..', outside /meta).", guest);
             }
-            return Path.Combine(projectPath, Path.Combine(parts.ToArray()));
+            // A folder of the project that is a symbolic link would carry the write outside it.
+            string current = projectPath;
+            foreach (string part in parts.Take(parts.Count - 1))
+            {
+                current = Path.Combine(current, part);
+                var info = new DirectoryInfo(current);
+                if (info.Exists && SymbolicLink.IsLink(info))
+                {
+                    throw new OsvException("GuestPathInvalid", OsvErrorKind.InvalidArgument,
+                        $"'{guest}' goes through '{current}', a symbolic link in the project; OsvPS writes only into the project's own folders.", guest);
+                }
+            }
+            return Path.Combine(current, parts[parts.Count - 1]);
         }
 
-        /// <summary>Copies the planned files (each written beside its target and renamed); returns what was done.</summary>
+        /// <summary>
+        /// Copies the planned files, each written beside its target with its source's modification time
+        /// and renamed; returns what was done. The data is made durable by <see cref="Complete"/>.
+        /// </summary>
         public IReadOnlyList<OsvFile> Apply(Placement placement)
         {
             foreach (var (file, target) in placement.Files)
             {
-                if (file.Action == FileAction.Unchanged)
+                if (!decided.TryGetValue(target, out var decision))
                 {
+                    continue;
+                }
+                if (file.Action == FileAction.Unchanged || decision.Action == FileAction.Unchanged)
+                {
+                    if (staleTimes.Remove(target))
+                    {
+                        File.SetLastWriteTimeUtc(target, decision.Status.ModifiedUtc);
+                    }
                     continue;
                 }
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -157,27 +221,28 @@ namespace OsvPS.Core.Elf
                 {
                     AtomicFile.Write(target, output =>
                     {
-                        using (var input = new FileStream(file.SourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
+                        using (var input = new FileStream(file.SourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
                         {
-                            input.CopyTo(output, 1 << 20);
+                            UnixFile.Copy(input, output, input.Length);
                         }
-                    });
+                    }, durable: false, modifiedUtc: decision.Status.ModifiedUtc);
                 }
                 catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
                 {
                     throw new OsvException(ErrorIds.FileWriteFailed, OsvErrorKind.WriteError, $"cannot copy '{file.SourcePath}' to '{target}': {e.Message}", file.SourcePath, e);
                 }
+                written.Add(target);
+                // A later input that needs the same file finds it in place.
+                decided[target] = (decision.Source, decision.Status, FileAction.Unchanged);
             }
             return placement.Planned.ToList();
         }
 
-        // Libraries are mostly symlinks (libz.so.1 -> libz.so.1.2.13): what counts is the content they lead to.
-        private static long ContentLength(string path)
+        /// <summary>Makes everything this placer wrote durable, in one sync of the project's file system.</summary>
+        public void Complete()
         {
-            using (var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
-            {
-                return s.Length;
-            }
+            UnixFile.SyncAll(written);
+            written.Clear();
         }
 
         private static bool SameContent(string a, string b)

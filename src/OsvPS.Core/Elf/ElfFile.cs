@@ -81,6 +81,8 @@ namespace OsvPS.Core.Elf
         /// <summary>Reads <paramref name="path"/>. Anything that is not a well-formed ELF is an ElfFormatInvalid error.</summary>
         public static ElfFile Read(string path)
         {
+            // Opening a FIFO for reading waits for a writer: look at what the path is first.
+            IO.UnixFile.RequireRegular(path, ErrorIds.FileReadFailed, ErrorIds.FileReadFailed);
             FileStream stream;
             try
             {

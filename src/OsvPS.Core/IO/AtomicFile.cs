@@ -25,8 +25,13 @@ namespace OsvPS.Core.IO
             s.Write(bytes, 0, bytes.Length);
         });
 
-        /// <summary>Runs <paramref name="writer"/> on a temporary file and renames it over <paramref name="path"/>.</summary>
-        public static void Write(string path, Action<FileStream> writer)
+        /// <summary>
+        /// Runs <paramref name="writer"/> on a temporary file and renames it over <paramref name="path"/>.
+        /// <paramref name="durable"/> flushes the data to the disk before the rename; a caller that writes
+        /// many files passes false and syncs once at the end. <paramref name="modifiedUtc"/> sets the
+        /// file's modification time before it takes the target's name.
+        /// </summary>
+        public static void Write(string path, Action<FileStream> writer, bool durable = true, DateTime? modifiedUtc = null)
         {
             string temp = TemporaryPathFor(path);
             try
@@ -34,7 +39,11 @@ namespace OsvPS.Core.IO
                 using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16))
                 {
                     writer(stream);
-                    stream.Flush(true);
+                    stream.Flush(durable);
+                }
+                if (modifiedUtc.HasValue)
+                {
+                    File.SetLastWriteTimeUtc(temp, modifiedUtc.Value);
                 }
                 Commit(temp, path);
             }

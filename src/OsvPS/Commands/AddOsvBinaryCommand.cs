@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -21,6 +22,8 @@ namespace OsvPS.Commands
 
         private DependencyResolver? resolver;
         private BinaryPlacer? placer;
+        // Results wait for the one sync at the end of the call: what is emitted is on the disk.
+        private readonly List<object> results = new List<object>();
 
         /// <summary>Files to add; wildcards allowed.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
@@ -76,6 +79,10 @@ namespace OsvPS.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>Compare each file's content with the project's copy; by default equal size and modification time mean unchanged.</summary>
+        [Parameter]
+        public SwitchParameter Checksum { get; set; }
+
         protected override void BeginProcessing()
         {
             try
@@ -128,7 +135,13 @@ namespace OsvPS.Commands
                 {
                     inputs.AddRange(GetResolvedProviderPathFromPSPath(path, out _));
                 }
-                catch (ItemNotFoundException e)
+                catch (WildcardPatternException e)
+                {
+                    // One odd name ('[') is that input's problem, not the pipeline's.
+                    WriteFailure(new OsvException("BinaryPathInvalid", OsvErrorKind.InvalidArgument,
+                        $"'{path}' is not a valid wildcard pattern ({e.Message}); name such a file with -LiteralPath.", path, e), path);
+                }
+                catch (Exception e) when (e is RuntimeException || e is ArgumentException || e is IOException)
                 {
                     WriteFailure(new OsvException("BinaryNotFound", OsvErrorKind.ObjectNotFound, e.Message, path, e), path);
                 }
@@ -149,26 +162,39 @@ namespace OsvPS.Commands
             {
                 throw new OsvException("BinaryNotFound", OsvErrorKind.InvalidArgument, $"'{input}' is a folder; name the files in it (e.g. '{input}/*.so').", input);
             }
-            if (!File.Exists(input))
+            var placement = placer!.Plan(input, new PlacementOptions
             {
-                throw new OsvException("BinaryNotFound", OsvErrorKind.ObjectNotFound, $"'{input}' does not exist.", input);
-            }
-            var placement = placer!.Plan(input, new PlacementOptions { GuestPath = GuestPath, NoDependencies = NoDependencies, Force = Force, SkipMissing = SkipMissing });
+                GuestPath = GuestPath, NoDependencies = NoDependencies, Force = Force, SkipMissing = SkipMissing, Checksum = Checksum,
+            });
             foreach (string warning in placement.Warnings)
             {
                 WriteWarning(warning);
             }
             var changes = placement.Planned.Where(f => f.Action != FileAction.Unchanged).ToList();
-            if (changes.Count == 0)
+            if (changes.Count == 0 && !placement.RefreshesTimes)
             {
-                WriteObject(placement.Planned, enumerateCollection: true);
+                results.AddRange(placement.Planned);
                 return;
             }
-            string what = string.Join(", ", changes.Select(f => f.GuestPath));
-            if (ShouldProcess(input, $"Add to the project as {what}"))
+            string what = changes.Count == 0 ? "set the modification times of its unchanged files" : "Add to the project as " + string.Join(", ", changes.Select(f => f.GuestPath));
+            if (ShouldProcess(input, what))
             {
-                WriteObject(placer.Apply(placement), enumerateCollection: true);
+                results.AddRange(placer.Apply(placement));
             }
+        }
+
+        protected override void EndProcessing()
+        {
+            try
+            {
+                placer?.Complete();
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                ThrowFailure(new OsvException(ErrorIds.FileWriteFailed, OsvErrorKind.WriteError,
+                    $"the files copied into the project could not be flushed to the disk: {e.Message}", null, e), null);
+            }
+            WriteObject(results, enumerateCollection: true);
         }
     }
 }

@@ -184,14 +184,19 @@ namespace OsvPS.Core.Tests.Elf
             Assert.Equal(new[] { "/app-rpath", "/usr/lib/libmid.so.1", "/usr/lib/libbase.so.1" }, placed.Select(p => p.GuestPath));
             Assert.All(placed, p => Assert.Equal(FileAction.Added, p.Action));
             Assert.Equal(File.ReadAllBytes(f.Path("lib1/libbase.so.1")), File.ReadAllBytes(project.Combine("usr/lib/libbase.so.1")));
+            placer.Complete();
+            Assert.Equal(File.GetLastWriteTimeUtc(f.Path("lib1/libbase.so.1")), File.GetLastWriteTimeUtc(project.Combine("usr/lib/libbase.so.1")));
             var again = placer.Plan(f.Path("bin/app-rpath"), new PlacementOptions());
             Assert.All(again.Planned, p => Assert.Equal(FileAction.Unchanged, p.Action));
 
+            // A new call looks at the project again (one placer serves one call).
             File.WriteAllText(project.Combine("usr/lib/libmid.so.1"), "different");
-            var e = Assert.Throws<OsvException>(() => placer.Plan(f.Path("bin/app-rpath"), new PlacementOptions()));
+            var next = new BinaryPlacer(Resolver(), project.Path);
+            var e = Assert.Throws<OsvException>(() => next.Plan(f.Path("bin/app-rpath"), new PlacementOptions()));
             Assert.Equal("GuestPathConflict", e.ErrorId);
             Assert.Contains(f.Path("lib2/libmid.so.1"), e.Message);
-            Assert.Equal(FileAction.Replaced, placer.Plan(f.Path("bin/app-rpath"), new PlacementOptions { Force = true }).Planned.Single(p => p.GuestPath == "/usr/lib/libmid.so.1").Action);
+            var forced = new BinaryPlacer(Resolver(), project.Path);
+            Assert.Equal(FileAction.Replaced, forced.Plan(f.Path("bin/app-rpath"), new PlacementOptions { Force = true }).Planned.Single(p => p.GuestPath == "/usr/lib/libmid.so.1").Action);
         }
 
         [Fact]

@@ -1,0 +1,274 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace OsvPS.Core.IO
+{
+    /// <summary>What a path leads to, symbolic links followed.</summary>
+    public enum UnixFileType
+    {
+        Regular,
+        Directory,
+        Fifo,
+        CharacterDevice,
+        BlockDevice,
+        Socket,
+        Other,
+    }
+
+    /// <summary>The type, size and modification time of a file, symbolic links followed.</summary>
+    public sealed class UnixFileStatus
+    {
+        internal UnixFileStatus(UnixFileType type, long size, long modifiedTicks)
+        {
+            Type = type;
+            Size = size;
+            ModifiedTicks = modifiedTicks;
+        }
+
+        public UnixFileType Type { get; }
+        public long Size { get; }
+        /// <summary>The modification time in UTC ticks (100 ns), the precision .NET can set it with.</summary>
+        public long ModifiedTicks { get; }
+        public DateTime ModifiedUtc => new DateTime(ModifiedTicks, DateTimeKind.Utc);
+    }
+
+    /// <summary>
+    /// The few Linux calls .NET Standard 2.0 lacks: statx (a file's type before opening it, so a FIFO
+    /// never blocks a read, and the time behind a symbolic link), copy_file_range and FICLONE (copies
+    /// that stay in the kernel or share blocks), and syncfs (one flush for many files). Elsewhere each
+    /// falls back to what .NET offers.
+    /// </summary>
+    public static class UnixFile
+    {
+        private const int AtFdCwd = -100;
+        private const int StatxBasicStats = 0x7ff;
+        private const uint Ficlone = 0x40049409;
+        private const int ENOENT = 2;
+        private const int ENOTDIR = 20;
+        private const int ENOSYS = 38;
+
+        [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+        private static extern int Statx(int dirfd, byte[] path, int flags, int mask, byte[] buffer);
+
+        [DllImport("libc", EntryPoint = "copy_file_range", SetLastError = true)]
+        private static extern IntPtr CopyFileRange(int fdIn, IntPtr offIn, int fdOut, IntPtr offOut, IntPtr length, uint flags);
+
+        [DllImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+        private static extern int Ioctl(int fd, uint request, int argument);
+
+        [DllImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+        private static extern int SyncFs(int fd);
+
+        private static readonly long UnixEpochTicks = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+        private static readonly bool IsLinux = RuntimeInformation.IsOSPlatform(OSPlatform.Linux);
+        private static bool statxMissing;
+        private static bool copyRangeMissing;
+
+        /// <summary>The status of <paramref name="path"/> with links followed; null when it does not exist.</summary>
+        public static UnixFileStatus? Stat(string path)
+        {
+            if (IsLinux && !statxMissing)
+            {
+                var buffer = new byte[256];
+                try
+                {
+                    if (Statx(AtFdCwd, Encoding.UTF8.GetBytes(path + "\0"), 0, StatxBasicStats, buffer) == 0)
+                    {
+                        int mode = BitConverter.ToUInt16(buffer, 28);
+                        long size = BitConverter.ToInt64(buffer, 40);
+                        long seconds = BitConverter.ToInt64(buffer, 112);
+                        uint nanoseconds = BitConverter.ToUInt32(buffer, 120);
+                        long ticks = UnixEpochTicks + seconds * TimeSpan.TicksPerSecond + nanoseconds / 100;
+                        return new UnixFileStatus(TypeOf(mode), size, ticks);
+                    }
+                    int errno = Marshal.GetLastWin32Error();
+                    if (errno == ENOENT || errno == ENOTDIR)
+                    {
+                        return null;
+                    }
+                    if (errno != ENOSYS)
+                    {
+                        throw new IOException($"cannot look at '{path}': {Describe(errno)}.");
+                    }
+                }
+                catch (EntryPointNotFoundException)
+                {
+                }
+                statxMissing = true;
+            }
+            return ManagedStat(path);
+        }
+
+        private static string Describe(int errno)
+        {
+            switch (errno)
+            {
+                case 13: return "permission denied";
+                case 36: return "the name is too long";
+                case 40: return "too many levels of symbolic links";
+                default: return "error " + errno;
+            }
+        }
+
+        private static UnixFileType TypeOf(int mode)
+        {
+            switch (mode & 0xF000)
+            {
+                case 0x8000: return UnixFileType.Regular;
+                case 0x4000: return UnixFileType.Directory;
+                case 0x1000: return UnixFileType.Fifo;
+                case 0x2000: return UnixFileType.CharacterDevice;
+                case 0x6000: return UnixFileType.BlockDevice;
+                case 0xC000: return UnixFileType.Socket;
+                default: return UnixFileType.Other;
+            }
+        }
+
+        // Without statx: follow the links by hand, and take what .NET says (it cannot tell a FIFO).
+        private static UnixFileStatus? ManagedStat(string path)
+        {
+            string current = path;
+            for (int hops = 0; hops < 40; hops++)
+            {
+                var info = new FileInfo(current);
+                if (Directory.Exists(current) && !SymbolicLink.IsLink(info))
+                {
+                    return new UnixFileStatus(UnixFileType.Directory, 0, new DirectoryInfo(current).LastWriteTimeUtc.Ticks);
+                }
+                if (!info.Exists)
+                {
+                    return null;
+                }
+                if (!SymbolicLink.IsLink(info) || RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+                {
+                    return new UnixFileStatus(UnixFileType.Regular, info.Length, info.LastWriteTimeUtc.Ticks);
+                }
+                string target = SymbolicLink.ReadTarget(current);
+                current = Path.IsPathRooted(target) ? target : Path.Combine(Path.GetDirectoryName(current) ?? "/", target);
+            }
+            throw new IOException($"'{path}': too many levels of symbolic links.");
+        }
+
+        /// <summary>
+        /// Refuses anything but a regular file (or a link to one), before it is opened: a missing file
+        /// with <paramref name="missingId"/>, a folder, FIFO, device or socket with <paramref name="wrongTypeId"/>,
+        /// and a path that cannot be looked at (a link loop, no permission) with FileReadFailed.
+        /// </summary>
+        public static UnixFileStatus RequireRegular(string path, string missingId, string wrongTypeId)
+        {
+            UnixFileStatus? status;
+            try
+            {
+                status = Stat(path);
+            }
+            catch (IOException e)
+            {
+                throw new Errors.OsvException(Errors.ErrorIds.FileReadFailed, Errors.OsvErrorKind.ReadError, e.Message, path, e);
+            }
+            if (status == null)
+            {
+                throw new Errors.OsvException(missingId, Errors.OsvErrorKind.ObjectNotFound, $"'{path}' does not exist.", path);
+            }
+            if (status.Type != UnixFileType.Regular)
+            {
+                string what = status.Type == UnixFileType.Directory ? "a folder" : status.Type == UnixFileType.Fifo ? "a FIFO (named pipe)"
+                    : status.Type == UnixFileType.CharacterDevice || status.Type == UnixFileType.BlockDevice ? "a device"
+                    : status.Type == UnixFileType.Socket ? "a socket" : "not a regular file";
+                throw new Errors.OsvException(wrongTypeId, Errors.OsvErrorKind.InvalidArgument, $"'{path}' is {what}, not a regular file.", path);
+            }
+            return status;
+        }
+
+        /// <summary>
+        /// Copies all of <paramref name="source"/> into <paramref name="target"/> (both at offset 0, target
+        /// empty): shared blocks when the file system can (FICLONE), else copy_file_range, else a plain copy.
+        /// </summary>
+        public static void Copy(FileStream source, FileStream target, long length)
+        {
+            if (IsLinux)
+            {
+                int fdIn = Descriptor(source.SafeFileHandle);
+                int fdOut = Descriptor(target.SafeFileHandle);
+                try
+                {
+                    if (length > 0 && Ioctl(fdOut, Ficlone, fdIn) == 0)
+                    {
+                        target.Seek(0, SeekOrigin.End);
+                        return;
+                    }
+                    if (!copyRangeMissing && CopyRange(fdIn, fdOut, length))
+                    {
+                        target.Seek(0, SeekOrigin.End);
+                        return;
+                    }
+                }
+                catch (EntryPointNotFoundException)
+                {
+                    copyRangeMissing = true;
+                }
+                // Nothing was written yet, or a partial range copy: start over from the beginning.
+                source.Seek(0, SeekOrigin.Begin);
+                target.SetLength(0);
+                target.Seek(0, SeekOrigin.Begin);
+            }
+            source.CopyTo(target, 1 << 20);
+        }
+
+        private static bool CopyRange(int fdIn, int fdOut, long length)
+        {
+            long done = 0;
+            while (done < length)
+            {
+                long n = CopyFileRange(fdIn, IntPtr.Zero, fdOut, IntPtr.Zero, (IntPtr)Math.Min(length - done, 1L << 30), 0).ToInt64();
+                if (n <= 0)
+                {
+                    return false;
+                }
+                done += n;
+            }
+            return true;
+        }
+
+        private static int Descriptor(SafeFileHandle handle) => handle.DangerousGetHandle().ToInt32();
+
+        /// <summary>
+        /// Makes the data of <paramref name="files"/> (all on one file system) durable with one flush:
+        /// syncfs of that file system on Linux, else a flush of each file.
+        /// </summary>
+        public static void SyncAll(IReadOnlyCollection<string> files)
+        {
+            if (files.Count == 0)
+            {
+                return;
+            }
+            if (IsLinux)
+            {
+                try
+                {
+                    using (var any = new FileStream(files.First(), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1))
+                    {
+                        if (SyncFs(Descriptor(any.SafeFileHandle)) == 0)
+                        {
+                            return;
+                        }
+                    }
+                }
+                catch (EntryPointNotFoundException)
+                {
+                }
+            }
+            foreach (string file in files)
+            {
+                using (var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1))
+                {
+                    stream.Flush(true);
+                }
+            }
+        }
+    }
+}
