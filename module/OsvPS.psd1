@@ -14,6 +14,7 @@
         'Get-OsvProject'
         'Add-OsvBinary'
         'Get-OsvElfInfo'
+        'Test-OsvBinary'
         'Build-OsvImage'
         'Get-OsvImage'
         'Import-OsvImage'

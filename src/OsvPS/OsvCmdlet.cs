@@ -53,6 +53,37 @@ namespace OsvPS
             }
         }
 
+        /// <summary>
+        /// The files named by <paramref name="paths"/> (wildcards unless <paramref name="literal"/>). A path that
+        /// resolves to nothing, or is not a valid wildcard pattern, is that input's error, and the rest go on.
+        /// </summary>
+        protected List<string> ResolveInputFiles(IEnumerable<string> paths, bool literal)
+        {
+            var files = new List<string>();
+            foreach (string path in paths)
+            {
+                if (literal)
+                {
+                    files.Add(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+                    continue;
+                }
+                try
+                {
+                    files.AddRange(GetResolvedProviderPathFromPSPath(path, out _));
+                }
+                catch (WildcardPatternException e)
+                {
+                    WriteFailure(new OsvException("BinaryPathInvalid", OsvErrorKind.InvalidArgument,
+                        $"'{path}' is not a valid wildcard pattern ({e.Message}); name such a file with -LiteralPath.", path, e), path);
+                }
+                catch (Exception e) when (e is RuntimeException || e is ArgumentException || e is System.IO.IOException)
+                {
+                    WriteFailure(new OsvException("BinaryNotFound", OsvErrorKind.ObjectNotFound, e.Message, path, e), path);
+                }
+            }
+            return files;
+        }
+
         /// <summary>A provider path for a user-given path that need not exist yet.</summary>
         protected string ResolveNewPath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 

@@ -7,6 +7,7 @@ using OsvPS.Core.Elf;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Models;
 using OsvPS.Core.Packaging;
+using OsvPS.Core.Repository;
 
 namespace OsvPS.Commands
 {
@@ -22,6 +23,8 @@ namespace OsvPS.Commands
 
         private DependencyResolver? resolver;
         private BinaryPlacer? placer;
+        // Only when the default loader has a kernel beside it: then each input is also checked against it.
+        private OsvCompatibility? compatibility;
         // Results wait for the one sync at the end of the call: what is emitted is on the disk.
         private readonly List<object> results = new List<object>();
 
@@ -97,6 +100,7 @@ namespace OsvPS.Commands
                     IncludeProvided = IncludeProvided,
                 });
                 placer = new BinaryPlacer(resolver, projectPath);
+                compatibility = DefaultLoaderCheck(resolver);
             }
             catch (OsvException e)
             {
@@ -123,29 +127,7 @@ namespace OsvPS.Commands
 
         protected override void ProcessRecord()
         {
-            var inputs = new List<string>();
-            foreach (string path in ParameterSetName == LiteralPathSet ? LiteralPath : Path)
-            {
-                if (ParameterSetName == LiteralPathSet)
-                {
-                    inputs.Add(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
-                    continue;
-                }
-                try
-                {
-                    inputs.AddRange(GetResolvedProviderPathFromPSPath(path, out _));
-                }
-                catch (WildcardPatternException e)
-                {
-                    // One odd name ('[') is that input's problem, not the pipeline's.
-                    WriteFailure(new OsvException("BinaryPathInvalid", OsvErrorKind.InvalidArgument,
-                        $"'{path}' is not a valid wildcard pattern ({e.Message}); name such a file with -LiteralPath.", path, e), path);
-                }
-                catch (Exception e) when (e is RuntimeException || e is ArgumentException || e is IOException)
-                {
-                    WriteFailure(new OsvException("BinaryNotFound", OsvErrorKind.ObjectNotFound, e.Message, path, e), path);
-                }
-            }
+            var inputs = ResolveInputFiles(ParameterSetName == LiteralPathSet ? LiteralPath : Path, ParameterSetName == LiteralPathSet);
             if (GuestPath != null && inputs.Count > 1)
             {
                 ThrowFailure(new OsvException("GuestPathInvalid", OsvErrorKind.InvalidArgument, "-GuestPath names the place of one input; several were given.", GuestPath), GuestPath);
@@ -170,6 +152,7 @@ namespace OsvPS.Commands
             {
                 WriteWarning(warning);
             }
+            WarnIfIncompatible(input);
             var changes = placement.Planned.Where(f => f.Action != FileAction.Unchanged).ToList();
             if (changes.Count == 0 && !placement.RefreshesTimes)
             {
@@ -181,6 +164,54 @@ namespace OsvPS.Commands
             {
                 results.AddRange(placer.Apply(placement));
             }
+        }
+
+        // The check against the kernel of the repository's default loader, when it has one that can be read.
+        private OsvCompatibility? DefaultLoaderCheck(DependencyResolver dependencies)
+        {
+            var repository = new CapstanRepository();
+            string? kernel = OsvCompatibility.FindKernel(repository, "osv-loader");
+            if (kernel == null)
+            {
+                return null;
+            }
+            try
+            {
+                return new OsvCompatibility(dependencies, kernel, OsvCompatibility.BootstrapLibGcc(repository));
+            }
+            catch (OsvException e)
+            {
+                WriteVerbose($"Inputs are not checked against '{kernel}': {e.Message}");
+                return null;
+            }
+        }
+
+        // One warning per input that the repository's kernel cannot run; the adding goes on.
+        private void WarnIfIncompatible(string input)
+        {
+            if (compatibility == null)
+            {
+                return;
+            }
+            OsvBinaryCompatibility report;
+            try
+            {
+                report = compatibility.Check(input);
+            }
+            catch (OsvException e)
+            {
+                WriteVerbose($"Could not check '{input}' against the kernel: {e.Message}");
+                return;
+            }
+            if (report.Compatible)
+            {
+                return;
+            }
+            string why = report.MissingSymbols.Count > 0
+                ? "it needs symbols that neither the kernel nor its libraries define: " + string.Join(", ", report.MissingSymbols.Take(5).Select(m => m.Name)) +
+                  (report.MissingSymbols.Count > 5 ? $" and {report.MissingSymbols.Count - 5} more" : "")
+                : string.Join("; ", report.Notes);
+            WriteWarning($"'{input}' may not run on OSv ({report.Kernel}): {why}. Test-OsvBinary '{input}' tells more.");
         }
 
         protected override void EndProcessing()

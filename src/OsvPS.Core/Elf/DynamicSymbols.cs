@@ -1,0 +1,170 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Text;
+using OsvPS.Core.Errors;
+
+namespace OsvPS.Core.Elf
+{
+    /// <summary>
+    /// The dynamic symbol table (.dynsym) of a 64-bit little-endian ELF file: the names it defines
+    /// (global, weak or GNU unique, with a section) and the names it needs (global and undefined;
+    /// weak undefined ones may stay unresolved). Symbol versions are dropped, as OSv's lookup
+    /// ignores them (core/elf.cc).
+    /// </summary>
+    public sealed class DynamicSymbols
+    {
+        private const uint ShtDynsym = 11;
+        private const int SymbolSize = 24;
+        // Generous bounds: a .dynsym or .dynstr beyond them is not one a loader would read.
+        private const long MaxTableBytes = 64L * 1024 * 1024;
+
+        private DynamicSymbols(HashSet<string> defined, List<string> needed)
+        {
+            this.defined = defined;
+            Needed = needed;
+        }
+
+        public static readonly DynamicSymbols Empty = new DynamicSymbols(new HashSet<string>(StringComparer.Ordinal), new List<string>());
+
+        private readonly HashSet<string> defined;
+
+        /// <summary>Names the file defines for others (global, weak or unique).</summary>
+        public IReadOnlyCollection<string> Defined => defined;
+
+        public bool Defines(string name) => defined.Contains(name);
+        /// <summary>Names the file needs from others (global and undefined), each once.</summary>
+        public IReadOnlyList<string> Needed { get; }
+
+        /// <summary>Reads the table of the ELF file at <paramref name="path"/>; a .gz file is decompressed first.</summary>
+        public static DynamicSymbols Read(string path)
+        {
+            try
+            {
+                if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+                {
+                    using (var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress))
+                    using (var memory = new MemoryStream())
+                    {
+                        gz.CopyTo(memory);
+                        memory.Position = 0;
+                        return Read(memory, 0, memory.Length, path);
+                    }
+                }
+                IO.UnixFile.RequireRegular(path, ErrorIds.FileReadFailed, ErrorIds.FileReadFailed);
+                using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096))
+                {
+                    return Read(stream, 0, stream.Length, path);
+                }
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new OsvException(ErrorIds.FileReadFailed, OsvErrorKind.ReadError, $"cannot read '{path}': {e.Message}", path, e);
+            }
+        }
+
+        /// <summary>Reads the table of the ELF image at <paramref name="start"/> (of <paramref name="length"/> bytes) in <paramref name="stream"/>.</summary>
+        public static DynamicSymbols Read(Stream stream, long start, long length, string source)
+        {
+            byte[] header = ReadAt(stream, start, length, 0, 64, source);
+            if (header[0] != 0x7f || header[1] != 'E' || header[2] != 'L' || header[3] != 'F' || header[4] != 2 || header[5] != 1)
+            {
+                throw Invalid(source, "it is not a 64-bit little-endian ELF file");
+            }
+            long shoff = (long)BitConverter.ToUInt64(header, 0x28);
+            int shentsize = BitConverter.ToUInt16(header, 0x3A);
+            int shnum = BitConverter.ToUInt16(header, 0x3C);
+            if (shoff == 0 || shnum == 0)
+            {
+                return Empty; // no section headers: nothing to read symbols from
+            }
+            if (shentsize < 64)
+            {
+                throw Invalid(source, $"its section headers are {shentsize} bytes, not 64");
+            }
+            byte[] sections = ReadAt(stream, start, length, shoff, (long)shentsize * shnum, source);
+            for (int i = 0; i < shnum; i++)
+            {
+                int at = i * shentsize;
+                if (BitConverter.ToUInt32(sections, at + 4) != ShtDynsym)
+                {
+                    continue;
+                }
+                long symOffset = (long)BitConverter.ToUInt64(sections, at + 24);
+                long symSize = (long)BitConverter.ToUInt64(sections, at + 32);
+                int link = (int)BitConverter.ToUInt32(sections, at + 40);
+                if (link <= 0 || link >= shnum)
+                {
+                    throw Invalid(source, "its .dynsym names no string table");
+                }
+                int linkAt = link * shentsize;
+                long strOffset = (long)BitConverter.ToUInt64(sections, linkAt + 24);
+                long strSize = (long)BitConverter.ToUInt64(sections, linkAt + 32);
+                byte[] symbols = ReadAt(stream, start, length, symOffset, symSize, source);
+                byte[] strings = ReadAt(stream, start, length, strOffset, strSize, source);
+                return Parse(symbols, strings, source);
+            }
+            return Empty;
+        }
+
+        private static DynamicSymbols Parse(byte[] symbols, byte[] strings, string source)
+        {
+            var defined = new HashSet<string>(StringComparer.Ordinal);
+            var needed = new List<string>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (int at = SymbolSize; at + SymbolSize <= symbols.Length; at += SymbolSize)
+            {
+                uint nameOffset = BitConverter.ToUInt32(symbols, at);
+                int binding = symbols[at + 4] >> 4;
+                int type = symbols[at + 4] & 0xF;
+                ushort section = BitConverter.ToUInt16(symbols, at + 6);
+                if (nameOffset == 0 || type == 3 || type == 4)
+                {
+                    continue; // unnamed, section or file symbols
+                }
+                if (nameOffset >= strings.Length)
+                {
+                    throw Invalid(source, "a symbol's name lies outside its string table");
+                }
+                int end = Array.IndexOf(strings, (byte)0, (int)nameOffset);
+                string name = Encoding.UTF8.GetString(strings, (int)nameOffset, (end < 0 ? strings.Length : end) - (int)nameOffset);
+                int version = name.IndexOf('@');
+                if (version > 0)
+                {
+                    name = name.Substring(0, version);
+                }
+                if (section != 0)
+                {
+                    if (binding == 1 || binding == 2 || binding == 10)
+                    {
+                        defined.Add(name);
+                    }
+                }
+                else if (binding == 1 && seen.Add(name))
+                {
+                    needed.Add(name);
+                }
+            }
+            return new DynamicSymbols(defined, needed);
+        }
+
+        private static byte[] ReadAt(Stream stream, long start, long length, long offset, long count, string source)
+        {
+            if (offset < 0 || count < 0 || count > MaxTableBytes || offset > length || count > length - offset)
+            {
+                throw Invalid(source, "a table lies outside the file");
+            }
+            var buffer = new byte[count];
+            stream.Seek(start + offset, SeekOrigin.Begin);
+            if (Disk.DiskFormats.ReadFully(stream, buffer, 0, (int)count) != count)
+            {
+                throw Invalid(source, "it ends early");
+            }
+            return buffer;
+        }
+
+        private static OsvException Invalid(string source, string why)
+            => new OsvException(ErrorIds.ElfFormatInvalid, OsvErrorKind.InvalidData, $"'{source}' is not a valid ELF file: {why}.", source);
+    }
+}

@@ -1,0 +1,96 @@
+using System.Linq;
+using System.Management.Automation;
+using OsvPS.Completers;
+using OsvPS.Core.Elf;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Models;
+using OsvPS.Core.Repository;
+
+namespace OsvPS.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Tells, before booting, whether OSv can run a program: the symbols it and its libraries need that the kernel does not define, and what else stands in the way.</para>
+    /// </summary>
+    [Cmdlet(VerbsDiagnostic.Test, "OsvBinary", DefaultParameterSetName = PathSet)]
+    [OutputType(typeof(OsvBinaryCompatibility))]
+    public sealed class TestOsvBinaryCommand : OsvCmdlet
+    {
+        private const string PathSet = "Path";
+        private const string LiteralPathSet = "LiteralPath";
+
+        private OsvCompatibility? compatibility;
+
+        /// <summary>Programs or libraries to test; wildcards allowed.</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; } = new string[0];
+
+        /// <summary>Programs or libraries to test, taken as written (binds from Get-ChildItem output).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "FullName")]
+        [ValidateNotNullOrEmpty]
+        public string[] LiteralPath { get; set; } = new string[0];
+
+        /// <summary>The loader image whose kernel ELF (kept beside it in the repository) is the judge; default osv-loader.</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(ImageNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string LoaderImage { get; set; } = "osv-loader";
+
+        /// <summary>A kernel ELF (loader-stripped.elf, or osv-loader.elf.x86_64.gz as OSv releases it) instead of the loader's.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Kernel { get; set; }
+
+        /// <summary>Resolve libraries as on this root file system instead of the host's.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Root { get; set; }
+
+        /// <summary>Folders searched like LD_LIBRARY_PATH.</summary>
+        [Parameter]
+        public string[]? LibraryPath { get; set; }
+
+        /// <summary>Replaces the list of libraries OSv provides (sonames or stems like 'libc').</summary>
+        [Parameter]
+        public string[]? Provided { get; set; }
+
+        // No kernel is a problem of the whole call: say how to get one.
+        protected override void BeginProcessing()
+        {
+            try
+            {
+                var repository = new CapstanRepository();
+                string? kernel = Kernel != null
+                    ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Kernel)
+                    : OsvCompatibility.FindKernel(repository, LoaderImage);
+                if (kernel == null)
+                {
+                    throw new OsvException("KernelNotFound", OsvErrorKind.ObjectNotFound,
+                        $"loader image '{LoaderImage}' has no kernel ELF beside it in {repository.ImagesPath}; download OSv's with 'Save-OsvImage {LoaderImage}', " +
+                        $"attach one with 'Import-OsvImage -Name {LoaderImage} -Kernel <loader-stripped.elf>', or name one with -Kernel.", LoaderImage);
+                }
+                compatibility = new OsvCompatibility(new ResolverOptions
+                {
+                    Root = Root == null ? "/" : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Root),
+                    LibraryPath = (LibraryPath ?? new string[0]).Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)).ToList(),
+                    Provided = Provided ?? DependencyResolver.OsvProvided.ToArray(),
+                }, kernel, OsvCompatibility.BootstrapLibGcc(repository));
+                WriteVerbose($"Kernel: {kernel}{(compatibility.KernelHidesStdCxx ? " (built with hidden symbols: it does not supply libstdc++)" : "")}");
+            }
+            catch (OsvException e)
+            {
+                ThrowFailure(e, e.Target);
+            }
+        }
+
+        protected override void ProcessRecord()
+        {
+            foreach (string input in ResolveInputFiles(ParameterSetName == LiteralPathSet ? LiteralPath : Path, ParameterSetName == LiteralPathSet))
+            {
+                ForItem(input, () => WriteObject(compatibility!.Check(input)));
+            }
+        }
+    }
+}
