@@ -16,29 +16,14 @@ namespace OsvPS.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Add, "OsvBinary", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = PathSet)]
     [OutputType(typeof(OsvFile))]
-    public sealed class AddOsvBinaryCommand : OsvCmdlet
+    public sealed class AddOsvBinaryCommand : ElfInputCmdlet
     {
-        private const string PathSet = "Path";
-        private const string LiteralPathSet = "LiteralPath";
-
         private DependencyResolver? resolver;
         private BinaryPlacer? placer;
         // Only when the default loader has a kernel beside it: then each input is also checked against it.
         private OsvCompatibility? compatibility;
         // Results wait for the one sync at the end of the call: what is emitted is on the disk.
         private readonly List<object> results = new List<object>();
-
-        /// <summary>Files to add; wildcards allowed.</summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
-        [SupportsWildcards]
-        [ValidateNotNullOrEmpty]
-        public string[] Path { get; set; } = new string[0];
-
-        /// <summary>Files to add, taken as written (binds from Get-ChildItem output).</summary>
-        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "FullName")]
-        [ValidateNotNullOrEmpty]
-        public string[] LiteralPath { get; set; } = new string[0];
 
         /// <summary>The project: a folder or an OsvProject (default: the current folder, when it is a project).</summary>
         [Parameter]
@@ -48,15 +33,6 @@ namespace OsvPS.Commands
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? GuestPath { get; set; }
-
-        /// <summary>Resolve libraries as on this root file system instead of the host's.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? Root { get; set; }
-
-        /// <summary>Folders searched like LD_LIBRARY_PATH.</summary>
-        [Parameter]
-        public string[]? LibraryPath { get; set; }
 
         /// <summary>Copy only the inputs.</summary>
         [Parameter]
@@ -91,14 +67,8 @@ namespace OsvPS.Commands
             try
             {
                 string projectPath = ResolveProjectPath();
-                var provided = (Provided ?? DependencyResolver.OsvProvided.ToArray()).Where(p => !(IncludeLibStdCxx && p.StartsWith("libstdc++", System.StringComparison.Ordinal))).ToList();
-                resolver = new DependencyResolver(new ResolverOptions
-                {
-                    Root = Root == null ? "/" : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Root),
-                    LibraryPath = (LibraryPath ?? new string[0]).Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)).ToList(),
-                    Provided = provided,
-                    IncludeProvided = IncludeProvided,
-                });
+                var provided = (Provided ?? DependencyResolver.OsvProvided.ToArray()).Where(p => !(IncludeLibStdCxx && p.StartsWith("libstdc++", System.StringComparison.Ordinal)));
+                resolver = new DependencyResolver(SearchOptions(provided, IncludeProvided));
                 placer = new BinaryPlacer(resolver, projectPath);
                 compatibility = DefaultLoaderCheck(resolver);
             }
@@ -127,7 +97,7 @@ namespace OsvPS.Commands
 
         protected override void ProcessRecord()
         {
-            var inputs = ResolveInputFiles(ParameterSetName == LiteralPathSet ? LiteralPath : Path, ParameterSetName == LiteralPathSet);
+            var inputs = InputFiles();
             if (GuestPath != null && inputs.Count > 1)
             {
                 ThrowFailure(new OsvException("GuestPathInvalid", OsvErrorKind.InvalidArgument, "-GuestPath names the place of one input; several were given.", GuestPath), GuestPath);

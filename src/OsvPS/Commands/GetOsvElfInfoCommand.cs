@@ -12,37 +12,16 @@ namespace OsvPS.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "OsvElfInfo", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(OsvElfInfo))]
-    public sealed class GetOsvElfInfoCommand : OsvCmdlet
+    public sealed class GetOsvElfInfoCommand : ElfInputCmdlet
     {
-        private const string PathSet = "Path";
-        private const string LiteralPathSet = "LiteralPath";
         private DependencyResolver? resolver;
-
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
-        [SupportsWildcards]
-        public string[] Path { get; set; } = new string[0];
-
-        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "FullName")]
-        public string[] LiteralPath { get; set; } = new string[0];
-
-        [Parameter]
-        public string? Root { get; set; }
-
-        [Parameter]
-        public string[]? LibraryPath { get; set; }
 
         [Parameter]
         public SwitchParameter IncludeProvided { get; set; }
 
         protected override void BeginProcessing()
         {
-            resolver = new DependencyResolver(new ResolverOptions
-            {
-                Root = Root == null ? "/" : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Root),
-                LibraryPath = (LibraryPath ?? new string[0]).Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)).ToList(),
-                IncludeProvided = IncludeProvided,
-            });
+            resolver = new DependencyResolver(SearchOptions(null, IncludeProvided));
         }
 
         private readonly List<string> pending = new List<string>();
@@ -50,19 +29,7 @@ namespace OsvPS.Commands
 
         protected override void ProcessRecord()
         {
-            foreach (string path in ParameterSetName == LiteralPathSet ? LiteralPath : Path)
-            {
-                try
-                {
-                    pending.AddRange(ParameterSetName == LiteralPathSet
-                        ? new[] { SessionState.Path.GetUnresolvedProviderPathFromPSPath(path) }
-                        : GetResolvedProviderPathFromPSPath(path, out _));
-                }
-                catch (ItemNotFoundException e)
-                {
-                    WriteFailure(new OsvException("BinaryNotFound", OsvErrorKind.ObjectNotFound, e.Message, path, e), path);
-                }
-            }
+            pending.AddRange(InputFiles());
             if (pending.Count >= BatchSize)
             {
                 Flush();

@@ -13,24 +13,9 @@ namespace OsvPS.Commands
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "OsvBinary", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(OsvBinaryCompatibility))]
-    public sealed class TestOsvBinaryCommand : OsvCmdlet
+    public sealed class TestOsvBinaryCommand : ElfInputCmdlet
     {
-        private const string PathSet = "Path";
-        private const string LiteralPathSet = "LiteralPath";
-
         private OsvCompatibility? compatibility;
-
-        /// <summary>Programs or libraries to test; wildcards allowed.</summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
-        [SupportsWildcards]
-        [ValidateNotNullOrEmpty]
-        public string[] Path { get; set; } = new string[0];
-
-        /// <summary>Programs or libraries to test, taken as written (binds from Get-ChildItem output).</summary>
-        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "FullName")]
-        [ValidateNotNullOrEmpty]
-        public string[] LiteralPath { get; set; } = new string[0];
 
         /// <summary>The loader image whose kernel ELF (kept beside it in the repository) is the judge; default osv-loader.</summary>
         [Parameter]
@@ -42,15 +27,6 @@ namespace OsvPS.Commands
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Kernel { get; set; }
-
-        /// <summary>Resolve libraries as on this root file system instead of the host's.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? Root { get; set; }
-
-        /// <summary>Folders searched like LD_LIBRARY_PATH.</summary>
-        [Parameter]
-        public string[]? LibraryPath { get; set; }
 
         /// <summary>Replaces the list of libraries OSv provides (sonames or stems like 'libc').</summary>
         [Parameter]
@@ -71,12 +47,7 @@ namespace OsvPS.Commands
                         $"loader image '{LoaderImage}' has no kernel ELF beside it in {repository.ImagesPath}; download OSv's with 'Save-OsvImage {LoaderImage}', " +
                         $"attach one with 'Import-OsvImage -Name {LoaderImage} -Kernel <loader-stripped.elf>', or name one with -Kernel.", LoaderImage);
                 }
-                compatibility = new OsvCompatibility(new ResolverOptions
-                {
-                    Root = Root == null ? "/" : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Root),
-                    LibraryPath = (LibraryPath ?? new string[0]).Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)).ToList(),
-                    Provided = Provided ?? DependencyResolver.OsvProvided.ToArray(),
-                }, kernel, OsvCompatibility.BootstrapLibGcc(repository));
+                compatibility = new OsvCompatibility(SearchOptions(Provided, false), kernel, OsvCompatibility.BootstrapLibGcc(repository));
                 WriteVerbose($"Kernel: {kernel}{(compatibility.KernelHidesStdCxx ? " (built with hidden symbols: it does not supply libstdc++)" : "")}");
             }
             catch (OsvException e)
@@ -87,7 +58,7 @@ namespace OsvPS.Commands
 
         protected override void ProcessRecord()
         {
-            foreach (string input in ResolveInputFiles(ParameterSetName == LiteralPathSet ? LiteralPath : Path, ParameterSetName == LiteralPathSet))
+            foreach (string input in InputFiles())
             {
                 ForItem(input, () => WriteObject(compatibility!.Check(input)));
             }
