@@ -28,6 +28,21 @@ Describe 'Get-OsvImage' {
         "$image" | Should -Be 'mike/osv-loader'
     }
 
+    It 'shows no creation time for an image whose index.yaml has none, and the build platform of built ones' {
+        (Get-OsvImage osv-loader).Created | Should -BeNullOrEmpty
+        $project = Join-Path $TestDrive 'platformed'
+        New-OsvProject $project -BootCommand /x | Out-Null
+        $built = Build-OsvImage $project
+        $built.Platform | Should -Not -BeNullOrEmpty
+        $built.Platform | Should -Not -Be 'x86_64'
+        if (Test-Path /etc/os-release) {
+            $id = (Get-Content /etc/os-release | Where-Object { $_ -like 'ID=*' }) -replace '^ID=', '' -replace '"', ''
+            $built.Platform | Should -BeLike "$id*"
+        }
+        ($built | Format-Table | Out-String) | Should -Match ([regex]::Escape($built.Platform))
+        (Get-OsvProject $project).Package.Platform | Should -Be $built.Platform
+    }
+
     It 'filters with wildcards' {
         (Get-OsvImage 'mike/*').Name | Should -Be 'mike/osv-loader'
         Get-OsvImage 'nothing*' | Should -BeNullOrEmpty

@@ -20,6 +20,25 @@ Describe 'Get-OsvPackage' {
         $package.Size | Should -BeGreaterThan 0
     }
 
+    It 'lists the rest and warns, naming the file, when a package description is broken' {
+        $packages = Join-Path $env:CAPSTAN_ROOT 'packages'
+        Set-Content (Join-Path $packages 'broken.yaml') 'name: [unclosed'
+        Set-Content (Join-Path $packages 'stray.yaml') "just: a file`n"
+        try {
+            $listed = Get-OsvPackage -WarningVariable warned -WarningAction SilentlyContinue
+            $listed.Name | Should -Be @('osv.bootstrap')
+            $warned.Count | Should -Be 2
+            "$warned" | Should -Match 'broken\.yaml'
+            "$warned" | Should -Match 'stray\.yaml'
+        }
+        finally { Remove-Item (Join-Path $packages 'broken.yaml'), (Join-Path $packages 'stray.yaml') }
+    }
+
+    It 'shows no creation time when the description has none' {
+        (Get-OsvPackage osv.bootstrap).Created | Should -BeNullOrEmpty
+        (Get-OsvPackage osv.bootstrap | Format-Table | Out-String) | Should -Match 'osv\.bootstrap'
+    }
+
     It 'lists a package exported by OsvPS, and filters by name' {
         $p = Join-Path $TestDrive 'mylib'
         New-OsvProject $p -BootCommand /lib.so -Require osv.bootstrap | Out-Null

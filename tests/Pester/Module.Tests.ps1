@@ -60,6 +60,32 @@ New-OsvProject '$project' -BootCommand '/hello.so' -ConfigSet web | Out-Null
         ($output | Where-Object { "$_" -like 'VERSIONS=*' }) | Should -Match '^VERSIONS=13,1[4-9]$'
     }
 
+    It 'reads JSON where another System.Text.Json version is already loaded' {
+        $packages = ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
+        $other = Join-Path $packages 'system.text.json/11.0.0/lib/net10.0/System.Text.Json.dll'
+        $pipelines = Join-Path $packages 'system.io.pipelines/11.0.0/lib/net10.0/System.IO.Pipelines.dll'
+        Test-Path -LiteralPath $other | Should -BeTrue -Because 'build.ps1 restores System.Text.Json 11.0.0 for this test'
+        $helpers = Join-Path $PSScriptRoot 'TestHelpers.psm1'
+        $root = Join-Path $TestDrive 'json-clash'
+        New-Item -ItemType Directory $root | Out-Null
+        $output = Invoke-FreshPwsh @"
+`$ErrorActionPreference = 'Stop'
+`$context = [Runtime.Loader.AssemblyLoadContext]::new('another-module', `$false)
+`$null = `$context.LoadFromAssemblyPath('$pipelines')
+`$json = `$context.LoadFromAssemblyPath('$other')
+`$document = `$json.GetType('System.Text.Json.JsonDocument')
+`$null = `$document.GetMethod('Parse', [type[]]@([string], `$json.GetType('System.Text.Json.JsonDocumentOptions'))).Invoke(`$null, @('{"a": 1}', [Activator]::CreateInstance(`$json.GetType('System.Text.Json.JsonDocumentOptions'))))
+Import-Module '$helpers'
+Import-Module '$modulePath'
+`$site = New-TestReleaseSite '$root'
+try { 'LOADERS=' + ((Find-OsvImage '*' -Source `$site.Url).Release -join ',') } finally { `$site.Stop.Invoke() }
+`$versions = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'System.Text.Json' } | ForEach-Object { `$_.GetName().Version.Major } | Sort-Object -Unique
+'VERSIONS=' + (`$versions -join ',')
+"@
+        $output | Should -Contain 'LOADERS=v0.56.0,v0.57.0'
+        ($output | Where-Object { "$_" -like 'VERSIONS=*' }) | Should -Be 'VERSIONS=10,11'
+    }
+
     It 'gives every cmdlet an OutputType that is not object' {
         foreach ($command in Get-Command -Module OsvPS) {
             $command.OutputType.Type | Should -Not -BeNullOrEmpty -Because $command.Name

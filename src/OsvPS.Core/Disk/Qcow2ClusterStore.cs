@@ -9,7 +9,9 @@ namespace OsvPS.Core.Disk
     /// <summary>
     /// Writes a qcow2 (version 3, 64 KiB clusters, 16-bit refcounts) in one pass: the header
     /// cluster first, data clusters appended as they come, then the L2 tables, the L1 table and
-    /// the refcount structures, and finally the header itself.
+    /// the refcount structures, and finally the header itself. Our own because no .NET library writes
+    /// qcow2 (DiscUtils, named on the card, cannot be installed here and never wrote it); qemu-img is
+    /// the oracle in the tests and converts to the formats this writer does not make.
     /// </summary>
     internal sealed class Qcow2ClusterStore : IClusterStore
     {

@@ -29,32 +29,14 @@ namespace OsvPS.Core.Packaging
                 doc.Scalar(root, "platform"));
         }
 
-        public static string Serialize(PackageManifest package)
-        {
-            var sb = new StringBuilder();
-            Line(sb, "name", package.Name);
-            Line(sb, "title", package.Title);
-            Line(sb, "author", package.Author);
-            Line(sb, "version", package.Version);
-            if (package.Require.Count > 0)
-            {
-                sb.Append("require:\n");
-                foreach (string r in package.Require)
-                {
-                    sb.Append("  - ").Append(YamlText.Quote(r)).Append('\n');
-                }
-            }
-            Line(sb, "created", package.Created);
-            Line(sb, "platform", package.Platform);
-            return sb.ToString();
-        }
-
-        private static void Line(StringBuilder sb, string key, string? value)
-        {
-            if (value != null)
-            {
-                sb.Append(key).Append(": ").Append(YamlText.Quote(value)).Append('\n');
-            }
-        }
+        public static string Serialize(PackageManifest package) => new YamlWriter()
+            .Value("name", package.Name)
+            .Value("title", package.Title)
+            .Value("author", package.Author)
+            .Value("version", package.Version)
+            .List("require", package.Require)
+            .Value("created", package.Created)
+            .Value("platform", package.Platform)
+            .ToString();
     }
 }

@@ -116,7 +116,7 @@ namespace OsvPS.Core.Packaging
             }
 
             var package = new PackageManifest(name, spec.Title ?? name, spec.Author ?? DefaultAuthor(), spec.Version ?? "0.1",
-                spec.Require, spec.Created.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"), "x86_64");
+                spec.Require, spec.Created.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"), Repository.HostPlatform.Current);
             RunConfig? run = null;
             string runText;
             if (string.IsNullOrWhiteSpace(spec.BootCommand))

@@ -179,34 +179,33 @@ namespace OsvPS.Core.Packaging
         /// <summary>Writes <paramref name="config"/> as run.yaml text that <see cref="Parse"/> reads back unchanged.</summary>
         public static string Serialize(RunConfig config)
         {
-            var sb = new StringBuilder();
-            sb.Append("runtime: ").Append(config.Runtime).Append('\n');
-            sb.Append("config_set:\n");
-            foreach (var set in config.ConfigSets)
-            {
-                sb.Append("  ").Append(YamlText.Key(set.Name)).Append(":\n");
-                if (set.BootCommand != null)
+            var yaml = new YamlWriter()
+                .Value("runtime", config.Runtime)
+                .Map("config_set", sets =>
                 {
-                    sb.Append("    bootcmd: ").Append(YamlText.Quote(set.BootCommand)).Append('\n');
-                }
-                if (set.Base != null)
-                {
-                    sb.Append("    base: ").Append(YamlText.Quote(set.Base)).Append('\n');
-                }
-                if (set.Env.Count > 0)
-                {
-                    sb.Append("    env:\n");
-                    foreach (var pair in set.Env)
+                    foreach (var set in config.ConfigSets)
                     {
-                        sb.Append("      ").Append(YamlText.Key(pair.Key)).Append(": ").Append(YamlText.Quote(pair.Value)).Append('\n');
+                        sets.Map(set.Name, body =>
+                        {
+                            body.Value("bootcmd", set.BootCommand).Value("base", set.Base);
+                            if (set.Env.Count > 0)
+                            {
+                                body.Map("env", env =>
+                                {
+                                    foreach (var pair in set.Env)
+                                    {
+                                        env.Value(pair.Key, pair.Value);
+                                    }
+                                });
+                            }
+                        });
                     }
-                }
-            }
+                });
             if (config.DefaultConfigSets.Count > 0)
             {
-                sb.Append("config_set_default: ").Append(YamlText.Quote(string.Join(",", config.DefaultConfigSets))).Append('\n');
+                yaml.Value("config_set_default", string.Join(",", config.DefaultConfigSets));
             }
-            return sb.ToString();
+            return yaml.ToString();
         }
 
         /// <summary>The run.yaml New-OsvProject writes when no boot command is given: every line explained, nothing guessed.</summary>

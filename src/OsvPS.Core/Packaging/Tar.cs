@@ -37,7 +37,14 @@ namespace OsvPS.Core.Packaging
         public DateTime Modified { get; }
     }
 
-    /// <summary>Reads the member list of a POSIX ustar / GNU / pax tar archive from a seekable stream.</summary>
+    /// <summary>
+    /// Reads the member list of a POSIX ustar / GNU / pax tar archive from a seekable stream.
+    /// Why our own and not SharpZipLib's TarArchive/TarInputStream: image composition streams each
+    /// member's bytes by offset from the decompressed package cache straight into the ROFS writer, and
+    /// resolves hard links to the member they name; SharpZipLib reads tar forward only and does not
+    /// give members' data offsets, so it would mean extracting every package to disk first. GNU long
+    /// names and pax paths are the two extensions packages use, and both are read here.
+    /// </summary>
     public static class TarReader
     {
         public static List<TarEntry> ReadEntries(Stream tar, string source)

@@ -4,6 +4,7 @@ using System.IO;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 using System.Threading;
 using OsvPS.Core.Errors;
 
@@ -38,7 +39,7 @@ namespace OsvPS.Core.Qemu
                     s.Connect(UnixEndPoint(socketPath));
                     var client = new QmpClient(s);
                     var greeting = client.ReadMessage();
-                    if (greeting == null || !greeting.ContainsKey("QMP"))
+                    if (greeting == null || !greeting.IsGreeting)
                     {
                         throw new IOException("the socket did not greet with QMP.");
                     }
@@ -68,33 +69,38 @@ namespace OsvPS.Core.Qemu
         }
 
         /// <summary>Runs a command and returns its <c>return</c> value; a QMP error becomes an exception.</summary>
-        public object? Execute(string command)
+        public JsonElement Execute(string command)
         {
-            byte[] request = Encoding.UTF8.GetBytes("{\"execute\": " + MiniJson.Quote(command) + "}\n");
+            byte[] request = JsonSerializer.SerializeToUtf8Bytes(new QmpRequest { Execute = command });
             stream.Write(request, 0, request.Length);
+            stream.WriteByte((byte)'\n');
             stream.Flush();
             while (true)
             {
                 var reply = ReadMessage() ?? throw new IOException($"QEMU closed the monitor during '{command}'.");
-                if (reply.ContainsKey("event"))
+                if (reply.Event != null)
                 {
                     continue;
                 }
-                if (reply.TryGetValue("error", out var error))
+                if (reply.Error != null)
                 {
-                    string desc = error is Dictionary<string, object?> e && e.TryGetValue("desc", out var d) ? d as string ?? "" : "";
-                    throw new OsvException("QmpCommandFailed", OsvErrorKind.InvalidOperation, $"QEMU refused '{command}': {desc}", command);
+                    throw new OsvException("QmpCommandFailed", OsvErrorKind.InvalidOperation, $"QEMU refused '{command}': {reply.Error.Description}", command);
                 }
-                if (reply.TryGetValue("return", out var value))
+                if (reply.IsReturn)
                 {
-                    return value;
+                    return reply.Return;
                 }
             }
         }
 
         /// <summary><c>query-status</c>: the VM's run state, e.g. <c>running</c>, <c>paused</c>, <c>shutdown</c>.</summary>
         public string QueryStatus()
-            => Execute("query-status") is Dictionary<string, object?> r && r.TryGetValue("status", out var s) ? s as string ?? "unknown" : "unknown";
+        {
+            var result = Execute("query-status");
+            return result.ValueKind == JsonValueKind.Object && result.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String
+                ? status.GetString() ?? "unknown"
+                : "unknown";
+        }
 
         public void PowerDown() => Execute("system_powerdown");
 
@@ -110,7 +116,7 @@ namespace OsvPS.Core.Qemu
             }
         }
 
-        private Dictionary<string, object?>? ReadMessage()
+        private QmpMessage? ReadMessage()
         {
             string? line = reader.ReadLine();
             if (line == null)
@@ -119,9 +125,9 @@ namespace OsvPS.Core.Qemu
             }
             try
             {
-                return MiniJson.Parse(line) as Dictionary<string, object?>;
+                return JsonSerializer.Deserialize<QmpMessage>(line, JsonLimits.Options) ?? throw new IOException("QEMU sent 'null' on its monitor.");
             }
-            catch (FormatException e)
+            catch (JsonException e)
             {
                 throw new IOException("QEMU sent malformed JSON: " + e.Message, e);
             }

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using OsvPS.Core.Errors;
@@ -92,8 +93,8 @@ namespace OsvPS.Core.Remote
         {
             bool latest = string.IsNullOrEmpty(version) || version == "latest";
             string url = latest ? Url + "/latest" : Url + "/tags/" + Uri.EscapeDataString(version!);
-            var json = GetJson(url, latest ? "the latest release" : $"release '{version}'", cancellation);
-            return ParseRelease(json as Dictionary<string, object?> ?? throw Malformed(url, "expected a JSON object"), url);
+            var release = GetJson<GitHubRelease>(url, latest ? "the latest release" : $"release '{version}'", cancellation);
+            return ToRelease(release ?? throw Malformed(url, "expected a JSON object"), url);
         }
 
         /// <summary>The releases <paramref name="version"/> selects: every one for "*", else the one tag (or the latest).</summary>
@@ -102,12 +103,11 @@ namespace OsvPS.Core.Remote
 
         public IReadOnlyList<Release> GetReleases(CancellationToken cancellation)
         {
-            var json = GetJson(Url, "the release list", cancellation);
-            var list = json as List<object?> ?? throw Malformed(Url, "expected a JSON array of releases");
-            return list.Select(r => ParseRelease(r as Dictionary<string, object?> ?? throw Malformed(Url, "a release is not a JSON object"), Url)).ToList();
+            var list = GetJson<List<GitHubRelease?>>(Url, "the release list", cancellation) ?? throw Malformed(Url, "expected a JSON array of releases");
+            return list.Select(r => ToRelease(r ?? throw Malformed(Url, "a release is not a JSON object"), Url)).ToList();
         }
 
-        private object? GetJson(string url, string what, CancellationToken cancellation)
+        private T? GetJson<T>(string url, string what, CancellationToken cancellation) where T : class
         {
             // Release metadata is small: a source that does not answer within a minute is treated as unreachable.
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation))
@@ -116,9 +116,9 @@ namespace OsvPS.Core.Remote
                 string text = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
                 try
                 {
-                    return MiniJson.Parse(text);
+                    return JsonSerializer.Deserialize<T>(text, Qemu.JsonLimits.Options);
                 }
-                catch (FormatException e)
+                catch (JsonException e)
                 {
                     throw Malformed(url, e.Message);
                 }
@@ -186,23 +186,15 @@ namespace OsvPS.Core.Remote
         private static OsvException Malformed(string url, string why)
             => new OsvException("ReleaseSourceInvalid", OsvErrorKind.InvalidData, $"{url} did not answer with a release in GitHub's JSON shape: {why}.", url);
 
-        private static Release ParseRelease(Dictionary<string, object?> json, string url)
+        private static Release ToRelease(GitHubRelease json, string url)
         {
-            string tag = json.TryGetValue("tag_name", out var t) && t is string s ? s : throw Malformed(url, "no 'tag_name'");
-            DateTime? published = json.TryGetValue("published_at", out var p) && p is string ps &&
-                DateTime.TryParse(ps, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var when) ? when : (DateTime?)null;
-            var assets = new List<ReleaseAsset>();
-            if (json.TryGetValue("assets", out var a) && a is List<object?> list)
-            {
-                foreach (var item in list.OfType<Dictionary<string, object?>>())
-                {
-                    if (item.TryGetValue("name", out var n) && n is string name && item.TryGetValue("browser_download_url", out var u) && u is string link)
-                    {
-                        long? size = item.TryGetValue("size", out var z) && z is double d ? (long)d : (long?)null;
-                        assets.Add(new ReleaseAsset(name, link, size));
-                    }
-                }
-            }
+            string tag = json.TagName ?? throw Malformed(url, "no 'tag_name'");
+            DateTime? published = json.PublishedAt != null &&
+                DateTime.TryParse(json.PublishedAt, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var when) ? when : (DateTime?)null;
+            var assets = (json.Assets ?? new List<GitHubAsset>())
+                .Where(a => a != null && a.Name != null && a.DownloadUrl != null)
+                .Select(a => new ReleaseAsset(a.Name!, a.DownloadUrl!, a.Size))
+                .ToList();
             return new Release(tag, published, assets);
         }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
@@ -85,7 +86,7 @@ namespace OsvPS.Core.Remote
                 Created = DateTime.UtcNow,
                 Description = $"OSv loader {release.Tag}{(variant == "default" ? "" : " (" + variant + ")")} from {source.Url}",
                 Build = loaderAsset.Name,
-                Platform = "x86_64",
+                Platform = null, // OSv's releases do not say where they were built
                 Sha256 = hash,
             });
             return repository.GetImage(name);
@@ -131,36 +132,48 @@ namespace OsvPS.Core.Remote
         /// <summary>The packages in <c>packages/</c>, by name.</summary>
         public IReadOnlyList<OsvPackage> LocalPackages() => ListLocal(repository);
 
-        public static IReadOnlyList<OsvPackage> ListLocal(CapstanRepository repository)
+        /// <summary>
+        /// The packages in <c>packages/</c>, by name. A <c>&lt;name&gt;.yaml</c> there that is not a package
+        /// description (malformed YAML, or without name, title or author) is reported to
+        /// <paramref name="warn"/> with the file and the problem, and the rest is listed.
+        /// </summary>
+        public static IReadOnlyList<OsvPackage> ListLocal(CapstanRepository repository, Action<string>? warn = null)
         {
             if (!Directory.Exists(repository.PackagesPath))
             {
                 return new OsvPackage[0];
             }
+            var manifests = new Dictionary<string, PackageManifest>(StringComparer.Ordinal);
+            foreach (string yaml in Directory.GetFiles(repository.PackagesPath, "*.yaml").OrderBy(f => f, StringComparer.Ordinal))
+            {
+                try
+                {
+                    manifests[Path.GetFileNameWithoutExtension(yaml)] = PackageYaml.Parse(File.ReadAllText(yaml), yaml);
+                }
+                catch (Exception e) when (e is OsvException || e is IOException || e is UnauthorizedAccessException)
+                {
+                    warn?.Invoke($"'{yaml}' is not a package description and is left out: {e.Message}");
+                }
+            }
             var result = new List<OsvPackage>();
             foreach (string file in Directory.GetFiles(repository.PackagesPath).Where(f => f.EndsWith(".mpm", StringComparison.Ordinal) || f.EndsWith(".mpm.x86_64", StringComparison.Ordinal)))
             {
                 string name = PackageName(Path.GetFileName(file));
-                string yaml = Path.Combine(repository.PackagesPath, name + ".yaml");
-                PackageManifest? manifest = null;
-                if (File.Exists(yaml))
-                {
-                    try
-                    {
-                        manifest = PackageYaml.Parse(File.ReadAllText(yaml), yaml);
-                    }
-                    catch (OsvException)
-                    {
-                    }
-                }
+                manifests.TryGetValue(name, out var manifest);
                 var info = new FileInfo(file);
-                DateTime? created = manifest?.Created != null && DateTime.TryParse(manifest.Created, System.Globalization.CultureInfo.InvariantCulture,
-                    System.Globalization.DateTimeStyles.AdjustToUniversal, out var c) ? c : info.LastWriteTimeUtc;
                 result.Add(new OsvPackage(manifest?.Name ?? name, manifest?.Title, manifest?.Version, manifest?.Author,
-                    manifest?.Require.ToArray() ?? new string[0], file, info.Length, created, null, null));
+                    manifest?.Require.ToArray() ?? new string[0], file, info.Length, CreatedTime(manifest?.Created), null, null));
             }
             return result.GroupBy(p => p.Name).Select(g => g.First()).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
         }
+
+        /// <summary>
+        /// A <c>created</c> value as a UTC time (a time without a zone is taken as UTC, as images' are);
+        /// null when there is none or it is not a time: a file's own time is no creation date.
+        /// </summary>
+        internal static DateTime? CreatedTime(string? created)
+            => !string.IsNullOrWhiteSpace(created) && DateTime.TryParse(created, CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var when) ? when : (DateTime?)null;
 
         /// <summary>Checks a downloaded package against the hash recorded when it was saved.</summary>
         public static void VerifyPackage(string archive)

@@ -144,7 +144,8 @@ namespace OsvPS.Core.Repository
             }
             var index = ReadIndex(name);
             var (commandLine, configSets) = ReadBootFacts(file, format);
-            return new OsvImage(name, file, format, virtualSize, info.Length, index.Created ?? info.LastWriteTimeUtc,
+            // No created (missing, empty, unreadable) is shown as none: a download or import time is no creation date.
+            return new OsvImage(name, file, format, virtualSize, info.Length, index.Created,
                 index.Description, index.Version, index.Platform, index.Build, commandLine, configSets);
         }
 
@@ -194,12 +195,7 @@ namespace OsvPS.Core.Repository
                 index.Platform = doc.Scalar(doc.Root, "platform");
                 index.Loader = doc.Scalar(doc.Root, "loader");
                 index.Sha256 = doc.Scalar(doc.Root, "sha256");
-                string? created = doc.Scalar(doc.Root, "created");
-                if (created != null && DateTime.TryParse(created, CultureInfo.InvariantCulture,
-                    DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var when))
-                {
-                    index.Created = when;
-                }
+                index.Created = Remote.RemoteCatalog.CreatedTime(doc.Scalar(doc.Root, "created"));
             }
             catch (OsvException)
             {
@@ -210,24 +206,17 @@ namespace OsvPS.Core.Repository
 
         public void WriteIndex(string name, ImageIndex index)
         {
-            var sb = new StringBuilder();
-            sb.Append("format_version: \"1\"\n");
-            Line(sb, "version", index.Version);
-            Line(sb, "created", (index.Created ?? DateTime.UtcNow).ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
-            Line(sb, "description", index.Description);
-            Line(sb, "build", index.Build);
-            Line(sb, "platform", index.Platform);
-            Line(sb, "loader", index.Loader);
-            Line(sb, "sha256", index.Sha256);
-            AtomicFile.WriteAllText(Path.Combine(ImageFolder(name), "index.yaml"), sb.ToString());
-        }
-
-        private static void Line(StringBuilder sb, string key, string? value)
-        {
-            if (value != null)
-            {
-                sb.Append(key).Append(": ").Append(YamlText.Quote(value)).Append('\n');
-            }
+            string text = new YamlWriter()
+                .Value("format_version", "1")
+                .Value("version", index.Version)
+                .Value("created", (index.Created ?? DateTime.UtcNow).ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))
+                .Value("description", index.Description)
+                .Value("build", index.Build)
+                .Value("platform", index.Platform)
+                .Value("loader", index.Loader)
+                .Value("sha256", index.Sha256)
+                .ToString();
+            AtomicFile.WriteAllText(Path.Combine(ImageFolder(name), "index.yaml"), text);
         }
 
         /// <summary>A package archive <c>packages/&lt;name&gt;.mpm</c> (or <c>.mpm.x86_64</c>), or null.</summary>

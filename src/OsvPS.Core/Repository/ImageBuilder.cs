@@ -198,7 +198,7 @@ namespace OsvPS.Core.Repository
                     Created = DateTime.UtcNow,
                     Description = $"{plan.Composed.Packages.Last()} built by OsvPS",
                     Build = "OsvPS Build-OsvImage",
-                    Platform = "x86_64",
+                    Platform = HostPlatform.Current,
                     Loader = plan.LoaderPath,
                 });
                 AtomicFile.WriteAllText(FingerprintFile(plan.Name), RecordText(plan.Fingerprint, new FileInfo(plan.OutputPath)));

@@ -128,7 +128,7 @@ namespace OsvPS.Core.Repository
                 Version = version,
                 Created = DateTime.UtcNow,
                 Description = description,
-                Platform = "x86_64",
+                Platform = null, // where an imported image was built is not known
             });
             return repository.GetImage(plan.Name);
         }

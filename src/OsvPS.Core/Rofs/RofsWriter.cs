@@ -11,7 +11,8 @@ namespace OsvPS.Core.Rofs
     /// <summary>
     /// Lays out and writes OSv's read-only file system (ROFS) for an <see cref="ImageTree"/>.
     /// The layout is computed first (so the size is known before a byte is written), then file
-    /// contents stream straight from their sources into the sink.
+    /// contents stream straight from their sources into the sink. Our own because ROFS is OSv's alone:
+    /// OSv builds it with a Python script at image time, and no library writes it.
     /// </summary>
     public sealed class RofsWriter
     {

@@ -33,7 +33,7 @@ namespace OsvPS.Commands
             {
                 var pattern = new WildcardPattern(Name, WildcardOptions.IgnoreCase);
                 var packages = Remote ? FindRemotePackages(Source, Version, Name)
-                    : RemoteCatalog.ListLocal(new CapstanRepository()).Where(p => pattern.IsMatch(p.Name));
+                    : RemoteCatalog.ListLocal(new CapstanRepository(), WriteWarning).Where(p => pattern.IsMatch(p.Name));
                 WriteObject(packages, enumerateCollection: true);
             });
         }

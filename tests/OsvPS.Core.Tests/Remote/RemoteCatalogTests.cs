@@ -132,6 +132,12 @@ namespace OsvPS.Core.Tests.Remote
             Assert.Equal("AssetNotFound", Assert.Throws<OsvException>(() => Catalog(source).SaveImage("osv-loader", null, "microvm", false, null, CancellationToken.None)).ErrorId);
             server.RawJson = "{\"tag_name\": ";
             Assert.Equal("ReleaseSourceInvalid", Assert.Throws<OsvException>(() => source.GetRelease(null, CancellationToken.None)).ErrorId);
+            server.RawJson = "{\"tag_name\": \"v1\", \"x\": " + new string('[', 100_000) + new string(']', 100_000) + "}";
+            var deep = Assert.Throws<OsvException>(() => source.GetRelease(null, CancellationToken.None));
+            Assert.Equal("ReleaseSourceInvalid", deep.ErrorId);
+            Assert.Contains("depth", deep.Message);
+            server.RawJson = "[{\"tag_name\": 5}]";
+            Assert.Equal("ReleaseSourceInvalid", Assert.Throws<OsvException>(() => source.GetReleases(CancellationToken.None)).ErrorId);
             server.RawJson = null;
             server.RateLimited = true;
             var limited = Assert.Throws<OsvException>(() => source.GetRelease(null, CancellationToken.None));
