@@ -120,6 +120,41 @@ Describe 'Build-OsvImage' {
             $err[0].FullyQualifiedErrorId | Should -BeLike 'ProjectNotFound,*'
         }
 
+        It 'uses the repository''s loader, not a file of the same name in the current folder' {
+            $elsewhere = Join-Path $TestDrive 'cwd-with-loader'
+            New-Item -ItemType Directory $elsewhere | Out-Null
+            Set-Content (Join-Path $elsewhere 'osv-loader') 'not a loader at all'
+            Push-Location $elsewhere
+            try { $built = Build-OsvImage $demo -Name demo-hijack -Format Raw }
+            finally { Pop-Location }
+            $loader = [IO.File]::ReadAllBytes((Join-Path $env:CAPSTAN_ROOT 'repository/osv-loader/osv-loader.qemu'))
+            $head = [IO.File]::ReadAllBytes($built.Path)[0..511]
+            $head[0..0x1B] | Should -Be $loader[0..0x1B]
+            # Named as a path, the file is taken (and refused: it is no loader).
+            Push-Location $elsewhere
+            try { Build-OsvImage $demo -Name demo-hijack2 -LoaderImage ./osv-loader -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null }
+            finally { Pop-Location }
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'LoaderImageInvalid,*'
+        }
+
+        It 'leaves FIFOs out of the image instead of blocking on them, and sweeps a killed build''s temporary' {
+            $p = Join-Path $TestDrive 'with-fifo'
+            New-OsvProject $p -BootCommand /x | Out-Null
+            Set-Content (Join-Path $p 'real.txt') 'real'
+            & mkfifo (Join-Path $p 'pipe')
+            $folder = Join-Path $env:CAPSTAN_ROOT 'repository/with-fifo'
+            New-Item -ItemType Directory -Force $folder | Out-Null
+            $stale = Join-Path $folder '.with-fifo.qemu.0123456789ab.tmp'
+            Set-Content $stale 'half an image'
+            $job = Start-ThreadJob { param($module, $root, $path) $env:CAPSTAN_ROOT = $root; Import-Module $module; Build-OsvImage $path } -ArgumentList (Get-OsvTestModulePath), $env:CAPSTAN_ROOT, $p
+            Wait-Job $job -Timeout 60 | Out-Null
+            $job.State | Should -Be 'Completed' -Because 'a FIFO in the project must not block the build'
+            (Receive-Job $job).Name | Should -Be 'with-fifo'
+            Test-Path $stale | Should -BeFalse
+            Export-OsvPackage $p | Out-Null
+            (& tar -tzf (Join-Path $env:CAPSTAN_ROOT 'packages/with-fifo.mpm')) -join ' ' | Should -Not -Match 'pipe'
+        }
+
         It 'refuses a symlink that leaves the project' {
             $p = Join-Path $TestDrive 'linky'
             New-OsvProject $p -BootCommand /x | Out-Null

@@ -7,6 +7,13 @@ BeforeAll {
     Start-OsvInstance demo -Name talk -CommandLine 'line one' -Wait -Timeout ([TimeSpan]::FromSeconds(30)) | Out-Null
 }
 
+Describe 'Get-OsvInstanceLog names' {
+    It 'refuses a name that would lead out of the instances folder' {
+        Get-OsvInstanceLog '../../../etc' -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'InstanceNameInvalid,*'
+    }
+}
+
 AfterAll {
     Stop-TestInstances
     $env:CAPSTAN_ROOT = $savedRoot

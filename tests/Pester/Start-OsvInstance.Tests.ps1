@@ -217,9 +217,35 @@ Describe 'Start-OsvInstance' {
         }
 
         It 'says what QEMU printed when it fails to start' {
-            Start-OsvInstance demo -Name bad-volume -Volume "$($image.Path):format=nonsense" -ErrorVariable err -ErrorAction SilentlyContinue
+            $notQcow = Join-Path $TestDrive 'not-a-qcow2.img'
+            Set-Content $notQcow 'plain text'
+            Start-OsvInstance demo -Name bad-volume -Volume "${notQcow}:format=qcow2" -ErrorVariable err -ErrorAction SilentlyContinue
             $err[0].FullyQualifiedErrorId | Should -BeLike 'QemuFailed,*'
-            $err[0].Exception.Message | Should -Match 'nonsense'
+            $err[0].Exception.Message | Should -Match 'qcow2'
+        }
+
+        It 'refuses values that would smuggle options into QEMU: <Case>' -ForEach @(
+            @{ Case = 'a bridge helper'; Arguments = @{ Network = 'Bridge'; Bridge = 'br0,helper=/tmp/x' }; Id = 'InstanceSettingInvalid' }
+            @{ Case = 'a tap device with options'; Arguments = @{ Network = 'Tap'; TapDevice = 'tap0,script=/tmp/x' }; Id = 'InstanceSettingInvalid' }
+            @{ Case = 'a volume format with options'; Arguments = @{ Volume = '/tmp/x.img:format=raw,file.driver=ssh' }; Id = 'VolumeInvalid' }
+        ) {
+            Start-OsvInstance demo -Name smuggled @Arguments -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+            $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
+            Get-OsvInstance smuggled -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        }
+
+        It 'starts one QEMU when two starts of one name race' {
+            $jobs = 1..2 | ForEach-Object {
+                Start-ThreadJob { param($module, $root) $env:CAPSTAN_ROOT = $root; Import-Module $module; Start-OsvInstance demo-hang -Name racer -ErrorAction Stop } -ArgumentList (Get-OsvTestModulePath), $env:CAPSTAN_ROOT
+            }
+            $jobs | Wait-Job -Timeout 60 | Out-Null
+            $results = $jobs | ForEach-Object { Receive-Job $_ -ErrorAction SilentlyContinue -ErrorVariable +failed }
+            @($results | Where-Object { $_ -isnot [string] }).Count | Should -Be 1
+            $failed.Count | Should -Be 1
+            "$($failed[0])" | Should -Match "instance 'racer' is (running|being started)"
+            $qemus = Get-Process qemu-system-x86_64 -ErrorAction Ignore | Where-Object { $_.CommandLine -match 'instances/qemu/racer/' }
+            @($qemus).Count | Should -Be 1
+            Stop-OsvInstance racer -Force | Out-Null
         }
     }
 }

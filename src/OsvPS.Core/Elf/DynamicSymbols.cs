@@ -19,6 +19,7 @@ namespace OsvPS.Core.Elf
         private const int SymbolSize = 24;
         // Generous bounds: a .dynsym or .dynstr beyond them is not one a loader would read.
         private const long MaxTableBytes = 64L * 1024 * 1024;
+        private const long MaxKernelBytes = 256L * 1024 * 1024;
 
         private DynamicSymbols(HashSet<string> defined, List<string> needed)
         {
@@ -42,17 +43,26 @@ namespace OsvPS.Core.Elf
         {
             try
             {
+                IO.UnixFile.RequireRegular(path, ErrorIds.FileReadFailed, ErrorIds.FileReadFailed);
                 if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
                 {
                     using (var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress))
                     using (var memory = new MemoryStream())
                     {
-                        gz.CopyTo(memory);
+                        var buffer = new byte[1 << 16];
+                        int n;
+                        while ((n = gz.Read(buffer, 0, buffer.Length)) > 0)
+                        {
+                            if (memory.Length + n > MaxKernelBytes)
+                            {
+                                throw Invalid(path, $"it expands to more than {MaxKernelBytes / (1024 * 1024)} MiB, which no OSv kernel does");
+                            }
+                            memory.Write(buffer, 0, n);
+                        }
                         memory.Position = 0;
                         return Read(memory, 0, memory.Length, path);
                     }
                 }
-                IO.UnixFile.RequireRegular(path, ErrorIds.FileReadFailed, ErrorIds.FileReadFailed);
                 using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096))
                 {
                     return Read(stream, 0, stream.Length, path);

@@ -24,5 +24,6 @@ namespace OsvPS.Core.Errors
         ConnectionError,
         NotImplemented,
         InvalidResult,
+        SecurityError,
     }
 }

@@ -67,6 +67,22 @@ namespace OsvPS.Core.IO
             }
         }
 
+        /// <summary>
+        /// Deletes the temporaries <see cref="TemporaryPathFor"/> made for <paramref name="path"/> that a
+        /// killed writer left behind. Call it only while holding what guards writes to that file.
+        /// </summary>
+        public static void SweepTemporaries(string path)
+        {
+            string dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+            if (Directory.Exists(dir))
+            {
+                foreach (string stale in Directory.GetFiles(dir, "." + Path.GetFileName(path) + ".*.tmp"))
+                {
+                    TryDelete(stale);
+                }
+            }
+        }
+
         public static void TryDelete(string path)
         {
             try

@@ -23,12 +23,24 @@ namespace OsvPS.Core.IO
     /// <summary>The type, size and modification time of a file, symbolic links followed.</summary>
     public sealed class UnixFileStatus
     {
-        internal UnixFileStatus(UnixFileType type, long size, long modifiedTicks)
+        internal UnixFileStatus(UnixFileType type, long size, long modifiedTicks, ulong device = 0, ulong inode = 0, uint owner = 0, int permissions = 0)
         {
             Type = type;
             Size = size;
             ModifiedTicks = modifiedTicks;
+            Device = device;
+            Inode = inode;
+            Owner = owner;
+            Permissions = permissions;
         }
+
+        /// <summary>The file's device and inode (0 where the system does not say): what identifies it.</summary>
+        public ulong Device { get; }
+        public ulong Inode { get; }
+        /// <summary>The owner's user id.</summary>
+        public uint Owner { get; }
+        /// <summary>The permission bits (e.g. 0700).</summary>
+        public int Permissions { get; }
 
         public UnixFileType Type { get; }
         public long Size { get; }
@@ -47,6 +59,11 @@ namespace OsvPS.Core.IO
     {
         private const int AtFdCwd = -100;
         private const int StatxBasicStats = 0x7ff;
+        private const int AtSymlinkNoFollow = 0x100;
+        private const int AtEmptyPath = 0x1000;
+        private const int ORdOnly = 0;
+        private const int ONoFollow = 0x20000;
+        private const int OCloExec = 0x80000;
         private const uint Ficlone = 0x40049409;
         private const int ENOENT = 2;
         private const int ENOTDIR = 20;
@@ -54,6 +71,9 @@ namespace OsvPS.Core.IO
 
         [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
         private static extern int Statx(int dirfd, byte[] path, int flags, int mask, byte[] buffer);
+
+        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+        private static extern int Open(byte[] path, int flags);
 
         [DllImport("libc", EntryPoint = "copy_file_range", SetLastError = true)]
         private static extern IntPtr CopyFileRange(int fdIn, IntPtr offIn, int fdOut, IntPtr offOut, IntPtr length, uint flags);
@@ -69,22 +89,17 @@ namespace OsvPS.Core.IO
         private static bool statxMissing;
         private static bool copyRangeMissing;
 
-        /// <summary>The status of <paramref name="path"/> with links followed; null when it does not exist.</summary>
-        public static UnixFileStatus? Stat(string path)
+        /// <summary>The status of <paramref name="path"/> with links followed (or, with <paramref name="noFollow"/>, of a link itself); null when it does not exist.</summary>
+        public static UnixFileStatus? Stat(string path, bool noFollow = false)
         {
             if (IsLinux && !statxMissing)
             {
                 var buffer = new byte[256];
                 try
                 {
-                    if (Statx(AtFdCwd, Encoding.UTF8.GetBytes(path + "\0"), 0, StatxBasicStats, buffer) == 0)
+                    if (Statx(AtFdCwd, Encoding.UTF8.GetBytes(path + "\0"), noFollow ? AtSymlinkNoFollow : 0, StatxBasicStats, buffer) == 0)
                     {
-                        int mode = BitConverter.ToUInt16(buffer, 28);
-                        long size = BitConverter.ToInt64(buffer, 40);
-                        long seconds = BitConverter.ToInt64(buffer, 112);
-                        uint nanoseconds = BitConverter.ToUInt32(buffer, 120);
-                        long ticks = UnixEpochTicks + seconds * TimeSpan.TicksPerSecond + nanoseconds / 100;
-                        return new UnixFileStatus(TypeOf(mode), size, ticks);
+                        return FromStatx(buffer);
                     }
                     int errno = Marshal.GetLastWin32Error();
                     if (errno == ENOENT || errno == ENOTDIR)
@@ -113,6 +128,54 @@ namespace OsvPS.Core.IO
                 case 40: return "too many levels of symbolic links";
                 default: return "error " + errno;
             }
+        }
+
+        private static UnixFileStatus FromStatx(byte[] buffer)
+        {
+            uint owner = BitConverter.ToUInt32(buffer, 20);
+            int mode = BitConverter.ToUInt16(buffer, 28);
+            ulong inode = BitConverter.ToUInt64(buffer, 32);
+            long size = BitConverter.ToInt64(buffer, 40);
+            long seconds = BitConverter.ToInt64(buffer, 112);
+            uint nanoseconds = BitConverter.ToUInt32(buffer, 120);
+            ulong device = (ulong)BitConverter.ToUInt32(buffer, 136) << 32 | BitConverter.ToUInt32(buffer, 140);
+            long ticks = UnixEpochTicks + seconds * TimeSpan.TicksPerSecond + nanoseconds / 100;
+            return new UnixFileStatus(TypeOf(mode), size, ticks, device, inode, owner, mode & 0xFFF);
+        }
+
+        /// <summary>
+        /// Opens <paramref name="path"/> for reading without following a symbolic link in its last part,
+        /// and checks that the file opened is <paramref name="planned"/> (same device, inode, size and time): a file
+        /// swapped for a link, or reached through a folder swapped for one, is refused instead of read.
+        /// Elsewhere than on Linux it is an ordinary open.
+        /// </summary>
+        public static FileStream OpenPlanned(string path, UnixFileStatus? planned)
+        {
+            if (!IsLinux || planned == null || planned.Inode == 0)
+            {
+                return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+            }
+            int fd = Open(Encoding.UTF8.GetBytes(path + "\0"), ORdOnly | ONoFollow | OCloExec);
+            if (fd < 0)
+            {
+                int errno = Marshal.GetLastWin32Error();
+                throw new IOException(errno == 40 ? $"'{path}' became a symbolic link after the build was planned." : $"cannot open '{path}': {Describe(errno)}.");
+            }
+            var handle = new SafeFileHandle((IntPtr)fd, true);
+            var buffer = new byte[256];
+            if (Statx(fd, new byte[] { 0 }, AtEmptyPath, StatxBasicStats, buffer) != 0)
+            {
+                handle.Dispose();
+                throw new IOException($"cannot look at '{path}' once opened.");
+            }
+            var opened = FromStatx(buffer);
+            if (opened.Inode != planned.Inode || opened.Device != planned.Device || opened.Type != UnixFileType.Regular ||
+                opened.Size != planned.Size || opened.ModifiedTicks != planned.ModifiedTicks)
+            {
+                handle.Dispose();
+                throw new IOException($"'{path}' is no longer the file the build planned (it was replaced while the image was written).");
+            }
+            return new FileStream(handle, FileAccess.Read, 1);
         }
 
         private static UnixFileType TypeOf(int mode)

@@ -65,6 +65,39 @@ namespace OsvPS.Core.Instances
         /// <summary>Sends SIGTERM (QEMU then exits cleanly).</summary>
         public static void Terminate(int pid) => Kill(pid, 15);
 
+        [DllImport("libc", EntryPoint = "geteuid")]
+        private static extern uint GetEffectiveUserId();
+
+        /// <summary>This process's effective user id (0 where there is none, on Windows).</summary>
+        public static uint UserId => RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? 0 : GetEffectiveUserId();
+
+        /// <summary>
+        /// A folder only this user can enter, for sockets: created with mode 0700 when missing, and
+        /// refused when it is a link, is someone else's, or others can enter it (a folder another user
+        /// made first, in a shared /tmp, would let them take over or answer for QEMU's monitor).
+        /// </summary>
+        public static string PrivateFolder(string path)
+        {
+            Directory.CreateDirectory(path);
+            MakePrivateIfOurs(path);
+            var status = IO.UnixFile.Stat(path, noFollow: true);
+            if (status == null || status.Type != IO.UnixFileType.Directory || status.Owner != UserId || (status.Permissions & 0x3F) != 0)
+            {
+                throw new Errors.OsvException("InstanceFolderUnsafe", Errors.OsvErrorKind.SecurityError,
+                    $"'{path}' must be a folder of this user's that no one else can enter (mode 0700); it is not, so no monitor socket is made there.", path);
+            }
+            return path;
+        }
+
+        private static void MakePrivateIfOurs(string path)
+        {
+            var status = IO.UnixFile.Stat(path, noFollow: true);
+            if (status != null && status.Type == IO.UnixFileType.Directory && status.Owner == UserId)
+            {
+                MakePrivate(path);
+            }
+        }
+
         /// <summary>Restricts a folder to its owner (0700).</summary>
         public static void MakePrivate(string folder)
         {

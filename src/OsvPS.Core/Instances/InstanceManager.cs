@@ -115,11 +115,19 @@ namespace OsvPS.Core.Instances
 
         public InstanceManager(CapstanRepository repository) => this.repository = repository;
 
-        public string Folder(string name) => Path.Combine(repository.InstancesPath, name);
+        /// <summary>An instance's folder; the name is checked first, so no name leads outside instances/qemu.</summary>
+        public string Folder(string name)
+        {
+            ValidateName(name);
+            return Path.Combine(repository.InstancesPath, name);
+        }
+
+        private static bool IsValidName(string name)
+            => name.Length > 0 && name.Length <= 64 && name != "." && name != ".." && name.All(c => char.IsLetterOrDigit(c) || c == '.' || c == '_' || c == '-');
 
         public static void ValidateName(string name)
         {
-            if (name.Length == 0 || name.Length > 64 || name == "." || name == ".." || name.Any(c => !(char.IsLetterOrDigit(c) || c == '.' || c == '_' || c == '-')))
+            if (!IsValidName(name))
             {
                 throw new OsvException("InstanceNameInvalid", OsvErrorKind.InvalidArgument,
                     $"'{name}' is not a valid instance name: use up to 64 letters, digits, '.', '_' and '-'.", name);
@@ -175,6 +183,7 @@ namespace OsvPS.Core.Instances
             {
                 throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Memory must be at least 16 MB and -Cpus between 1 and 255.", name);
             }
+            request.Machine.Validate();
             if (request.Machine.Network == NetworkMode.Tap && string.IsNullOrEmpty(request.Machine.TapDevice))
             {
                 throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Network Tap needs -TapDevice.", name);
@@ -247,6 +256,37 @@ namespace OsvPS.Core.Instances
 
         /// <summary>Creates the instance folder and overlay, starts QEMU and waits until its monitor answers.</summary>
         public StartedInstance Start(StartPlan plan, CancellationToken cancellation)
+        {
+            // Two starts of one name at once would leave a QEMU no record tracks: one at a time, and
+            // the running check is made again once the name is held.
+            using (HoldName(plan.Name))
+            {
+                var existing = InstanceRecord.Load(plan.Folder);
+                if (existing.Int("pid") is int oldPid && HostProcess.IsAlive(oldPid, plan.Folder))
+                {
+                    throw new OsvException("InstanceExists", OsvErrorKind.ResourceExists,
+                        $"instance '{plan.Name}' is running (pid {oldPid}); stop it with 'Stop-OsvInstance {plan.Name}' or start another with -Name.", plan.Name);
+                }
+                return StartHeld(plan, cancellation);
+            }
+        }
+
+        private IDisposable HoldName(string name)
+        {
+            Directory.CreateDirectory(repository.InstancesPath);
+            string path = Path.Combine(repository.InstancesPath, "." + name + ".start-lock");
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException e)
+            {
+                throw new OsvException("InstanceExists", OsvErrorKind.ResourceExists,
+                    $"instance '{name}' is being started by another process; start another with -Name.", name, e);
+            }
+        }
+
+        private StartedInstance StartHeld(StartPlan plan, CancellationToken cancellation)
         {
             string folder = plan.Folder;
             Directory.CreateDirectory(folder);
@@ -328,18 +368,21 @@ namespace OsvPS.Core.Instances
             return new StartedInstance(process, plan.Name, folder, new GuestWatch(new ConsoleFollower(settings.ConsolePath)), arguments);
         }
 
-        private string MonitorPath(string folder)
+        // The monitor socket lives in the instance's own 0700 folder. A Unix socket path holds at most 107
+        // bytes; for a deep CAPSTAN_ROOT it goes to /tmp/osvps-<uid>, a folder checked to be this user's
+        // alone: QMP is root over the guest and over QEMU (migrate exec: runs commands as its user).
+        private static string MonitorPath(string folder)
         {
             string path = Path.Combine(folder, MonitorFile);
-            // A Unix socket path holds at most 107 bytes; a deep CAPSTAN_ROOT gets a short one in /tmp.
             if (Encoding.UTF8.GetByteCount(path) <= 100)
             {
                 return path;
             }
+            string shared = HostProcess.PrivateFolder(Path.Combine(Path.GetTempPath(), "osvps-" + HostProcess.UserId.ToString(CultureInfo.InvariantCulture)));
             using (var sha = System.Security.Cryptography.SHA256.Create())
             {
                 string hash = BitConverter.ToString(sha.ComputeHash(Encoding.UTF8.GetBytes(folder))).Replace("-", "").Substring(0, 16).ToLowerInvariant();
-                return Path.Combine(Path.GetTempPath(), $"osvps-{hash}.monitor");
+                return Path.Combine(shared, hash + ".monitor");
             }
         }
 
@@ -454,7 +497,7 @@ namespace OsvPS.Core.Instances
             }
             return Directory.GetDirectories(repository.InstancesPath)
                 .Select(Path.GetFileName)
-                .Where(n => File.Exists(Path.Combine(Folder(n!), InstanceRecord.FileName)))
+                .Where(n => IsValidName(n!) && File.Exists(Path.Combine(Folder(n!), InstanceRecord.FileName)))
                 .OrderBy(n => n, StringComparer.Ordinal)
                 .Select(n => Get(n!))
                 .ToList();

@@ -43,8 +43,10 @@ namespace OsvPS.Core.Packaging
                 }
                 patterns.Add(p);
             }
-            // One alternation: a single match per path however many patterns there are.
-            any = new Regex("^(?:" + string.Join("|", patterns.Select(p => ToRegex(p.TrimEnd('/')))) + ")$", RegexOptions.CultureInvariant);
+            // One alternation: a single match per path however many patterns there are. Repeated wildcards
+            // are folded first, and a match that still runs past its time is an error, not a hung build.
+            any = new Regex("^(?:" + string.Join("|", patterns.Select(p => ToRegex(Fold(p.TrimEnd('/'))))) + ")$",
+                RegexOptions.CultureInvariant, MatchTimeout);
         }
 
         /// <summary>The rules of a project folder: its .capstanignore (if any) plus the fixed ones.</summary>
@@ -70,7 +72,31 @@ namespace OsvPS.Core.Packaging
         }
 
         /// <summary>True when <paramref name="guestPath"/> itself matches; for walkers that never enter an ignored folder.</summary>
-        public bool Matches(string guestPath) => any.IsMatch(guestPath);
+        public bool Matches(string guestPath)
+        {
+            try
+            {
+                return any.IsMatch(guestPath);
+            }
+            catch (RegexMatchTimeoutException e)
+            {
+                throw new Errors.OsvException("IgnorePatternTooComplex", Errors.OsvErrorKind.LimitsExceeded,
+                    $"{FileName}: matching '{guestPath}' took longer than {MatchTimeout.TotalSeconds:0} s; simplify the patterns (fewer '*' and '/**/' in one line).", guestPath, e);
+            }
+        }
+
+        private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(2);
+
+        // "/**/**/" means "/**/": the repeats only add ways to backtrack.
+        private static string Fold(string pattern)
+        {
+            string folded = pattern;
+            while (folded.Contains("/**/**/"))
+            {
+                folded = folded.Replace("/**/**/", "/**/");
+            }
+            return folded;
+        }
 
         private static string ToRegex(string pattern)
         {
@@ -90,6 +116,11 @@ namespace OsvPS.Core.Packaging
                 }
                 else if (c == '*')
                 {
+                    // A run of stars within a segment is one star ("a**b" is "a*b").
+                    while (i + 1 < pattern.Length && pattern[i + 1] == '*')
+                    {
+                        i++;
+                    }
                     sb.Append("[^/]*");
                 }
                 else if (c == '?')

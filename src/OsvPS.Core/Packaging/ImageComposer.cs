@@ -161,11 +161,13 @@ namespace OsvPS.Core.Packaging
                     }
                     else if (child is FileInfo file)
                     {
-                        if ((file.Attributes & (FileAttributes.Device)) != 0)
+                        // FIFOs, sockets and devices are not files an image can hold (and a FIFO would block the build).
+                        var identity = IO.UnixFile.Stat(file.FullName, noFollow: true);
+                        if ((file.Attributes & FileAttributes.Device) != 0 || identity != null && identity.Type != IO.UnixFileType.Regular)
                         {
                             continue;
                         }
-                        tree.Add(guest, new TreeFile(new HostFileSource(file.FullName, file.Length, file.LastWriteTimeUtc)));
+                        tree.Add(guest, new TreeFile(new HostFileSource(file.FullName, file.Length, file.LastWriteTimeUtc, identity)));
                     }
                     files.Add(new KeyValuePair<string, string>(guest, child.FullName));
                 }

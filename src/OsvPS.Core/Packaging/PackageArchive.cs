@@ -7,6 +7,7 @@ using System.Text;
 using OsvPS.Core.Errors;
 using OsvPS.Core.IO;
 using OsvPS.Core.Models;
+using OsvPS.Core.Repository;
 using OsvPS.Core.Rofs;
 
 namespace OsvPS.Core.Packaging
@@ -38,6 +39,7 @@ namespace OsvPS.Core.Packaging
         /// <summary>Opens <paramref name="archivePath"/>, decompressing it into <paramref name="cacheFolder"/> when not cached yet.</summary>
         public static PackageArchive Open(string name, string archivePath, string cacheFolder)
         {
+            CapstanRepository.ValidatePackageName(name);
             var info = new FileInfo(archivePath);
             Directory.CreateDirectory(cacheFolder);
             string tarPath = Path.Combine(cacheFolder, $"{name}-{info.Length}-{info.LastWriteTimeUtc.Ticks}.tar");

@@ -16,7 +16,7 @@ namespace OsvPS.Core.Packaging
     /// </summary>
     public static class PackageBuilder
     {
-        public static string ArchivePath(CapstanRepository repository, OsvProject project) => Path.Combine(repository.PackagesPath, project.Name + ".mpm");
+        public static string ArchivePath(CapstanRepository repository, OsvProject project) => repository.PackageFile(project.Name, ".mpm");
 
         public static OsvPackage Build(CapstanRepository repository, OsvProject project)
         {
@@ -39,7 +39,7 @@ namespace OsvPS.Core.Packaging
                 }
             });
             AtomicFile.TryDelete(Remote.RemoteCatalog.ShaFile(archive));
-            AtomicFile.WriteAllText(Path.Combine(repository.PackagesPath, project.Name + ".yaml"), PackageYaml.Serialize(project.Package));
+            AtomicFile.WriteAllText(repository.PackageFile(project.Name, ".yaml"), PackageYaml.Serialize(project.Package));
             return Remote.RemoteCatalog.ListLocal(repository).First(p => p.Name == project.Name);
         }
 
@@ -70,7 +70,12 @@ namespace OsvPS.Core.Packaging
                 }
                 else if (child is FileInfo file)
                 {
-                    using (var content = file.OpenRead())
+                    var identity = UnixFile.Stat(file.FullName, noFollow: true);
+                    if (identity != null && identity.Type != UnixFileType.Regular)
+                    {
+                        continue; // FIFOs, sockets and devices: not package content, and a FIFO would block
+                    }
+                    using (var content = UnixFile.OpenPlanned(file.FullName, identity))
                     {
                         tar.AddFile(rel, content, file.Length, file.LastWriteTimeUtc);
                     }

@@ -22,9 +22,23 @@ namespace OsvPS.Core.Packaging
                         $"{source}: '{key}' is required in package.yaml.", source);
                 }
             }
+            var require = doc.List(root, "require");
+            try
+            {
+                // Names become file names in packages/: a hostile package.yaml must not reach outside.
+                Repository.CapstanRepository.ValidatePackageName(name!, source + ": name");
+                foreach (string required in require)
+                {
+                    Repository.CapstanRepository.ValidatePackageName(required, source + ": require");
+                }
+            }
+            catch (OsvException e)
+            {
+                throw new OsvException(ErrorIds.PackageYamlInvalid, OsvErrorKind.InvalidData, e.Message, source, e);
+            }
             return new PackageManifest(name!, title, author,
                 doc.Scalar(root, "version"),
-                doc.List(root, "require"),
+                require,
                 doc.Scalar(root, "created"),
                 doc.Scalar(root, "platform"));
         }

@@ -102,10 +102,13 @@ namespace OsvPS.Core.Packaging
                     $"'{full}' is already a project; use -Force to replace its meta files.", full);
             }
             string name = spec.Name ?? System.IO.Path.GetFileName(full);
-            if (name.Length == 0 || name.Any(c => char.IsWhiteSpace(c) || c == '/' || c == '\\' || c == ':'))
+            try
             {
-                throw new OsvException(ErrorIds.ProjectNameInvalid, OsvErrorKind.InvalidArgument,
-                    $"'{name}' is not a valid package name: it may not be empty or contain spaces, '/', '\\' or ':'.", name);
+                Repository.CapstanRepository.ValidatePackageName(name);
+            }
+            catch (OsvException e)
+            {
+                throw new OsvException(ErrorIds.ProjectNameInvalid, OsvErrorKind.InvalidArgument, e.Message + " Name it with -Name.", name, e);
             }
             RunYaml.ValidateSetName(spec.ConfigSet, null);
             var env = spec.Env ?? new Dictionary<string, string>();

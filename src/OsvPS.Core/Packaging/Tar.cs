@@ -69,13 +69,17 @@ namespace OsvPS.Core.Packaging
                 {
                     throw Invalid(source, $"the header at byte {at} has a wrong checksum");
                 }
-                long size = ParseNumber(header, 124, 12, source);
+                long size = ParseSize(ParseNumber(header, 124, 12, source), tar.Length, source);
                 char type = (char)header[156];
                 long dataOffset = at + 512;
                 long next = dataOffset + (size + 511) / 512 * 512;
                 if (next > tar.Length)
                 {
                     throw Invalid(source, "it is truncated");
+                }
+                if ((type == 'L' || type == 'K' || type == 'x') && size > MaxMetaBytes)
+                {
+                    throw Invalid(source, $"a long name or pax header of {size} bytes is beyond the {MaxMetaBytes} an archive may use");
                 }
                 switch (type)
                 {
@@ -95,8 +99,12 @@ namespace OsvPS.Core.Packaging
                         string link = longLink ?? (pax != null && pax.TryGetValue("linkpath", out var l) ? l : null) ?? Field(header, 157, 100);
                         if (pax != null && pax.TryGetValue("size", out var paxSize))
                         {
-                            size = long.Parse(paxSize, CultureInfo.InvariantCulture);
+                            size = ParseSize(long.TryParse(paxSize, NumberStyles.None, CultureInfo.InvariantCulture, out long v) ? v : -1, tar.Length, source);
                             next = dataOffset + (size + 511) / 512 * 512;
+                            if (next > tar.Length)
+                            {
+                                throw Invalid(source, "it is truncated");
+                            }
                         }
                         var kind = type switch
                         {
@@ -116,6 +124,20 @@ namespace OsvPS.Core.Packaging
                 tar.Seek(next, SeekOrigin.Begin);
             }
             return entries;
+        }
+
+        /// <summary>Long names and pax headers are small; a bigger one is a broken or hostile archive.</summary>
+        private const long MaxMetaBytes = 1 << 20;
+
+        // A member size must be a count of bytes the archive can hold: a negative base-256 size once
+        // made the reader walk backwards for ever.
+        private static long ParseSize(long size, long archiveLength, string source)
+        {
+            if (size < 0 || size > archiveLength)
+            {
+                throw Invalid(source, $"a member's size ({size}) does not fit the archive");
+            }
+            return size;
         }
 
         private static OsvException Invalid(string source, string why)
@@ -155,9 +177,18 @@ namespace OsvPS.Core.Packaging
         {
             if ((h[at] & 0x80) != 0)
             {
-                long v = h[at] & 0x7F;
+                // Base-256: the first byte's 0x40 bit is the sign; more than 63 bits is no size or time.
+                if ((h[at] & 0x40) != 0)
+                {
+                    return -1;
+                }
+                long v = h[at] & 0x3F;
                 for (int i = 1; i < length; i++)
                 {
+                    if (v > (long.MaxValue >> 8))
+                    {
+                        throw Invalid(source, "a base-256 number is too large");
+                    }
                     v = v << 8 | h[at + i];
                 }
                 return v;
@@ -171,7 +202,7 @@ namespace OsvPS.Core.Packaging
             {
                 return Convert.ToInt64(text, 8);
             }
-            catch (FormatException)
+            catch (Exception e) when (e is FormatException || e is ArgumentException || e is OverflowException)
             {
                 throw Invalid(source, $"'{text}' is not an octal number");
             }

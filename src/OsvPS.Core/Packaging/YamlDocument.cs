@@ -26,11 +26,15 @@ namespace OsvPS.Core.Packaging
         public YamlMappingNode Root { get; }
 
         /// <summary>Parses <paramref name="text"/>; an empty document gives an empty mapping.</summary>
+        /// <summary>The deepest nesting a YAML file of OsvPS's may have; deeper input is refused before it is loaded.</summary>
+        public const int MaxDepth = 64;
+
         public static YamlDocument Parse(string text, string source, string errorId)
         {
             var stream = new YamlStream();
             try
             {
+                CheckDepth(text, source, errorId);
                 stream.Load(new StringReader(text));
             }
             catch (YamlException e)
@@ -54,6 +58,32 @@ namespace OsvPS.Core.Packaging
                     $"{source}:{node.Start.Line}:{node.Start.Column}: expected a mapping of keys to values at the top level.", source);
             }
             return new YamlDocument(source, errorId, root);
+        }
+
+        // YamlDotNet builds its node tree recursively: a 60,000-deep document would end the process with
+        // a stack overflow. The parser's events are read flat first, and nesting beyond MaxDepth stops there.
+        private static void CheckDepth(string text, string source, string errorId)
+        {
+            var parser = new YamlDotNet.Core.Parser(new StringReader(text));
+            int depth = 0;
+            while (parser.MoveNext())
+            {
+                switch (parser.Current)
+                {
+                    case YamlDotNet.Core.Events.MappingStart _:
+                    case YamlDotNet.Core.Events.SequenceStart _:
+                        if (++depth > MaxDepth)
+                        {
+                            throw new OsvException(errorId, OsvErrorKind.LimitsExceeded,
+                                $"{source}:{parser.Current.Start.Line}:{parser.Current.Start.Column}: nests deeper than {MaxDepth} levels.", source);
+                        }
+                        break;
+                    case YamlDotNet.Core.Events.MappingEnd _:
+                    case YamlDotNet.Core.Events.SequenceEnd _:
+                        depth--;
+                        break;
+                }
+            }
         }
 
         private static string Describe(YamlException e)

@@ -78,17 +78,43 @@ namespace OsvPS.Core.Qemu
         public string Path { get; }
         public string? Format { get; }
 
-        /// <summary>Parses <c>path[:format=fmt]</c>.</summary>
+        /// <summary>The disk formats a volume may name; anything else could smuggle options into QEMU's -drive.</summary>
+        public static readonly string[] Formats = { "raw", "qcow2", "vmdk", "vdi", "vhdx", "qed", "vpc" };
+
+        /// <summary>Parses <c>path[:format=fmt]</c>; the format must be one of <see cref="Formats"/>.</summary>
         public static VolumeSpec Parse(string text)
         {
-            int at = text.LastIndexOf(":format=", StringComparison.Ordinal);
-            return at < 0 ? new VolumeSpec(text, null) : new VolumeSpec(text.Substring(0, at), text.Substring(at + 8));
+            int marker = text.LastIndexOf(":format=", StringComparison.Ordinal);
+            if (marker >= 0 && Array.IndexOf(Formats, text.Substring(marker + 8)) < 0)
+            {
+                throw new OsvException("VolumeInvalid", OsvErrorKind.InvalidArgument,
+                    $"'{text}': the volume format must be one of {string.Join(", ", Formats)}.", text);
+            }
+            return marker < 0 ? new VolumeSpec(text, null) : new VolumeSpec(text.Substring(0, marker), text.Substring(marker + 8));
         }
     }
 
     /// <summary>The virtual machine a user asks for: size, network, extra disks.</summary>
     public sealed class MachineOptions
     {
+        /// <summary>
+        /// Refuses values that would be read as more than a name inside QEMU's comma-separated options
+        /// (<c>-Bridge 'br0,helper=/x'</c> would make QEMU run /x): a bridge or tap device is an
+        /// interface name, at most 15 letters, digits, '.', '_', ':' or '-'.
+        /// </summary>
+        public void Validate()
+        {
+            foreach (var (what, value) in new[] { ("-Bridge", Bridge), ("-TapDevice", TapDevice) })
+            {
+                if (value != null && (value.Length == 0 || value.Length > 15 ||
+                    !value.All(c => c < 128 && (char.IsLetterOrDigit(c) || c == '.' || c == '_' || c == ':' || c == '-'))))
+                {
+                    throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument,
+                        $"{what} '{value}' is not a network interface name (at most 15 letters, digits, '.', '_', ':' and '-').", value);
+                }
+            }
+        }
+
         public int MemoryMiB { get; set; } = 1024;
         public int Cpus { get; set; } = 2;
         public NetworkMode Network { get; set; } = NetworkMode.User;

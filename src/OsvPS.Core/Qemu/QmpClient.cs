@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Threading;
@@ -37,6 +38,7 @@ namespace OsvPS.Core.Qemu
                     s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
                     s.ReceiveTimeout = (int)Math.Max(1000, timeout.TotalMilliseconds);
                     s.Connect(UnixEndPoint(socketPath));
+                    CheckPeer(s, socketPath);
                     var client = new QmpClient(s);
                     var greeting = client.ReadMessage();
                     if (greeting == null || !greeting.IsGreeting)
@@ -57,6 +59,32 @@ namespace OsvPS.Core.Qemu
                     // QEMU opens the socket within tens of milliseconds; poll finely so a start costs little.
                     Thread.Sleep(5);
                 }
+            }
+        }
+
+        [DllImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
+        private static extern int GetSockOpt(int socket, int level, int name, byte[] value, ref int length);
+
+        // The monitor must be served by a process of this user (QEMU runs as the caller): a socket left
+        // or taken over by someone else is refused, whoever answers on it.
+        private static void CheckPeer(Socket socket, string socketPath)
+        {
+            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
+            {
+                return;
+            }
+            const int SolSocket = 1, SoPeerCred = 17;
+            var credentials = new byte[12];
+            int length = credentials.Length;
+            if (GetSockOpt(socket.Handle.ToInt32(), SolSocket, SoPeerCred, credentials, ref length) != 0)
+            {
+                return; // not a Unix socket peer we can ask (tests' fake servers on other systems)
+            }
+            uint uid = BitConverter.ToUInt32(credentials, 4);
+            if (uid != Instances.HostProcess.UserId)
+            {
+                throw new OsvException("QmpPeerInvalid", OsvErrorKind.SecurityError,
+                    $"the monitor socket '{socketPath}' is served by user {uid}, not by this user's QEMU; it is not used.", socketPath);
             }
         }
 

@@ -99,7 +99,7 @@ namespace OsvPS.Core.Remote
             {
                 throw new OsvException("PackageNameInvalid", OsvErrorKind.InvalidArgument, $"'{name}' is not a package name.", name);
             }
-            string target = Path.Combine(repository.PackagesPath, name + ".mpm");
+            string target = repository.PackageFile(name, ".mpm");
             if (!force && File.Exists(target) && (version == null || version == "latest"))
             {
                 return LocalPackages().First(p => p.Name == name);
@@ -111,7 +111,7 @@ namespace OsvPS.Core.Remote
             string hash = Downloader.Download(source, asset, target, null, progress, cancellation);
             AtomicFile.WriteAllText(ShaFile(target), hash + "\n");
             var yaml = release.Assets.FirstOrDefault(a => a.Name == name + ".yaml");
-            string yamlPath = Path.Combine(repository.PackagesPath, name + ".yaml");
+            string yamlPath = repository.PackageFile(name, ".yaml");
             if (yaml != null)
             {
                 Downloader.Download(source, yaml, yamlPath, null, null, cancellation);

@@ -66,6 +66,28 @@ namespace OsvPS.Core.Repository
             }
         }
 
+        /// <summary>
+        /// Refuses a package name that cannot be a file name in <c>packages/</c>: letters, digits, '.', '_',
+        /// '-' and '+', not '.' or '..'. Names come from package.yaml, require lists (also inside
+        /// downloaded packages), parameters and release assets; every one passes here before it is a path.
+        /// </summary>
+        public static void ValidatePackageName(string name, string? source = null)
+        {
+            if (name.Length == 0 || name.Length > 200 || name == "." || name == ".." ||
+                name.Any(c => !(char.IsLetterOrDigit(c) && c < 128 || c == '.' || c == '_' || c == '-' || c == '+')))
+            {
+                throw new OsvException("PackageNameInvalid", OsvErrorKind.InvalidArgument,
+                    (source == null ? "" : source + ": ") + $"'{name}' is not a valid package name: use ASCII letters, digits, '.', '_', '-' and '+'.", name);
+            }
+        }
+
+        /// <summary><c>packages/&lt;name&gt;&lt;extension&gt;</c>, for a valid package name only.</summary>
+        public string PackageFile(string name, string extension)
+        {
+            ValidatePackageName(name);
+            return Path.Combine(PackagesPath, name + extension);
+        }
+
         public string ImageFolder(string name) => Path.Combine(ImagesPath, name.Replace('/', Path.DirectorySeparatorChar));
 
         public static string BaseName(string name) => name.Substring(name.LastIndexOf('/') + 1);
@@ -222,9 +244,9 @@ namespace OsvPS.Core.Repository
         /// <summary>A package archive <c>packages/&lt;name&gt;.mpm</c> (or <c>.mpm.x86_64</c>), or null.</summary>
         public string? FindPackageArchive(string name)
         {
-            foreach (string candidate in new[] { name + ".mpm", name + ".mpm.x86_64" })
+            foreach (string extension in new[] { ".mpm", ".mpm.x86_64" })
             {
-                string path = Path.Combine(PackagesPath, candidate);
+                string path = PackageFile(name, extension);
                 if (File.Exists(path))
                 {
                     return path;
@@ -246,6 +268,10 @@ namespace OsvPS.Core.Repository
             foreach (string extra in new[] { "index.yaml", BaseName(name) + ".osvps-build" })
             {
                 AtomicFile.TryDelete(Path.Combine(folder, extra));
+            }
+            foreach (DiskFormat any in Enum.GetValues(typeof(DiskFormat)))
+            {
+                AtomicFile.SweepTemporaries(ImageFile(name, any));
             }
             if (!Directory.EnumerateFileSystemEntries(folder).Any())
             {

@@ -83,34 +83,39 @@ namespace OsvPS.Core.Repository
 
         public ImageBuilder(CapstanRepository repository) => this.repository = repository;
 
-        /// <summary>The path of the loader named by <paramref name="loader"/> (a file, or an image of the repository).</summary>
+        /// <summary>
+        /// The path of the loader named by <paramref name="loader"/>: an image name ('osv-loader',
+        /// 'mike/osv-loader') is looked up in the repository only, with its recorded hash checked, so a
+        /// file of that name in the current folder can never stand in for it; anything else is a file path.
+        /// </summary>
         public string ResolveLoader(string loader)
         {
-            if (File.Exists(loader))
-            {
-                return Path.GetFullPath(loader);
-            }
-            string? file = null;
+            bool isImageName;
             try
             {
                 CapstanRepository.ValidateImageName(loader);
-                file = repository.FindImageFile(loader);
+                isImageName = true;
             }
             catch (OsvException)
             {
+                isImageName = false;
             }
-            if (file != null)
+            if (!isImageName)
             {
-                string? expected = repository.ReadIndex(loader).Sha256;
-                if (expected != null && Remote.Downloader.Sha256(file) != expected)
-                {
-                    throw new OsvException("LoaderImageCorrupt", OsvErrorKind.InvalidData,
-                        $"loader image '{loader}' ({file}) no longer matches the SHA-256 recorded when it was downloaded; fetch it again with 'Save-OsvImage {loader} -Force'.", loader);
-                }
+                return File.Exists(loader) ? Path.GetFullPath(loader) : throw new OsvException("LoaderImageNotFound", OsvErrorKind.ObjectNotFound,
+                    $"loader image file '{loader}' does not exist.", loader);
             }
-            return file ?? throw new OsvException("LoaderImageNotFound", OsvErrorKind.ObjectNotFound,
-                $"loader image '{loader}' is neither a file nor an image in {repository.ImagesPath}; import one with " +
-                $"'Import-OsvImage <loader.img> -Name {loader}' or download it with 'Save-OsvImage osv-loader'.", loader);
+            string file = repository.FindImageFile(loader) ?? throw new OsvException("LoaderImageNotFound", OsvErrorKind.ObjectNotFound,
+                $"loader image '{loader}' is not in {repository.ImagesPath}; import one with " +
+                $"'Import-OsvImage <loader.img> -Name {loader}' or download it with 'Save-OsvImage osv-loader'" +
+                (File.Exists(loader) ? $"; to use the file '{loader}' in this folder, name it as a path ('./{loader}')." : "."), loader);
+            string? expected = repository.ReadIndex(loader).Sha256;
+            if (expected != null && Remote.Downloader.Sha256(file) != expected)
+            {
+                throw new OsvException("LoaderImageCorrupt", OsvErrorKind.InvalidData,
+                    $"loader image '{loader}' ({file}) no longer matches the SHA-256 recorded when it was downloaded; fetch it again with 'Save-OsvImage {loader} -Force'.", loader);
+            }
+            return file;
         }
 
         public ImageBuildPlan Plan(ImageBuildRequest request)
@@ -156,6 +161,11 @@ namespace OsvPS.Core.Repository
             Directory.CreateDirectory(folder);
             using (AcquireLock(folder, plan.Name))
             {
+                // Under the build lock, a temporary beside the image is a killed build's: sweep it.
+                foreach (DiskFormat any in Enum.GetValues(typeof(DiskFormat)))
+                {
+                    AtomicFile.SweepTemporaries(repository.ImageFile(plan.Name, any));
+                }
                 if (!force && IsUpToDate(plan))
                 {
                     return repository.GetImage(plan.Name);

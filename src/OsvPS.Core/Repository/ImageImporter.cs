@@ -34,10 +34,7 @@ namespace OsvPS.Core.Repository
         public ImportPlan Plan(string source, string name, bool force)
         {
             CapstanRepository.ValidateImageName(name);
-            if (!File.Exists(source))
-            {
-                throw new OsvException("ImageFileNotFound", OsvErrorKind.ObjectNotFound, $"'{source}' does not exist.", source);
-            }
+            IO.UnixFile.RequireRegular(source, "ImageFileNotFound", "ImageFileNotFound");
             var format = DiskFormats.Detect(source);
             if (format == DiskFormat.Qcow2)
             {
@@ -64,10 +61,7 @@ namespace OsvPS.Core.Repository
             {
                 throw new OsvException("ImageNotFound", OsvErrorKind.ObjectNotFound, $"there is no image '{name}' to attach a kernel to.", name);
             }
-            if (!File.Exists(kernelPath))
-            {
-                throw new OsvException("KernelNotFound", OsvErrorKind.ObjectNotFound, $"kernel file '{kernelPath}' does not exist.", kernelPath);
-            }
+            IO.UnixFile.RequireRegular(kernelPath, "KernelNotFound", "KernelNotFound");
             string target = Path.Combine(repository.ImageFolder(name), CapstanRepository.BaseName(name) + ".elf");
             AtomicFile.Write(target, output =>
             {

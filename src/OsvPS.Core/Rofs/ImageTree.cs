@@ -23,12 +23,16 @@ namespace OsvPS.Core.Rofs
     /// <summary>A file of the host.</summary>
     public sealed class HostFileSource : FileSource
     {
-        public HostFileSource(string path, long length, DateTime lastWriteUtc)
+        public HostFileSource(string path, long length, DateTime lastWriteUtc, IO.UnixFileStatus? identity = null)
         {
             Path = path;
             Length = length;
             LastWriteUtc = lastWriteUtc;
+            this.identity = identity;
         }
+
+        // The file as planned (device and inode): what is opened at write time must be the same file.
+        private readonly IO.UnixFileStatus? identity;
 
         public string Path { get; }
         public override long Length { get; }
@@ -36,7 +40,7 @@ namespace OsvPS.Core.Rofs
 
         // Unbuffered (the image writer reads straight into its own buffer) and without FileShare.Read's
         // advisory lock, which costs two flock calls per file on Linux.
-        public override Stream Open() => new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        public override Stream Open() => IO.UnixFile.OpenPlanned(Path, identity);
 
         public override string Fingerprint => $"host:{Path}:{Length}:{LastWriteUtc.Ticks}";
 

@@ -93,7 +93,7 @@ namespace OsvPS.Commands
                 {
                     Project = project,
                     Name = Name,
-                    LoaderImage = LoaderImage,
+                    LoaderImage = IsImageName(LoaderImage) ? LoaderImage : ResolveNewPath(LoaderImage),
                     Boot = Boot,
                     Env = ToStringDictionary(Env),
                     CommandLine = CommandLine,
@@ -191,6 +191,20 @@ namespace OsvPS.Commands
             }
             string path = LanguagePrimitives.ConvertTo<string>(value);
             return ProjectStore.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+        }
+
+        // An image name is looked up in the repository; anything else is a path, relative to the current location.
+        private static bool IsImageName(string value)
+        {
+            try
+            {
+                CapstanRepository.ValidateImageName(value);
+                return true;
+            }
+            catch (OsvException)
+            {
+                return false;
+            }
         }
     }
 }

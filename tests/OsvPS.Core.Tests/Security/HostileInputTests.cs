@@ -1,0 +1,193 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Instances;
+using OsvPS.Core.IO;
+using OsvPS.Core.Packaging;
+using OsvPS.Core.Qemu;
+using OsvPS.Core.Repository;
+using OsvPS.Core.Tests.Support;
+using Xunit;
+
+namespace OsvPS.Core.Tests.Security
+{
+    /// <summary>Reproductions of issue 16's attacks and faults: each must end in a clear error, never a write outside, a hang or a crash.</summary>
+    public sealed class HostileInputTests : IDisposable
+    {
+        private readonly TempDir dir = new TempDir();
+
+        public void Dispose() => dir.Dispose();
+
+        [Theory]
+        [InlineData("name: ../../evil\ntitle: t\nauthor: a\n")]
+        [InlineData("name: ok\ntitle: t\nauthor: a\nrequire:\n  - ../../../etc/cron.d/x\n")]
+        [InlineData("name: a/b\ntitle: t\nauthor: a\n")]
+        public void PackageNamesThatWouldLeaveThePackagesFolderAreRefused(string yaml)
+        {
+            var e = Assert.Throws<OsvException>(() => PackageYaml.Parse(yaml, "package.yaml"));
+            Assert.Equal(ErrorIds.PackageYamlInvalid, e.ErrorId);
+            Assert.Contains("not a valid package name", e.Message);
+        }
+
+        [Theory]
+        [InlineData("../x")]
+        [InlineData("..")]
+        [InlineData("a/b")]
+        [InlineData("")]
+        public void EveryPackagePathGoesThroughTheNameCheck(string name)
+        {
+            var repo = new CapstanRepository(dir.Combine("capstan"));
+            Assert.Equal("PackageNameInvalid", Assert.Throws<OsvException>(() => repo.FindPackageArchive(name)).ErrorId);
+            Assert.Equal("PackageNameInvalid", Assert.Throws<OsvException>(() => repo.PackageFile(name, ".mpm")).ErrorId);
+        }
+
+        [Fact]
+        public void InstanceNamesCannotLeadOutOfTheInstancesFolder()
+        {
+            var manager = new InstanceManager(new CapstanRepository(dir.Combine("capstan")));
+            Assert.Equal("InstanceNameInvalid", Assert.Throws<OsvException>(() => manager.Get("../x")).ErrorId);
+            Assert.Equal("InstanceNameInvalid", Assert.Throws<OsvException>(() => manager.ReadConsole("../../etc", null)).ErrorId);
+        }
+
+        [Theory]
+        [InlineData(60_000, "[", "]")]
+        [InlineData(60_000, "{a: ", "}")]
+        public void DeepYamlIsRefusedWithoutExhaustingTheStack(int depth, string open, string close)
+        {
+            string text = "runtime: native\nconfig_set:\n  x:\n    bootcmd: /x\n    env: " + string.Concat(Enumerable.Repeat(open, depth)) + string.Concat(Enumerable.Repeat(close, depth)) + "\n";
+            var e = Assert.Throws<OsvException>(() => RunYaml.Parse(text, "run.yaml"));
+            Assert.Equal(ErrorIds.RunYamlInvalid, e.ErrorId);
+            Assert.Contains("deeper than 64", e.Message);
+        }
+
+        private static byte[] TarHeader(string name, Action<byte[]> size)
+        {
+            var h = new byte[512];
+            Encoding.ASCII.GetBytes(name).CopyTo(h, 0);
+            Encoding.ASCII.GetBytes("0000644\0").CopyTo(h, 100);
+            size(h);
+            Encoding.ASCII.GetBytes("00000000000\0").CopyTo(h, 136);
+            h[156] = (byte)'0';
+            for (int i = 148; i < 156; i++) h[i] = 32;
+            long sum = h.Sum(b => (long)b);
+            Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(h, 148);
+            return h;
+        }
+
+        [Theory]
+        [InlineData("negative base-256")]
+        [InlineData("huge base-256")]
+        [InlineData("not octal")]
+        [InlineData("beyond the archive")]
+        public void BadTarSizesAreAnErrorNotALoop(string which)
+        {
+            var header = TarHeader("file", h =>
+            {
+                switch (which)
+                {
+                    case "negative base-256": h[124] = 0xFF; for (int i = 125; i < 136; i++) h[i] = 0xFF; break;
+                    case "huge base-256": h[124] = 0x80; for (int i = 125; i < 136; i++) h[i] = 0x7F; break;
+                    case "not octal": Encoding.ASCII.GetBytes("99999999999\0").CopyTo(h, 124); break;
+                    default: Encoding.ASCII.GetBytes("77777777777\0").CopyTo(h, 124); break;
+                }
+            });
+            var tar = new MemoryStream(header.Concat(new byte[2048]).ToArray());
+            var clock = Stopwatch.StartNew();
+            var e = Assert.Throws<OsvException>(() => TarReader.ReadEntries(tar, "p.mpm"));
+            Assert.Equal("PackageInvalid", e.ErrorId);
+        }
+
+        [Fact]
+        public void ABacktrackingIgnorePatternEndsInTime()
+        {
+            var rules = new IgnoreRules(new[] { "/**/**/**/**/**/**/**/**/**/**/**/**/x", "/" + string.Concat(Enumerable.Repeat("a*", 30)) + "b" });
+            string deep = "/" + string.Join("/", Enumerable.Repeat("d", 40)) + "/y";
+            string longName = "/" + new string('a', 200);
+            foreach (string path in new[] { deep, longName })
+            {
+                try
+                {
+                    Assert.False(rules.Matches(path));
+                }
+                catch (OsvException e)
+                {
+                    Assert.Equal("IgnorePatternTooComplex", e.ErrorId);
+                }
+            }
+            Assert.True(rules.Matches("/" + string.Join("/", Enumerable.Repeat("d", 40)) + "/x"));
+        }
+
+        [Fact]
+        public void AFileSwappedForASymlinkAfterPlanningIsNotRead()
+        {
+            string file = dir.File("project/data.txt", "planned content");
+            dir.File("secret", "host secret");
+            var planned = UnixFile.Stat(file, noFollow: true);
+            using (var ok = UnixFile.OpenPlanned(file, planned))
+            {
+                Assert.Equal("planned content", new StreamReader(ok).ReadToEnd());
+            }
+            File.Delete(file);
+            File.CreateSymbolicLink(file, dir.Combine("secret"));
+            Assert.Throws<IOException>(() => UnixFile.OpenPlanned(file, planned));
+            File.Delete(file);
+            File.WriteAllText(file, "another file, same name");
+            Assert.Throws<IOException>(() => UnixFile.OpenPlanned(file, planned));
+        }
+
+        [Fact]
+        [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+        public void TheSocketFolderMustBeThisUsersAlone()
+        {
+            string folder = dir.Combine("sockets");
+            Directory.CreateDirectory(folder);
+            File.SetUnixFileMode(folder, (UnixFileMode)0x1FF); // 0777, as a umask of 000 leaves it
+            HostProcess.PrivateFolder(folder);
+            Assert.Equal((UnixFileMode)0x1C0, File.GetUnixFileMode(folder)); // made 0700
+            string link = dir.Combine("link");
+            Directory.CreateSymbolicLink(link, folder);
+            Assert.Equal("InstanceFolderUnsafe", Assert.Throws<OsvException>(() => HostProcess.PrivateFolder(link)).ErrorId);
+            if (HostProcess.UserId == 0)
+            {
+                // Another user's folder (root can make one here): refused, whatever its mode.
+                string theirs = dir.Combine("theirs");
+                Directory.CreateDirectory(theirs);
+                var chown = TestFiles.Run("chown", "65534", theirs);
+                Assert.True(chown.code == 0, chown.output);
+                Assert.Equal("InstanceFolderUnsafe", Assert.Throws<OsvException>(() => HostProcess.PrivateFolder(theirs)).ErrorId);
+            }
+        }
+
+        [Theory]
+        [InlineData("br0,helper=/tmp/x")]
+        [InlineData("br0 x")]
+        [InlineData("averyveryverylongname")]
+        public void NetworkNamesCannotCarryQemuOptions(string bridge)
+        {
+            var e = Assert.Throws<OsvException>(() => new MachineOptions { Network = NetworkMode.Bridge, Bridge = bridge }.Validate());
+            Assert.Equal("InstanceSettingInvalid", e.ErrorId);
+        }
+
+        [Theory]
+        [InlineData("/x.img:format=raw,file.driver=ssh")]
+        [InlineData("/x.img:format=nonsense")]
+        public void VolumeFormatsAreFromAList(string volume)
+            => Assert.Equal("VolumeInvalid", Assert.Throws<OsvException>(() => VolumeSpec.Parse(volume)).ErrorId);
+
+        [Fact]
+        public void StaleTemporariesAreSweptAndOthersKept()
+        {
+            string target = dir.File("repository/demo/demo.qemu", "image");
+            string stale = dir.File("repository/demo/.demo.qemu.0123456789ab.tmp", "half");
+            string other = dir.File("repository/demo/.other.qemu.0123456789ab.tmp", "not ours");
+            AtomicFile.SweepTemporaries(target);
+            Assert.False(File.Exists(stale));
+            Assert.True(File.Exists(other));
+            Assert.True(File.Exists(target));
+        }
+    }
+}
