@@ -65,6 +65,9 @@ namespace OsvPS.Core.Disk
     {
         private readonly FileStream file;
         private readonly string path;
+        /// <summary>The largest disk OsvPS reads or writes: an MBR partition ends at 2 TiB, and 64 TiB leaves room for any image.</summary>
+        public const long MaxVirtualSize = 64L << 40;
+
         private readonly int clusterBits;
         private readonly ulong[] l1;
         private long cachedL2Offset = -1;
@@ -100,9 +103,13 @@ namespace OsvPS.Core.Disk
                     throw Invalid("it is encrypted");
                 }
                 VirtualSize = (long)BigEndian.ReadUInt64(h, 24);
+                if (VirtualSize < 0 || VirtualSize > MaxVirtualSize)
+                {
+                    throw Invalid($"its virtual size ({BigEndian.ReadUInt64(h, 24)} bytes) is beyond the {MaxVirtualSize >> 40} TiB OsvPS handles");
+                }
                 uint l1Size = BigEndian.ReadUInt32(h, 36);
                 long l1Offset = (long)BigEndian.ReadUInt64(h, 40);
-                if (l1Size > (1 << 24) || l1Offset + l1Size * 8L > file.Length)
+                if (l1Size > (1 << 24) || l1Offset < 0 || l1Offset + l1Size * 8L > file.Length)
                 {
                     throw Invalid("its L1 table lies outside the file");
                 }

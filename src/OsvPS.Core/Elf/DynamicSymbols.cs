@@ -46,19 +46,10 @@ namespace OsvPS.Core.Elf
                 IO.UnixFile.RequireRegular(path, ErrorIds.FileReadFailed, ErrorIds.FileReadFailed);
                 if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
                 {
-                    using (var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress))
+                    using (var file = File.OpenRead(path))
                     using (var memory = new MemoryStream())
                     {
-                        var buffer = new byte[1 << 16];
-                        int n;
-                        while ((n = gz.Read(buffer, 0, buffer.Length)) > 0)
-                        {
-                            if (memory.Length + n > MaxKernelBytes)
-                            {
-                                throw Invalid(path, $"it expands to more than {MaxKernelBytes / (1024 * 1024)} MiB, which no OSv kernel does");
-                            }
-                            memory.Write(buffer, 0, n);
-                        }
+                        IO.Gzip.Unpack(file, memory, MaxKernelBytes, path, ErrorIds.ElfFormatInvalid);
                         memory.Position = 0;
                         return Read(memory, 0, memory.Length, path);
                     }

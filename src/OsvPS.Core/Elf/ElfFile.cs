@@ -155,8 +155,9 @@ namespace OsvPS.Core.Elf
             long phoff = is64 ? BitConverter.ToInt64(ident, 32) : BitConverter.ToUInt32(ident, 28);
             int phentsize = BitConverter.ToUInt16(ident, is64 ? 54 : 42);
             int phnum = BitConverter.ToUInt16(ident, is64 ? 56 : 44);
-            int minimum = is64 ? 56 : 32;
-            if (phnum > 0 && (phentsize < minimum || phoff <= 0 || phoff > length || (long)phentsize * phnum > length - phoff))
+            int standard = is64 ? 56 : 32;
+            // The entry size is fixed by the ELF class: a larger one only serves to make a reader allocate.
+            if (phnum > 0 && (phentsize != standard || phoff <= 0 || phoff > length || (long)phentsize * phnum > length - phoff))
             {
                 throw Invalid(path, "its program headers lie outside the file");
             }

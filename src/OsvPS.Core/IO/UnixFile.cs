@@ -23,8 +23,9 @@ namespace OsvPS.Core.IO
     /// <summary>The type, size and modification time of a file, symbolic links followed.</summary>
     public sealed class UnixFileStatus
     {
-        internal UnixFileStatus(UnixFileType type, long size, long modifiedTicks, ulong device = 0, ulong inode = 0, uint owner = 0, int permissions = 0)
+        internal UnixFileStatus(UnixFileType type, long size, long modifiedTicks, ulong device = 0, ulong inode = 0, uint owner = 0, int permissions = 0, long changedTicks = 0)
         {
+            ChangedTicks = changedTicks;
             Type = type;
             Size = size;
             ModifiedTicks = modifiedTicks;
@@ -37,6 +38,8 @@ namespace OsvPS.Core.IO
         /// <summary>The file's device and inode (0 where the system does not say): what identifies it.</summary>
         public ulong Device { get; }
         public ulong Inode { get; }
+        /// <summary>When the file's inode last changed (UTC ticks; 0 where unknown): unlike the modification time, no one can set it back.</summary>
+        public long ChangedTicks { get; }
         /// <summary>The owner's user id.</summary>
         public uint Owner { get; }
         /// <summary>The permission bits (e.g. 0700).</summary>
@@ -140,7 +143,8 @@ namespace OsvPS.Core.IO
             uint nanoseconds = BitConverter.ToUInt32(buffer, 120);
             ulong device = (ulong)BitConverter.ToUInt32(buffer, 136) << 32 | BitConverter.ToUInt32(buffer, 140);
             long ticks = UnixEpochTicks + seconds * TimeSpan.TicksPerSecond + nanoseconds / 100;
-            return new UnixFileStatus(TypeOf(mode), size, ticks, device, inode, owner, mode & 0xFFF);
+            long changed = UnixEpochTicks + BitConverter.ToInt64(buffer, 96) * TimeSpan.TicksPerSecond + BitConverter.ToUInt32(buffer, 104) / 100;
+            return new UnixFileStatus(TypeOf(mode), size, ticks, device, inode, owner, mode & 0xFFF, changed);
         }
 
         /// <summary>

@@ -18,6 +18,9 @@ namespace OsvPS.Core.Packaging
     /// </summary>
     public sealed class PackageArchive
     {
+        /// <summary>The most a package may unpack to (a few MB of gzip can claim many GiB).</summary>
+        public const long MaxUnpackedBytes = 4L << 30;
+
         private PackageArchive(string name, string archivePath, string tarPath, List<TarEntry> entries, PackageManifest? manifest, RunConfig? run)
         {
             Name = name;
@@ -42,23 +45,25 @@ namespace OsvPS.Core.Packaging
             CapstanRepository.ValidatePackageName(name);
             var info = new FileInfo(archivePath);
             Directory.CreateDirectory(cacheFolder);
-            string tarPath = Path.Combine(cacheFolder, $"{name}-{info.Length}-{info.LastWriteTimeUtc.Ticks}.tar");
+            // The cache is keyed by the archive's identity: size, modification time, inode and change time
+            // (a package replaced by one of the same size and time still gets a new inode or change time).
+            var status = UnixFile.RequireRegular(archivePath, "PackageNotFound", "PackageInvalid");
+            string tarPath = Path.Combine(cacheFolder, $"{name}-{info.Length}-{info.LastWriteTimeUtc.Ticks}-{status.Inode}-{status.ChangedTicks}.tar");
             if (!File.Exists(tarPath))
             {
+                // Older unpackings of this package are of no use any more: the cache holds one per package.
+                var ours = new System.Text.RegularExpressions.Regex("^" + System.Text.RegularExpressions.Regex.Escape(name) + @"(-\d+){2,4}\.tar$");
+                foreach (string old in Directory.GetFiles(cacheFolder, name + "-*.tar").Where(f => ours.IsMatch(Path.GetFileName(f))))
+                {
+                    AtomicFile.TryDelete(old);
+                }
                 try
                 {
                     AtomicFile.Write(tarPath, output =>
                     {
                         using (var input = File.OpenRead(archivePath))
                         {
-                            Stream source = input;
-                            var magic = new byte[2];
-                            bool gzip = input.Read(magic, 0, 2) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-                            input.Seek(0, SeekOrigin.Begin);
-                            using (var stream = gzip ? new GZipStream(input, CompressionMode.Decompress) : source)
-                            {
-                                stream.CopyTo(output, 1 << 20);
-                            }
+                            Gzip.Unpack(input, output, MaxUnpackedBytes, archivePath, "PackageInvalid");
                         }
                     });
                 }
@@ -68,9 +73,17 @@ namespace OsvPS.Core.Packaging
                 }
             }
             List<TarEntry> entries;
-            using (var tar = File.OpenRead(tarPath))
+            try
             {
-                entries = TarReader.ReadEntries(tar, archivePath);
+                using (var tar = File.OpenRead(tarPath))
+                {
+                    entries = TarReader.ReadEntries(tar, archivePath);
+                }
+            }
+            catch (OsvException)
+            {
+                AtomicFile.TryDelete(tarPath); // a broken unpacking is not kept for the next build
+                throw;
             }
             PackageManifest? manifest = null;
             RunConfig? run = null;
@@ -157,9 +170,13 @@ namespace OsvPS.Core.Packaging
             using (var f = File.OpenRead(tarPath))
             {
                 f.Seek(entry.DataOffset, SeekOrigin.Begin);
+                if (entry.Size > 1 << 20)
+                {
+                    throw new OsvException("PackageInvalid", OsvErrorKind.InvalidData, $"'{tarPath}': a meta file of {entry.Size} bytes is beyond 1 MiB.", tarPath);
+                }
                 var b = new byte[entry.Size];
                 Disk.DiskFormats.ReadFully(f, b, 0, b.Length);
-                return Encoding.UTF8.GetString(b);
+                return ProjectStore.DecodeText(b, entry.Name);
             }
         }
     }

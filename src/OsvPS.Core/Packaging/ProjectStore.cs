@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text;
 using OsvPS.Core.Errors;
 using OsvPS.Core.IO;
 using OsvPS.Core.Models;
@@ -59,15 +60,36 @@ namespace OsvPS.Core.Packaging
             return new OsvProject(full, package, run, package?.Name ?? System.IO.Path.GetFileName(full));
         }
 
+        /// <summary>Strict UTF-8: bytes that are not UTF-8 are an error, not silently replaced (a boot command must be what was written).</summary>
+        internal static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
+
         internal static string ReadText(string path)
         {
+            UnixFileGuard(path);
             try
             {
-                return File.ReadAllText(path);
+                return DecodeText(File.ReadAllBytes(path), path);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
                 throw new OsvException(ErrorIds.FileReadFailed, OsvErrorKind.ReadError, $"cannot read '{path}': {e.Message}", path, e);
+            }
+        }
+
+        private static void UnixFileGuard(string path) => IO.UnixFile.RequireRegular(path, ErrorIds.FileReadFailed, ErrorIds.FileReadFailed);
+
+        /// <summary>The text of a meta file's bytes; bytes that are not UTF-8 name the file and the offset.</summary>
+        internal static string DecodeText(byte[] bytes, string source)
+        {
+            try
+            {
+                int skip = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+                return StrictUtf8.GetString(bytes, skip, bytes.Length - skip);
+            }
+            catch (DecoderFallbackException e)
+            {
+                throw new OsvException(ErrorIds.FileReadFailed, OsvErrorKind.InvalidData,
+                    $"'{source}' is not UTF-8 text (byte {e.Index} is not valid UTF-8); save it as UTF-8.", source, e);
             }
         }
 

@@ -57,7 +57,13 @@ namespace OsvPS.Core.Packaging
             {
                 long at = tar.Position;
                 int n = Disk.DiskFormats.ReadFully(tar, header, 0, 512);
-                if (n == 0 || IsZero(header))
+                if (n == 0)
+                {
+                    // A complete archive ends with zero blocks; one that just stops was cut (a gzip cut
+                    // at a flush point decompresses without complaint), and an empty file is no package.
+                    throw Invalid(source, entries.Count == 0 && at == 0 ? "it is empty" : "it is truncated (no end-of-archive marker)");
+                }
+                if (IsZero(header))
                 {
                     break;
                 }

@@ -77,7 +77,7 @@ namespace OsvPS.Core.Remote
             {
                 var kernel = release.Assets.First(a => a.Name == offer.KernelAsset);
                 Downloader.Download(source, kernel, Path.ChangeExtension(target, ".elf"),
-                    kernel.Name.EndsWith(".gz", StringComparison.Ordinal) ? s => new GZipStream(s, CompressionMode.Decompress) : (Func<Stream, Stream>?)null,
+                    kernel.Name.EndsWith(".gz", StringComparison.Ordinal) ? (input, output) => IO.Gzip.Unpack(input, output, ImageImporter.MaxKernelBytes, kernel.Name, "KernelInvalid") : (Action<Stream, Stream>?)null,
                     progress, cancellation);
             }
             repository.WriteIndex(name, new ImageIndex
@@ -148,7 +148,7 @@ namespace OsvPS.Core.Remote
             {
                 try
                 {
-                    manifests[Path.GetFileNameWithoutExtension(yaml)] = PackageYaml.Parse(File.ReadAllText(yaml), yaml);
+                    manifests[Path.GetFileNameWithoutExtension(yaml)] = PackageYaml.Parse(ProjectStore.ReadText(yaml), yaml);
                 }
                 catch (Exception e) when (e is OsvException || e is IOException || e is UnauthorizedAccessException)
                 {

@@ -160,8 +160,9 @@ namespace OsvPS.Core.Repository
             {
                 virtualSize = DiskFormats.VirtualSize(file, format);
             }
-            catch (OsvException)
+            catch (Exception e) when (e is OsvException || e is IOException || e is ArgumentException || e is OverflowException)
             {
+                // A damaged image is still listed (its size unknown): one bad file never hides the rest.
                 virtualSize = null;
             }
             var index = ReadIndex(name);
@@ -190,7 +191,7 @@ namespace OsvPS.Core.Repository
                     return (OsvDiskLayout.ReadCommandLine(disk), Rofs.RofsIndex.List(disk, "/run").ToArray());
                 }
             }
-            catch (Exception e) when (e is OsvException || e is IOException || e is ArgumentException || e is IndexOutOfRangeException)
+            catch (Exception e) when (e is OsvException || e is IOException || e is ArgumentException || e is IndexOutOfRangeException || e is OverflowException)
             {
                 return (null, new string[0]);
             }
@@ -210,7 +211,7 @@ namespace OsvPS.Core.Repository
             }
             try
             {
-                var doc = YamlDocument.Parse(File.ReadAllText(path), path, "ImageIndexInvalid");
+                var doc = YamlDocument.Parse(Packaging.ProjectStore.ReadText(path), path, "ImageIndexInvalid");
                 index.Version = doc.Scalar(doc.Root, "version");
                 index.Description = doc.Scalar(doc.Root, "description");
                 index.Build = doc.Scalar(doc.Root, "build");

@@ -55,6 +55,9 @@ namespace OsvPS.Core.Repository
         /// Attaches a kernel ELF (plain or gzip-compressed) to image <paramref name="name"/>, so instances of it,
         /// and of images built from it, can boot straight into the kernel. Returns the stored ELF's path.
         /// </summary>
+        /// <summary>No OSv kernel is near this size; a .gz that unpacks past it is refused.</summary>
+        public const long MaxKernelBytes = 256L << 20;
+
         public string AttachKernel(string name, string kernelPath, CancellationToken cancellation)
         {
             if (repository.FindImageFile(name) == null)
@@ -67,20 +70,9 @@ namespace OsvPS.Core.Repository
             {
                 using (var input = File.OpenRead(kernelPath))
                 {
-                    var magic = new byte[2];
-                    bool gzip = input.Read(magic, 0, 2) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-                    input.Seek(0, SeekOrigin.Begin);
-                    using (Stream source = gzip ? new System.IO.Compression.GZipStream(input, System.IO.Compression.CompressionMode.Decompress) : (Stream)input)
-                    {
-                        var buffer = new byte[1 << 20];
-                        int n;
-                        while ((n = source.Read(buffer, 0, buffer.Length)) > 0)
-                        {
-                            cancellation.ThrowIfCancellationRequested();
-                            output.Write(buffer, 0, n);
-                        }
-                    }
+                    Gzip.Unpack(input, output, MaxKernelBytes, kernelPath, "KernelInvalid");
                 }
+                cancellation.ThrowIfCancellationRequested();
                 output.Seek(0, SeekOrigin.Begin);
                 var head = new byte[4];
                 if (output.Read(head, 0, 4) != 4 || head[0] != 0x7f || head[1] != 'E' || head[2] != 'L' || head[3] != 'F')

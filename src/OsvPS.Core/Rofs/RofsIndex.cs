@@ -28,11 +28,27 @@ namespace OsvPS.Core.Rofs
             long entryCount = (long)BitConverter.ToUInt64(super, 40);
             long linkCount = (long)BitConverter.ToUInt64(super, 48);
             long inodeCount = (long)BitConverter.ToUInt64(super, 56);
-            if (blocks * 512 > 256L * 1024 * 1024)
+            if (blocks < 0 || blocks * 512 > 256L * 1024 * 1024 || structure < start || entryCount < 0 || linkCount < 0 || inodeCount < 0 ||
+                entryCount > blocks * 512 / 10 || linkCount > blocks * 512 / 2 || inodeCount > blocks * 512 / 32)
             {
-                throw new OsvException("DiskImageInvalid", OsvErrorKind.InvalidData, "the image's file system tables are implausibly large.", null);
+                throw Invalid("its tables are implausible (negative or larger than their blocks)");
             }
             byte[] t = disk.Read(structure, (int)(blocks * 512));
+            try
+            {
+                return Names(t, entryCount, linkCount, inodeCount, folder);
+            }
+            catch (Exception e) when (e is ArgumentException || e is IndexOutOfRangeException || e is OverflowException)
+            {
+                throw Invalid("an entry points outside its tables");
+            }
+        }
+
+        private static OsvException Invalid(string why)
+            => new OsvException("DiskImageInvalid", OsvErrorKind.InvalidData, $"the image's file system is damaged: {why}.", null);
+
+        private static IReadOnlyList<string> Names(byte[] t, long entryCount, long linkCount, long inodeCount, string folder)
+        {
             int at = 0;
             var entries = new List<KeyValuePair<long, string>>();
             for (long i = 0; i < entryCount; i++)

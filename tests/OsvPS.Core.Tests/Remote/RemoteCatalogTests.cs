@@ -114,6 +114,88 @@ namespace OsvPS.Core.Tests.Remote
         }
 
         [Fact]
+        public void AServerSendingMoreThanDeclaredIsCutOffAndNothingKept()
+        {
+            using var source = new ReleaseSource(server.Url);
+            server.LieAboutSize = 1000; // the release says 1000 bytes; the server sends the whole loader
+            var e = Assert.Throws<OsvException>(() => Catalog(source).SaveImage("osv-loader", null, "default", false, null, CancellationToken.None));
+            Assert.Equal("DownloadIncomplete", e.ErrorId);
+            Assert.Contains("more", e.Message);
+            Assert.False(File.Exists(Downloader.PartialPath(repo.ImageFile("osv-loader", DiskFormat.Raw))));
+        }
+
+        [Fact]
+        public void ADownloadOfUnknownSizeIsRefused()
+        {
+            using var source = new ReleaseSource(server.Url);
+            server.NoSize = true;
+            var e = Assert.Throws<OsvException>(() => Catalog(source).SaveImage("osv-loader", null, "default", false, null, CancellationToken.None));
+            Assert.Equal("DownloadSizeUnknown", e.ErrorId);
+            Assert.Null(repo.FindImageFile("osv-loader"));
+        }
+
+        [Fact]
+        public void AStalledTransferEndsAfterTheIdleTimeoutAndCanResume()
+        {
+            using var source = new ReleaseSource(server.Url);
+            var saved = Downloader.IdleTimeout;
+            Downloader.IdleTimeout = TimeSpan.FromSeconds(1);
+            try
+            {
+                server.StallAfter = 100_000;
+                var e = Assert.Throws<OsvException>(() => Catalog(source).SaveImage("osv-loader", null, "default", false, null, CancellationToken.None));
+                Assert.Equal("DownloadIncomplete", e.ErrorId);
+                Assert.Contains("no data", e.Message);
+                server.StallAfter = null;
+                Assert.Equal(loader, File.ReadAllBytes(Catalog(source).SaveImage("osv-loader", null, "default", false, null, CancellationToken.None).Path));
+            }
+            finally
+            {
+                Downloader.IdleTimeout = saved;
+            }
+        }
+
+        [Fact]
+        public void AResumeOfAReplacedFileStartsOverInsteadOfSplicing()
+        {
+            using var source = new ReleaseSource(server.Url);
+            server.ETags["osv-loader.qemu.x86_64"] = "\"first\"";
+            server.CutAfter = 300_000;
+            Assert.Throws<OsvException>(() => Catalog(source).SaveImage("osv-loader", null, "default", false, null, CancellationToken.None));
+            var replaced = TestFiles.Loader();
+            for (int i = 65536; i < replaced.Length; i++) replaced[i] = (byte)(i * 13 + 1);
+            server.Assets["osv-loader.qemu.x86_64"] = replaced;
+            server.ETags["osv-loader.qemu.x86_64"] = "\"second\"";
+            var image = Catalog(source).SaveImage("osv-loader", null, "default", false, null, CancellationToken.None);
+            Assert.Equal(replaced, File.ReadAllBytes(image.Path));
+        }
+
+        [Fact]
+        public void AKernelGzipCutAtAFlushPointIsRefused()
+        {
+            using var source = new ReleaseSource(server.Url);
+            var big = new byte[300_000];
+            new Random(3).NextBytes(big);
+            byte[] gz;
+            using (var m = new MemoryStream())
+            {
+                using (var g = new GZipStream(m, CompressionLevel.Fastest, leaveOpen: true))
+                {
+                    g.Write(big, 0, 150_000);
+                    g.Flush(); // a flush point: what comes before it decompresses on its own
+                    long cut = m.Length;
+                    g.Write(big, 150_000, 150_000);
+                    g.Dispose();
+                    gz = m.ToArray()[..(int)cut];
+                }
+            }
+            server.Assets["osv-loader.elf.x86_64.gz"] = gz;
+            var e = Assert.Throws<OsvException>(() => Catalog(source).SaveImage("osv-loader", null, "default", false, null, CancellationToken.None));
+            Assert.Equal("DownloadIncomplete", e.ErrorId);
+            Assert.False(File.Exists(Path.ChangeExtension(repo.ImageFile("osv-loader", DiskFormat.Raw), ".elf")));
+        }
+
+        [Fact]
         public void SizeMismatchIsRefusedAndNothingIsKept()
         {
             using var source = new ReleaseSource(server.Url);

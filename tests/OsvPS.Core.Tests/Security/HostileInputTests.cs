@@ -189,5 +189,85 @@ namespace OsvPS.Core.Tests.Security
             Assert.True(File.Exists(other));
             Assert.True(File.Exists(target));
         }
+
+        [Fact]
+        public void EmptyAndCutPackagesAreRefusedAndNotCached()
+        {
+            string cache = dir.Combine("cache");
+            string empty = dir.File("packages/empty.mpm", new byte[0]);
+            Assert.Equal("PackageInvalid", Assert.Throws<OsvException>(() => PackageArchive.Open("empty", empty, cache)).ErrorId);
+            string whole = dir.Combine("packages/whole.mpm");
+            TestFiles.Package(whole, "name: whole\ntitle: t\nauthor: a\n", null, ("big.txt", new string('x', 200_000)));
+            byte[] bytes = File.ReadAllBytes(whole);
+            string cut = dir.File("packages/cut.mpm", bytes[..(bytes.Length / 2)]);
+            Assert.Equal("PackageInvalid", Assert.Throws<OsvException>(() => PackageArchive.Open("cut", cut, cache)).ErrorId);
+            Assert.Empty(Directory.GetFiles(cache, "cut-*"));
+        }
+
+        [Fact]
+        public void APackageReplacedWithTheSameSizeAndTimeIsUnpackedAgain()
+        {
+            string cache = dir.Combine("cache");
+            string path = dir.Combine("packages/p.mpm");
+            Directory.CreateDirectory(dir.Combine("packages"));
+            void Write(string file, string title)
+            {
+                // An uncompressed tar (packages may be either): equal-length content gives equal sizes.
+                using var f = File.Create(file);
+                var tar = new TarWriter(f);
+                var when = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+                tar.AddFile("meta/package.yaml", Encoding.UTF8.GetBytes($"name: p\ntitle: {title}\nauthor: a\n"), when);
+                tar.Finish();
+            }
+            Write(path, "first");
+            var time = File.GetLastWriteTimeUtc(path);
+            Assert.Equal("first", PackageArchive.Open("p", path, cache).Manifest!.Title);
+            string other = dir.Combine("other.mpm");
+            Write(other, "other");
+            Assert.Equal(new FileInfo(path).Length, new FileInfo(other).Length);
+            File.Copy(other, path, overwrite: true);
+            File.SetLastWriteTimeUtc(path, time);
+            Assert.Equal("other", PackageArchive.Open("p", path, cache).Manifest!.Title);
+            Assert.Single(Directory.GetFiles(cache, "p-*.tar")); // the older unpacking is pruned
+        }
+
+        [Fact]
+        public void RunYamlThatIsNotUtf8IsAnError()
+        {
+            string project = dir.Combine("proj");
+            Directory.CreateDirectory(Path.Combine(project, "meta"));
+            File.WriteAllBytes(Path.Combine(project, "meta", "run.yaml"), Encoding.ASCII.GetBytes("runtime: native\nconfig_set:\n  a:\n    bootcmd: /x ").Concat(new byte[] { 0xC3, 0x28, (byte)'\n' }).ToArray());
+            var e = Assert.Throws<OsvException>(() => ProjectStore.Load(project));
+            Assert.Contains("not UTF-8", e.Message);
+        }
+
+        [Fact]
+        public void AMalformedImageDoesNotHideTheOthers()
+        {
+            var repo = new CapstanRepository(dir.Combine("capstan"));
+            dir.File("capstan/repository/good/good.qemu", TestFiles.Loader());
+            var header = new byte[1024];
+            Encoding.ASCII.GetBytes("QFI\xfb").CopyTo(header, 0);
+            header[0] = (byte)'Q'; header[1] = (byte)'F'; header[2] = (byte)'I'; header[3] = 0xFB;
+            header[7] = 3;               // version 3
+            header[23] = 16;             // cluster bits
+            for (int i = 24; i < 32; i++) header[i] = 0xFF; // a 16 EiB virtual size
+            header[39] = 1;              // one L1 entry
+            for (int i = 40; i < 48; i++) header[i] = 0xFF; // at a negative offset
+            dir.File("capstan/repository/bad/bad.qemu", header);
+            var images = repo.GetImages().ToList();
+            Assert.Equal(new[] { "bad", "good" }, images.Select(i => i.Name));
+            Assert.Null(images[0].VirtualSize);
+            Assert.Equal(1 << 20, images[1].VirtualSize);
+        }
+
+        [Fact]
+        public void AnOversizedProgramHeaderEntryIsRefusedBeforeAllocating()
+        {
+            var bytes = File.ReadAllBytes("/usr/bin/gzip");
+            bytes[54] = 0xFF; bytes[55] = 0xFF; // e_phentsize 65535
+            string path = dir.File("bad-elf", bytes);
+            Assert.Equal(ErrorIds.ElfFormatInvalid, Assert.Throws<OsvException>(() => OsvPS.Core.Elf.ElfFile.Read(path)).ErrorId);
+        }
     }
 }

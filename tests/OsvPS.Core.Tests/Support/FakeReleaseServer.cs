@@ -27,6 +27,12 @@ namespace OsvPS.Core.Tests.Support
         public long? LieAboutSize;
         public bool RateLimited;
         public string? RawJson;
+        /// <summary>Give no size, neither in the JSON nor as Content-Length (the body ends when the connection closes).</summary>
+        public bool NoSize;
+        /// <summary>Send this many bytes of an asset body, then nothing more (the connection stays open) until disposed.</summary>
+        public int? StallAfter;
+        /// <summary>ETags of assets; a Range request with an If-Range that differs gets the whole new body.</summary>
+        public readonly Dictionary<string, string> ETags = new Dictionary<string, string>();
 
         public FakeReleaseServer()
         {
@@ -49,8 +55,8 @@ namespace OsvPS.Core.Tests.Support
 
         private string ReleaseJson(string tag, string[] names)
             => "{\"tag_name\": \"" + tag + "\", \"published_at\": \"2024-01-02T03:04:05Z\", \"assets\": [" +
-               string.Join(", ", names.Select(n => "{\"name\": \"" + n + "\", \"size\": " + (LieAboutSize ?? Assets[n].Length) +
-                   ", \"browser_download_url\": \"" + Url.Replace("/releases", "/assets/") + n + "\"}")) + "]}";
+               string.Join(", ", names.Select(n => "{\"name\": \"" + n + "\", " + (NoSize ? "" : "\"size\": " + (LieAboutSize ?? Assets[n].Length) + ", ") +
+                   "\"browser_download_url\": \"" + Url.Replace("/releases", "/assets/") + n + "\"}")) + "]}";
 
         private void Serve(TcpClient client)
         {
@@ -63,6 +69,7 @@ namespace OsvPS.Core.Tests.Support
                 var lines = header.ToString().Split("\r\n");
                 string path = lines[0].Split(' ')[1];
                 string? range = lines.FirstOrDefault(l => l.StartsWith("Range:", StringComparison.OrdinalIgnoreCase));
+                string? ifRange = lines.FirstOrDefault(l => l.StartsWith("If-Range:", StringComparison.OrdinalIgnoreCase))?.Substring(9).Trim();
                 Requests.Enqueue(path + (range != null ? " " + range : ""));
                 void Reply(int status, string reason, byte[] body, string extra = "", int? cut = null)
                 {
@@ -91,7 +98,24 @@ namespace OsvPS.Core.Tests.Support
                 }
                 if (path.StartsWith("/assets/") && Assets.TryGetValue(path.Substring(8), out var data))
                 {
-                    if (range != null)
+                    string name = path.Substring(8);
+                    string etag = ETags.TryGetValue(name, out var e) ? $"ETag: {e}\r\n" : "";
+                    if (NoSize)
+                    {
+                        var head = Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+                        stream.Write(head, 0, head.Length);
+                        stream.Write(data, 0, data.Length);
+                        return;
+                    }
+                    if (StallAfter is int stall)
+                    {
+                        var head = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {data.Length}\r\nConnection: close\r\n\r\n");
+                        stream.Write(head, 0, head.Length);
+                        stream.Write(data, 0, stall);
+                        stop.Token.WaitHandle.WaitOne();
+                        return;
+                    }
+                    if (range != null && (ifRange == null || ETags.TryGetValue(name, out var current) && current == ifRange))
                     {
                         long from = long.Parse(range.Split('=')[1].TrimEnd('-').Trim());
                         Reply(206, "Partial Content", data.Skip((int)from).ToArray(), $"Content-Range: bytes {from}-{data.Length - 1}/{data.Length}\r\n");
@@ -99,7 +123,7 @@ namespace OsvPS.Core.Tests.Support
                     }
                     int? cut = CutAfter;
                     CutAfter = null;
-                    Reply(200, "OK", data, "", cut);
+                    Reply(200, "OK", data, etag, cut);
                     return;
                 }
                 Reply(404, "Not Found", new byte[0]);
