@@ -148,6 +148,13 @@ namespace OsvPS.Core.Packaging
                     {
                         continue;
                     }
+                    // .NET shows a name that is not UTF-8 with U+FFFD in it, and then cannot open it by that
+                    // name (it used to surface as a puzzling symlink error): say what it is instead.
+                    if (child.Name.IndexOf('\uFFFD') >= 0)
+                    {
+                        throw new OsvException("FileNameInvalid", OsvErrorKind.InvalidData,
+                            $"'{child.FullName}' has a name that is not UTF-8; OSv's file system stores UTF-8 names. Rename it (or list it in .capstanignore under a pattern with '*').", child.FullName);
+                    }
                     if (SymbolicLink.IsLink(child))
                     {
                         string target = GuestLinkTarget(root, guest, child.FullName, options.KeepExternalSymlinks);

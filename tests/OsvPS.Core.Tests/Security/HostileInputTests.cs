@@ -269,5 +269,21 @@ namespace OsvPS.Core.Tests.Security
             string path = dir.File("bad-elf", bytes);
             Assert.Equal(ErrorIds.ElfFormatInvalid, Assert.Throws<OsvException>(() => OsvPS.Core.Elf.ElfFile.Read(path)).ErrorId);
         }
+
+        [Fact]
+        public void AFileNameThatIsNotUtf8IsNamedAsSuch()
+        {
+            string project = dir.Combine("proj-names");
+            ProjectStore.Create(new ProjectSpec { Path = project, BootCommand = "/x" });
+            // Create "bad\xff" through the shell: .NET cannot write such a name itself.
+            var made = TestFiles.Run("sh", "-c", $"printf x > '{project}/bad'$(printf '\\377')");
+            Assert.True(made.code == 0, made.output);
+            var repo = new CapstanRepository(dir.Combine("capstan"));
+            var e = Assert.Throws<OsvException>(() => new ImageComposer(repo).Compose(ProjectStore.Load(project), new ComposeOptions { NoBootstrap = true }));
+            Assert.Equal("FileNameInvalid", e.ErrorId);
+            Assert.Contains("not UTF-8", e.Message);
+            File.WriteAllText(Path.Combine(project, ".capstanignore"), "/bad*\n");
+            Assert.NotNull(new ImageComposer(repo).Compose(ProjectStore.Load(project), new ComposeOptions { NoBootstrap = true }));
+        }
     }
 }
