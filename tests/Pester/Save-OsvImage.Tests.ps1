@@ -49,6 +49,17 @@ Describe 'Save-OsvImage' {
         (Build-OsvImage $p -NoBootstrap -Force).Name | Should -Be 'p'
     }
 
+    It 'refuses to boot a kernel whose bytes changed since the download' {
+        $kernel = Join-Path $env:CAPSTAN_ROOT 'repository/osv-loader/osv-loader.elf'
+        $saved = [IO.File]::ReadAllBytes($kernel)
+        $bytes = $saved.Clone(); $bytes[100] = $bytes[100] -bxor 0xff; [IO.File]::WriteAllBytes($kernel, $bytes)
+        try {
+            Start-OsvInstance p -BootMode Kernel -Wait -Timeout 30 -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'KernelCorrupt,*'
+        }
+        finally { [IO.File]::WriteAllBytes($kernel, $saved) }
+    }
+
     It 'reports <Id> for <Case>' -ForEach @(
         @{ Case = 'a release that does not exist'; Id = 'ReleaseNotFound'; Arguments = @{ Version = 'v9.9.9' } }
         @{ Case = 'a variant the release lacks'; Id = 'AssetNotFound'; Arguments = @{ Variant = 'microvm' } }

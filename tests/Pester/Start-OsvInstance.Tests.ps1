@@ -116,6 +116,9 @@ Describe 'Start-OsvInstance' {
             $first | Should -BeLike 'OSVPS-STANDIN*'
             $instance = Get-OsvInstance stopped-early
             $instance.State | Should -Be 'Stopped'
+            # QEMU has quit; the runtime reaps the child a moment later.
+            $deadline = [DateTime]::UtcNow.AddSeconds(5)
+            while ((Get-Process -Id $instance.Pid -ErrorAction Ignore) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
             Get-Process -Id $instance.Pid -ErrorAction Ignore | Should -BeNullOrEmpty
         }
     }

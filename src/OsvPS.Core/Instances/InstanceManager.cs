@@ -155,20 +155,17 @@ namespace OsvPS.Core.Instances
         }
 
         private static string? ReadLoaderOf(string imagePath)
+            => CapstanRepository.ReadIndexFile(Path.Combine(Path.GetDirectoryName(imagePath) ?? ".", "index.yaml")).Loader;
+
+        // A kernel downloaded with its loader has its hash in the loader's index: a changed file is not booted.
+        private static void CheckKernel(string kernel)
         {
-            string index = Path.Combine(Path.GetDirectoryName(imagePath) ?? ".", "index.yaml");
-            if (!File.Exists(index))
+            string? expected = CapstanRepository.ReadIndexFile(Path.Combine(Path.GetDirectoryName(kernel) ?? ".", "index.yaml")).KernelSha256;
+            if (expected != null && Remote.Downloader.Sha256(kernel) != expected)
             {
-                return null;
+                throw new OsvException("KernelCorrupt", OsvErrorKind.InvalidData,
+                    $"the kernel '{kernel}' no longer matches the SHA-256 recorded when it was downloaded; fetch it again with 'Save-OsvImage -Force'.", kernel);
             }
-            foreach (string line in File.ReadAllLines(index))
-            {
-                if (line.StartsWith("loader:", StringComparison.Ordinal))
-                {
-                    return line.Substring(7).Trim().Trim('"');
-                }
-            }
-            return null;
         }
 
         public StartPlan Plan(StartRequest request, CancellationToken cancellation)
@@ -209,6 +206,10 @@ namespace OsvPS.Core.Instances
 
             var format = DiskFormats.Detect(request.ImagePath);
             string? kernel = request.BootMode == BootMode.Disk ? null : FindKernel(request.ImagePath);
+            if (kernel != null)
+            {
+                CheckKernel(kernel);
+            }
             if (request.BootMode == BootMode.Kernel && kernel == null)
             {
                 throw new OsvException("KernelNotFound", OsvErrorKind.ObjectNotFound,

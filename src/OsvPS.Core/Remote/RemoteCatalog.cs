@@ -73,21 +73,23 @@ namespace OsvPS.Core.Remote
             string target = repository.ImageFile(name, Disk.DiskFormat.Raw);
             var loaderAsset = release.Assets.First(a => a.Name == offer.Asset);
             string hash = Downloader.Download(source, loaderAsset, target, null, progress, cancellation);
+            string? kernelHash = null;
             if (offer.KernelAsset != null)
             {
                 var kernel = release.Assets.First(a => a.Name == offer.KernelAsset);
-                Downloader.Download(source, kernel, Path.ChangeExtension(target, ".elf"),
+                kernelHash = Downloader.Download(source, kernel, Path.ChangeExtension(target, ".elf"),
                     kernel.Name.EndsWith(".gz", StringComparison.Ordinal) ? (input, output) => IO.Gzip.Unpack(input, output, ImageImporter.MaxKernelBytes, kernel.Name, "KernelInvalid") : (Action<Stream, Stream>?)null,
                     progress, cancellation);
             }
             repository.WriteIndex(name, new ImageIndex
             {
                 Version = release.Tag,
-                Created = DateTime.UtcNow,
+                Created = release.Published, // when OSv published it; the download time is no creation date
                 Description = $"OSv loader {release.Tag}{(variant == "default" ? "" : " (" + variant + ")")} from {source.Url}",
                 Build = loaderAsset.Name,
                 Platform = null, // OSv's releases do not say where they were built
                 Sha256 = hash,
+                KernelSha256 = kernelHash,
             });
             return repository.GetImage(name);
         }

@@ -24,6 +24,8 @@ namespace OsvPS.Core.Repository
         public string? Loader { get; set; }
         /// <summary>SHA-256 of a downloaded image, checked when it is used.</summary>
         public string? Sha256 { get; set; }
+        /// <summary>The SHA-256 of the kernel ELF kept beside a downloaded loader (as unpacked).</summary>
+        public string? KernelSha256 { get; set; }
     }
 
     /// <summary>
@@ -201,9 +203,11 @@ namespace OsvPS.Core.Repository
             => TryGetImage(name) ?? throw new OsvException("ImageNotFound", OsvErrorKind.ObjectNotFound,
                 $"there is no image '{name}' in {ImagesPath}.", name);
 
-        public ImageIndex ReadIndex(string name)
+        public ImageIndex ReadIndex(string name) => ReadIndexFile(Path.Combine(ImageFolder(name), "index.yaml"));
+
+        /// <summary>An image folder's index.yaml; empty when it is missing or unreadable.</summary>
+        public static ImageIndex ReadIndexFile(string path)
         {
-            string path = Path.Combine(ImageFolder(name), "index.yaml");
             var index = new ImageIndex();
             if (!File.Exists(path))
             {
@@ -218,6 +222,7 @@ namespace OsvPS.Core.Repository
                 index.Platform = doc.Scalar(doc.Root, "platform");
                 index.Loader = doc.Scalar(doc.Root, "loader");
                 index.Sha256 = doc.Scalar(doc.Root, "sha256");
+                index.KernelSha256 = doc.Scalar(doc.Root, "kernel_sha256");
                 index.Created = Remote.RemoteCatalog.CreatedTime(doc.Scalar(doc.Root, "created"));
             }
             catch (OsvException)
@@ -232,12 +237,13 @@ namespace OsvPS.Core.Repository
             string text = new YamlWriter()
                 .Value("format_version", "1")
                 .Value("version", index.Version)
-                .Value("created", (index.Created ?? DateTime.UtcNow).ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))
+                .Value("created", index.Created?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))
                 .Value("description", index.Description)
                 .Value("build", index.Build)
                 .Value("platform", index.Platform)
                 .Value("loader", index.Loader)
                 .Value("sha256", index.Sha256)
+                .Value("kernel_sha256", index.KernelSha256)
                 .ToString();
             AtomicFile.WriteAllText(Path.Combine(ImageFolder(name), "index.yaml"), text);
         }

@@ -112,7 +112,7 @@ namespace OsvPS.Core.Repository
             repository.WriteIndex(plan.Name, new ImageIndex
             {
                 Version = version,
-                Created = DateTime.UtcNow,
+                Created = null, // an import time is no creation date
                 Description = description,
                 Platform = null, // where an imported image was built is not known
             });

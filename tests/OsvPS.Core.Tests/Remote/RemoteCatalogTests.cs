@@ -76,6 +76,8 @@ namespace OsvPS.Core.Tests.Remote
             Assert.Equal(loader, File.ReadAllBytes(image.Path));
             Assert.Equal(kernel, File.ReadAllBytes(Path.ChangeExtension(image.Path, ".elf"))); // unpacked
             Assert.Equal(Downloader.Sha256(image.Path), repo.ReadIndex("osv-loader").Sha256);
+            Assert.Equal(Downloader.Sha256(Path.ChangeExtension(image.Path, ".elf")), repo.ReadIndex("osv-loader").KernelSha256);
+            Assert.Equal(new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc), image.Created); // the release's date, not the download's
             Assert.Equal(loader.Length, reported);
             Assert.Empty(Directory.GetFiles(repo.ImageFolder("osv-loader"), "*.partial"));
             // The same release again: nothing is downloaded.
