@@ -141,8 +141,8 @@ $demoScript = {
         # First run: fetch OSv's loader and bootstrap package from its releases.
         try {
             Show 'Save-OsvImage osv-loader; Save-OsvPackage osv.bootstrap'
-            Save-OsvImage osv-loader -ErrorAction Stop | Format-Table | Out-Host
-            Save-OsvPackage osv.bootstrap -ErrorAction Stop | Format-Table | Out-Host
+            Save-OsvImage osv-loader -ErrorAction Stop | Format-Table | Out-String -Width 150 | Out-Host
+            Save-OsvPackage osv.bootstrap -ErrorAction Stop | Format-Table | Out-String -Width 150 | Out-Host
         }
         catch {
             # Offline, with no loader in the repository: say so, then run the same pipeline on the
@@ -160,7 +160,7 @@ $demoScript = {
 
     $project = Join-Path $WorkPath 'hello'
     Show "New-OsvProject $project -BootCommand '/hello' -Env @{ GREETING = 'hi' }"
-    New-OsvProject $project -BootCommand '/hello' -Env @{ GREETING = 'hi' } | Format-Table | Out-Host
+    New-OsvProject $project -BootCommand '/hello' -Env @{ GREETING = 'hi' } | Format-Table | Out-String -Width 150 | Out-Host
     # A second config set: the same program with arguments and its own greeting.
     Set-Content -LiteralPath (Join-Path $project 'meta/run.yaml') -Value @"
 runtime: native
@@ -189,20 +189,20 @@ int main(int argc, char **argv) {
     & gcc -fPIE -pie -O2 -o $binary $source
     if ($LASTEXITCODE) { throw 'gcc failed on hello.c' }
     Show "Add-OsvBinary $binary -Project $project"
-    Add-OsvBinary $binary -Project $project | Format-Table | Out-Host
+    Add-OsvBinary $binary -Project $project | Format-Table | Out-String -Width 150 | Out-Host
     Show "(Get-OsvProject $project).ConfigSets"
-    (Get-OsvProject $project).ConfigSets | Format-Table | Out-Host
+    (Get-OsvProject $project).ConfigSets | Format-Table | Out-String -Width 150 | Out-Host
     Show "Build-OsvImage $project"
-    Build-OsvImage $project | Format-Table | Out-Host
+    Build-OsvImage $project | Format-Table | Out-String -Width 150 | Out-Host
     Show "Get-OsvImage hello | Start-OsvInstance -Boot say_hey -Wait -Timeout 120"
-    Get-OsvImage hello | Start-OsvInstance -Boot say_hey -Wait -Timeout 120 | Out-Host
+    Get-OsvImage hello | Start-OsvInstance -Boot say_hey -Wait -Timeout 120 | Out-String -Stream -Width 150 | Out-Host
     if (-not $standIn) {
         # A program that is not in the image: OSv says so, and so does the cmdlet, as an error record.
         Show "Start-OsvInstance hello -Name missing -CommandLine '/not-there.so' -Wait -Timeout 120 -ErrorAction Continue"
-        Start-OsvInstance hello -Name missing -CommandLine '/not-there.so' -Wait -Timeout 120 -ErrorAction Continue | Out-Host
+        Start-OsvInstance hello -Name missing -CommandLine '/not-there.so' -Wait -Timeout 120 -ErrorAction Continue | Out-String -Stream -Width 150 | Out-Host
     }
     Show "Get-OsvInstance"
-    Get-OsvInstance | Format-Table | Out-Host
+    Get-OsvInstance | Format-Table | Out-String -Width 150 | Out-Host
 }
 
 function Invoke-Demo {
