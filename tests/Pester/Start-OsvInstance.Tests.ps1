@@ -39,7 +39,7 @@ Describe 'Start-OsvInstance' {
             @{ Given = '00:02:00'; Expected = '00:02:00' }
             @{ Given = [TimeSpan]::FromMinutes(3); Expected = '00:03:00' }
         ) {
-            foreach ($command in 'Start-OsvInstance', 'Wait-OsvInstance') {
+            foreach ($command in 'Start-OsvInstance', 'Wait-OsvInstance', 'Stop-OsvInstance') {
                 $attribute = (Get-Command $command).Parameters['Timeout'].Attributes | Where-Object { $_ -is [System.Management.Automation.ArgumentTransformationAttribute] }
                 $attribute.Transform($ExecutionContext, $Given).ToString() | Should -Be $Expected
             }

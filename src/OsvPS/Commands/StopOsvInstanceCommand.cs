@@ -18,8 +18,9 @@ namespace OsvPS.Commands
         [SupportsWildcards]
         public string[] Name { get; set; } = new string[0];
 
-        /// <summary>How long the guest may take to power down before QEMU is made to quit (default 10 s).</summary>
+        /// <summary>How long the guest may take to power down before QEMU is made to quit: seconds, or a time span ('00:00:30'); default 10 seconds.</summary>
         [Parameter]
+        [TimeoutTransformation]
         public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
         /// <summary>Quit at once, without asking the guest to power down.</summary>
