@@ -12,7 +12,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Copies programs and libraries, with every shared library they need, into a project at the guest paths OSv expects.</para>
+    /// Copies programs and libraries, with every shared library they need, into a project at the guest paths OSv expects.
     /// </summary>
     [Cmdlet(VerbsCommon.Add, "OsvBinary", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = PathSet)]
     [OutputType(typeof(OsvFile))]

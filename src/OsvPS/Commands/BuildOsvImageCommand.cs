@@ -13,7 +13,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Builds a bootable OSv image of a project, on the host, into the repository.</para>
+    /// Builds a bootable OSv image of a project, on the host, into the repository.
     /// </summary>
     // "Build" is an approved verb from PowerShell 6 on; PowerShellStandard 5.1 has no constant for it.
     [Cmdlet("Build", "OsvImage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]

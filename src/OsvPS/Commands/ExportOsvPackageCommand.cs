@@ -6,7 +6,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Builds a package (.mpm and .yaml) of a project into the repository, so other projects can require it.</para>
+    /// Builds a package (.mpm and .yaml) of a project into the repository, so other projects can require it.
     /// </summary>
     [Cmdlet(VerbsData.Export, "OsvPackage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(OsvPackage))]

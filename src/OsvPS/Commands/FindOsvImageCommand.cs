@@ -7,7 +7,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Lists the OSv loaders releases offer (variants, sizes, kernels).</para>
+    /// Lists the OSv loaders releases offer (variants, sizes, kernels).
     /// </summary>
     [Cmdlet(VerbsCommon.Find, "OsvImage")]
     [OutputType(typeof(OsvRemoteImage))]

@@ -4,7 +4,7 @@ using OsvPS.Core.Models;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Searches the release source for packages.</para>
+    /// Searches the release source for packages.
     /// </summary>
     [Cmdlet(VerbsCommon.Find, "OsvPackage")]
     [OutputType(typeof(OsvPackage))]

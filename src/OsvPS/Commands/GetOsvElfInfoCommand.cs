@@ -8,7 +8,7 @@ using OsvPS.Core.Models;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Shows what an ELF file is and its full library tree: where each library came from and why, or that it is missing.</para>
+    /// Shows what an ELF file is and its full library tree: where each library came from and why, or that it is missing.
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "OsvElfInfo", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(OsvElfInfo))]

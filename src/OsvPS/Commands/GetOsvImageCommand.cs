@@ -6,7 +6,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Lists the images of the repository (OsvPS's and Capstan's).</para>
+    /// Lists the images of the repository (OsvPS's and Capstan's).
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "OsvImage")]
     [OutputType(typeof(OsvImage))]

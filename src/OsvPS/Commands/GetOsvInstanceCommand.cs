@@ -6,7 +6,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Lists instances with their state: Running, Stopped or Crashed.</para>
+    /// Lists instances with their state: Running, Stopped or Crashed.
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "OsvInstance")]
     [OutputType(typeof(OsvInstance))]

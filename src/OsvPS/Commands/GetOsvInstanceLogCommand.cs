@@ -8,7 +8,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Reads an instance's serial console log; -Wait follows it while the instance runs.</para>
+    /// Reads an instance's serial console log; -Wait follows it while the instance runs.
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "OsvInstanceLog")]
     [OutputType(typeof(string))]

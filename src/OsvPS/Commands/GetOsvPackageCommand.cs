@@ -7,7 +7,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Lists the packages in the repository (or, with -Remote, those a release offers).</para>
+    /// Lists the packages in the repository (or, with -Remote, those a release offers).
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "OsvPackage")]
     [OutputType(typeof(OsvPackage))]

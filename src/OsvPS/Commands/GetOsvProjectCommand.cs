@@ -7,7 +7,7 @@ using OsvPS.Core.Packaging;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Reads OSv projects (OsvPS's or Capstan's): package, runtime and config sets.</para>
+    /// Reads OSv projects (OsvPS's or Capstan's): package, runtime and config sets.
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "OsvProject", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(OsvProject))]

@@ -7,7 +7,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Imports a loader or any disk image (raw, qcow2, vmdk, vdi, vhdx) into the repository.</para>
+    /// Imports a loader or any disk image (raw, qcow2, vmdk, vdi, vhdx) into the repository.
     /// </summary>
     [Cmdlet(VerbsData.Import, "OsvImage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = KernelSet)]
     [OutputType(typeof(OsvImage))]

@@ -6,7 +6,7 @@ using OsvPS.Core.Packaging;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Creates an OSv project: a folder whose tree becomes the guest's '/', with meta/package.yaml and meta/run.yaml.</para>
+    /// Creates an OSv project: a folder whose tree becomes the guest's '/', with meta/package.yaml and meta/run.yaml.
     /// </summary>
     [Cmdlet(VerbsCommon.New, "OsvProject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(OsvProject))]

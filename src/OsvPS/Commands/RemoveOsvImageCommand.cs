@@ -7,7 +7,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Removes images from the repository.</para>
+    /// Removes images from the repository.
     /// </summary>
     [Cmdlet(VerbsCommon.Remove, "OsvImage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = NameSet)]
     [OutputType(typeof(OsvImage))]

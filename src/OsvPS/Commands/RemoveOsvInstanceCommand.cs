@@ -6,7 +6,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Removes instances (their overlay, console log and state); a running one only with -Force.</para>
+    /// Removes instances (their overlay, console log and state); a running one only with -Force.
     /// </summary>
     [Cmdlet(VerbsCommon.Remove, "OsvInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(OsvInstance))]

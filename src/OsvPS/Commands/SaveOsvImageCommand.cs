@@ -6,7 +6,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Downloads an OSv loader (and its kernel ELF) from OSv's releases into the repository.</para>
+    /// Downloads an OSv loader (and its kernel ELF) from OSv's releases into the repository.
     /// </summary>
     [Cmdlet(VerbsData.Save, "OsvImage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(OsvImage))]

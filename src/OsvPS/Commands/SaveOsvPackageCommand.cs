@@ -6,7 +6,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Downloads packages (.mpm and .yaml) from OSv's releases into the repository's packages folder.</para>
+    /// Downloads packages (.mpm and .yaml) from OSv's releases into the repository's packages folder.
     /// </summary>
     [Cmdlet(VerbsData.Save, "OsvPackage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(OsvPackage))]

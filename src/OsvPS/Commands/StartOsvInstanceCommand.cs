@@ -15,7 +15,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Runs an OSv image under QEMU, in the background or (with -Wait) streaming its console.</para>
+    /// Runs an OSv image under QEMU, in the background or (with -Wait) streaming its console.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Start, "OsvInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(OsvInstance), typeof(string))]

@@ -7,7 +7,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Stops instances: an ACPI power-down, then QEMU is made to quit after -Timeout.</para>
+    /// Stops instances: an ACPI power-down, then QEMU is made to quit after -Timeout.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Stop, "OsvInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(OsvInstance))]

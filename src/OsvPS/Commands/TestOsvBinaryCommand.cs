@@ -9,7 +9,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Tells, before booting, whether OSv can run a program: the symbols it and its libraries need that the kernel does not define, and what else stands in the way.</para>
+    /// Tells, before booting, whether OSv can run a program: the symbols it and its libraries need that the kernel does not define, and what else stands in the way.
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "OsvBinary", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(OsvBinaryCompatibility))]

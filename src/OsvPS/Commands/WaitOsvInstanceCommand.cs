@@ -8,7 +8,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Waits until instances are no longer running and returns them.</para>
+    /// Waits until instances are no longer running and returns them.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Wait, "OsvInstance")]
     [OutputType(typeof(OsvInstance))]
