@@ -197,12 +197,7 @@ namespace OsvPS.Core.Instances
                 }
             }
             string folder = Folder(name);
-            var existing = InstanceRecord.Load(folder);
-            if (existing.Int("pid") is int oldPid && HostProcess.IsAlive(oldPid, folder))
-            {
-                throw new OsvException("InstanceExists", OsvErrorKind.ResourceExists,
-                    $"instance '{name}' is running (pid {oldPid}); stop it with 'Stop-OsvInstance {name}' or start another with -Name.", name);
-            }
+            ThrowIfRunning(name, folder);
 
             var format = DiskFormats.Detect(request.ImagePath);
             string? kernel = request.BootMode == BootMode.Disk ? null : FindKernel(request.ImagePath);
@@ -262,13 +257,17 @@ namespace OsvPS.Core.Instances
             // the running check is made again once the name is held.
             using (HoldName(plan.Name))
             {
-                var existing = InstanceRecord.Load(plan.Folder);
-                if (existing.Int("pid") is int oldPid && HostProcess.IsAlive(oldPid, plan.Folder))
-                {
-                    throw new OsvException("InstanceExists", OsvErrorKind.ResourceExists,
-                        $"instance '{plan.Name}' is running (pid {oldPid}); stop it with 'Stop-OsvInstance {plan.Name}' or start another with -Name.", plan.Name);
-                }
+                ThrowIfRunning(plan.Name, plan.Folder);
                 return StartHeld(plan, cancellation);
+            }
+        }
+
+        private static void ThrowIfRunning(string name, string folder)
+        {
+            if (InstanceRecord.Load(folder).Int("pid") is int pid && HostProcess.IsAlive(pid, folder))
+            {
+                throw new OsvException("InstanceExists", OsvErrorKind.ResourceExists,
+                    $"instance '{name}' is running (pid {pid}); stop it with 'Stop-OsvInstance {name}' or start another with -Name.", name);
             }
         }
 
