@@ -106,9 +106,52 @@ namespace OsvPS
         protected List<OsvPS.Core.Models.OsvImage> MatchImages(OsvPS.Core.Repository.CapstanRepository repository, string name)
             => MatchByName(repository.GetImages(), i => i.Name, name, "ImageNotFound", $"there is no image '{name}' in {repository.ImagesPath}.");
 
-        /// <summary>Instances matching a wildcard <paramref name="name"/>.</summary>
-        protected List<OsvPS.Core.Models.OsvInstance> MatchInstances(OsvPS.Core.Instances.InstanceManager manager, string name)
-            => MatchByName(manager.List(), i => i.Name, name, "InstanceNotFound", $"there is no instance '{name}'.");
+        /// <summary>Instances matching a wildcard <paramref name="name"/>; when the engine cannot list them, that is this input's error.</summary>
+        protected List<OsvPS.Core.Models.OsvInstance> MatchInstances(OsvPS.Core.Instances.IInstanceEngine engine, string name)
+        {
+            IEnumerable<OsvPS.Core.Models.OsvInstance> all;
+            try
+            {
+                all = engine.List(CancellationToken);
+            }
+            catch (OsvException e)
+            {
+                WriteFailure(e, name);
+                return new List<OsvPS.Core.Models.OsvInstance>();
+            }
+            string where = engine is OsvPS.Core.Instances.LibvirtEngine libvirt ? $" on {libvirt.Connection}" : "";
+            return MatchByName(all, i => i.Name, name, "InstanceNotFound", $"there is no instance '{name}'{where}.");
+        }
+
+        private readonly Dictionary<string, OsvPS.Core.Instances.IInstanceEngine> engines = new Dictionary<string, OsvPS.Core.Instances.IInstanceEngine>(StringComparer.Ordinal);
+
+        /// <summary>
+        /// The engine a <c>-Connection</c> names: a libvirt connection, or (null or empty) QEMU run here. One
+        /// connection per URI serves the whole call. A connection that cannot be made is that input's error
+        /// (null comes back), so instances of the other hosts in the pipeline go on.
+        /// </summary>
+        protected OsvPS.Core.Instances.IInstanceEngine? InstanceEngine(string? connection)
+        {
+            string key = connection ?? "";
+            if (engines.TryGetValue(key, out var engine))
+            {
+                return engine;
+            }
+            var repository = new OsvPS.Core.Repository.CapstanRepository();
+            try
+            {
+                engine = key.Length == 0
+                    ? new OsvPS.Core.Instances.InstanceManager(repository)
+                    : (OsvPS.Core.Instances.IInstanceEngine)new OsvPS.Core.Instances.LibvirtEngine(key, repository);
+            }
+            catch (OsvException e)
+            {
+                WriteFailure(e, connection);
+                return null;
+            }
+            engines[key] = engine;
+            return engine;
+        }
 
         /// <summary>
         /// The items whose name matches the wildcard <paramref name="pattern"/>; a plain name that matches
@@ -178,6 +221,11 @@ namespace OsvPS
 
         public void Dispose()
         {
+            foreach (var engine in engines.Values)
+            {
+                engine.Dispose();
+            }
+            engines.Clear();
             cancellation.Dispose();
             GC.SuppressFinalize(this);
         }

@@ -223,6 +223,30 @@ function New-RealOsvRepository([string] $Root, $Osv) {
     $Root
 }
 
+# A libvirtd answering on qemu:///system, or the reason there is none. Daemons that are installed and
+# not running are started here. The libvirtd started here runs QEMU as root: where /dev/kvm exists but
+# cannot be used by libvirt's own user (as on these machines), libvirt finds its cached QEMU
+# capabilities stale on every call and probes QEMU again, 30 s per define; with root the cache holds.
+# That qemu.conf is the daemon's alone (bind-mounted in its own mount namespace), not the host's.
+function Start-TestLibvirt {
+    if (-not (Test-Path /usr/sbin/libvirtd) -or -not (Get-Command virsh -ErrorAction Ignore)) {
+        return 'libvirt is not installed (libvirt-daemon-system, libvirt-clients)'
+    }
+    if (-not (Get-Process virtlogd -ErrorAction Ignore)) { & /usr/sbin/virtlogd -d }
+    if (-not (Get-Process libvirtd -ErrorAction Ignore)) {
+        $conf = '/run/osvps-test-qemu.conf'
+        Copy-Item /etc/libvirt/qemu.conf $conf
+        Add-Content -LiteralPath $conf -Value "user = `"+0`"`ngroup = `"+0`""
+        & unshare --mount --propagation private sh -c "mount --bind '$conf' /etc/libvirt/qemu.conf && exec /usr/sbin/libvirtd -d"
+    }
+    foreach ($try in 1..50) {
+        & virsh -c qemu:///system version *> $null
+        if ($LASTEXITCODE -eq 0) { return $null }
+        Start-Sleep -Milliseconds 200
+    }
+    'libvirtd does not answer on qemu:///system'
+}
+
 # Compiles tests/fixtures/osv-probe.c (the program the real-OSv tests run) to $Path.
 function New-OsvProbe([string] $Path) {
     & gcc -fPIE -pie -O2 -o $Path (Join-Path $PSScriptRoot '../fixtures/osv-probe.c')
@@ -230,4 +254,4 @@ function New-OsvProbe([string] $Path) {
     $Path
 }
 
-Export-ModuleMember -Function Find-RealOsv, New-RealOsvRepository, New-OsvProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening
+Export-ModuleMember -Function Find-RealOsv, Start-TestLibvirt, New-RealOsvRepository, New-OsvProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening

@@ -10,8 +10,10 @@ namespace OsvPS.Core.Disk
         /// <summary>
         /// Writes a qcow2 overlay of <paramref name="imagePath"/>. With <paramref name="commandLine"/> its first
         /// cluster holds the image's first cluster with that command line in place of the image's own.
+        /// <paramref name="backingPath"/> is where the image is for the one who runs the overlay (a libvirt
+        /// volume's path on its host); the image itself is read from <paramref name="imagePath"/>.
         /// </summary>
-        public static void Create(string overlayPath, string imagePath, DiskFormat imageFormat, string? commandLine)
+        public static void Create(string overlayPath, string imagePath, DiskFormat imageFormat, string? commandLine, string? backingPath = null)
         {
             using (var image = DiskReader.Open(imagePath))
             {
@@ -19,7 +21,7 @@ namespace OsvPS.Core.Disk
                 string format = imageFormat == DiskFormat.Qcow2 ? "qcow2" : "raw";
                 AtomicFile.Write(overlayPath, file =>
                 {
-                    var writer = new ClusterWriter(new Qcow2ClusterStore(file, Path.GetFullPath(imagePath), format));
+                    var writer = new ClusterWriter(new Qcow2ClusterStore(file, backingPath ?? Path.GetFullPath(imagePath), format));
                     if (commandLine != null)
                     {
                         byte[] first = image.Read(0, ClusterWriter.ClusterSize);

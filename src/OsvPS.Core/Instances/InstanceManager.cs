@@ -103,7 +103,7 @@ namespace OsvPS.Core.Instances
     }
 
     /// <summary>Starts, lists, stops and removes instances in <c>&lt;root&gt;/instances/qemu/</c>.</summary>
-    public sealed class InstanceManager
+    public sealed class InstanceManager : IInstanceEngine
     {
         private const string OverlayFile = "disk.qcow2";
         private const string ConsoleFile = "console.log";
@@ -158,7 +158,7 @@ namespace OsvPS.Core.Instances
             => CapstanRepository.ReadIndexFile(Path.Combine(Path.GetDirectoryName(imagePath) ?? ".", "index.yaml")).Loader;
 
         // A kernel downloaded with its loader has its hash in the loader's index: a changed file is not booted.
-        private static void CheckKernel(string kernel)
+        internal static void CheckKernel(string kernel)
         {
             string? expected = CapstanRepository.ReadIndexFile(Path.Combine(Path.GetDirectoryName(kernel) ?? ".", "index.yaml")).KernelSha256;
             if (expected != null && Remote.Downloader.Sha256(kernel) != expected)
@@ -486,6 +486,15 @@ namespace OsvPS.Core.Instances
             record["failure_checked"] = null;
             record.Save(folder);
             return Get(name);
+        }
+
+        IEnumerable<OsvInstance> IInstanceEngine.List(CancellationToken cancellation) => List();
+
+        OsvInstance IInstanceEngine.Get(string name, CancellationToken cancellation) => Get(name);
+
+        public void Dispose()
+        {
+            // Nothing is held open: every call reads the instance folders anew.
         }
 
         /// <summary>All instances, sorted by name.</summary>

@@ -18,7 +18,7 @@ namespace OsvPS.Core.Models
     {
         public OsvInstance(string name, string path, InstanceState state, int? pid, string image, string imagePath, DateTime? started,
             DateTime? stopped, string[] forwards, string consolePath, string accelerator, string bootMode, string commandLine, int? exitCode, string[] qemuCommand,
-            string? reason = null, string? failureId = null)
+            string? reason = null, string? failureId = null, string engine = "Qemu", string? connection = null)
         {
             Name = name;
             Path = path;
@@ -37,7 +37,14 @@ namespace OsvPS.Core.Models
             QemuCommand = qemuCommand;
             Reason = reason;
             FailureId = failureId;
+            Engine = engine;
+            Connection = connection;
         }
+
+        /// <summary><c>Qemu</c> (QEMU run by OsvPS on this machine) or <c>Libvirt</c>.</summary>
+        public string Engine { get; }
+        /// <summary>The libvirt connection URI of a Libvirt instance (null for Qemu): cmdlets that take instances from the pipeline bind it.</summary>
+        public string? Connection { get; }
 
         public string Name { get; }
         public InstanceState State { get; }

@@ -26,15 +26,28 @@ namespace OsvPS.Commands
         [Parameter]
         public SwitchParameter Wait { get; set; }
 
+        /// <summary>A libvirt connection URI (qemu:///system, qemu+ssh://host/system); without it, the instances QEMU runs on this machine. Binds from instances in the pipeline.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public string? Connection { get; set; }
+
         protected override void ProcessRecord()
         {
-            var manager = new InstanceManager(new CapstanRepository());
+            var manager = InstanceEngine(Connection);
+            if (manager == null)
+            {
+                return;
+            }
             ForItem(Name, () =>
             {
-                var instance = manager.Get(Name);
+                var instance = manager.Get(Name, CancellationToken);
                 if (!Wait)
                 {
-                    WriteObject(manager.ReadConsole(Name, Tail), enumerateCollection: true);
+                    using (var all = new ConsoleFollower(instance.ConsolePath))
+                    {
+                        var lines = all.Drain();
+                        int from = Tail.HasValue && lines.Count > Tail.Value ? lines.Count - Tail.Value : 0;
+                        WriteObject(lines.GetRange(from, lines.Count - from), enumerateCollection: true);
+                    }
                     return;
                 }
                 using (var follower = new ConsoleFollower(instance.ConsolePath))
@@ -42,7 +55,7 @@ namespace OsvPS.Commands
                     List<string> first = follower.Poll();
                     int skip = Tail.HasValue && first.Count > Tail.Value ? first.Count - Tail.Value : 0;
                     WriteObject(first.GetRange(skip, first.Count - skip), enumerateCollection: true);
-                    while (!CancellationToken.IsCancellationRequested && manager.Get(Name).State == InstanceState.Running)
+                    while (!CancellationToken.IsCancellationRequested && manager.Get(Name, CancellationToken).State == InstanceState.Running)
                     {
                         WriteObject(follower.Poll(), enumerateCollection: true);
                         CancellationToken.WaitHandle.WaitOne(50);

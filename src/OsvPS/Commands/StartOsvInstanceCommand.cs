@@ -98,8 +98,22 @@ namespace OsvPS.Commands
         public string? QemuPath { get; set; }
 
         // No QEMU is a failure of the whole call, not of each image in the pipeline.
+        /// <summary>A libvirt connection URI (qemu:///system, qemu+ssh://host/system): the instance becomes a domain there. Without it, QEMU runs here.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Connection { get; set; }
+
+        /// <summary>With -Connection: the storage pool that holds the image (uploaded once per content) and the instance's overlay; created as a dir pool when missing.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string StoragePool { get; set; } = "default";
+
         protected override void BeginProcessing()
         {
+            if (Connection != null)
+            {
+                return; // QEMU runs on the libvirt host, not necessarily here
+            }
             try
             {
                 QemuInstallation.FindEmulator(QemuPath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(QemuPath));
@@ -116,8 +130,7 @@ namespace OsvPS.Commands
             {
                 var repository = new CapstanRepository();
                 var (imagePath, imageName) = ResolveImage(repository, Image);
-                var manager = new InstanceManager(repository);
-                var plan = manager.Plan(new StartRequest
+                var request = new StartRequest
                 {
                     ImagePath = imagePath,
                     ImageName = imageName,
@@ -139,7 +152,17 @@ namespace OsvPS.Commands
                     BootMode = Parse<BootMode>(BootMode),
                     QemuPath = QemuPath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(QemuPath),
                     Attached = Wait,
-                }, CancellationToken);
+                };
+                if (Connection != null)
+                {
+                    using (var engine = new LibvirtEngine(Connection, repository))
+                    {
+                        StartOnLibvirt(engine, request);
+                    }
+                    return;
+                }
+                var manager = new InstanceManager(repository);
+                var plan = manager.Plan(request, CancellationToken);
                 if (plan.Accelerator.Warn && !warnedAboutAccelerator)
                 {
                     warnedAboutAccelerator = true;
@@ -201,6 +224,38 @@ namespace OsvPS.Commands
                 manager.Stop(started.Name, TimeSpan.Zero, force: true, CancellationToken.None);
                 throw;
             }
+        }
+
+        // The libvirt engine: define and start the domain; with -Wait, follow its console as for QEMU here.
+        private void StartOnLibvirt(LibvirtEngine engine, StartRequest request)
+        {
+            string name = request.Name ?? request.ImageName.Replace('/', '-');
+            if (!ShouldProcess(name, $"Start OSv instance of '{request.ImageName}' on {engine.Connection}"))
+            {
+                return;
+            }
+            var started = engine.Start(request, StoragePool, CancellationToken);
+            if (!Wait)
+            {
+                WriteObject(started);
+                return;
+            }
+            try
+            {
+                if (!engine.Wait(started.Name, Timeout, WriteObject, CancellationToken))
+                {
+                    WriteWarning($"Instance '{started.Name}' ran longer than {Timeout}; stopping it.");
+                    engine.Stop(started.Name, TimeSpan.FromSeconds(2), force: false, CancellationToken.None);
+                }
+            }
+            catch (PipelineStoppedException)
+            {
+                engine.Stop(started.Name, TimeSpan.Zero, force: true, CancellationToken.None);
+                throw;
+            }
+            var ended = engine.Get(started.Name, CancellationToken);
+            WriteObject(ended);
+            WriteGuestFailure(ended);
         }
 
         private void WriteLines(List<string> lines)

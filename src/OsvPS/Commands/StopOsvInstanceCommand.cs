@@ -30,9 +30,17 @@ namespace OsvPS.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        /// <summary>A libvirt connection URI (qemu:///system, qemu+ssh://host/system); without it, the instances QEMU runs on this machine. Binds from instances in the pipeline.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public string? Connection { get; set; }
+
         protected override void ProcessRecord()
         {
-            var manager = new InstanceManager(new CapstanRepository());
+            var manager = InstanceEngine(Connection);
+            if (manager == null)
+            {
+                return;
+            }
             foreach (string pattern in Name)
             {
                 foreach (var instance in MatchInstances(manager, pattern))

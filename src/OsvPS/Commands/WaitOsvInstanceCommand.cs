@@ -23,9 +23,17 @@ namespace OsvPS.Commands
         [TimeoutTransformation]
         public TimeSpan? Timeout { get; set; }
 
+        /// <summary>A libvirt connection URI (qemu:///system, qemu+ssh://host/system); without it, the instances QEMU runs on this machine. Binds from instances in the pipeline.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public string? Connection { get; set; }
+
         protected override void ProcessRecord()
         {
-            var manager = new InstanceManager(new CapstanRepository());
+            var manager = InstanceEngine(Connection);
+            if (manager == null)
+            {
+                return;
+            }
             foreach (string pattern in Name)
             {
                 foreach (var instance in MatchInstances(manager, pattern))
@@ -37,7 +45,7 @@ namespace OsvPS.Commands
                             throw new OsvException("WaitTimedOut", OsvErrorKind.OperationTimeout,
                                 $"instance '{instance.Name}' was still running after {Timeout}.", instance.Name);
                         }
-                        var ended = manager.Get(instance.Name);
+                        var ended = manager.Get(instance.Name, CancellationToken);
                         WriteObject(ended);
                         WriteGuestFailure(ended);
                     });

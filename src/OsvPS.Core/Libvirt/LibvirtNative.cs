@@ -1,0 +1,84 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace OsvPS.Core.Libvirt
+{
+    /// <summary>
+    /// The parts of libvirt's C API (libvirt.so.0) OsvPS uses. Every handle is an opaque pointer; strings go in as UTF-8 ending in NUL, and strings
+    /// libvirt returns for the caller to free are freed with libc's free.
+    /// </summary>
+    internal static class LibvirtNative
+    {
+        private const string Lib = "libvirt.so.0";
+
+        // virErrorNumber values OsvPS tells apart (include/libvirt/virterror.h).
+        public const int ErrNoDomain = 42;
+        public const int ErrNoStoragePool = 49;
+        public const int ErrNoStorageVol = 50;
+        public const int ErrOperationInvalid = 55;
+
+        // virDomainState
+        public const int DomainRunning = 1, DomainBlocked = 2, DomainPaused = 3, DomainShutdown = 4, DomainShutoff = 5, DomainCrashed = 6, DomainPmSuspended = 7;
+
+        public const uint ListDomainsAll = 0;
+
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        public delegate void ErrorFunc(IntPtr userData, IntPtr error);
+
+        [DllImport(Lib)] public static extern void virSetErrorFunc(IntPtr userData, ErrorFunc handler);
+        [DllImport(Lib)] public static extern int virGetLastErrorCode();
+        [DllImport(Lib)] public static extern IntPtr virGetLastErrorMessage();
+        [DllImport(Lib)] public static extern void virResetLastError();
+
+        [DllImport(Lib)] public static extern IntPtr virConnectOpen(byte[] name);
+        [DllImport(Lib)] public static extern int virConnectClose(IntPtr conn);
+        [DllImport(Lib)] public static extern IntPtr virConnectGetHostname(IntPtr conn);
+
+        [DllImport(Lib)] public static extern int virConnectListAllDomains(IntPtr conn, out IntPtr domains, uint flags);
+        [DllImport(Lib)] public static extern IntPtr virDomainLookupByName(IntPtr conn, byte[] name);
+        [DllImport(Lib)] public static extern IntPtr virDomainDefineXML(IntPtr conn, byte[] xml);
+        [DllImport(Lib)] public static extern IntPtr virDomainGetName(IntPtr domain);
+        [DllImport(Lib)] public static extern IntPtr virDomainGetXMLDesc(IntPtr domain, uint flags);
+        [DllImport(Lib)] public static extern int virDomainGetState(IntPtr domain, out int state, out int reason, uint flags);
+        [DllImport(Lib)] public static extern int virDomainCreate(IntPtr domain);
+        [DllImport(Lib)] public static extern int virDomainShutdown(IntPtr domain);
+        [DllImport(Lib)] public static extern int virDomainDestroy(IntPtr domain);
+        [DllImport(Lib)] public static extern int virDomainUndefine(IntPtr domain);
+        [DllImport(Lib)] public static extern int virDomainFree(IntPtr domain);
+
+        [DllImport(Lib)] public static extern IntPtr virStoragePoolLookupByName(IntPtr conn, byte[] name);
+        [DllImport(Lib)] public static extern IntPtr virStoragePoolDefineXML(IntPtr conn, byte[] xml, uint flags);
+        [DllImport(Lib)] public static extern int virStoragePoolBuild(IntPtr pool, uint flags);
+        [DllImport(Lib)] public static extern int virStoragePoolCreate(IntPtr pool, uint flags);
+        [DllImport(Lib)] public static extern int virStoragePoolSetAutostart(IntPtr pool, int autostart);
+        [DllImport(Lib)] public static extern int virStoragePoolIsActive(IntPtr pool);
+        [DllImport(Lib)] public static extern int virStoragePoolRefresh(IntPtr pool, uint flags);
+        [DllImport(Lib)] public static extern IntPtr virStoragePoolGetXMLDesc(IntPtr pool, uint flags);
+        [DllImport(Lib)] public static extern int virStoragePoolFree(IntPtr pool);
+
+        [DllImport(Lib)] public static extern IntPtr virStorageVolLookupByName(IntPtr pool, byte[] name);
+        [DllImport(Lib)] public static extern IntPtr virStorageVolCreateXML(IntPtr pool, byte[] xml, uint flags);
+        [DllImport(Lib)] public static extern IntPtr virStorageVolGetPath(IntPtr volume);
+        [DllImport(Lib)] public static extern int virStorageVolDelete(IntPtr volume, uint flags);
+        [DllImport(Lib)] public static extern int virStorageVolUpload(IntPtr volume, IntPtr stream, ulong offset, ulong length, uint flags);
+        [DllImport(Lib)] public static extern int virStorageVolDownload(IntPtr volume, IntPtr stream, ulong offset, ulong length, uint flags);
+        [DllImport(Lib)] public static extern int virStorageVolFree(IntPtr volume);
+
+        [DllImport(Lib)] public static extern IntPtr virStreamNew(IntPtr conn, uint flags);
+        [DllImport(Lib)] public static extern int virStreamSend(IntPtr stream, byte[] data, UIntPtr length);
+        [DllImport(Lib)] public static extern int virStreamRecv(IntPtr stream, byte[] data, UIntPtr length);
+        [DllImport(Lib)] public static extern int virStreamFinish(IntPtr stream);
+        [DllImport(Lib)] public static extern int virStreamAbort(IntPtr stream);
+        [DllImport(Lib)] public static extern int virStreamFree(IntPtr stream);
+
+        [DllImport("libc")] public static extern void free(IntPtr pointer);
+
+        /// <summary>A string as libvirt reads it: UTF-8 ending in NUL.</summary>
+        public static byte[] Utf8z(string text)
+        {
+            var bytes = new byte[System.Text.Encoding.UTF8.GetByteCount(text) + 1];
+            System.Text.Encoding.UTF8.GetBytes(text, 0, text.Length, bytes, 0);
+            return bytes;
+        }
+    }
+}

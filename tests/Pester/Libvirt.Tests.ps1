@@ -1,0 +1,143 @@
+# Instances on a real libvirtd (qemu:///system) booting the real OSv kernel (../shared/osv), from the
+# kernel and from disk. The daemons are started when installed and not running; without them, or
+# without a real OSv, each test says why it skipped. virsh is the independent witness here: what the
+# cmdlets did through libvirt's C API must show in it.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-OsvTestModulePath) -Force
+    $savedRoot = $env:CAPSTAN_ROOT
+    $osv = Find-RealOsv
+    $uri = 'qemu:///system'
+    $pool = 'osvps-test'
+    $why = if (-not $osv.Loader) { $osv.Reason } else { Start-TestLibvirt }
+    function Skip-Without { if ($why) { Set-ItResult -Skipped -Because $why; return $true } $false }
+    # The witness is the program: a function named Virsh calling 'virsh' would call itself.
+    $virsh = (Get-Command virsh -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
+    function Virsh { & $virsh -c $uri @args 2>&1 }
+    function Lines($output) { @($output | Where-Object { $_ -is [string] }) }
+    function Instance($output) { $output | Where-Object { $_ -isnot [string] } | Select-Object -Last 1 }
+    function ContentVolumes { @(Virsh vol-list $pool | Where-Object { "$_" -match 'osvps-[0-9a-f]{32}\.' }) }
+    if (-not $why) {
+        # A pool left by an earlier run would hide the first upload.
+        foreach ($domain in (Virsh list --all --name) | Where-Object { "$_" -like 'osvps-lv-*' }) { Virsh destroy $domain | Out-Null; Virsh undefine $domain | Out-Null }
+        if ((Virsh pool-list --all --name) -contains $pool) {
+            foreach ($line in Virsh vol-list $pool) { if ("$line" -match '^\s*(osvps-\S+)') { Virsh vol-delete --pool $pool $Matches[1] | Out-Null } }
+            Virsh pool-destroy $pool | Out-Null; Virsh pool-undefine $pool | Out-Null
+        }
+        New-RealOsvRepository (Join-Path $TestDrive 'capstan') $osv | Out-Null
+        $project = Join-Path $TestDrive 'lv'
+        New-OsvProject $project -BootCommand '/probe args from-libvirt' | Out-Null
+        Set-Content -LiteralPath (Join-Path $project 'meta/run.yaml') -Value @"
+runtime: native
+config_set:
+  default:
+    bootcmd: /probe args from-libvirt
+  say_hey:
+    bootcmd: /probe args Hey hey
+    env: { PORT: "8000" }
+  serve:
+    bootcmd: /probe serve 8080
+  missing:
+    bootcmd: /echo.so
+config_set_default: default
+"@
+        Add-OsvBinary (New-OsvProbe (Join-Path $TestDrive 'probe')) -Project $project -WarningAction SilentlyContinue | Out-Null
+        $image = Build-OsvImage $project -WarningAction SilentlyContinue
+    }
+}
+
+AfterAll {
+    if (-not $why) {
+        foreach ($domain in (Virsh list --all --name) | Where-Object { "$_" -like 'osvps-lv-*' }) { Virsh destroy $domain | Out-Null; Virsh undefine $domain | Out-Null }
+        foreach ($line in Virsh vol-list $pool) { if ("$line" -match '^\s*(osvps-\S+)') { Virsh vol-delete --pool $pool $Matches[1] | Out-Null } }
+        Virsh pool-destroy $pool | Out-Null; Virsh pool-undefine $pool | Out-Null
+        Remove-Item -Recurse -Force "/var/lib/libvirt/images/$pool" -ErrorAction Ignore
+    }
+    $env:CAPSTAN_ROOT = $savedRoot
+}
+
+Describe 'Instances on libvirt (qemu:///system)' {
+    It 'runs a config set on the real kernel <Mode>, streaming its console with -Wait' -ForEach @(
+        @{ Mode = 'Kernel' }
+        @{ Mode = 'Disk' }
+    ) {
+        if (Skip-Without) { return }
+        $name = "lv-wait-$Mode".ToLowerInvariant()
+        $output = $image | Start-OsvInstance -Connection $uri -StoragePool $pool -Name $name -BootMode $Mode -Boot say_hey -Env @{ EXTRA = 'a;b' } -Wait -Timeout 120
+        $lines = Lines $output
+        $lines | Should -Contain 'arg[0]=<Hey>'
+        $lines | Should -Contain 'arg[1]=<hey>'
+        $lines | Should -Contain 'env[PORT]=<8000>'
+        $lines | Should -Contain 'env[EXTRA]=<a;b>'
+        $instance = Instance $output
+        $instance.State | Should -Be 'Stopped'
+        $instance.Engine | Should -Be 'Libvirt'
+        $instance.Connection | Should -Be $uri
+        $instance.BootMode | Should -Be $Mode
+        (Virsh dumpxml "osvps-$name") -join "`n" | Should -Match $(if ($Mode -eq 'Kernel') { '<kernel>' } else { "<boot dev='hd'/>" })
+        Get-OsvInstanceLog $name -Connection $uri | Should -Contain 'arg[0]=<Hey>'
+        Remove-OsvInstance $name -Connection $uri
+        (Virsh list --all --name) | Should -Not -Contain "osvps-$name"
+    }
+
+    It 'lists a background instance Running, as virsh does; stops it, then removes it with its volumes; the image is uploaded once' {
+        if (Skip-Without) { return }
+        $volumes = (ContentVolumes).Count
+        $volumes | Should -Be 2 -Because 'the image and the kernel are one volume each, whatever the earlier starts'
+        $started = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-bg -Boot serve
+        $started.State | Should -Be 'Running'
+        (ContentVolumes).Count | Should -Be $volumes -Because 'a second start uploads nothing'
+        $listed = Get-OsvInstance -Connection $uri
+        $listed.Name | Should -Contain 'lv-bg'
+        ($listed | Where-Object Name -eq 'lv-bg').State | Should -Be 'Running'
+        (Virsh list --name) | Should -Contain 'osvps-lv-bg'
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while (-not ((Get-OsvInstanceLog lv-bg -Connection $uri) -match 'serving on 8080') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 200 }
+        Get-OsvInstanceLog lv-bg -Connection $uri | Should -Contain 'serving on 8080'
+        $stopped = Get-OsvInstance -Connection $uri lv-bg | Stop-OsvInstance -Timeout 5 -PassThru
+        $stopped.State | Should -Be 'Stopped'
+        (Virsh domstate osvps-lv-bg) | Should -Contain 'shut off'
+        Get-OsvInstance -Connection $uri lv-bg | Remove-OsvInstance
+        (Virsh list --all --name) | Should -Not -Contain 'osvps-lv-bg'
+        (Virsh vol-list $pool) -join "`n" | Should -Not -Match 'osvps-lv-bg' -Because 'the overlay and console volumes go with the domain'
+        Get-OsvInstance -Connection $uri lv-bg -ErrorVariable missing -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $missing[0].FullyQualifiedErrorId | Should -BeLike 'InstanceNotFound,*'
+    }
+
+    It 'reports a program that fails inside the guest as a failure outside it' {
+        if (Skip-Without) { return }
+        $output = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-missing -Boot missing -Wait -Timeout 120 -ErrorVariable failure -ErrorAction SilentlyContinue
+        $instance = Instance $output
+        $instance.State | Should -Be 'Failed'
+        $instance.FailureId | Should -Be 'GuestProgramNotFound'
+        $failure.Count | Should -Be 1
+        $failure[0].FullyQualifiedErrorId | Should -BeLike 'GuestProgramNotFound,*'
+        (Get-OsvInstance lv-missing -Connection $uri).State | Should -Be 'Failed'
+        Remove-OsvInstance lv-missing -Connection $uri
+    }
+
+    It 'says plainly what a libvirt connection cannot do, and what is wrong with a connection: <Case>' -ForEach @(
+        @{ Case = '-Forward'; Arguments = @{ Connection = 'qemu:///system'; Forward = '8080:8080' }; Id = 'LibvirtNotSupported' }
+        @{ Case = '-Volume'; Arguments = @{ Connection = 'qemu:///system'; Volume = '/etc/hostname' }; Id = 'LibvirtNotSupported' }
+        @{ Case = 'a URI that is none'; Arguments = @{ Connection = 'not a uri' }; Id = 'ConnectionInvalid' }
+        @{ Case = 'a URI libvirt refuses'; Arguments = @{ Connection = 'qemu:///no-such-path' }; Id = 'LibvirtConnectFailed' }
+        @{ Case = 'a pool name that is a path'; Arguments = @{ Connection = 'qemu:///system'; StoragePool = '../etc' }; Id = 'StoragePoolInvalid' }
+    ) {
+        if (Skip-Without) { return }
+        $before = @(Virsh list --all --name)
+        Start-OsvInstance $image -Name lv-refused @Arguments -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        @(Virsh list --all --name) | Should -Be $before -Because 'a refused start defines nothing'
+    }
+
+    It 'takes instances of both engines from one pipeline: each goes to its own' {
+        if (Skip-Without) { return }
+        $here = [pscustomobject]@{ Name = 'lv-nowhere'; Connection = $null }
+        $there = [pscustomobject]@{ Name = 'lv-nowhere'; Connection = $uri }
+        $here, $there | Get-OsvInstance -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err.Count | Should -Be 2
+        $err[0].Exception.Message | Should -Be "there is no instance 'lv-nowhere'."
+        $err[1].Exception.Message | Should -Be "there is no instance 'lv-nowhere' on $uri."
+    }
+}
