@@ -82,7 +82,7 @@ function Invoke-Build {
 }
 
 # docs/<Cmdlet>.md (platyPS's markdown layout) is the one source of the help: it is compiled here
-# into out/OsvPS/en-US/OsvPS.dll-Help.xml (MAML), and docs/about_OsvPS.md into about_OsvPS.help.txt.
+# into out/OsvPS/en-US/OsvPS.dll-Help.xml (MAML), and each docs/about_*.md into an about topic (about_OsvPS, about_OsvPS_Libvirt).
 function Read-HelpPage([string] $Path) {
     $text = (Get-Content -Raw -LiteralPath $Path) -replace "`r`n", "`n"
     $text = $text -replace '(?s)^---\n.*?\n---\n', ''
@@ -228,11 +228,16 @@ function Invoke-HelpBuild {
     finally { $xml.Dispose() }
     Move-Item -LiteralPath $temp -Destination $target -Force
     # about_ topics are plain text: the markdown headings become the topic's capitalised headings.
-    $about = (Get-Content -LiteralPath (Join-Path $root 'docs/about_OsvPS.md')) | ForEach-Object {
-        if ($_ -match '^#{1,2} (.+)$') { $Matches[1].ToUpperInvariant() } elseif ($_ -match '^### (.+)$') { '  ' + $Matches[1] } else { $_ }
+    $written = @($target)
+    foreach ($page in Get-ChildItem -LiteralPath (Join-Path $root 'docs') -Filter 'about_*.md') {
+        $about = (Get-Content -LiteralPath $page.FullName) | ForEach-Object {
+            if ($_ -match '^#{1,2} (.+)$') { $Matches[1].ToUpperInvariant() } elseif ($_ -match '^### (.+)$') { '  ' + $Matches[1] } else { $_ }
+        }
+        $topic = Join-Path $helpOut ($page.BaseName + '.help.txt')
+        Set-Content -LiteralPath $topic -Value $about
+        $written += $topic
     }
-    Set-Content -LiteralPath (Join-Path $helpOut 'about_OsvPS.help.txt') -Value $about
-    @($target, (Join-Path $helpOut 'about_OsvPS.help.txt'))
+    $written
 }
 
 function Get-NuGetPackageFolder([string] $Id, [string] $Version) {

@@ -97,7 +97,6 @@ namespace OsvPS.Commands
         [Parameter]
         public string? QemuPath { get; set; }
 
-        // No QEMU is a failure of the whole call, not of each image in the pipeline.
         /// <summary>A libvirt connection URI (qemu:///system, qemu+ssh://host/system): the instance becomes a domain there. Without it, QEMU runs here.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -108,10 +107,16 @@ namespace OsvPS.Commands
         [ValidateNotNullOrEmpty]
         public string StoragePool { get; set; } = "default";
 
+        // No QEMU is a failure of the whole call, not of each image in the pipeline.
         protected override void BeginProcessing()
         {
             if (Connection != null)
             {
+                if (QemuPath != null)
+                {
+                    ThrowFailure(new OsvException("LibvirtNotSupported", OsvErrorKind.InvalidArgument,
+                        "-QemuPath is not available with -Connection: the libvirt host chooses its own QEMU."), QemuPath);
+                }
                 return; // QEMU runs on the libvirt host, not necessarily here
             }
             try
