@@ -104,6 +104,31 @@ Describe 'Instances on libvirt (qemu:///system)' {
         $missing[0].FullyQualifiedErrorId | Should -BeLike 'InstanceNotFound,*'
     }
 
+    It 'stops the domain when the pipeline that waits on it stops' {
+        if (Skip-Without) { return }
+        $first = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-first -Boot serve -Wait -Timeout 120 | Select-Object -First 1
+        $first | Should -BeLike 'OSv v*'
+        (Virsh domstate osvps-lv-first) | Should -Contain 'shut off'
+        (Get-OsvInstance lv-first -Connection $uri).State | Should -Be 'Stopped'
+        Remove-OsvInstance lv-first -Connection $uri
+    }
+
+    It 'uploads again what an interrupted upload left cut' {
+        if (Skip-Without) { return }
+        $format = if ((Get-Content -LiteralPath $image.Path -AsByteStream -TotalCount 4) -join ',' -eq '81,70,73,251') { 'qcow2' } else { 'img' }
+        $volume = 'osvps-' + (Get-FileHash $image.Path -Algorithm SHA256).Hash.ToLowerInvariant().Substring(0, 32) + ".$format"
+        (Virsh vol-list $pool) -join "`n" | Should -Match ([regex]::Escape($volume))
+        Virsh vol-delete --pool $pool $volume | Out-Null
+        Virsh vol-create-as $pool $volume 4096 --format raw | Out-Null
+        Virsh vol-create-as $pool "$volume.partial" 1 --format raw | Out-Null
+        $output = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-resume -BootMode Disk -Boot say_hey -Wait -Timeout 120
+        Lines $output | Should -Contain 'arg[0]=<Hey>'
+        (Virsh vol-list $pool) -join "`n" | Should -Not -Match 'partial'
+        $path = @(Virsh vol-path --pool $pool $volume)[0]
+        (Get-Item -LiteralPath $path).Length | Should -Be (Get-Item -LiteralPath $image.Path).Length
+        Remove-OsvInstance lv-resume -Connection $uri
+    }
+
     It 'reports a program that fails inside the guest as a failure outside it' {
         if (Skip-Without) { return }
         $output = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-missing -Boot missing -Wait -Timeout 120 -ErrorVariable failure -ErrorAction SilentlyContinue

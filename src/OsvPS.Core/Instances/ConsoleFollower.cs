@@ -19,6 +19,16 @@ namespace OsvPS.Core.Instances
         private FileStream? stream;
         private long position;
 
+        /// <summary>The last <paramref name="tail"/> complete lines of a console log (all when null).</summary>
+        public static List<string> ReadLines(string path, int? tail)
+        {
+            using (var follower = new ConsoleFollower(path))
+            {
+                var lines = follower.Drain();
+                return tail.HasValue && lines.Count > tail.Value ? lines.GetRange(lines.Count - tail.Value, tail.Value) : lines;
+            }
+        }
+
         public ConsoleFollower(string path, long startAt = 0)
         {
             this.path = path;

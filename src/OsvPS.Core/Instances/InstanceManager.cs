@@ -720,14 +720,6 @@ namespace OsvPS.Core.Instances
         }
 
         /// <summary>The last <paramref name="tail"/> lines of the console (all when null).</summary>
-        public List<string> ReadConsole(string name, int? tail)
-        {
-            var instance = Get(name);
-            using (var follower = new ConsoleFollower(instance.ConsolePath))
-            {
-                var lines = follower.Drain();
-                return tail.HasValue && lines.Count > tail.Value ? lines.GetRange(lines.Count - tail.Value, tail.Value) : lines;
-            }
-        }
+        public List<string> ReadConsole(string name, int? tail) => ConsoleFollower.ReadLines(Get(name).ConsolePath, tail);
     }
 }

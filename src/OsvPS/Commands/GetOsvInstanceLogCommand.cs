@@ -42,12 +42,7 @@ namespace OsvPS.Commands
                 var instance = manager.Get(Name, CancellationToken);
                 if (!Wait)
                 {
-                    using (var all = new ConsoleFollower(instance.ConsolePath))
-                    {
-                        var lines = all.Drain();
-                        int from = Tail.HasValue && lines.Count > Tail.Value ? lines.Count - Tail.Value : 0;
-                        WriteObject(lines.GetRange(from, lines.Count - from), enumerateCollection: true);
-                    }
+                    WriteObject(ConsoleFollower.ReadLines(instance.ConsolePath, Tail), enumerateCollection: true);
                     return;
                 }
                 using (var follower = new ConsoleFollower(instance.ConsolePath))

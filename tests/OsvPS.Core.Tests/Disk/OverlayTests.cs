@@ -46,5 +46,25 @@ namespace OsvPS.Core.Tests.Disk
             }
             Assert.Equal(before, File.ReadAllText(image)); // the image is never written
         }
+
+        [Fact]
+        public void OverlayForAnotherHostNamesTheBackingPathGivenAndReadsTheImageFromHere()
+        {
+            // A libvirt overlay is made here against the image volume's path on the libvirt host.
+            using var dir = new TempDir();
+            string image = dir.File("image.raw", TestFiles.Loader());
+            string overlay = dir.Combine("remote.qcow2");
+            const string hostPath = "/var/lib/libvirt/images/pool/osvps-0123.img";
+            Overlay.Create(overlay, image, DiskFormat.Raw, "runscript /run/x;", hostPath);
+            var info = TestFiles.Run("qemu-img", "info", "--output=json", overlay);
+            Assert.True(info.code == 0, info.output);
+            Assert.Contains("\"backing-filename\": \"" + hostPath + "\"", info.output);
+            Assert.Contains("\"backing-filename-format\": \"raw\"", info.output);
+            // Pointed back at the image here, it reads as the image with the command line in place.
+            Assert.Equal(0, TestFiles.Run("qemu-img", "rebase", "-u", "-b", image, "-F", "raw", overlay).code);
+            string flat = dir.Combine("flat.raw");
+            Assert.Equal(0, TestFiles.Run("qemu-img", "convert", "-O", "raw", overlay, flat).code);
+            Assert.Equal("runscript /run/x;", System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(flat), 512, 17));
+        }
     }
 }
