@@ -71,6 +71,13 @@ Describe 'The help as a whole' {
         $pages | Should -Be @((Get-Command -Module OsvPS).Name | Sort-Object)
     }
 
+    It 'has the about_OsvPS_Libvirt topic' {
+        $about = Get-Help about_OsvPS_Libvirt | Out-String
+        $about | Should -Match 'qemu\+ssh://'
+        $about | Should -Match 'LibvirtNotSupported'
+        $about | Should -Match 'StoragePool'
+    }
+
     It 'has the about_OsvPS topic' {
         $about = Get-Help about_OsvPS | Out-String
         $about | Should -Match 'CAPSTAN_ROOT'

@@ -113,6 +113,16 @@ Describe 'Instances on libvirt (qemu:///system)' {
         Remove-OsvInstance lv-first -Connection $uri
     }
 
+    It 'stops a guest that runs past -Timeout, with a warning' {
+        if (Skip-Without) { return }
+        $output = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-timeout -Boot serve -Wait -Timeout 4 -WarningVariable warned -WarningAction SilentlyContinue
+        Lines $output | Should -Contain 'serving on 8080'
+        ($warned -join "`n") | Should -Match "ran longer than"
+        (Instance $output).State | Should -Be 'Stopped'
+        (Virsh domstate osvps-lv-timeout) | Should -Contain 'shut off'
+        Remove-OsvInstance lv-timeout -Connection $uri
+    }
+
     It 'uploads again what an interrupted upload left cut' {
         if (Skip-Without) { return }
         $format = if ((Get-Content -LiteralPath $image.Path -AsByteStream -TotalCount 4) -join ',' -eq '81,70,73,251') { 'qcow2' } else { 'img' }
