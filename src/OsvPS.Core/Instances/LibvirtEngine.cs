@@ -33,6 +33,8 @@ namespace OsvPS.Core.Instances
         public const string DomainPrefix = "osvps-";
         private const string ConsoleSuffix = ".console";
         private const string OverlaySuffix = ".qcow2";
+        // libvirt 9.2.0: the first with <portForward> for user networking (its passt backend).
+        private const ulong PasstVersion = 9002000;
         private static readonly XNamespace Meta = "https://osvps.dev/libvirt/instance/1";
 
         private readonly CapstanRepository repository;
@@ -101,10 +103,9 @@ namespace OsvPS.Core.Instances
                 throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Memory must be at least 16 MB and -Cpus between 1 and 255.", name);
             }
             machine.Validate();
-            if (machine.Forwards.Count > 0)
+            if (machine.Forwards.Count > 0 && machine.Network != NetworkMode.User)
             {
-                throw new OsvException("LibvirtNotSupported", OsvErrorKind.NotImplemented,
-                    "-Forward is not available on a libvirt connection: libvirt's user networking takes no host forwards. Put the instance on a libvirt network or bridge (-Network Bridge) and reach its address.", name);
+                throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Forward works with user networking only.", name);
             }
             if (machine.Volumes.Count > 0)
             {
@@ -160,6 +161,11 @@ namespace OsvPS.Core.Instances
         {
             ValidatePool(pool);
             var prepared = Prepare(request);
+            if (request.Machine.Forwards.Count > 0 && libvirt.DaemonVersion() is ulong version && version < PasstVersion)
+            {
+                throw new OsvException("LibvirtNotSupported", OsvErrorKind.NotImplemented,
+                    $"-Forward on a libvirt connection needs libvirt 9.2 or later on the host (port forwards of user networking come with its passt backend); {Connection} runs libvirt {version / 1000000}.{version / 1000 % 1000}.{version % 1000}. Put the instance on a bridge (-Network Bridge) or a libvirt network and reach its address instead.", prepared.Name);
+            }
             using (var existing = libvirt.FindDomain(prepared.Domain))
             {
                 if (existing != null)
@@ -237,6 +243,13 @@ namespace OsvPS.Core.Instances
                     new XElement("source", new XAttribute("bridge", machine.Bridge ?? "virbr0")), new XElement("model", new XAttribute("type", "virtio"))),
                 NetworkMode.Tap => new XElement("interface", new XAttribute("type", "ethernet"),
                     new XElement("target", new XAttribute("dev", machine.TapDevice!), new XAttribute("managed", "no")), new XElement("model", new XAttribute("type", "virtio"))),
+                // Forwards need libvirt's passt backend (libvirt 9.0 and the passt program on the host);
+                // without forwards, QEMU's own user networking needs nothing more.
+                _ when machine.Forwards.Count > 0 => new XElement("interface", new XAttribute("type", "user"),
+                    new XElement("backend", new XAttribute("type", "passt")),
+                    machine.Forwards.Select(f => new XElement("portForward", new XAttribute("proto", f.Protocol),
+                        new XElement("range", new XAttribute("start", f.HostPort), new XAttribute("to", f.GuestPort)))),
+                    new XElement("model", new XAttribute("type", "virtio"))),
                 _ => new XElement("interface", new XAttribute("type", "user"), new XElement("model", new XAttribute("type", "virtio"))),
             };
             return new XElement("domain", new XAttribute("type", request.Accelerator == Accelerator.Kvm ? "kvm" : "qemu"),
@@ -441,7 +454,9 @@ namespace OsvPS.Core.Instances
                 DateTime? started = DateTime.TryParse(meta.Attribute("started")?.Value, CultureInfo.InvariantCulture,
                     DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var when) ? when : (DateTime?)null;
                 string? disk = xml.Element("devices")?.Element("disk")?.Element("source")?.Attribute("volume")?.Value;
-                return new OsvInstance(name, DomainName(name), current, null, meta.Attribute("image")?.Value ?? "", disk ?? "", started, null, new string[0], mirror,
+                string[] forwards = (xml.Element("devices")?.Elements("interface").Elements("portForward") ?? Enumerable.Empty<XElement>())
+                    .SelectMany(f => f.Elements("range").Select(r => $"{f.Attribute("proto")?.Value}:{r.Attribute("start")?.Value}:{r.Attribute("to")?.Value}")).ToArray();
+                return new OsvInstance(name, DomainName(name), current, null, meta.Attribute("image")?.Value ?? "", disk ?? "", started, null, forwards, mirror,
                     xml.Attribute("type")?.Value == "kvm" ? "Kvm" : "Tcg", meta.Attribute("bootMode")?.Value ?? "", meta.Attribute("commandLine")?.Value ?? "",
                     null, new string[0], failure?.Reason, failure?.ErrorId, "Libvirt", Connection);
             }

@@ -97,6 +97,12 @@ namespace OsvPS.Core.Libvirt
             return System.Text.Encoding.UTF8.GetString(bytes);
         }
 
+        /// <summary>The libvirt version of the daemon at the other end, as major * 1,000,000 + minor * 1,000 + release.</summary>
+        public ulong DaemonVersion()
+        {
+            return virConnectGetLibVersion(Handle, out ulong version) == 0 ? version : throw Failure("read the daemon's version", null);
+        }
+
         /// <summary>The names of all domains, running or defined.</summary>
         public List<string> DomainNames()
         {

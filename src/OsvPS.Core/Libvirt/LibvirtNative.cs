@@ -32,7 +32,7 @@ namespace OsvPS.Core.Libvirt
 
         [DllImport(Lib)] public static extern IntPtr virConnectOpen(byte[] name);
         [DllImport(Lib)] public static extern int virConnectClose(IntPtr conn);
-        [DllImport(Lib)] public static extern IntPtr virConnectGetHostname(IntPtr conn);
+        [DllImport(Lib)] public static extern int virConnectGetLibVersion(IntPtr conn, out ulong version);
 
         [DllImport(Lib)] public static extern int virConnectListAllDomains(IntPtr conn, out IntPtr domains, uint flags);
         [DllImport(Lib)] public static extern IntPtr virDomainLookupByName(IntPtr conn, byte[] name);
