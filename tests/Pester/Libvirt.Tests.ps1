@@ -149,6 +149,17 @@ Describe 'Instances on libvirt (qemu:///system)' {
         $failure[0].FullyQualifiedErrorId | Should -BeLike 'GuestProgramNotFound,*'
         (Get-OsvInstance lv-missing -Connection $uri).State | Should -Be 'Failed'
         Remove-OsvInstance lv-missing -Connection $uri
+
+        # The same in the background: Wait-OsvInstance reports it.
+        $started = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-missing-bg -Boot missing -WhatIf
+        $started | Should -BeNullOrEmpty
+        (Virsh list --all --name) | Should -Not -Contain 'osvps-lv-missing-bg' -Because '-WhatIf defines nothing'
+        Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-missing-bg -Boot missing | Out-Null
+        $ended = Get-OsvInstance lv-missing-bg -Connection $uri | Wait-OsvInstance -Timeout 60 -ErrorVariable waited -ErrorAction SilentlyContinue
+        $ended.State | Should -Be 'Failed'
+        $ended.Reason | Should -Be 'Failed to load object: /echo.so. Powering off.'
+        $waited[0].FullyQualifiedErrorId | Should -BeLike 'GuestProgramNotFound,*'
+        Remove-OsvInstance lv-missing-bg -Connection $uri
     }
 
     It 'says plainly what a libvirt connection cannot do, and what is wrong with a connection: <Case>' -ForEach @(
