@@ -176,19 +176,7 @@ namespace OsvPS.Core.Instances
             }
             string name = request.Name ?? request.ImageName.Replace('/', '-');
             ValidateName(name);
-            if (request.Machine.MemoryMiB < 16 || request.Machine.Cpus < 1 || request.Machine.Cpus > 255)
-            {
-                throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Memory must be at least 16 MB and -Cpus between 1 and 255.", name);
-            }
-            request.Machine.Validate();
-            if (request.Machine.Network == NetworkMode.Tap && string.IsNullOrEmpty(request.Machine.TapDevice))
-            {
-                throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Network Tap needs -TapDevice.", name);
-            }
-            if (request.Machine.Forwards.Count > 0 && request.Machine.Network != NetworkMode.User)
-            {
-                throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Forward works with user networking only.", name);
-            }
+            ValidateMachine(request.Machine, name);
             foreach (var volume in request.Machine.Volumes)
             {
                 if (!File.Exists(volume.Path))
@@ -226,21 +214,7 @@ namespace OsvPS.Core.Instances
             {
                 using (var disk = DiskReader.Open(request.ImagePath))
                 {
-                    string current = OsvDiskLayout.ReadCommandLine(disk);
-                    if (!rewrite)
-                    {
-                        commandLine = current;
-                    }
-                    else if (string.IsNullOrEmpty(request.CommandLine) && !(request.Boot?.Count > 0))
-                    {
-                        // Only -Env: keep what the image runs, with the env in front.
-                        commandLine = BootCommands.ComposeCommandLine(current, null, request.Env, null, null);
-                    }
-                    else
-                    {
-                        var sets = RofsIndex.List(disk, "/run");
-                        commandLine = BootCommands.ComposeCommandLine(request.CommandLine, request.Boot, request.Env, null, sets.ToList());
-                    }
+                    commandLine = RunCommandLine(request, disk);
                 }
             }
 
@@ -248,6 +222,40 @@ namespace OsvPS.Core.Instances
             var accelerator = AcceleratorProbe.Choose(request.Accelerator, qemu, repository, cancellation);
             bool canRewrite = format == DiskFormat.Raw || format == DiskFormat.Qcow2;
             return new StartPlan(request, name, folder, qemu, accelerator, commandLine, canRewrite && kernel == null, kernel, format);
+        }
+
+        /// <summary>The machine settings any engine checks: memory, CPUs, network and forwards.</summary>
+        internal static void ValidateMachine(MachineOptions machine, string name)
+        {
+            if (machine.MemoryMiB < 16 || machine.Cpus < 1 || machine.Cpus > 255)
+            {
+                throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Memory must be at least 16 MB and -Cpus between 1 and 255.", name);
+            }
+            machine.Validate();
+            if (machine.Network == NetworkMode.Tap && string.IsNullOrEmpty(machine.TapDevice))
+            {
+                throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Network Tap needs -TapDevice.", name);
+            }
+            if (machine.Forwards.Count > 0 && machine.Network != NetworkMode.User)
+            {
+                throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Forward works with user networking only.", name);
+            }
+        }
+
+        /// <summary>The command line a run of <paramref name="disk"/> gets: the image's own, or the one -Boot, -Env and -CommandLine make.</summary>
+        internal static string RunCommandLine(StartRequest request, DiskReader disk)
+        {
+            string current = OsvDiskLayout.ReadCommandLine(disk);
+            if (!(request.Boot?.Count > 0 || request.Env?.Count > 0 || !string.IsNullOrEmpty(request.CommandLine)))
+            {
+                return current;
+            }
+            if (string.IsNullOrEmpty(request.CommandLine) && !(request.Boot?.Count > 0))
+            {
+                // Only -Env: keep what the image runs, with the env in front.
+                return BootCommands.ComposeCommandLine(current, null, request.Env, null, null);
+            }
+            return BootCommands.ComposeCommandLine(request.CommandLine, request.Boot, request.Env, null, RofsIndex.List(disk, "/run").ToList());
         }
 
         /// <summary>Creates the instance folder and overlay, starts QEMU and waits until its monitor answers.</summary>

@@ -98,23 +98,11 @@ namespace OsvPS.Core.Instances
             string name = request.Name ?? request.ImageName.Replace('/', '-');
             InstanceManager.ValidateName(name);
             var machine = request.Machine;
-            if (machine.MemoryMiB < 16 || machine.Cpus < 1 || machine.Cpus > 255)
-            {
-                throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Memory must be at least 16 MB and -Cpus between 1 and 255.", name);
-            }
-            machine.Validate();
-            if (machine.Forwards.Count > 0 && machine.Network != NetworkMode.User)
-            {
-                throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Forward works with user networking only.", name);
-            }
+            InstanceManager.ValidateMachine(machine, name);
             if (machine.Volumes.Count > 0)
             {
                 throw new OsvException("LibvirtNotSupported", OsvErrorKind.NotImplemented,
                     "-Volume is not available on a libvirt connection: the files are on this machine, not the libvirt host. Attach pool volumes with virsh attach-disk.", name);
-            }
-            if (machine.Network == NetworkMode.Tap && string.IsNullOrEmpty(machine.TapDevice))
-            {
-                throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument, "-Network Tap needs -TapDevice.", name);
             }
             if (!File.Exists(request.ImagePath))
             {
@@ -140,11 +128,8 @@ namespace OsvPS.Core.Instances
             var prepared = new Prepared { Name = name, Domain = DomainName(name), Kernel = kernel, Format = format, BootMode = kernel == null ? "Disk" : "Kernel" };
             using (var disk = DiskReader.Open(request.ImagePath))
             {
-                string current = OsvDiskLayout.ReadCommandLine(disk);
                 prepared.Sets = RofsIndex.List(disk, "/run");
-                prepared.CommandLine = !rewrite ? current
-                    : string.IsNullOrEmpty(request.CommandLine) && !(request.Boot?.Count > 0) ? BootCommands.ComposeCommandLine(current, null, request.Env, null, null)
-                    : BootCommands.ComposeCommandLine(request.CommandLine, request.Boot, request.Env, null, prepared.Sets.ToList());
+                prepared.CommandLine = InstanceManager.RunCommandLine(request, disk);
             }
             prepared.RewriteDisk = rewrite && kernel == null;
             return prepared;
@@ -442,7 +427,7 @@ namespace OsvPS.Core.Instances
                     return null; // not one of OsvPS's
                 }
                 int state = domain.State();
-                bool active = domain.IsActive();
+                bool active = LibvirtDomain.IsActiveState(state);
                 string mirror = MirrorPath(name);
                 SyncConsole(meta, xml, mirror);
                 InstanceState current = active ? InstanceState.Running : state == LibvirtNative.DomainCrashed ? InstanceState.Crashed : InstanceState.Stopped;

@@ -180,169 +180,167 @@ namespace OsvPS.Core.Libvirt
         }
     }
 
-    /// <summary>A domain handle.</summary>
-    public sealed class LibvirtDomain : IDisposable
+    /// <summary>A handle to one libvirt object (domain, pool, volume), freed once on dispose.</summary>
+    public abstract class LibvirtObject : IDisposable
     {
-        private readonly LibvirtConnection connection;
         private IntPtr handle;
 
-        internal LibvirtDomain(LibvirtConnection connection, IntPtr handle, string name)
+        private protected LibvirtObject(LibvirtConnection connection, IntPtr handle, string name)
         {
-            this.connection = connection;
+            Connection = connection;
             this.handle = handle;
             Name = name;
         }
 
         public string Name { get; }
 
-        public string Xml() => LibvirtConnection.TakeString(virDomainGetXMLDesc(handle, 0)) ?? throw connection.Failure($"read the XML of domain '{Name}'", Name);
+        private protected LibvirtConnection Connection { get; }
+
+        private protected IntPtr Handle => handle != IntPtr.Zero ? handle : throw new ObjectDisposedException(GetType().Name);
+
+        private protected abstract void Free(IntPtr open);
+
+        public void Dispose()
+        {
+            IntPtr open = Interlocked.Exchange(ref handle, IntPtr.Zero);
+            if (open != IntPtr.Zero)
+            {
+                Free(open);
+            }
+        }
+    }
+
+    /// <summary>A domain handle.</summary>
+    public sealed class LibvirtDomain : LibvirtObject
+    {
+
+        internal LibvirtDomain(LibvirtConnection connection, IntPtr handle, string name)
+            : base(connection, handle, name)
+        {
+        }
+
+        public string Xml() => LibvirtConnection.TakeString(virDomainGetXMLDesc(Handle, 0)) ?? throw Connection.Failure($"read the XML of domain '{Name}'", Name);
 
         /// <summary>libvirt's virDomainState: 1 running, 3 paused, 4 being shut down, 5 shut off, 6 crashed...</summary>
         public int State()
         {
-            if (virDomainGetState(handle, out int state, out _, 0) < 0)
+            if (virDomainGetState(Handle, out int state, out _, 0) < 0)
             {
-                throw connection.Failure($"read the state of domain '{Name}'", Name);
+                throw Connection.Failure($"read the state of domain '{Name}'", Name);
             }
             return state;
         }
 
         /// <summary>True while a QEMU runs for the domain (running, paused, being shut down, suspended).</summary>
-        public bool IsActive()
+        public bool IsActive() => IsActiveState(State());
+
+        /// <summary>True for the states in which a QEMU runs for a domain.</summary>
+        public static bool IsActiveState(int state)
         {
-            int state = State();
             return state == DomainRunning || state == DomainBlocked || state == DomainPaused || state == DomainShutdown || state == DomainPmSuspended;
         }
 
-        public void Start() => Check(virDomainCreate(handle), "start");
+        public void Start() => Check(virDomainCreate(Handle), "start");
 
-        public void Shutdown() => Check(virDomainShutdown(handle), "shut down");
+        public void Shutdown() => Check(virDomainShutdown(Handle), "shut down");
 
         /// <summary>Stops the domain at once; a domain that already stopped is no error.</summary>
         public void Destroy()
         {
-            if (virDomainDestroy(handle) < 0 && virGetLastErrorCode() != ErrOperationInvalid)
+            if (virDomainDestroy(Handle) < 0 && virGetLastErrorCode() != ErrOperationInvalid)
             {
-                throw connection.Failure($"destroy domain '{Name}'", Name);
+                throw Connection.Failure($"destroy domain '{Name}'", Name);
             }
         }
 
-        public void Undefine() => Check(virDomainUndefine(handle), "undefine");
+        public void Undefine() => Check(virDomainUndefine(Handle), "undefine");
 
         private void Check(int result, string what)
         {
             if (result < 0)
             {
-                throw connection.Failure($"{what} domain '{Name}'", Name);
+                throw Connection.Failure($"{what} domain '{Name}'", Name);
             }
         }
 
-        public void Dispose()
-        {
-            IntPtr open = Interlocked.Exchange(ref handle, IntPtr.Zero);
-            if (open != IntPtr.Zero)
-            {
-                virDomainFree(open);
-            }
-        }
+        private protected override void Free(IntPtr open) => virDomainFree(open);
     }
 
     /// <summary>A storage pool handle.</summary>
-    public sealed class LibvirtPool : IDisposable
+    public sealed class LibvirtPool : LibvirtObject
     {
-        private readonly LibvirtConnection connection;
-        private IntPtr handle;
 
         internal LibvirtPool(LibvirtConnection connection, IntPtr handle, string name)
+            : base(connection, handle, name)
         {
-            this.connection = connection;
-            this.handle = handle;
-            Name = name;
         }
-
-        public string Name { get; }
 
         public bool IsActive()
         {
-            int active = virStoragePoolIsActive(handle);
-            return active >= 0 ? active == 1 : throw connection.Failure($"read the state of storage pool '{Name}'", Name);
+            int active = virStoragePoolIsActive(Handle);
+            return active >= 0 ? active == 1 : throw Connection.Failure($"read the state of storage pool '{Name}'", Name);
         }
 
-        public string Xml() => LibvirtConnection.TakeString(virStoragePoolGetXMLDesc(handle, 0)) ?? throw connection.Failure($"read the XML of storage pool '{Name}'", Name);
+        public void Build() => Check(virStoragePoolBuild(Handle, 0), "build");
 
-        public void Build() => Check(virStoragePoolBuild(handle, 0), "build");
+        public void Start() => Check(virStoragePoolCreate(Handle, 0), "start");
 
-        public void Start() => Check(virStoragePoolCreate(handle, 0), "start");
-
-        public void SetAutostart() => Check(virStoragePoolSetAutostart(handle, 1), "mark autostart");
+        public void SetAutostart() => Check(virStoragePoolSetAutostart(Handle, 1), "mark autostart");
 
         /// <summary>Rescans the pool's folder, so files the host made (a console log) become volumes.</summary>
-        public void Refresh() => Check(virStoragePoolRefresh(handle, 0), "refresh");
+        public void Refresh() => Check(virStoragePoolRefresh(Handle, 0), "refresh");
 
         /// <summary>The volume of that name, or null when there is none.</summary>
         public LibvirtVolume? FindVolume(string name)
         {
-            IntPtr volume = virStorageVolLookupByName(handle, Utf8z(name));
+            IntPtr volume = virStorageVolLookupByName(Handle, Utf8z(name));
             if (volume != IntPtr.Zero)
             {
-                return new LibvirtVolume(connection, volume, name);
+                return new LibvirtVolume(Connection, volume, name);
             }
             if (virGetLastErrorCode() == ErrNoStorageVol)
             {
                 return null;
             }
-            throw connection.Failure($"look up volume '{name}' in storage pool '{Name}'", name);
+            throw Connection.Failure($"look up volume '{name}' in storage pool '{Name}'", name);
         }
 
         public LibvirtVolume CreateVolume(string xml, string name)
         {
-            IntPtr volume = virStorageVolCreateXML(handle, Utf8z(xml), 0);
-            return volume != IntPtr.Zero ? new LibvirtVolume(connection, volume, name) : throw connection.Failure($"create volume '{name}' in storage pool '{Name}'", name);
+            IntPtr volume = virStorageVolCreateXML(Handle, Utf8z(xml), 0);
+            return volume != IntPtr.Zero ? new LibvirtVolume(Connection, volume, name) : throw Connection.Failure($"create volume '{name}' in storage pool '{Name}'", name);
         }
 
         private void Check(int result, string what)
         {
             if (result < 0)
             {
-                throw connection.Failure($"{what} storage pool '{Name}'", Name);
+                throw Connection.Failure($"{what} storage pool '{Name}'", Name);
             }
         }
 
-        public void Dispose()
-        {
-            IntPtr open = Interlocked.Exchange(ref handle, IntPtr.Zero);
-            if (open != IntPtr.Zero)
-            {
-                virStoragePoolFree(open);
-            }
-        }
+        private protected override void Free(IntPtr open) => virStoragePoolFree(open);
     }
 
     /// <summary>A storage volume handle: its path on the host, upload and download through libvirt's streams.</summary>
-    public sealed class LibvirtVolume : IDisposable
+    public sealed class LibvirtVolume : LibvirtObject
     {
         private const int Chunk = 1 << 20;
 
-        private readonly LibvirtConnection connection;
-        private IntPtr handle;
 
         internal LibvirtVolume(LibvirtConnection connection, IntPtr handle, string name)
+            : base(connection, handle, name)
         {
-            this.connection = connection;
-            this.handle = handle;
-            Name = name;
         }
 
-        public string Name { get; }
-
         /// <summary>The volume's file on the libvirt host.</summary>
-        public string Path() => LibvirtConnection.TakeString(virStorageVolGetPath(handle)) ?? throw connection.Failure($"read the path of volume '{Name}'", Name);
+        public string Path() => LibvirtConnection.TakeString(virStorageVolGetPath(Handle)) ?? throw Connection.Failure($"read the path of volume '{Name}'", Name);
 
         public void Delete()
         {
-            if (virStorageVolDelete(handle, 0) < 0)
+            if (virStorageVolDelete(Handle, 0) < 0)
             {
-                throw connection.Failure($"delete volume '{Name}'", Name);
+                throw Connection.Failure($"delete volume '{Name}'", Name);
             }
         }
 
@@ -354,9 +352,9 @@ namespace OsvPS.Core.Libvirt
                 IntPtr stream = NewStream();
                 try
                 {
-                    if (virStorageVolUpload(handle, stream, 0, (ulong)source.Length, 0) < 0)
+                    if (virStorageVolUpload(Handle, stream, 0, (ulong)source.Length, 0) < 0)
                     {
-                        throw connection.Failure($"upload to volume '{Name}'", Name);
+                        throw Connection.Failure($"upload to volume '{Name}'", Name);
                     }
                     var buffer = new byte[Chunk];
                     int read;
@@ -381,7 +379,7 @@ namespace OsvPS.Core.Libvirt
                             int n = virStreamSend(stream, data, (UIntPtr)(read - sent));
                             if (n < 0)
                             {
-                                var failure = connection.Failure($"upload to volume '{Name}'", Name);
+                                var failure = Connection.Failure($"upload to volume '{Name}'", Name);
                                 virStreamAbort(stream);
                                 throw failure;
                             }
@@ -390,7 +388,7 @@ namespace OsvPS.Core.Libvirt
                     }
                     if (virStreamFinish(stream) < 0)
                     {
-                        throw connection.Failure($"finish the upload to volume '{Name}'", Name);
+                        throw Connection.Failure($"finish the upload to volume '{Name}'", Name);
                     }
                 }
                 finally
@@ -406,9 +404,9 @@ namespace OsvPS.Core.Libvirt
             IntPtr stream = NewStream();
             try
             {
-                if (virStorageVolDownload(handle, stream, (ulong)offset, 0, 0) < 0)
+                if (virStorageVolDownload(Handle, stream, (ulong)offset, 0, 0) < 0)
                 {
-                    throw connection.Failure($"download volume '{Name}'", Name);
+                    throw Connection.Failure($"download volume '{Name}'", Name);
                 }
                 var buffer = new byte[Chunk];
                 long total = 0;
@@ -420,13 +418,13 @@ namespace OsvPS.Core.Libvirt
                 }
                 if (n < 0)
                 {
-                    var failure = connection.Failure($"download volume '{Name}'", Name);
+                    var failure = Connection.Failure($"download volume '{Name}'", Name);
                     virStreamAbort(stream);
                     throw failure;
                 }
                 if (virStreamFinish(stream) < 0)
                 {
-                    throw connection.Failure($"finish the download of volume '{Name}'", Name);
+                    throw Connection.Failure($"finish the download of volume '{Name}'", Name);
                 }
                 return total;
             }
@@ -438,17 +436,10 @@ namespace OsvPS.Core.Libvirt
 
         private IntPtr NewStream()
         {
-            IntPtr stream = virStreamNew(connection.Handle, 0);
-            return stream != IntPtr.Zero ? stream : throw connection.Failure("open a stream", Name);
+            IntPtr stream = virStreamNew(Connection.Handle, 0);
+            return stream != IntPtr.Zero ? stream : throw Connection.Failure("open a stream", Name);
         }
 
-        public void Dispose()
-        {
-            IntPtr open = Interlocked.Exchange(ref handle, IntPtr.Zero);
-            if (open != IntPtr.Zero)
-            {
-                virStorageVolFree(open);
-            }
-        }
+        private protected override void Free(IntPtr open) => virStorageVolFree(open);
     }
 }

@@ -28,7 +28,6 @@ namespace OsvPS.Core.Libvirt
         [DllImport(Lib)] public static extern void virSetErrorFunc(IntPtr userData, ErrorFunc handler);
         [DllImport(Lib)] public static extern int virGetLastErrorCode();
         [DllImport(Lib)] public static extern IntPtr virGetLastErrorMessage();
-        [DllImport(Lib)] public static extern void virResetLastError();
 
         [DllImport(Lib)] public static extern IntPtr virConnectOpen(byte[] name);
         [DllImport(Lib)] public static extern int virConnectClose(IntPtr conn);
@@ -53,7 +52,6 @@ namespace OsvPS.Core.Libvirt
         [DllImport(Lib)] public static extern int virStoragePoolSetAutostart(IntPtr pool, int autostart);
         [DllImport(Lib)] public static extern int virStoragePoolIsActive(IntPtr pool);
         [DllImport(Lib)] public static extern int virStoragePoolRefresh(IntPtr pool, uint flags);
-        [DllImport(Lib)] public static extern IntPtr virStoragePoolGetXMLDesc(IntPtr pool, uint flags);
         [DllImport(Lib)] public static extern int virStoragePoolFree(IntPtr pool);
 
         [DllImport(Lib)] public static extern IntPtr virStorageVolLookupByName(IntPtr pool, byte[] name);
