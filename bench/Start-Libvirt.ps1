@@ -26,7 +26,7 @@ $pool = 'osvps-bench'
 $virsh = (Get-Command virsh -CommandType Application | Select-Object -First 1).Source
 
 function Clear-BenchPool {
-    if ((& $virsh -c $uri pool-list --all --name) -contains $pool) {
+    if (@(& $virsh -c $uri pool-list --all --name | ForEach-Object { "$_".Trim() }) -contains $pool) {  # virsh pads pool names
         foreach ($line in & $virsh -c $uri vol-list $pool) { if ("$line" -match '^\s*(osvps-\S+)') { & $virsh -c $uri vol-delete --pool $pool $Matches[1] *> $null } }
         & $virsh -c $uri pool-destroy $pool *> $null
         & $virsh -c $uri pool-undefine $pool *> $null

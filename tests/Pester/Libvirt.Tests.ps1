@@ -20,7 +20,7 @@ BeforeAll {
     if (-not $why) {
         # A pool left by an earlier run would hide the first upload.
         foreach ($domain in (Virsh list --all --name) | Where-Object { "$_" -like 'osvps-lv-*' }) { Virsh destroy $domain | Out-Null; Virsh undefine $domain | Out-Null }
-        if ((Virsh pool-list --all --name) -contains $pool) {
+        if (@(Virsh pool-list --all --name | ForEach-Object { "$_".Trim() }) -contains $pool) {  # virsh pads pool names
             foreach ($line in Virsh vol-list $pool) { if ("$line" -match '^\s*(osvps-\S+)') { Virsh vol-delete --pool $pool $Matches[1] | Out-Null } }
             Virsh pool-destroy $pool | Out-Null; Virsh pool-undefine $pool | Out-Null
         }
@@ -43,6 +43,7 @@ config_set_default: default
 "@
         Add-OsvBinary (New-OsvProbe (Join-Path $TestDrive 'probe')) -Project $project -WarningAction SilentlyContinue | Out-Null
         $image = Build-OsvImage $project -WarningAction SilentlyContinue
+        $ssh = Start-TestSsh (Join-Path $TestDrive 'ssh')
     }
 }
 
@@ -52,6 +53,10 @@ AfterAll {
         foreach ($line in Virsh vol-list $pool) { if ("$line" -match '^\s*(osvps-\S+)') { Virsh vol-delete --pool $pool $Matches[1] | Out-Null } }
         Virsh pool-destroy $pool | Out-Null; Virsh pool-undefine $pool | Out-Null
         Remove-Item -Recurse -Force "/var/lib/libvirt/images/$pool" -ErrorAction Ignore
+        foreach ($line in Virsh vol-list "$pool-ssh") { if ("$line" -match '^\s*(osvps-\S+)') { Virsh vol-delete --pool "$pool-ssh" $Matches[1] | Out-Null } }
+        Virsh pool-destroy "$pool-ssh" | Out-Null; Virsh pool-undefine "$pool-ssh" | Out-Null
+        Remove-Item -Recurse -Force "/var/lib/libvirt/images/$pool-ssh" -ErrorAction Ignore
+        Stop-TestSsh $ssh.PidFile
     }
     $env:CAPSTAN_ROOT = $savedRoot
 }
@@ -190,6 +195,26 @@ Describe 'Instances on libvirt (qemu:///system)' {
         $err[0].FullyQualifiedErrorId | Should -BeLike 'LibvirtNotSupported,*'
         $err[0].Exception.Message | Should -Match "needs libvirt 9\.2 or later .* runs libvirt $([regex]::Escape("$daemon"))"
         @(Virsh list --all --name) | Should -Be $before
+    }
+
+    It 'does the same over SSH, as with a remote host: upload into a new pool, console read back, stop and remove' {
+        if (Skip-Without) { return }
+        if (-not $ssh.Uri) { Set-ItResult -Skipped -Because $ssh.Reason; return }
+        $remote = $ssh.Uri
+        $output = Start-OsvInstance $image -Connection $remote -StoragePool "$pool-ssh" -Name lv-ssh -BootMode Disk -Boot say_hey -Wait -Timeout 120
+        Lines $output | Should -Contain 'arg[0]=<Hey>'
+        (Instance $output).Connection | Should -Be $remote
+        @(Virsh vol-list "$pool-ssh" | Where-Object { "$_" -match 'osvps-[0-9a-f]{32}\.' }).Count | Should -Be 1 -Because 'a disk boot needs the image only, uploaded through a libvirt stream over SSH'
+        Start-OsvInstance $image -Connection $remote -StoragePool "$pool-ssh" -Name lv-ssh-bg -Boot serve | Out-Null
+        @(Virsh vol-list "$pool-ssh" | Where-Object { "$_" -match 'osvps-[0-9a-f]{32}\.' }).Count | Should -Be 2 -Because 'the kernel boot added the kernel'
+        (Get-OsvInstance -Connection $remote | Where-Object Name -eq 'lv-ssh-bg').State | Should -Be 'Running'
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while (-not ((Get-OsvInstanceLog lv-ssh-bg -Connection $remote) -contains 'serving on 8080') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 200 }
+        Get-OsvInstanceLog lv-ssh-bg -Connection $remote | Should -Contain 'serving on 8080'
+        (Get-OsvInstance lv-ssh-bg -Connection $remote | Stop-OsvInstance -Timeout 5 -PassThru).State | Should -Be 'Stopped'
+        Get-OsvInstance -Connection $remote | Where-Object Name -like 'lv-ssh*' | Remove-OsvInstance
+        (Virsh list --all --name) | Should -Not -Contain 'osvps-lv-ssh'
+        (Virsh list --all --name) | Should -Not -Contain 'osvps-lv-ssh-bg'
     }
 
     It 'takes instances of both engines from one pipeline: each goes to its own' {

@@ -247,6 +247,40 @@ function Start-TestLibvirt {
     'libvirtd does not answer on qemu:///system'
 }
 
+# An SSH server on a free loopback port that lets root in with a key made here, so the libvirt tests
+# can reach this machine's libvirtd as a remote host (qemu+ssh://). Returns the URI and the sshd's
+# pid file, or the reason there is none. Stop it with Stop-TestSsh.
+function Start-TestSsh([string] $Folder) {
+    if (-not (Test-Path /usr/sbin/sshd)) { return [pscustomobject]@{ Uri = $null; PidFile = $null; Reason = 'openssh-server is not installed' } }
+    if (-not (Get-Command virt-ssh-helper -ErrorAction Ignore)) { return [pscustomobject]@{ Uri = $null; PidFile = $null; Reason = 'virt-ssh-helper (libvirt-clients) is not installed' } }
+    if ((& id -u) -ne '0') { return [pscustomobject]@{ Uri = $null; PidFile = $null; Reason = 'qemu:///system over SSH needs root' } }
+    New-Item -ItemType Directory -Force $Folder | Out-Null
+    $key = Join-Path $Folder 'client-key'; $hostKey = Join-Path $Folder 'host-key'
+    & ssh-keygen -q -t ed25519 -N '' -f $key
+    & ssh-keygen -q -t ed25519 -N '' -f $hostKey
+    Copy-Item "$key.pub" (Join-Path $Folder 'authorized_keys')
+    $port = Get-FreePort
+    $pidFile = Join-Path $Folder 'sshd.pid'
+    $config = Join-Path $Folder 'sshd_config'
+    Set-Content -LiteralPath $config -Value @(
+        "Port $port", 'ListenAddress 127.0.0.1', "HostKey $hostKey", "AuthorizedKeysFile $(Join-Path $Folder 'authorized_keys')",
+        'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PermitRootLogin prohibit-password', 'StrictModes no', "PidFile $pidFile")
+    New-Item -ItemType Directory -Force /run/sshd | Out-Null
+    & /usr/sbin/sshd -f $config
+    $uri = "qemu+ssh://root@127.0.0.1:$port/system?keyfile=$key&no_verify=1&no_tty=1"
+    foreach ($try in 1..50) {
+        & virsh -c $uri version *> $null
+        if ($LASTEXITCODE -eq 0) { return [pscustomobject]@{ Uri = $uri; PidFile = $pidFile; Reason = $null } }
+        Start-Sleep -Milliseconds 200
+    }
+    Stop-TestSsh $pidFile
+    [pscustomobject]@{ Uri = $null; PidFile = $null; Reason = "libvirtd does not answer over SSH on port $port" }
+}
+
+function Stop-TestSsh([string] $PidFile) {
+    if ($PidFile -and (Test-Path -LiteralPath $PidFile)) { & kill ([int](Get-Content -LiteralPath $PidFile)) 2>$null }
+}
+
 # Compiles tests/fixtures/osv-probe.c (the program the real-OSv tests run) to $Path.
 function New-OsvProbe([string] $Path) {
     & gcc -fPIE -pie -O2 -o $Path (Join-Path $PSScriptRoot '../fixtures/osv-probe.c')
@@ -254,4 +288,4 @@ function New-OsvProbe([string] $Path) {
     $Path
 }
 
-Export-ModuleMember -Function Find-RealOsv, Start-TestLibvirt, New-RealOsvRepository, New-OsvProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening
+Export-ModuleMember -Function Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening
