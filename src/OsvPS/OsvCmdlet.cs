@@ -41,14 +41,17 @@ namespace OsvPS
 
         /// <summary>
         /// A program that failed inside the guest is a failure outside it: one error record, with the
-        /// failure's own id (GuestProgramNotFound, GuestSymbolNotFound, ...) and the instance as target.
+        /// failure's own id (GuestProgramFailed, GuestProgramNotFound, QemuCrashed, ...) and the instance as
+        /// target. A Crashed instance (QEMU killed or crashed) is one too.
         /// </summary>
         protected void WriteGuestFailure(OsvPS.Core.Models.OsvInstance instance)
         {
-            if (instance.State == OsvPS.Core.Models.InstanceState.Failed)
+            if (instance.State == OsvPS.Core.Models.InstanceState.Failed || instance.State == OsvPS.Core.Models.InstanceState.Crashed)
             {
+                string what = instance.State == OsvPS.Core.Models.InstanceState.Crashed ? "crashed" : instance.FailureId == ErrorIds.QemuFailed ? "did not start" : "failed";
+                string subject = instance.State == OsvPS.Core.Models.InstanceState.Failed && instance.FailureId != ErrorIds.QemuFailed ? $"the program in instance '{instance.Name}'" : $"instance '{instance.Name}'";
                 var failure = new OsvException(instance.FailureId ?? "GuestFailed", OsvErrorKind.InvalidResult,
-                    $"the program in instance '{instance.Name}' failed: {instance.Reason}", instance);
+                    $"{subject} {what}: {instance.Reason}", instance);
                 WriteError(new ErrorRecord(failure, failure.ErrorId, ErrorCategory.InvalidResult, instance));
             }
         }
@@ -106,58 +109,11 @@ namespace OsvPS
         protected List<OsvPS.Core.Models.OsvImage> MatchImages(OsvPS.Core.Repository.CapstanRepository repository, string name)
             => MatchByName(repository.GetImages(), i => i.Name, name, "ImageNotFound", $"there is no image '{name}' in {repository.ImagesPath}.");
 
-        /// <summary>Instances matching a wildcard <paramref name="name"/>; when the engine cannot list them, that is this input's error.</summary>
-        protected List<OsvPS.Core.Models.OsvInstance> MatchInstances(OsvPS.Core.Instances.IInstanceEngine engine, string name)
-        {
-            IEnumerable<OsvPS.Core.Models.OsvInstance> all;
-            try
-            {
-                all = engine.List(CancellationToken);
-            }
-            catch (OsvException e)
-            {
-                WriteFailure(e, name);
-                return new List<OsvPS.Core.Models.OsvInstance>();
-            }
-            string where = engine is OsvPS.Core.Instances.LibvirtEngine libvirt ? $" on {libvirt.Connection}" : "";
-            return MatchByName(all, i => i.Name, name, "InstanceNotFound", $"there is no instance '{name}'{where}.");
-        }
-
-        private readonly Dictionary<string, OsvPS.Core.Instances.IInstanceEngine> engines = new Dictionary<string, OsvPS.Core.Instances.IInstanceEngine>(StringComparer.Ordinal);
-
-        /// <summary>
-        /// The engine a <c>-Connection</c> names: a libvirt connection, or (null or empty) QEMU run here. One
-        /// connection per URI serves the whole call. A connection that cannot be made is that input's error
-        /// (null comes back), so instances of the other hosts in the pipeline go on.
-        /// </summary>
-        protected OsvPS.Core.Instances.IInstanceEngine? InstanceEngine(string? connection)
-        {
-            string key = connection ?? "";
-            if (engines.TryGetValue(key, out var engine))
-            {
-                return engine;
-            }
-            var repository = new OsvPS.Core.Repository.CapstanRepository();
-            try
-            {
-                engine = key.Length == 0
-                    ? new OsvPS.Core.Instances.InstanceManager(repository)
-                    : (OsvPS.Core.Instances.IInstanceEngine)new OsvPS.Core.Instances.LibvirtEngine(key, repository);
-            }
-            catch (OsvException e)
-            {
-                WriteFailure(e, connection);
-                return null;
-            }
-            engines[key] = engine;
-            return engine;
-        }
-
         /// <summary>
         /// The items whose name matches the wildcard <paramref name="pattern"/>; a plain name that matches
         /// nothing is reported as <paramref name="errorId"/> (a wildcard that matches nothing is not an error).
         /// </summary>
-        private List<T> MatchByName<T>(IEnumerable<T> items, Func<T, string> nameOf, string pattern, string errorId, string message)
+        protected List<T> MatchByName<T>(IEnumerable<T> items, Func<T, string> nameOf, string pattern, string errorId, string message)
         {
             var wildcard = new WildcardPattern(pattern, WildcardOptions.IgnoreCase);
             var matches = new List<T>();
@@ -219,13 +175,14 @@ namespace OsvPS
             }
         }
 
+        /// <summary>Releases what a derived cmdlet holds for the whole call (runs also when the pipeline stops).</summary>
+        protected virtual void ReleaseResources()
+        {
+        }
+
         public void Dispose()
         {
-            foreach (var engine in engines.Values)
-            {
-                engine.Dispose();
-            }
-            engines.Clear();
+            ReleaseResources();
             cancellation.Dispose();
             GC.SuppressFinalize(this);
         }

@@ -21,22 +21,22 @@ AfterAll {
 
 Describe 'Get-OsvInstanceLog' {
     It 'reads the console log' {
-        Get-OsvInstanceLog talk | Should -Be @('OSVPS-STANDIN cmdline: --power-off-on-abort line one')
+        Get-OsvInstanceLog talk | Should -Be @('OSVPS-STANDIN cmdline: --power-off-on-abort --verbose line one')
     }
 
     It 'takes the last lines with -Tail' {
         Get-OsvInstanceLog talk -Tail 0 | Should -BeNullOrEmpty
-        Get-OsvInstanceLog talk -Tail 5 | Should -Be @('OSVPS-STANDIN cmdline: --power-off-on-abort line one')
+        Get-OsvInstanceLog talk -Tail 5 | Should -Be @('OSVPS-STANDIN cmdline: --power-off-on-abort --verbose line one')
     }
 
     It 'follows a running instance with -Wait until it stops' {
         Start-OsvInstance demo -Name follow -CommandLine 'followed' | Out-Null
         $lines = Get-OsvInstanceLog follow -Wait
-        $lines | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort followed'
+        $lines | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort --verbose followed'
         (Get-OsvInstance follow).State | Should -Be 'Stopped'
     }
 
     It 'binds Name from instances in the pipeline' {
-        (Get-OsvInstance talk | Get-OsvInstanceLog) | Should -Be @('OSVPS-STANDIN cmdline: --power-off-on-abort line one')
+        (Get-OsvInstance talk | Get-OsvInstanceLog) | Should -Be @('OSVPS-STANDIN cmdline: --power-off-on-abort --verbose line one')
     }
 }

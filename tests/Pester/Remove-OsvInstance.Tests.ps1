@@ -26,7 +26,7 @@ Describe 'Remove-OsvInstance' {
         $err[0].FullyQualifiedErrorId | Should -BeLike 'InstanceRunning,*'
         (Get-OsvInstance busy).State | Should -Be 'Running'
         Get-OsvInstance busy | Remove-OsvInstance -Force -Confirm:$false
-        Get-Process -Id $instance.Pid -ErrorAction Ignore | Should -BeNullOrEmpty
+        Test-ProcessGone $instance.Pid | Should -BeTrue
         Test-Path $instance.Path | Should -BeFalse
     }
 

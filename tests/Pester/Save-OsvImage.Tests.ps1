@@ -35,7 +35,7 @@ Describe 'Save-OsvImage' {
         $p = Join-Path $TestDrive 'p'
         New-OsvProject $p -BootCommand '/x' | Out-Null
         $output = Build-OsvImage $p -NoBootstrap | Start-OsvInstance -Wait -Timeout ([TimeSpan]::FromSeconds(30))
-        $output | Should -Contain 'OSVPS-STANDIN-KERNEL cmdline: --power-off-on-abort runscript /run/default;'
+        $output | Should -Contain 'OSVPS-STANDIN-KERNEL cmdline: --power-off-on-abort --verbose runscript /run/default;'
         Stop-TestInstances
     }
 

@@ -55,7 +55,7 @@ Describe 'Start-OsvInstance' {
         It 'runs the config set picked at run time and leaves the image untouched' {
             $hash = (Get-FileHash $image.Path).Hash
             $output = Build-OsvImage $demo | Start-OsvInstance -Boot say_hey -Wait -Timeout $limit
-            $output | Where-Object { $_ -is [string] } | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort runscript /run/say_hey;'
+            $output | Where-Object { $_ -is [string] } | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort --verbose runscript /run/say_hey;'
             $instance = $output | Where-Object { $_ -isnot [string] }
             $instance.State | Should -Be 'Stopped'
             $instance.ExitCode | Should -Be 0
@@ -64,20 +64,20 @@ Describe 'Start-OsvInstance' {
         }
 
         It 'keeps the image''s own command line without -Boot' {
-            Start-OsvInstance demo -Wait -Timeout $limit | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort runscript /run/default;'
+            Start-OsvInstance demo -Wait -Timeout $limit | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort --verbose runscript /run/default;'
         }
 
         It 'puts -Env in front of the image''s command line' {
-            Start-OsvInstance demo -Env @{ B = 2; A = 1 } -Wait -Timeout $limit | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort --env=A=1 --env=B=2 runscript /run/default;'
+            Start-OsvInstance demo -Env @{ B = 2; A = 1 } -Wait -Timeout $limit | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort --verbose --env=A=1 --env=B=2 runscript /run/default;'
         }
 
         It 'runs -CommandLine as written' {
-            Start-OsvInstance demo -CommandLine '/echo.so one; /echo.so two &' -Wait -Timeout $limit | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort /echo.so one; /echo.so two &'
+            Start-OsvInstance demo -CommandLine '/echo.so one; /echo.so two &' -Wait -Timeout $limit | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort --verbose /echo.so one; /echo.so two &'
         }
 
         It 'writes the console to console.log too' {
             $instance = Start-OsvInstance demo -Name logged -Wait -Timeout $limit | Select-Object -Last 1
-            Get-Content $instance.ConsolePath | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort runscript /run/default;'
+            Get-Content $instance.ConsolePath | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort --verbose runscript /run/default;'
         }
 
         It 'stops a guest that runs past -Timeout (a plain number is seconds), and says so' {
@@ -106,9 +106,7 @@ Describe 'Start-OsvInstance' {
                 $qemu | Should -Not -BeNullOrEmpty
             }
             finally { $child.Kill(); $child.WaitForExit(5000) | Out-Null }
-            $deadline = [DateTime]::UtcNow.AddSeconds(10)
-            while ((Get-Process -Id $qemu -ErrorAction Ignore) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
-            Get-Process -Id $qemu -ErrorAction Ignore | Should -BeNullOrEmpty -Because 'QEMU gets a parent-death signal'
+            Test-ProcessGone $qemu | Should -BeTrue -Because 'QEMU gets a parent-death signal'
         }
 
         It 'stops the guest when the pipeline is stopped (as Ctrl+C does)' {
@@ -116,10 +114,7 @@ Describe 'Start-OsvInstance' {
             $first | Should -BeLike 'OSVPS-STANDIN*'
             $instance = Get-OsvInstance stopped-early
             $instance.State | Should -Be 'Stopped'
-            # QEMU has quit; the runtime reaps the child a moment later.
-            $deadline = [DateTime]::UtcNow.AddSeconds(5)
-            while ((Get-Process -Id $instance.Pid -ErrorAction Ignore) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
-            Get-Process -Id $instance.Pid -ErrorAction Ignore | Should -BeNullOrEmpty
+            Test-ProcessGone $instance.Pid | Should -BeTrue
         }
     }
 
@@ -131,16 +126,16 @@ Describe 'Start-OsvInstance' {
 
         It 'boots the kernel with the command line on -append, for images built from that loader' {
             $output = Start-OsvInstance demo -Name kernel-boot -Boot say_hey -Wait -Timeout $limit
-            $output | Should -Contain 'OSVPS-STANDIN-KERNEL cmdline: --power-off-on-abort runscript /run/say_hey;'
+            $output | Should -Contain 'OSVPS-STANDIN-KERNEL cmdline: --power-off-on-abort --verbose runscript /run/say_hey;'
             ($output | Select-Object -Last 1).BootMode | Should -Be 'Kernel'
         }
 
         It 'passes the image''s own command line to the kernel' {
-            Start-OsvInstance demo -Name kernel-default -Wait -Timeout $limit | Should -Contain 'OSVPS-STANDIN-KERNEL cmdline: --power-off-on-abort runscript /run/default;'
+            Start-OsvInstance demo -Name kernel-default -Wait -Timeout $limit | Should -Contain 'OSVPS-STANDIN-KERNEL cmdline: --power-off-on-abort --verbose runscript /run/default;'
         }
 
         It 'boots from disk with -BootMode Disk' {
-            Start-OsvInstance demo -Name disk-boot -BootMode Disk -Wait -Timeout $limit | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort runscript /run/default;'
+            Start-OsvInstance demo -Name disk-boot -BootMode Disk -Wait -Timeout $limit | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort --verbose runscript /run/default;'
         }
 
         It 'accepts a gzip-compressed kernel' {
@@ -182,18 +177,64 @@ Describe 'Start-OsvInstance' {
         It 'listens on a forwarded host port while the guest runs, and frees it after' {
             $port = Get-FreePort
             $instance = Start-OsvInstance demo-hang -Name forwarded -Forward "${port}:80"
-            $instance.Forwards | Should -Be @("tcp:${port}:80")
+            $instance.Forwards | Should -Be @("tcp:127.0.0.1:${port}:80")
             Test-PortListening $port | Should -BeTrue
+            # Private unless asked: only the loopback address listens, no wildcard.
+            $listeners = @(ss -Hltn "sport = :$port" | ForEach-Object { ($_ -split '\s+')[3] })
+            $listeners | Should -Be @("127.0.0.1:$port")
             Stop-OsvInstance forwarded -Force -Confirm:$false
             Test-PortListening $port | Should -BeFalse
         }
 
-        It 'shows Crashed when QEMU is killed by its process id' {
+        It 'binds a forward to the address the user writes' {
+            $port = Get-FreePort
+            $instance = Start-OsvInstance demo-hang -Name forwarded-at -Forward "tcp:127.0.0.2:${port}:80"
+            $instance.Forwards | Should -Be @("tcp:127.0.0.2:${port}:80")
+            @(ss -Hltn "sport = :$port" | ForEach-Object { ($_ -split '\s+')[3] }) | Should -Be @("127.0.0.2:$port")
+            Stop-OsvInstance forwarded-at -Force -Confirm:$false
+        }
+
+        It 'shows Crashed, with the signal, when QEMU is killed by its process id; Wait-OsvInstance reports QemuCrashed' {
             $instance = Start-OsvInstance demo-hang -Name killed
-            $process = Get-Process -Id $instance.Pid
-            $process.Kill()
-            $process.WaitForExit(5000) | Out-Null
-            (Get-OsvInstance killed).State | Should -Be 'Crashed'
+            Stop-Process -Id $instance.Pid -Force
+            $ended = Wait-OsvInstance killed -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue
+            $ended.State | Should -Be 'Crashed'
+            $ended.Reason | Should -BeLike 'QEMU was killed by signal 9 (SIGKILL)*'
+            $ended.Stopped | Should -Not -BeNullOrEmpty
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'QemuCrashed,*'
+            $err[0].TargetObject.Name | Should -Be 'killed'
+            $again = Get-OsvInstance killed
+            ($again.State, $again.Reason) | Should -Be @('Crashed', $ended.Reason)
+        }
+
+        It 'reports QemuCrashed when QEMU is killed under -Wait' {
+            $info = [Diagnostics.ProcessStartInfo]::new('bash')
+            $info.ArgumentList.Add('-c')
+            $info.ArgumentList.Add('for i in $(seq 200); do p=$(pgrep -f "qemu-system.*[i]nstances/qemu/killed-wait/") && { sleep 0.3; kill -9 $p; exit 0; }; sleep 0.05; done; exit 1')
+            $killer = [Diagnostics.Process]::Start($info)
+            $out = Start-OsvInstance demo-hang -Name killed-wait -Wait -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue
+            $killer.WaitForExit(10000) | Should -BeTrue
+            $killer.ExitCode | Should -Be 0 -Because 'the killer found QEMU'
+            $instance = $out | Where-Object { $_ -isnot [string] }
+            $instance.State | Should -Be 'Crashed'
+            $instance.Reason | Should -BeLike '*signal 9*'
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'QemuCrashed,*'
+        }
+
+        It 'is Failed with QEMU''s own message when QEMU cannot start (a forward port in use)' {
+            $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+            $listener.Start()
+            try {
+                $port = $listener.LocalEndpoint.Port
+                Start-OsvInstance demo-hang -Name port-taken -Forward "${port}:80" -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+                $err[0].FullyQualifiedErrorId | Should -BeLike 'QemuFailed,*'
+                $instance = Get-OsvInstance port-taken
+                $instance.State | Should -Be 'Failed'
+                $instance.FailureId | Should -Be 'QemuFailed'
+                $instance.Reason | Should -BeLike "*$port*"
+            }
+            finally { $listener.Stop() }
         }
 
         It 'shows Stopped when the guest powers itself off' {

@@ -24,13 +24,13 @@ Describe 'Stop-OsvInstance' {
         $stopped = Get-OsvInstance graceful | Stop-OsvInstance -Timeout ([TimeSpan]::FromSeconds(1)) -Confirm:$false -PassThru
         $watch.Elapsed.TotalSeconds | Should -BeGreaterThan 0.9 -Because 'the stand-in ignores the power button, so the timeout must pass'
         $stopped.State | Should -Be 'Stopped'
-        Get-Process -Id $instance.Pid -ErrorAction Ignore | Should -BeNullOrEmpty
+        Test-ProcessGone $instance.Pid | Should -BeTrue
     }
 
     It 'quits at once with -Force' {
         $instance = Start-OsvInstance demo-hang -Name forced
         (Stop-OsvInstance forced -Force -Confirm:$false -PassThru).State | Should -Be 'Stopped'
-        Get-Process -Id $instance.Pid -ErrorAction Ignore | Should -BeNullOrEmpty
+        Test-ProcessGone $instance.Pid | Should -BeTrue
     }
 
     It 'stops nothing with -WhatIf' {

@@ -288,4 +288,16 @@ function New-OsvProbe([string] $Path) {
     $Path
 }
 
-Export-ModuleMember -Function Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening
+# True once the process is gone: no /proc entry, or a zombie (ended, waiting for its parent to reap it).
+# Waits up to -Seconds; a process that ended is never reported alive because it has not been reaped yet.
+function Test-ProcessGone([int] $Id, [double] $Seconds = 10) {
+    $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+    while ($true) {
+        $stat = Get-Content -LiteralPath "/proc/$Id/stat" -Raw -ErrorAction Ignore
+        if (-not $stat -or $stat.Substring($stat.LastIndexOf(')') + 2, 1) -eq 'Z') { return $true }
+        if ([DateTime]::UtcNow -gt $deadline) { return $false }
+        Start-Sleep -Milliseconds 20
+    }
+}
+
+Export-ModuleMember -Function Test-ProcessGone, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening

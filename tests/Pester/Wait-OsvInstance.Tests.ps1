@@ -17,7 +17,7 @@ Describe 'Wait-OsvInstance' {
         Start-OsvInstance demo -Name quick | Out-Null
         $instance = Wait-OsvInstance quick -Timeout ([TimeSpan]::FromSeconds(30))
         $instance.State | Should -Be 'Stopped'
-        Get-OsvInstanceLog quick | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort runscript /run/default;'
+        Get-OsvInstanceLog quick | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort --verbose runscript /run/default;'
     }
 
     It 'gives up after -Timeout with WaitTimedOut, leaving the guest running' {

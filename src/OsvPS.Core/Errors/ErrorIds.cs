@@ -26,5 +26,24 @@ namespace OsvPS.Core.Errors
         public const string ElfFormatInvalid = "ElfFormatInvalid";
         public const string ElfArchitectureNotSupported = "ElfArchitectureNotSupported";
         public const string SharedLibraryNotFound = "SharedLibraryNotFound";
+
+        // Instances (every engine).
+        public const string InstanceNameInvalid = "InstanceNameInvalid";
+        public const string InstanceNotFound = "InstanceNotFound";
+        public const string InstanceExists = "InstanceExists";
+        public const string InstanceRunning = "InstanceRunning";
+        public const string InstanceStateInvalid = "InstanceStateInvalid";
+        public const string InstanceFolderInvalid = "InstanceFolderInvalid";
+        public const string InstanceSettingInvalid = "InstanceSettingInvalid";
+        public const string ForwardInvalid = "ForwardInvalid";
+        public const string ImageNotFound = "ImageNotFound";
+        public const string KernelNotFound = "KernelNotFound";
+        public const string KernelCorrupt = "KernelCorrupt";
+        public const string DiskFormatNotSupported = "DiskFormatNotSupported";
+        public const string VolumeNotFound = "VolumeNotFound";
+        public const string QemuFailed = "QemuFailed";
+        public const string QemuCrashed = "QemuCrashed";
+        public const string GuestProgramFailed = "GuestProgramFailed";
+        public const string WaitTimedOut = "WaitTimedOut";
     }
 }

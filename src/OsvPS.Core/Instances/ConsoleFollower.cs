@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Text;
 
 namespace OsvPS.Core.Instances
@@ -88,5 +89,27 @@ namespace OsvPS.Core.Instances
         }
 
         public void Dispose() => stream?.Dispose();
+    }
+}
+
+namespace OsvPS.Core.Instances
+{
+    /// <summary>Reads a console log as the user reads it: with OSv's debug lines kept out when OsvPS turned them on.</summary>
+    public static class ConsoleReader
+    {
+        public static System.Collections.Generic.List<string> Read(string path, bool hideDebugLines, int? tail)
+        {
+            var lines = ConsoleFollower.ReadLines(path, hideDebugLines ? null : tail);
+            if (hideDebugLines)
+            {
+                var filter = new VerboseConsoleFilter();
+                lines = lines.Select(filter.Filter).Where(l => l != null).Select(l => l!).ToList();
+                if (tail.HasValue && lines.Count > tail.Value)
+                {
+                    lines = lines.GetRange(lines.Count - tail.Value, tail.Value);
+                }
+            }
+            return lines;
+        }
     }
 }

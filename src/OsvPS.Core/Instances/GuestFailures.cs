@@ -28,8 +28,7 @@ namespace OsvPS.Core.Instances
     /// command line.", "empty command line"), core/app.cc (launch errors), core/elf.cc ("failed
     /// looking up symbol"), core/mmu.cc ("page fault outside application"), runtime.cc ("Assertion
     /// failed", "Aborted", and the "[backtrace]" every abort prints after its message) and
-    /// core/commands.cc (runscript errors). OSv prints nothing about a program's exit status unless
-    /// booted with --verbose, and powers off the same way whatever main returned.
+    /// core/commands.cc (runscript errors). Exit statuses are read apart, by <see cref="GuestExitStatus"/>.
     /// </summary>
     public sealed class GuestFailureDetector
     {
@@ -63,6 +62,9 @@ namespace OsvPS.Core.Instances
 
         private string lastLine = "";
 
+        /// <summary>True when <paramref name="line"/> alone is one of OSv's failure lines.</summary>
+        public static bool IsFailureLine(string line) => new GuestFailureDetector().Feed(line) != null;
+
         /// <summary>The first failure seen, or null.</summary>
         public GuestFailure? Failure { get; private set; }
 
@@ -95,25 +97,7 @@ namespace OsvPS.Core.Instances
         }
 
         /// <summary>Reads a console log from its start and returns the first failure in it (null when none or no log).</summary>
-        public static GuestFailure? Scan(string consolePath)
-        {
-            if (!File.Exists(consolePath))
-            {
-                return null;
-            }
-            var detector = new GuestFailureDetector();
-            using (var follower = new ConsoleFollower(consolePath))
-            {
-                foreach (string line in follower.Drain())
-                {
-                    if (detector.Feed(line) != null)
-                    {
-                        break;
-                    }
-                }
-            }
-            return detector.Failure;
-        }
+        public static GuestFailure? Scan(string consolePath) => GuestConsoleReport.Scan(consolePath).Failure;
     }
 
     /// <summary>
@@ -126,13 +110,16 @@ namespace OsvPS.Core.Instances
         public static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
 
         private readonly ConsoleFollower follower;
-        private readonly GuestFailureDetector detector = new GuestFailureDetector();
+        private readonly GuestConsoleScanner scanner = new GuestConsoleScanner();
         private Stopwatch? sinceFailure;
 
         public GuestWatch(ConsoleFollower follower) => this.follower = follower;
 
         /// <summary>The first failure seen, or null.</summary>
-        public GuestFailure? Failure => detector.Failure;
+        public GuestFailure? Failure => scanner.Failure;
+
+        /// <summary>What the console said so far: failure and exit status.</summary>
+        public GuestConsoleReport Report => scanner.Report;
 
         /// <summary>True once a failure was seen and its grace has passed.</summary>
         public bool StopDue => sinceFailure != null && sinceFailure.Elapsed >= Grace;
@@ -147,7 +134,7 @@ namespace OsvPS.Core.Instances
         {
             foreach (string line in lines)
             {
-                if (detector.Feed(line) != null)
+                if (scanner.Feed(line) != null)
                 {
                     sinceFailure = Stopwatch.StartNew();
                 }

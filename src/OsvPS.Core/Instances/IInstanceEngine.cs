@@ -1,22 +1,61 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using OsvPS.Core.Errors;
 using OsvPS.Core.Models;
 
 namespace OsvPS.Core.Instances
 {
     /// <summary>
-    /// What the instance cmdlets need of a way to run instances: QEMU run by OsvPS on this machine
-    /// (<see cref="InstanceManager"/>) or a libvirt connection (<see cref="LibvirtEngine"/>). The
-    /// instances are the same objects whatever the engine; starting differs and stays with each.
+    /// One way to run instances: QEMU run by OsvPS on this machine (<see cref="QemuEngine"/>) or a libvirt
+    /// connection (<see cref="LibvirtEngine"/>). The cmdlets see only this seam; the instances are the
+    /// same objects whatever the engine. A new engine is one class implementing it, chosen in
+    /// <see cref="InstanceEngines.Open"/>.
     /// </summary>
     public interface IInstanceEngine : IDisposable
     {
-        IEnumerable<OsvInstance> List(CancellationToken cancellation);
+        /// <summary>Where this engine runs instances, for messages: <c>this machine</c> or a connection URI.</summary>
+        string Host { get; }
+
+        /// <summary>Checks a start and decides everything about it; nothing is written.</summary>
+        StartPlan Plan(StartRequest request, CancellationToken cancellation);
+
+        /// <summary>Starts a planned instance; the handle follows it until it ends.</summary>
+        IRunningInstance Start(StartPlan plan, CancellationToken cancellation);
+
+        /// <summary>A handle on an instance that is (or was) running, to follow it until it ends.</summary>
+        IRunningInstance Attach(string name, CancellationToken cancellation);
+
+        /// <summary>All instances, sorted by name; a damaged one goes to <paramref name="invalid"/> and the rest are listed.</summary>
+        IEnumerable<OsvInstance> List(CancellationToken cancellation, Action<OsvException>? invalid = null);
+
         OsvInstance Get(string name, CancellationToken cancellation);
+
+        /// <summary>An ACPI power-down, then after <paramref name="timeout"/> a hard stop; <paramref name="force"/> stops at once.</summary>
         OsvInstance Stop(string name, TimeSpan timeout, bool force, CancellationToken cancellation);
+
+        /// <summary>Removes a stopped instance (a running one only with <paramref name="force"/>, stopped first).</summary>
         void Remove(string name, bool force, CancellationToken cancellation);
-        /// <summary>Waits while the instance runs (stopping it on one of OSv's failure lines); false when <paramref name="timeout"/> passed first.</summary>
-        bool Wait(string name, TimeSpan? timeout, CancellationToken cancellation);
+
+        /// <summary>The last <paramref name="tail"/> lines of the console as the user reads them (all when null).</summary>
+        List<string> ReadConsole(string name, int? tail, CancellationToken cancellation);
+    }
+
+    /// <summary>A running instance being followed: its console, and whether it has ended.</summary>
+    public interface IRunningInstance : IDisposable
+    {
+        string Name { get; }
+
+        /// <summary>A local file holding the console so far (brought up to date by <see cref="WaitForEnd"/>).</summary>
+        string ConsolePath { get; }
+
+        /// <summary>True when OsvPS turned OSv's debug lines on for this run, so they are kept from the reader.</summary>
+        bool HidesDebugLines { get; }
+
+        /// <summary>Brings the console up to date and waits up to <paramref name="wait"/> for the end; true once it has ended.</summary>
+        bool WaitForEnd(TimeSpan wait);
+
+        /// <summary>After the end: records how it ended and returns the instance.</summary>
+        OsvInstance Finish();
     }
 }

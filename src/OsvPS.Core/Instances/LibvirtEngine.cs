@@ -8,15 +8,12 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using System.Xml.Linq;
-using OsvPS.Core.Disk;
 using OsvPS.Core.Errors;
 using OsvPS.Core.IO;
 using OsvPS.Core.Libvirt;
 using OsvPS.Core.Models;
-using OsvPS.Core.Packaging;
 using OsvPS.Core.Qemu;
 using OsvPS.Core.Repository;
-using OsvPS.Core.Rofs;
 
 namespace OsvPS.Core.Instances
 {
@@ -31,24 +28,27 @@ namespace OsvPS.Core.Instances
     public sealed class LibvirtEngine : IInstanceEngine
     {
         public const string DomainPrefix = "osvps-";
-        private const string ConsoleSuffix = ".console";
-        private const string OverlaySuffix = ".qcow2";
+        internal const string ConsoleSuffix = ".console";
+        internal const string OverlaySuffix = ".qcow2";
         // libvirt 9.2.0: the first with <portForward> for user networking (its passt backend).
         private const ulong PasstVersion = 9002000;
-        private static readonly XNamespace Meta = "https://osvps.dev/libvirt/instance/1";
 
         private readonly CapstanRepository repository;
         private readonly LibvirtConnection libvirt;
+        private readonly LibvirtStorage storage;
 
         public LibvirtEngine(string connection, CapstanRepository repository)
         {
             ValidateUri(connection);
             this.repository = repository;
             libvirt = LibvirtConnection.Open(connection);
+            storage = new LibvirtStorage(libvirt);
             Connection = connection;
         }
 
         public string Connection { get; }
+
+        public string Host => Connection;
 
         /// <summary>A libvirt URI has a driver and '://': <c>qemu:///system</c>, <c>qemu+ssh://user@host/system</c>.</summary>
         public static void ValidateUri(string connection)
@@ -83,115 +83,80 @@ namespace OsvPS.Core.Instances
             }
         }
 
-        /// <summary>What a start on this connection will do, checked before anything is uploaded.</summary>
-        private sealed class Prepared
-        {
-            public string Name = "", Domain = "", CommandLine = "", BootMode = "";
-            public string? Kernel;
-            public DiskFormat Format;
-            public bool RewriteDisk;
-            public IReadOnlyList<string> Sets = new string[0];
-        }
+        // A stop asked for here leaves a mark beside the console copy, so its end is not taken for the program's.
+        private string StopMarkPath(string name) => MirrorPath(name) + ".stopped";
 
-        private Prepared Prepare(StartRequest request)
+        /// <summary>Checks a start on this connection before anything is uploaded.</summary>
+        public StartPlan Plan(StartRequest request, CancellationToken cancellation)
         {
-            string name = request.Name ?? request.ImageName.Replace('/', '-');
-            InstanceManager.ValidateName(name);
-            var machine = request.Machine;
-            InstanceManager.ValidateMachine(machine, name);
-            if (machine.Volumes.Count > 0)
+            ValidatePool(request.StoragePool);
+            string name = request.Name ?? InstanceNames.Default(request.ImageName);
+            if (request.Machine.Volumes.Count > 0)
             {
                 throw new OsvException("LibvirtNotSupported", OsvErrorKind.NotImplemented,
                     "-Volume is not available on a libvirt connection: the files are on this machine, not the libvirt host. Attach pool volumes with virsh attach-disk.", name);
             }
-            if (!File.Exists(request.ImagePath))
-            {
-                throw new OsvException("ImageNotFound", OsvErrorKind.ObjectNotFound, $"image file '{request.ImagePath}' does not exist.", request.ImagePath);
-            }
-            var format = DiskFormats.Detect(request.ImagePath);
-            if (format != DiskFormat.Raw && format != DiskFormat.Qcow2)
-            {
-                throw new OsvException("DiskFormatNotSupported", OsvErrorKind.InvalidOperation,
-                    $"'{request.ImagePath}' is {format}; a libvirt instance needs a raw or qcow2 image (build with -Format qcow2).", request.ImagePath);
-            }
-            string? kernel = request.BootMode == BootMode.Disk ? null : new InstanceManager(repository).FindKernel(request.ImagePath);
-            if (kernel != null)
-            {
-                InstanceManager.CheckKernel(kernel);
-            }
-            if (request.BootMode == BootMode.Kernel && kernel == null)
-            {
-                throw new OsvException("KernelNotFound", OsvErrorKind.ObjectNotFound,
-                    $"image '{request.ImageName}' has no kernel ELF beside it or its loader; attach one with 'Import-OsvImage -Kernel', or use -BootMode Disk.", request.ImageName);
-            }
-            bool rewrite = request.Boot?.Count > 0 || request.Env?.Count > 0 || !string.IsNullOrEmpty(request.CommandLine);
-            var prepared = new Prepared { Name = name, Domain = DomainName(name), Kernel = kernel, Format = format, BootMode = kernel == null ? "Disk" : "Kernel" };
-            using (var disk = DiskReader.Open(request.ImagePath))
-            {
-                prepared.Sets = RofsIndex.List(disk, "/run");
-                prepared.CommandLine = InstanceManager.RunCommandLine(request, disk);
-            }
-            prepared.RewriteDisk = rewrite && kernel == null;
-            return prepared;
-        }
-
-        private static string GuestCommandLine(string commandLine)
-            => commandLine.Length == 0 || commandLine.Contains(GuestFailureDetector.PowerOffOnAbort) ? commandLine : GuestFailureDetector.PowerOffOnAbort + " " + commandLine;
-
-        /// <summary>
-        /// Defines and starts a domain for <paramref name="request"/>. The image and kernel go into
-        /// <paramref name="pool"/> once per content; a stopped OsvPS domain of the same name is replaced.
-        /// </summary>
-        public OsvInstance Start(StartRequest request, string pool, CancellationToken cancellation)
-        {
-            ValidatePool(pool);
-            var prepared = Prepare(request);
+            var plan = InstancePlanner.Plan(request, rawOrQcow2Only: true);
             if (request.Machine.Forwards.Count > 0 && libvirt.DaemonVersion() is ulong version && version < PasstVersion)
             {
                 throw new OsvException("LibvirtNotSupported", OsvErrorKind.NotImplemented,
-                    $"-Forward on a libvirt connection needs libvirt 9.2 or later on the host (port forwards of user networking come with its passt backend); {Connection} runs libvirt {version / 1000000}.{version / 1000 % 1000}.{version % 1000}. Put the instance on a bridge (-Network Bridge) or a libvirt network and reach its address instead.", prepared.Name);
+                    $"-Forward on a libvirt connection needs libvirt 9.2 or later on the host (port forwards of user networking come with its passt backend); {Connection} runs libvirt {version / 1000000}.{version / 1000 % 1000}.{version % 1000}. Put the instance on a bridge (-Network Bridge) or a libvirt network and reach its address instead.", plan.Name);
             }
-            using (var existing = libvirt.FindDomain(prepared.Domain))
+            plan.Host = Connection;
+            plan.Accelerator = new AcceleratorChoice(request.Accelerator == Accelerator.Kvm ? Accelerator.Kvm : Accelerator.Tcg, "", false);
+            return plan;
+        }
+
+        /// <summary>
+        /// Defines and starts a domain for <paramref name="plan"/>. The image and kernel go into the plan's
+        /// storage pool once per content; a stopped OsvPS domain of the same name is replaced.
+        /// </summary>
+        public IRunningInstance Start(StartPlan plan, CancellationToken cancellation)
+        {
+            string domainName = DomainName(plan.Name);
+            string pool = plan.Request.StoragePool;
+            using (var existing = libvirt.FindDomain(domainName))
             {
                 if (existing != null)
                 {
-                    if (ReadMeta(existing) == null)
+                    if (LibvirtDomainXml.ReadMeta(XElement.Parse(existing.Xml())) == null)
                     {
                         throw new OsvException("DomainExists", OsvErrorKind.ResourceExists,
-                            $"{Connection} has a domain '{prepared.Domain}' that OsvPS did not make; start the instance with another -Name.", prepared.Name);
+                            $"{Connection} has a domain '{domainName}' that OsvPS did not make; start the instance with another -Name.", plan.Name);
                     }
                     if (existing.IsActive())
                     {
                         throw new OsvException("InstanceExists", OsvErrorKind.ResourceExists,
-                            $"instance '{prepared.Name}' is running on {Connection}; stop it with 'Stop-OsvInstance {prepared.Name} -Connection {Connection}' or start another with -Name.", prepared.Name);
+                            $"instance '{plan.Name}' is running on {Connection}; stop it with 'Stop-OsvInstance {plan.Name} -Connection {Connection}' or start another with -Name.", plan.Name);
                     }
                     RemoveDomain(existing, cancellation);
                 }
             }
 
-            using (var storage = EnsurePool(pool))
+            using (var storagePool = storage.EnsurePool(pool))
             {
-                string imageVolume = UploadOnce(storage, request.ImagePath, prepared.Format == DiskFormat.Qcow2 ? ".qcow2" : ".img", cancellation);
-                string? kernelVolume = prepared.Kernel == null ? null : UploadOnce(storage, prepared.Kernel, ".elf", cancellation);
-                string overlayVolume = prepared.Domain + OverlaySuffix;
-                string overlayPath = UploadOverlay(storage, overlayVolume, request.ImagePath, imageVolume, prepared, cancellation);
-                string consolePath = Path.Combine(Path.GetDirectoryName(overlayPath)!, prepared.Domain + ConsoleSuffix);
+                string imageVolume = storage.UploadOnce(storagePool, plan.Request.ImagePath, plan.ImageFormat == Disk.DiskFormat.Qcow2 ? ".qcow2" : ".img", cancellation);
+                string? kernelVolume = plan.Kernel == null ? null : storage.UploadOnce(storagePool, plan.Kernel, ".elf", cancellation);
+                string overlayVolume = domainName + OverlaySuffix;
+                string overlayPath = storage.UploadOverlay(storagePool, overlayVolume, plan, imageVolume, cancellation);
+                string consolePath = Path.Combine(Path.GetDirectoryName(overlayPath)!, domainName + ConsoleSuffix);
                 string? kernelPath = null;
                 if (kernelVolume != null)
                 {
-                    using (var volume = storage.FindVolume(kernelVolume)!)
+                    using (var volume = storagePool.FindVolume(kernelVolume)!)
                     {
                         kernelPath = volume.Path();
                     }
                 }
-                using (var stale = storage.FindVolume(prepared.Domain + ConsoleSuffix))
+                using (var stale = storagePool.FindVolume(domainName + ConsoleSuffix))
                 {
                     stale?.Delete();
                 }
-                AtomicFile.TryDelete(MirrorPath(prepared.Name));
+                AtomicFile.TryDelete(MirrorPath(plan.Name));
+                AtomicFile.TryDelete(StopMarkPath(plan.Name));
 
-                string xml = DomainXml(prepared, request, pool, overlayVolume, kernelPath, consolePath).ToString(SaveOptions.DisableFormatting);
-                using (var domain = libvirt.DefineDomain(xml, prepared.Domain))
+                string xml = LibvirtDomainXml.Build(plan, domainName, overlayVolume, kernelPath, consolePath).ToString(SaveOptions.DisableFormatting);
+                using (var domain = libvirt.DefineDomain(xml, domainName))
                 {
                     try
                     {
@@ -204,184 +169,26 @@ namespace OsvPS.Core.Instances
                         throw;
                     }
                 }
-                storage.Refresh(); // the console file libvirt just made becomes a volume the cmdlets can read
+                storagePool.Refresh(); // the console file libvirt just made becomes a volume the cmdlets can read
             }
-            return Get(prepared.Name, cancellation);
+            return Attach(plan.Name, cancellation);
         }
 
-        private XElement DomainXml(Prepared prepared, StartRequest request, string pool, string overlayVolume, string? kernelPath, string consolePath)
+        public IRunningInstance Attach(string name, CancellationToken cancellation)
         {
-            var os = new XElement("os", new XElement("type", new XAttribute("arch", "x86_64"), new XAttribute("machine", "pc"), "hvm"));
-            if (kernelPath != null)
-            {
-                os.Add(new XElement("kernel", kernelPath), new XElement("cmdline", GuestCommandLine(prepared.CommandLine)));
-            }
-            else
-            {
-                os.Add(new XElement("boot", new XAttribute("dev", "hd")));
-            }
-            var machine = request.Machine;
-            XElement? network = machine.Network switch
-            {
-                NetworkMode.None => null,
-                NetworkMode.Bridge => new XElement("interface", new XAttribute("type", "bridge"),
-                    new XElement("source", new XAttribute("bridge", machine.Bridge ?? "virbr0")), new XElement("model", new XAttribute("type", "virtio"))),
-                NetworkMode.Tap => new XElement("interface", new XAttribute("type", "ethernet"),
-                    new XElement("target", new XAttribute("dev", machine.TapDevice!), new XAttribute("managed", "no")), new XElement("model", new XAttribute("type", "virtio"))),
-                // Forwards need libvirt's passt backend (libvirt 9.0 and the passt program on the host);
-                // without forwards, QEMU's own user networking needs nothing more.
-                _ when machine.Forwards.Count > 0 => new XElement("interface", new XAttribute("type", "user"),
-                    new XElement("backend", new XAttribute("type", "passt")),
-                    machine.Forwards.Select(f => new XElement("portForward", new XAttribute("proto", f.Protocol),
-                        new XElement("range", new XAttribute("start", f.HostPort), new XAttribute("to", f.GuestPort)))),
-                    new XElement("model", new XAttribute("type", "virtio"))),
-                _ => new XElement("interface", new XAttribute("type", "user"), new XElement("model", new XAttribute("type", "virtio"))),
-            };
-            return new XElement("domain", new XAttribute("type", request.Accelerator == Accelerator.Kvm ? "kvm" : "qemu"),
-                new XElement("name", prepared.Domain),
-                new XElement("metadata", new XElement(Meta + "instance", new XAttribute(XNamespace.Xmlns + "osvps", Meta),
-                    new XAttribute("name", prepared.Name),
-                    new XAttribute("image", request.ImageName),
-                    new XAttribute("commandLine", prepared.CommandLine),
-                    new XAttribute("configSets", string.Join(",", prepared.Sets)),
-                    new XAttribute("bootMode", prepared.BootMode),
-                    new XAttribute("pool", pool),
-                    new XAttribute("started", DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture)))),
-                new XElement("memory", new XAttribute("unit", "MiB"), machine.MemoryMiB),
-                new XElement("vcpu", machine.Cpus),
-                os,
-                new XElement("features", new XElement("acpi")),
-                new XElement("on_poweroff", "destroy"), new XElement("on_reboot", "destroy"), new XElement("on_crash", "destroy"),
-                new XElement("devices",
-                    new XElement("disk", new XAttribute("type", "volume"), new XAttribute("device", "disk"),
-                        new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", "qcow2"), new XAttribute("cache", "unsafe")),
-                        new XElement("source", new XAttribute("pool", pool), new XAttribute("volume", overlayVolume)),
-                        new XElement("target", new XAttribute("dev", "vda"), new XAttribute("bus", "virtio"))),
-                    network,
-                    new XElement("serial", new XAttribute("type", "file"),
-                        new XElement("source", new XAttribute("path", consolePath), new XAttribute("append", "off")),
-                        new XElement("target", new XAttribute("port", 0))),
-                    new XElement("rng", new XAttribute("model", "virtio"), new XElement("backend", new XAttribute("model", "random"), "/dev/urandom")),
-                    new XElement("memballoon", new XAttribute("model", "none"))));
-        }
-
-        // The pool, defined as a dir pool under libvirt's image folder when the connection has none of that name.
-        private LibvirtPool EnsurePool(string name)
-        {
-            var pool = libvirt.FindPool(name);
-            if (pool == null)
-            {
-                var xml = new XElement("pool", new XAttribute("type", "dir"), new XElement("name", name),
-                    new XElement("target", new XElement("path", "/var/lib/libvirt/images/" + name)));
-                pool = libvirt.DefinePool(xml.ToString(SaveOptions.DisableFormatting), name);
-                pool.Build();
-                pool.SetAutostart();
-            }
-            if (!pool.IsActive())
-            {
-                pool.Start();
-            }
-            return pool;
-        }
-
-        /// <summary>The volume name a file gets: its content hash, so equal content is uploaded once per pool.</summary>
-        public static string ContentVolumeName(string file, string suffix) => "osvps-" + Remote.Downloader.Sha256(file).Substring(0, 32) + suffix;
-
-        // A file as a volume named by its content, uploaded when the pool has no complete copy of it.
-        private string UploadOnce(LibvirtPool pool, string file, string suffix, CancellationToken cancellation)
-        {
-            string name = ContentVolumeName(file, suffix);
-            // Volumes cannot be renamed through the API: a marker volume stands beside an upload while it
-            // runs, so a volume found with its marker is what an interrupted upload left, and goes.
-            string partial = name + ".partial";
-            using (var marker = pool.FindVolume(partial))
-            {
-                if (marker != null)
-                {
-                    using (var cut = pool.FindVolume(name))
-                    {
-                        cut?.Delete();
-                    }
-                    marker.Delete();
-                }
-            }
-            using (var existing = pool.FindVolume(name))
-            {
-                if (existing != null)
-                {
-                    return name;
-                }
-            }
-            using (var marker = pool.CreateVolume(VolumeXml(partial, 0), partial))
-            using (var volume = pool.CreateVolume(VolumeXml(name, new FileInfo(file).Length), name))
-            {
-                try
-                {
-                    volume.Upload(file, cancellation);
-                }
-                catch
-                {
-                    volume.Delete();
-                    throw;
-                }
-                finally
-                {
-                    marker.Delete();
-                }
-            }
-            return name;
-        }
-
-        private static string VolumeXml(string name, long bytes)
-            => new XElement("volume", new XElement("name", name), new XElement("capacity", new XAttribute("unit", "bytes"), bytes),
-                new XElement("target", new XElement("format", new XAttribute("type", "raw")))).ToString(SaveOptions.DisableFormatting);
-
-        // The instance's overlay, written here against the image volume's path on the host, then uploaded.
-        private string UploadOverlay(LibvirtPool pool, string volumeName, string imagePath, string imageVolume, Prepared prepared, CancellationToken cancellation)
-        {
-            string backing;
-            using (var image = pool.FindVolume(imageVolume) ?? throw new OsvException("LibvirtFailed", OsvErrorKind.ObjectNotFound,
-                $"volume '{imageVolume}' went missing from storage pool '{pool.Name}'.", imageVolume))
-            {
-                backing = image.Path();
-            }
-            string local = Path.Combine(Path.GetTempPath(), $"osvps-overlay-{Guid.NewGuid():N}.qcow2");
-            try
-            {
-                Overlay.Create(local, imagePath, prepared.Format, prepared.RewriteDisk ? GuestCommandLine(prepared.CommandLine) : null, backing);
-                using (var stale = pool.FindVolume(volumeName))
-                {
-                    stale?.Delete();
-                }
-                using (var volume = pool.CreateVolume(VolumeXml(volumeName, new FileInfo(local).Length), volumeName))
-                {
-                    try
-                    {
-                        volume.Upload(local, cancellation);
-                    }
-                    catch
-                    {
-                        volume.Delete();
-                        throw;
-                    }
-                    return volume.Path();
-                }
-            }
-            finally
-            {
-                AtomicFile.TryDelete(local);
-            }
+            var instance = Get(name, cancellation);
+            return new RunningDomain(this, name, instance.ConsolePath, GuestCommandLines.HidesDebugLines(instance.GuestCommandLine, instance.CommandLine));
         }
 
         /// <summary>OsvPS's domains on this connection, as instances, sorted by name.</summary>
-        public IEnumerable<OsvInstance> List(CancellationToken cancellation)
+        public IEnumerable<OsvInstance> List(CancellationToken cancellation, Action<OsvException>? invalid = null)
         {
             var result = new List<OsvInstance>();
             foreach (string domain in libvirt.DomainNames().Where(n => n.StartsWith(DomainPrefix, StringComparison.Ordinal)).OrderBy(n => n, StringComparer.Ordinal))
             {
                 cancellation.ThrowIfCancellationRequested();
                 string name = domain.Substring(DomainPrefix.Length);
-                if (IsInstanceName(name) && TryGet(name) is OsvInstance instance)
+                if (InstanceNames.IsValid(name) && TryGet(name) is OsvInstance instance)
                 {
                     result.Add(instance);
                 }
@@ -389,28 +196,11 @@ namespace OsvPS.Core.Instances
             return result;
         }
 
-        private static bool IsInstanceName(string name)
-        {
-            try
-            {
-                InstanceManager.ValidateName(name);
-                return true;
-            }
-            catch (OsvException)
-            {
-                return false;
-            }
-        }
-
         public OsvInstance Get(string name, CancellationToken cancellation)
         {
-            InstanceManager.ValidateName(name);
-            return TryGet(name) ?? throw new OsvException("InstanceNotFound", OsvErrorKind.ObjectNotFound, $"there is no instance '{name}' on {Connection}.", name);
+            InstanceNames.Validate(name);
+            return TryGet(name) ?? throw new OsvException(ErrorIds.InstanceNotFound, OsvErrorKind.ObjectNotFound, $"there is no instance '{name}' on {Connection}.", name);
         }
-
-        private static XElement? ReadMeta(LibvirtDomain domain) => ReadMeta(XElement.Parse(domain.Xml()));
-
-        private static XElement? ReadMeta(XElement xml) => xml.Element("metadata")?.Element(Meta + "instance");
 
         private OsvInstance? TryGet(string name)
         {
@@ -421,7 +211,7 @@ namespace OsvPS.Core.Instances
                     return null;
                 }
                 var xml = XElement.Parse(domain.Xml());
-                var meta = ReadMeta(xml);
+                var meta = LibvirtDomainXml.ReadMeta(xml);
                 if (meta == null)
                 {
                     return null; // not one of OsvPS's
@@ -429,59 +219,19 @@ namespace OsvPS.Core.Instances
                 int state = domain.State();
                 bool active = LibvirtDomain.IsActiveState(state);
                 string mirror = MirrorPath(name);
-                SyncConsole(meta, xml, mirror);
-                InstanceState current = active ? InstanceState.Running : state == LibvirtNative.DomainCrashed ? InstanceState.Crashed : InstanceState.Stopped;
-                GuestFailure? failure = active ? null : GuestFailureDetector.Scan(mirror);
-                if (failure != null)
-                {
-                    current = InstanceState.Failed;
-                }
+                storage.SyncConsole(meta, xml, mirror);
+                string commandLine = meta.Attribute("commandLine")?.Value ?? "";
+                string guestLine = meta.Attribute("guestCommandLine")?.Value ?? commandLine;
+                var outcome = active ? InstanceOutcome.Running : InstanceOutcome.Ended(null,
+                    state == LibvirtNative.DomainCrashed ? $"libvirt reports domain '{DomainName(name)}' crashed" : null,
+                    File.Exists(StopMarkPath(name)), GuestConsoleReport.Scan(mirror), GuestCommandLines.ReportsExitStatus(guestLine));
                 DateTime? started = DateTime.TryParse(meta.Attribute("started")?.Value, CultureInfo.InvariantCulture,
                     DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var when) ? when : (DateTime?)null;
+                DateTime? stopped = active || !File.Exists(mirror) ? (DateTime?)null : File.GetLastWriteTimeUtc(mirror);
                 string? disk = xml.Element("devices")?.Element("disk")?.Element("source")?.Attribute("volume")?.Value;
-                string[] forwards = (xml.Element("devices")?.Elements("interface").Elements("portForward") ?? Enumerable.Empty<XElement>())
-                    .SelectMany(f => f.Elements("range").Select(r => $"{f.Attribute("proto")?.Value}:{r.Attribute("start")?.Value}:{r.Attribute("to")?.Value}")).ToArray();
-                return new OsvInstance(name, DomainName(name), current, null, meta.Attribute("image")?.Value ?? "", disk ?? "", started, null, forwards, mirror,
-                    xml.Attribute("type")?.Value == "kvm" ? "Kvm" : "Tcg", meta.Attribute("bootMode")?.Value ?? "", meta.Attribute("commandLine")?.Value ?? "",
-                    null, new string[0], failure?.Reason, failure?.ErrorId, "Libvirt", Connection);
-            }
-        }
-
-        // Brings the local copy of the console up to date by downloading what the host appended since.
-        private void SyncConsole(XElement meta, XElement xml, string mirror)
-        {
-            string? pool = meta.Attribute("pool")?.Value;
-            string? path = xml.Element("devices")?.Elements("serial").FirstOrDefault()?.Element("source")?.Attribute("path")?.Value;
-            if (pool == null || path == null)
-            {
-                return;
-            }
-            using (var storage = libvirt.FindPool(pool))
-            {
-                if (storage == null)
-                {
-                    return;
-                }
-                string volumeName = Path.GetFileName(path);
-                var volume = storage.FindVolume(volumeName);
-                if (volume == null)
-                {
-                    storage.Refresh();
-                    volume = storage.FindVolume(volumeName);
-                }
-                if (volume == null)
-                {
-                    return; // the domain has not run yet
-                }
-                using (volume)
-                {
-                    Directory.CreateDirectory(Path.GetDirectoryName(mirror)!);
-                    using (var local = new FileStream(mirror, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
-                    {
-                        local.Seek(0, SeekOrigin.End);
-                        volume.Download(local.Length, local);
-                    }
-                }
+                return new OsvInstance(name, DomainName(name), outcome.State, null, meta.Attribute("image")?.Value ?? "", disk ?? "", started, stopped,
+                    LibvirtDomainXml.Forwards(xml), mirror, xml.Attribute("type")?.Value == "kvm" ? "Kvm" : "Tcg", meta.Attribute("bootMode")?.Value ?? "",
+                    commandLine, outcome.ExitCode, new string[0], outcome.Reason, outcome.FailureId, "Libvirt", Connection, guestLine);
             }
         }
 
@@ -493,6 +243,8 @@ namespace OsvPS.Core.Instances
             {
                 return instance;
             }
+            Directory.CreateDirectory(Path.GetDirectoryName(StopMarkPath(name))!);
+            File.WriteAllText(StopMarkPath(name), "");
             using (var domain = libvirt.FindDomain(DomainName(name)))
             {
                 if (domain != null && domain.IsActive())
@@ -540,6 +292,7 @@ namespace OsvPS.Core.Instances
                 }
             }
             AtomicFile.TryDelete(MirrorPath(name));
+            AtomicFile.TryDelete(StopMarkPath(name));
         }
 
         private void RemoveDomain(LibvirtDomain domain, CancellationToken cancellation)
@@ -547,7 +300,7 @@ namespace OsvPS.Core.Instances
             var xml = XElement.Parse(domain.Xml());
             domain.Destroy();
             domain.Undefine();
-            string? pool = ReadMeta(xml)?.Attribute("pool")?.Value ?? xml.Element("devices")?.Element("disk")?.Element("source")?.Attribute("pool")?.Value;
+            string? pool = LibvirtDomainXml.ReadMeta(xml)?.Attribute("pool")?.Value ?? xml.Element("devices")?.Element("disk")?.Element("source")?.Attribute("pool")?.Value;
             if (pool == null)
             {
                 return;
@@ -569,59 +322,54 @@ namespace OsvPS.Core.Instances
             }
         }
 
-        public bool Wait(string name, TimeSpan? timeout, CancellationToken cancellation) => Wait(name, timeout, null, cancellation);
-
-        /// <summary>
-        /// Waits while the domain runs, following its console (lines go to <paramref name="onLine"/>) and
-        /// destroying it on one of OSv's failure lines. False when <paramref name="timeout"/> passed first;
-        /// when <paramref name="cancellation"/> fires the domain is destroyed, as the caller is going away.
-        /// </summary>
-        public bool Wait(string name, TimeSpan? timeout, Action<string>? onLine, CancellationToken cancellation)
+        public List<string> ReadConsole(string name, int? tail, CancellationToken cancellation)
         {
             var instance = Get(name, cancellation);
-            var clock = Stopwatch.StartNew();
-            using (var domain = libvirt.FindDomain(DomainName(name)) ?? throw new OsvException("InstanceNotFound", OsvErrorKind.ObjectNotFound, $"there is no instance '{name}' on {Connection}.", name))
-            using (var watch = new GuestWatch(new ConsoleFollower(instance.ConsolePath)))
-            {
-                var xml = XElement.Parse(domain.Xml());
-                var meta = ReadMeta(xml)!;
-                void Emit(List<string> lines)
-                {
-                    foreach (string line in lines)
-                    {
-                        onLine?.Invoke(line);
-                    }
-                }
-                try
-                {
-                    while (domain.IsActive())
-                    {
-                        SyncConsole(meta, xml, instance.ConsolePath);
-                        Emit(watch.Poll());
-                        if (watch.StopDue)
-                        {
-                            domain.Destroy();
-                            break;
-                        }
-                        if (timeout.HasValue && clock.Elapsed > timeout.Value)
-                        {
-                            return false;
-                        }
-                        cancellation.ThrowIfCancellationRequested();
-                        cancellation.WaitHandle.WaitOne(100);
-                    }
-                    SyncConsole(meta, xml, instance.ConsolePath);
-                    Emit(watch.Drain());
-                    return true;
-                }
-                catch (OperationCanceledException)
-                {
-                    domain.Destroy();
-                    throw;
-                }
-            }
+            return ConsoleReader.Read(instance.ConsolePath, GuestCommandLines.HidesDebugLines(instance.GuestCommandLine, instance.CommandLine), tail);
         }
 
         public void Dispose() => libvirt.Dispose();
+
+        /// <summary>A domain being followed: its console is downloaded into the local copy as it grows.</summary>
+        private sealed class RunningDomain : IRunningInstance
+        {
+            private readonly LibvirtEngine engine;
+            private readonly LibvirtDomain domain;
+            private readonly XElement xml;
+            private readonly XElement meta;
+
+            public RunningDomain(LibvirtEngine engine, string name, string consolePath, bool hidesDebugLines)
+            {
+                this.engine = engine;
+                Name = name;
+                ConsolePath = consolePath;
+                HidesDebugLines = hidesDebugLines;
+                domain = engine.libvirt.FindDomain(DomainName(name)) ?? throw new OsvException(ErrorIds.InstanceNotFound, OsvErrorKind.ObjectNotFound,
+                    $"there is no instance '{name}' on {engine.Connection}.", name);
+                xml = XElement.Parse(domain.Xml());
+                meta = LibvirtDomainXml.ReadMeta(xml)!;
+            }
+
+            public string Name { get; }
+            public string ConsolePath { get; }
+            public bool HidesDebugLines { get; }
+
+            public bool WaitForEnd(TimeSpan wait)
+            {
+                engine.storage.SyncConsole(meta, xml, ConsolePath);
+                if (!domain.IsActive())
+                {
+                    engine.storage.SyncConsole(meta, xml, ConsolePath);
+                    return true;
+                }
+                // Each look downloads the console: a slower pace than a local file's.
+                Thread.Sleep(TimeSpan.FromMilliseconds(Math.Max(100, wait.TotalMilliseconds)));
+                return false;
+            }
+
+            public OsvInstance Finish() => engine.Get(Name, CancellationToken.None);
+
+            public void Dispose() => domain.Dispose();
+        }
     }
 }

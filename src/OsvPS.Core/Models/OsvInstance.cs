@@ -7,9 +7,9 @@ namespace OsvPS.Core.Models
         Running,
         /// <summary>The guest ended (powered off, or was stopped) with no failure on its console.</summary>
         Stopped,
-        /// <summary>QEMU ended on its own with an error, or was killed by someone else.</summary>
+        /// <summary>QEMU ended without the guest powering off and without being asked to (killed, crashed).</summary>
         Crashed,
-        /// <summary>OSv reported that the program did not run or died (see <see cref="OsvInstance.Reason"/>).</summary>
+        /// <summary>The program did not run, died, or ended with a non-zero status; or QEMU could not start (see <see cref="OsvInstance.Reason"/>).</summary>
         Failed,
     }
 
@@ -18,8 +18,9 @@ namespace OsvPS.Core.Models
     {
         public OsvInstance(string name, string path, InstanceState state, int? pid, string image, string imagePath, DateTime? started,
             DateTime? stopped, string[] forwards, string consolePath, string accelerator, string bootMode, string commandLine, int? exitCode, string[] qemuCommand,
-            string? reason = null, string? failureId = null, string engine = "Qemu", string? connection = null)
+            string? reason = null, string? failureId = null, string engine = "Qemu", string? connection = null, string? guestCommandLine = null)
         {
+            GuestCommandLine = guestCommandLine ?? commandLine;
             Name = name;
             Path = path;
             State = state;
@@ -66,13 +67,21 @@ namespace OsvPS.Core.Models
         public string BootMode { get; }
         /// <summary>The OSv command line the guest was started with.</summary>
         public string CommandLine { get; }
-        /// <summary>QEMU's exit code when OsvPS saw it end.</summary>
+        /// <summary>
+        /// The command line the guest was really given: <see cref="CommandLine"/> behind the loader options
+        /// every run adds (<c>--power-off-on-abort --verbose</c>).
+        /// </summary>
+        public string GuestCommandLine { get; }
+        /// <summary>
+        /// The guest program's exit status (what main returned or exit() was given; the first non-zero one
+        /// when several programs ran), once the instance has ended and the status is known.
+        /// </summary>
         public int? ExitCode { get; }
         /// <summary>The program and arguments QEMU was started with, exactly as passed.</summary>
         public string[] QemuCommand { get; }
-        /// <summary>When <see cref="State"/> is Failed: OSv's line that says why (e.g. <c>Failed to load object: /x. Powering off.</c>).</summary>
+        /// <summary>When <see cref="State"/> is Failed or Crashed: OSv's (or QEMU's) line that says why (e.g. <c>Failed to load object: /x. Powering off.</c>).</summary>
         public string? Reason { get; }
-        /// <summary>When Failed: the error id of that kind of failure (<c>GuestProgramNotFound</c>, <c>GuestSymbolNotFound</c>, ...).</summary>
+        /// <summary>When Failed or Crashed: the error id of that kind of failure (<c>GuestProgramFailed</c>, <c>GuestProgramNotFound</c>, <c>QemuCrashed</c>, ...).</summary>
         public string? FailureId { get; }
         /// <summary>The instance folder.</summary>
         public string Path { get; }

@@ -28,42 +28,99 @@ namespace OsvPS.Core.Qemu
         Kernel,
     }
 
-    /// <summary>A host port forwarded to a guest port (user networking).</summary>
+    /// <summary>
+    /// A host port forwarded to a guest port (user networking). Forwards are private: without an address
+    /// the host side listens on 127.0.0.1 only (QEMU's empty host address would mean every interface).
+    /// </summary>
     public sealed class PortForward
     {
+        /// <summary>The host address a forward without one listens on.</summary>
+        public const string DefaultAddress = "127.0.0.1";
+
         public PortForward(string protocol, int hostPort, int guestPort)
+            : this(protocol, DefaultAddress, hostPort, guestPort)
+        {
+        }
+
+        public PortForward(string protocol, string hostAddress, int hostPort, int guestPort)
         {
             Protocol = protocol;
+            HostAddress = hostAddress.Length == 0 ? DefaultAddress : hostAddress;
             HostPort = hostPort;
             GuestPort = guestPort;
         }
 
         public string Protocol { get; }
+        /// <summary>The host address the forward listens on (127.0.0.1 unless the user wrote one).</summary>
+        public string HostAddress { get; }
         public int HostPort { get; }
         public int GuestPort { get; }
+        /// <summary>True for an IPv6 host address.</summary>
+        public bool IsIPv6 => HostAddress.IndexOf(':') >= 0;
 
-        /// <summary>Parses <c>H:G</c>, <c>tcp:H:G</c> or <c>udp:H:G</c>.</summary>
+        /// <summary>
+        /// Parses <c>[PROTO:][ADDRESS:]HOST:GUEST</c>: PROTO is tcp (default) or udp, ADDRESS an IPv4 address
+        /// or a bracketed IPv6 one (<c>[::1]</c>); without ADDRESS the forward listens on 127.0.0.1.
+        /// </summary>
         public static PortForward Parse(string text)
         {
-            var parts = text.Split(':');
+            string rest = text.Trim();
             string protocol = "tcp";
-            if (parts.Length == 3)
+            int colon = rest.IndexOf(':');
+            if (colon > 0 && (rest.Substring(0, colon).Equals("tcp", StringComparison.OrdinalIgnoreCase) || rest.Substring(0, colon).Equals("udp", StringComparison.OrdinalIgnoreCase)))
             {
-                protocol = parts[0].ToLowerInvariant();
+                protocol = rest.Substring(0, colon).ToLowerInvariant();
+                rest = rest.Substring(colon + 1);
+            }
+            string? address = null;
+            if (rest.StartsWith("[", StringComparison.Ordinal))
+            {
+                int close = rest.IndexOf(']');
+                if (close > 1 && close + 1 < rest.Length && rest[close + 1] == ':')
+                {
+                    address = rest.Substring(1, close - 1);
+                    rest = rest.Substring(close + 2);
+                }
+                else
+                {
+                    throw Invalid(text);
+                }
+            }
+            var parts = rest.Split(':');
+            if (address == null && parts.Length == 3)
+            {
+                address = parts[0];
                 parts = parts.Skip(1).ToArray();
             }
-            if (parts.Length != 2 || (protocol != "tcp" && protocol != "udp") ||
+            if (parts.Length != 2 ||
                 !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int host) ||
                 !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int guest) ||
                 host < 1 || host > 65535 || guest < 1 || guest > 65535)
             {
-                throw new OsvException("ForwardInvalid", OsvErrorKind.InvalidArgument,
-                    $"'{text}' is not a port forward; write HOST:GUEST, tcp:HOST:GUEST or udp:HOST:GUEST with ports 1-65535.", text);
+                throw Invalid(text);
             }
-            return new PortForward(protocol, host, guest);
+            if (address != null)
+            {
+                // Only a literal address: a host name or anything else would reach QEMU's option parser.
+                if (!System.Net.IPAddress.TryParse(address, out var ip) ||
+                    (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) != (address.Count(c => c == '.') == 3 && address.IndexOf(':') < 0))
+                {
+                    throw Invalid(text);
+                }
+                address = ip.ToString();
+            }
+            return new PortForward(protocol, address ?? DefaultAddress, host, guest);
         }
 
-        public override string ToString() => $"{Protocol}:{HostPort}:{GuestPort}";
+        private static OsvException Invalid(string text)
+            => new OsvException("ForwardInvalid", OsvErrorKind.InvalidArgument,
+                $"'{text}' is not a port forward; write HOST:GUEST (listens on 127.0.0.1), ADDRESS:HOST:GUEST (0.0.0.0 for every interface, [::1] for IPv6), with an optional tcp: or udp: in front, and ports 1-65535.", text);
+
+        /// <summary><c>tcp:127.0.0.1:8080:80</c>, <c>tcp:[::1]:8080:80</c>.</summary>
+        public override string ToString() => $"{Protocol}:{(IsIPv6 ? "[" + HostAddress + "]" : HostAddress)}:{HostPort}:{GuestPort}";
+
+        /// <summary>QEMU's <c>hostfwd</c> rule for this forward.</summary>
+        public string ToHostForward() => $"{Protocol}:{(IsIPv6 ? "[" + HostAddress + "]" : HostAddress)}:{HostPort}-:{GuestPort}";
     }
 
     /// <summary>An extra disk given to the guest.</summary>
@@ -173,7 +230,7 @@ namespace OsvPS.Core.Qemu
             switch (m.Network)
             {
                 case NetworkMode.User:
-                    string forwards = string.Concat(m.Forwards.Select(f => $",hostfwd={f.Protocol}::{f.HostPort}-:{f.GuestPort}"));
+                    string forwards = string.Concat(m.Forwards.Select(f => ",hostfwd=" + f.ToHostForward()));
                     a.AddRange(new[] { "-netdev", "user,id=un0,net=192.168.122.0/24,host=192.168.122.1" + forwards, "-device", "virtio-net-pci,netdev=un0" });
                     break;
                 case NetworkMode.Bridge:

@@ -1,9 +1,6 @@
-using System.Collections.Generic;
 using System.Management.Automation;
-using System.Threading;
 using OsvPS.Core.Instances;
 using OsvPS.Core.Models;
-using OsvPS.Core.Repository;
 
 namespace OsvPS.Commands
 {
@@ -12,7 +9,7 @@ namespace OsvPS.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "OsvInstanceLog")]
     [OutputType(typeof(string))]
-    public sealed class GetOsvInstanceLogCommand : OsvCmdlet
+    public sealed class GetOsvInstanceLogCommand : InstanceCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         public string Name { get; set; } = "";
@@ -26,36 +23,25 @@ namespace OsvPS.Commands
         [Parameter]
         public SwitchParameter Wait { get; set; }
 
-        /// <summary>A libvirt connection URI (qemu:///system, qemu+ssh://host/system); without it, the instances QEMU runs on this machine. Binds from instances in the pipeline.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        public string? Connection { get; set; }
-
         protected override void ProcessRecord()
         {
-            var manager = InstanceEngine(Connection);
-            if (manager == null)
+            var engine = Engine();
+            if (engine == null)
             {
                 return;
             }
             ForItem(Name, () =>
             {
-                var instance = manager.Get(Name, CancellationToken);
-                if (!Wait)
+                var lines = engine.ReadConsole(Name, Tail, CancellationToken);
+                if (!Wait || engine.Get(Name, CancellationToken).State != InstanceState.Running)
                 {
-                    WriteObject(ConsoleFollower.ReadLines(instance.ConsolePath, Tail), enumerateCollection: true);
+                    WriteObject(lines, enumerateCollection: true);
                     return;
                 }
-                using (var follower = new ConsoleFollower(instance.ConsolePath))
+                int before = Tail.HasValue ? engine.ReadConsole(Name, null, CancellationToken).Count - lines.Count : 0;
+                using (var running = engine.Attach(Name, CancellationToken))
                 {
-                    List<string> first = follower.Poll();
-                    int skip = Tail.HasValue && first.Count > Tail.Value ? first.Count - Tail.Value : 0;
-                    WriteObject(first.GetRange(skip, first.Count - skip), enumerateCollection: true);
-                    while (!CancellationToken.IsCancellationRequested && manager.Get(Name, CancellationToken).State == InstanceState.Running)
-                    {
-                        WriteObject(follower.Poll(), enumerateCollection: true);
-                        CancellationToken.WaitHandle.WaitOne(50);
-                    }
-                    WriteObject(follower.Drain(), enumerateCollection: true);
+                    InstanceFollower.Follow(engine, running, new FollowOptions { StopOnFailure = false, Skip = before, Line = WriteObject, HiddenLine = WriteVerbose }, CancellationToken);
                 }
             });
         }

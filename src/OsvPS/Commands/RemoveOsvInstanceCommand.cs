@@ -1,7 +1,5 @@
 using System.Management.Automation;
-using OsvPS.Core.Instances;
 using OsvPS.Core.Models;
-using OsvPS.Core.Repository;
 
 namespace OsvPS.Commands
 {
@@ -10,7 +8,7 @@ namespace OsvPS.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Remove, "OsvInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(OsvInstance))]
-    public sealed class RemoveOsvInstanceCommand : OsvCmdlet
+    public sealed class RemoveOsvInstanceCommand : InstanceCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
@@ -20,30 +18,12 @@ namespace OsvPS.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
-        /// <summary>A libvirt connection URI (qemu:///system, qemu+ssh://host/system); without it, the instances QEMU runs on this machine. Binds from instances in the pipeline.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        public string? Connection { get; set; }
-
-        protected override void ProcessRecord()
+        protected override void ProcessRecord() => ForEachInstance(Name, (engine, instance) =>
         {
-            var manager = InstanceEngine(Connection);
-            if (manager == null)
+            if (ShouldProcess(instance.Name, "Remove OSv instance"))
             {
-                return;
+                engine.Remove(instance.Name, Force, CancellationToken);
             }
-            foreach (string pattern in Name)
-            {
-                foreach (var instance in MatchInstances(manager, pattern))
-                {
-                    ForItem(instance.Name, () =>
-                    {
-                        if (ShouldProcess(instance.Name, "Remove OSv instance"))
-                        {
-                            manager.Remove(instance.Name, Force, CancellationToken);
-                        }
-                    });
-                }
-            }
-        }
+        });
     }
 }

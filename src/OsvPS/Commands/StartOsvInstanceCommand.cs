@@ -67,7 +67,7 @@ namespace OsvPS.Commands
         [Parameter]
         public string? TapDevice { get; set; }
 
-        /// <summary>Port forwards 'HOST:GUEST' (tcp) or 'udp:HOST:GUEST'.</summary>
+        /// <summary>Port forwards '[tcp:|udp:][ADDRESS:]HOST:GUEST'; without ADDRESS the host side listens on 127.0.0.1 only.</summary>
         [Parameter]
         public string[]? Forward { get; set; }
 
@@ -97,7 +97,7 @@ namespace OsvPS.Commands
         [Parameter]
         public string? QemuPath { get; set; }
 
-        /// <summary>A libvirt connection URI (qemu:///system, qemu+ssh://host/system): the instance becomes a domain there. Without it, QEMU runs here.</summary>
+        /// <summary>Where the instance runs: a connection URI (qemu:///system, qemu+ssh://host/system) makes it a domain of that host; without it, QEMU runs here.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Connection { get; set; }
@@ -107,25 +107,17 @@ namespace OsvPS.Commands
         [ValidateNotNullOrEmpty]
         public string StoragePool { get; set; } = "default";
 
-        // No QEMU is a failure of the whole call, not of each image in the pipeline.
+        // No QEMU is a failure of the whole call, not of each image in the pipeline; so is -QemuPath for a
+        // host that chooses its own.
         protected override void BeginProcessing()
         {
-            if (Connection != null)
-            {
-                if (QemuPath != null)
-                {
-                    ThrowFailure(new OsvException("LibvirtNotSupported", OsvErrorKind.InvalidArgument,
-                        "-QemuPath is not available with -Connection: the libvirt host chooses its own QEMU."), QemuPath);
-                }
-                return; // QEMU runs on the libvirt host, not necessarily here
-            }
             try
             {
-                QemuInstallation.FindEmulator(QemuPath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(QemuPath));
+                InstanceEngines.CheckCall(Connection, QemuPath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(QemuPath));
             }
             catch (OsvException e)
             {
-                ThrowFailure(e, e.Target);
+                ThrowFailure(e, e.Target ?? QemuPath);
             }
         }
 
@@ -156,119 +148,74 @@ namespace OsvPS.Commands
                     Accelerator = Parse<Accelerator>(Accelerator),
                     BootMode = Parse<BootMode>(BootMode),
                     QemuPath = QemuPath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(QemuPath),
+                    StoragePool = StoragePool,
                     Attached = Wait,
                 };
-                if (Connection != null)
+                var engine = Engine(repository);
+                var plan = engine.Plan(request, CancellationToken);
+                WriteVerbose($"Instance '{plan.Name}' on {plan.Host}: {plan.BootModeName} boot, {plan.Accelerator.Accelerator}, command line: {plan.CommandLine}");
+                if (!ShouldProcess(plan.Name, $"Start OSv instance of '{imageName}' on {plan.Host}"))
                 {
-                    using (var engine = new LibvirtEngine(Connection, repository))
-                    {
-                        StartOnLibvirt(engine, request);
-                    }
                     return;
                 }
-                var manager = new InstanceManager(repository);
-                var plan = manager.Plan(request, CancellationToken);
                 if (plan.Accelerator.Warn && !warnedAboutAccelerator)
                 {
                     warnedAboutAccelerator = true;
                     WriteWarning(plan.Accelerator.Reason + ".");
                 }
-                WriteVerbose($"Instance '{plan.Name}': {plan.BootModeName} boot, {plan.Accelerator.Accelerator}, command line: {plan.CommandLine}");
-                if (!ShouldProcess(plan.Name, $"Start OSv instance of '{imageName}'"))
+                using (var running = engine.Start(plan, CancellationToken))
                 {
-                    return;
-                }
-                using (var started = manager.Start(plan, CancellationToken))
-                {
-                    WriteVerbose("QEMU: " + plan.Qemu + " " + string.Join(" ", started.Arguments));
+                    var started = engine.Get(plan.Name, CancellationToken);
+                    if (started.QemuCommand.Length > 0)
+                    {
+                        WriteVerbose("QEMU: " + string.Join(" ", started.QemuCommand));
+                    }
                     if (!Wait)
                     {
-                        WriteObject(manager.Get(plan.Name));
+                        WriteObject(started);
                         return;
                     }
-                    var instance = Follow(manager, started);
-                    WriteObject(instance);
-                    WriteGuestFailure(instance);
+                    var options = new FollowOptions
+                    {
+                        Timeout = Timeout,
+                        StopOnTimeout = true,
+                        StopOnCancel = true,
+                        Line = WriteObject,
+                        HiddenLine = WriteVerbose,
+                    };
+                    var result = InstanceFollower.Follow(engine, running, options, CancellationToken);
+                    if (result.TimedOut)
+                    {
+                        WriteWarning($"Instance '{plan.Name}' ran longer than {Timeout}; stopping it.");
+                    }
+                    var ended = result.Instance ?? engine.Get(plan.Name, CancellationToken);
+                    WriteObject(ended);
+                    WriteGuestFailure(ended);
                 }
             });
         }
 
-        // Streams console lines until QEMU ends; Ctrl+C, a stopped pipeline or -Timeout stop the guest,
-        // and so does one of OSv's failure lines (after a moment for the lines that follow it).
-        private OsvInstance Follow(InstanceManager manager, StartedInstance started)
+        private readonly System.Collections.Generic.Dictionary<string, IInstanceEngine> engines = new System.Collections.Generic.Dictionary<string, IInstanceEngine>(StringComparer.Ordinal);
+
+        // One engine per connection serves the whole call.
+        private IInstanceEngine Engine(CapstanRepository repository)
         {
-            var deadline = Timeout.HasValue ? DateTime.UtcNow + Timeout.Value : (DateTime?)null;
-            bool stopRequested = false;
-            var watch = started.Console;
-            try
+            string key = Connection ?? "";
+            if (!engines.TryGetValue(key, out var engine))
             {
-                while (!started.Process.HasExited)
-                {
-                    WriteLines(watch.Poll());
-                    if (!stopRequested && watch.StopDue)
-                    {
-                        stopRequested = true;
-                        manager.Stop(started.Name, TimeSpan.Zero, force: true, CancellationToken.None);
-                    }
-                    else if (!stopRequested && deadline.HasValue && DateTime.UtcNow > deadline.Value)
-                    {
-                        stopRequested = true;
-                        WriteWarning($"Instance '{started.Name}' ran longer than {Timeout}; stopping it.");
-                        manager.Stop(started.Name, TimeSpan.FromSeconds(2), force: false, CancellationToken.None);
-                    }
-                    CancellationToken.ThrowIfCancellationRequested();
-                    started.Process.WaitForExit(10);
-                }
-                started.Process.WaitForExit();
-                WriteLines(watch.Drain());
-                return stopRequested ? manager.Get(started.Name) : manager.RecordExit(started.Name, started.Process.ExitCode);
+                engine = InstanceEngines.Open(key, repository);
+                engines[key] = engine;
             }
-            catch (Exception e) when (e is OperationCanceledException || e is PipelineStoppedException)
-            {
-                // The caller is going away: the guest goes with it, and the instance is left Stopped.
-                manager.Stop(started.Name, TimeSpan.Zero, force: true, CancellationToken.None);
-                throw;
-            }
+            return engine;
         }
 
-        // The libvirt engine: define and start the domain; with -Wait, follow its console as for QEMU here.
-        private void StartOnLibvirt(LibvirtEngine engine, StartRequest request)
+        protected override void ReleaseResources()
         {
-            string name = request.Name ?? request.ImageName.Replace('/', '-');
-            if (!ShouldProcess(name, $"Start OSv instance of '{request.ImageName}' on {engine.Connection}"))
+            foreach (var engine in engines.Values)
             {
-                return;
+                engine.Dispose();
             }
-            var started = engine.Start(request, StoragePool, CancellationToken);
-            if (!Wait)
-            {
-                WriteObject(started);
-                return;
-            }
-            try
-            {
-                if (!engine.Wait(started.Name, Timeout, WriteObject, CancellationToken))
-                {
-                    WriteWarning($"Instance '{started.Name}' ran longer than {Timeout}; stopping it.");
-                    engine.Stop(started.Name, TimeSpan.FromSeconds(2), force: false, CancellationToken.None);
-                }
-            }
-            catch (PipelineStoppedException)
-            {
-                engine.Stop(started.Name, TimeSpan.Zero, force: true, CancellationToken.None);
-                throw;
-            }
-            var ended = engine.Get(started.Name, CancellationToken);
-            WriteObject(ended);
-            WriteGuestFailure(ended);
-        }
-
-        private void WriteLines(List<string> lines)
-        {
-            foreach (string line in lines)
-            {
-                WriteObject(line);
-            }
+            engines.Clear();
         }
 
         private string ResolveVolume(string spec)

@@ -1,8 +1,6 @@
 using System;
 using System.Management.Automation;
-using OsvPS.Core.Instances;
 using OsvPS.Core.Models;
-using OsvPS.Core.Repository;
 
 namespace OsvPS.Commands
 {
@@ -11,7 +9,7 @@ namespace OsvPS.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Stop, "OsvInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(OsvInstance))]
-    public sealed class StopOsvInstanceCommand : OsvCmdlet
+    public sealed class StopOsvInstanceCommand : InstanceCmdlet
     {
         /// <summary>Instance names (wildcards allowed), or instances from the pipeline by their Name.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -30,34 +28,16 @@ namespace OsvPS.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        /// <summary>A libvirt connection URI (qemu:///system, qemu+ssh://host/system); without it, the instances QEMU runs on this machine. Binds from instances in the pipeline.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        public string? Connection { get; set; }
-
-        protected override void ProcessRecord()
+        protected override void ProcessRecord() => ForEachInstance(Name, (engine, instance) =>
         {
-            var manager = InstanceEngine(Connection);
-            if (manager == null)
+            if (ShouldProcess(instance.Name, "Stop OSv instance"))
             {
-                return;
-            }
-            foreach (string pattern in Name)
-            {
-                foreach (var instance in MatchInstances(manager, pattern))
+                var stopped = engine.Stop(instance.Name, Timeout, Force, CancellationToken);
+                if (PassThru)
                 {
-                    ForItem(instance.Name, () =>
-                    {
-                        if (ShouldProcess(instance.Name, "Stop OSv instance"))
-                        {
-                            var stopped = manager.Stop(instance.Name, Timeout, Force, CancellationToken);
-                            if (PassThru)
-                            {
-                                WriteObject(stopped);
-                            }
-                        }
-                    });
+                    WriteObject(stopped);
                 }
             }
-        }
+        });
     }
 }

@@ -3,7 +3,6 @@ using System.Management.Automation;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Instances;
 using OsvPS.Core.Models;
-using OsvPS.Core.Repository;
 
 namespace OsvPS.Commands
 {
@@ -12,7 +11,7 @@ namespace OsvPS.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Wait, "OsvInstance")]
     [OutputType(typeof(OsvInstance))]
-    public sealed class WaitOsvInstanceCommand : OsvCmdlet
+    public sealed class WaitOsvInstanceCommand : InstanceCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
@@ -23,34 +22,24 @@ namespace OsvPS.Commands
         [TimeoutTransformation]
         public TimeSpan? Timeout { get; set; }
 
-        /// <summary>A libvirt connection URI (qemu:///system, qemu+ssh://host/system); without it, the instances QEMU runs on this machine. Binds from instances in the pipeline.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        public string? Connection { get; set; }
-
-        protected override void ProcessRecord()
+        protected override void ProcessRecord() => ForEachInstance(Name, (engine, instance) =>
         {
-            var manager = InstanceEngine(Connection);
-            if (manager == null)
+            var ended = instance;
+            if (instance.State == InstanceState.Running)
             {
-                return;
-            }
-            foreach (string pattern in Name)
-            {
-                foreach (var instance in MatchInstances(manager, pattern))
+                using (var running = engine.Attach(instance.Name, CancellationToken))
                 {
-                    ForItem(instance.Name, () =>
+                    var result = InstanceFollower.Follow(engine, running, new FollowOptions { Timeout = Timeout }, CancellationToken);
+                    if (result.Instance == null)
                     {
-                        if (!manager.Wait(instance.Name, Timeout, CancellationToken))
-                        {
-                            throw new OsvException("WaitTimedOut", OsvErrorKind.OperationTimeout,
-                                $"instance '{instance.Name}' was still running after {Timeout}.", instance.Name);
-                        }
-                        var ended = manager.Get(instance.Name, CancellationToken);
-                        WriteObject(ended);
-                        WriteGuestFailure(ended);
-                    });
+                        throw new OsvException(ErrorIds.WaitTimedOut, OsvErrorKind.OperationTimeout,
+                            $"instance '{instance.Name}' was still running after {Timeout}.", instance);
+                    }
+                    ended = result.Instance;
                 }
             }
-        }
+            WriteObject(ended);
+            WriteGuestFailure(ended);
+        });
     }
 }

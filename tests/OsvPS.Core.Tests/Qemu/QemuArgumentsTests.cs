@@ -45,7 +45,7 @@ namespace OsvPS.Core.Tests.Qemu
         public void ForwardsKvmCacheAndKernel()
         {
             var s = Settings();
-            s.Machine.Forwards = new[] { PortForward.Parse("8080:80"), PortForward.Parse("udp:5353:53") };
+            s.Machine.Forwards = new[] { PortForward.Parse("8080:80"), PortForward.Parse("udp:5353:53"), PortForward.Parse("0.0.0.0:8443:443") };
             s.Accelerator = Accelerator.Kvm;
             s.Cache = "none";
             s.AioType = "native";
@@ -54,7 +54,7 @@ namespace OsvPS.Core.Tests.Qemu
             s.Machine.MemoryMiB = 512;
             s.Machine.Cpus = 4;
             var a = QemuArguments.Build(s);
-            Assert.Equal("user,id=un0,net=192.168.122.0/24,host=192.168.122.1,hostfwd=tcp::8080-:80,hostfwd=udp::5353-:53", After(a, "-netdev"));
+            Assert.Equal("user,id=un0,net=192.168.122.0/24,host=192.168.122.1,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:127.0.0.1:5353-:53,hostfwd=tcp:0.0.0.0:8443-:443", After(a, "-netdev"));
             Assert.Equal("kvm", After(a, "-accel"));
             Assert.Equal("host", After(a, "-cpu"));
             Assert.EndsWith("aio=native,cache=none", After(a, "-drive"));
@@ -93,8 +93,17 @@ namespace OsvPS.Core.Tests.Qemu
         [InlineData("70000:80", null)]
         [InlineData("sctp:1:2", null)]
         [InlineData("a:b", null)]
-        [InlineData("8080:80", "tcp:8080:80")]
-        [InlineData("UDP:53:53", "udp:53:53")]
+        [InlineData("host.example:80:80", null)]
+        [InlineData("1:80:80", null)]
+        [InlineData("[::1:80:80", null)]
+        [InlineData("::1:80:80", null)]
+        [InlineData("127.0.0.1,hostfwd=tcp::1-:2:80:80", null)]
+        [InlineData("8080:80", "tcp:127.0.0.1:8080:80")]
+        [InlineData("UDP:53:53", "udp:127.0.0.1:53:53")]
+        [InlineData("0.0.0.0:8080:80", "tcp:0.0.0.0:8080:80")]
+        [InlineData("tcp:192.168.1.5:8080:80", "tcp:192.168.1.5:8080:80")]
+        [InlineData("[::1]:8080:80", "tcp:[::1]:8080:80")]
+        [InlineData("udp:[::]:53:53", "udp:[::]:53:53")]
         public void PortForwardParsing(string text, string? expected)
         {
             if (expected == null)

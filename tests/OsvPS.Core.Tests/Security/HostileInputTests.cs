@@ -48,9 +48,9 @@ namespace OsvPS.Core.Tests.Security
         [Fact]
         public void InstanceNamesCannotLeadOutOfTheInstancesFolder()
         {
-            var manager = new InstanceManager(new CapstanRepository(dir.Combine("capstan")));
-            Assert.Equal("InstanceNameInvalid", Assert.Throws<OsvException>(() => manager.Get("../x")).ErrorId);
-            Assert.Equal("InstanceNameInvalid", Assert.Throws<OsvException>(() => manager.ReadConsole("../../etc", null)).ErrorId);
+            var manager = new QemuEngine(new CapstanRepository(dir.Combine("capstan")));
+            Assert.Equal("InstanceNameInvalid", Assert.Throws<OsvException>(() => manager.Get("../x", CancellationToken.None)).ErrorId);
+            Assert.Equal("InstanceNameInvalid", Assert.Throws<OsvException>(() => manager.ReadConsole("../../etc", null, CancellationToken.None)).ErrorId);
         }
 
         [Theory]

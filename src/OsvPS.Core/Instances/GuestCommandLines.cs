@@ -1,0 +1,49 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace OsvPS.Core.Instances
+{
+    /// <summary>
+    /// The loader options every run puts in front of the command line (in the overlay or in
+    /// <c>-append</c>, never in the image): <c>--power-off-on-abort</c>, so a program that aborts ends its
+    /// instance instead of halting OSv for ever (loader.cc, <c>opt_power_off_on_abort</c>), and
+    /// <c>--verbose</c>, so the program's exit status reaches the console (<see cref="GuestExitStatus"/>).
+    /// </summary>
+    public static class GuestCommandLines
+    {
+        /// <summary>The command line the guest is given for <paramref name="commandLine"/>.</summary>
+        public static string For(string commandLine)
+        {
+            if (commandLine.Length == 0)
+            {
+                return commandLine; // an image whose line cannot be replaced keeps its own
+            }
+            var options = LeadingOptions(commandLine);
+            var added = new List<string>();
+            if (!options.Contains(GuestFailureDetector.PowerOffOnAbort))
+            {
+                added.Add(GuestFailureDetector.PowerOffOnAbort);
+            }
+            if (!options.Contains(GuestExitStatus.VerboseOption))
+            {
+                added.Add(GuestExitStatus.VerboseOption);
+            }
+            return added.Count == 0 ? commandLine : string.Join(" ", added) + " " + commandLine;
+        }
+
+        /// <summary>
+        /// True when OsvPS, not the user, turned --verbose on for <paramref name="guestCommandLine"/>'s
+        /// run: then the debug lines are kept out of what the user reads.
+        /// </summary>
+        public static bool HidesDebugLines(string guestCommandLine, string commandLine)
+            => LeadingOptions(guestCommandLine).Contains(GuestExitStatus.VerboseOption) && !LeadingOptions(commandLine).Contains(GuestExitStatus.VerboseOption);
+
+        /// <summary>True when the guest prints its programs' exit statuses (it runs with --verbose).</summary>
+        public static bool ReportsExitStatus(string guestCommandLine) => LeadingOptions(guestCommandLine).Contains(GuestExitStatus.VerboseOption);
+
+        // The loader options: leading tokens that start with '-' (loader.cc reads them before the commands).
+        private static HashSet<string> LeadingOptions(string commandLine)
+            => new HashSet<string>(commandLine.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries).TakeWhile(t => t.StartsWith("-", StringComparison.Ordinal)), StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,114 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using OsvPS.Core.Models;
+
+namespace OsvPS.Core.Instances
+{
+    /// <summary>What following an instance came to.</summary>
+    public sealed class FollowResult
+    {
+        internal FollowResult(OsvInstance? instance, bool timedOut)
+        {
+            Instance = instance;
+            TimedOut = timedOut;
+        }
+
+        /// <summary>The ended instance (null when <see cref="TimedOut"/> and it was left running).</summary>
+        public OsvInstance? Instance { get; }
+        /// <summary>True when the timeout passed before the instance ended.</summary>
+        public bool TimedOut { get; }
+    }
+
+    /// <summary>What the follower does when time runs out or the caller goes away.</summary>
+    public sealed class FollowOptions
+    {
+        /// <summary>Give up (or stop the guest, see <see cref="StopOnTimeout"/>) after this long.</summary>
+        public TimeSpan? Timeout { get; set; }
+        /// <summary>On timeout, power the guest down (2 s, then a hard stop) and wait for its end; else leave it running.</summary>
+        public bool StopOnTimeout { get; set; }
+        /// <summary>When the caller is cancelled (Ctrl+C, a stopped pipeline), stop the guest at once.</summary>
+        public bool StopOnCancel { get; set; }
+        /// <summary>Stop the guest a moment after one of OSv's failure lines (a reader of the log alone does not).</summary>
+        public bool StopOnFailure { get; set; } = true;
+        /// <summary>Shown lines to pass over first (-Tail: only the last lines of what is there already).</summary>
+        public int Skip { get; set; }
+        /// <summary>Each console line the user reads.</summary>
+        public Action<string>? Line { get; set; }
+        /// <summary>Each debug line kept from the user (OSv's --verbose chatter), for -Verbose.</summary>
+        public Action<string>? HiddenLine { get; set; }
+    }
+
+    /// <summary>
+    /// Follows any engine's running instance: streams its console, stops the guest a moment after one of
+    /// OSv's failure lines (so its backtrace is kept), and ends on the guest's end, a timeout or
+    /// cancellation. The one loop behind Start-OsvInstance -Wait and Wait-OsvInstance.
+    /// </summary>
+    public static class InstanceFollower
+    {
+        private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(20);
+
+        public static FollowResult Follow(IInstanceEngine engine, IRunningInstance running, FollowOptions options, CancellationToken cancellation)
+        {
+            var filter = running.HidesDebugLines ? new VerboseConsoleFilter() : null;
+            var clock = Stopwatch.StartNew();
+            bool stopping = false;
+            int skip = options.Skip;
+            using (var watch = new GuestWatch(new ConsoleFollower(running.ConsolePath)))
+            {
+                void Emit(System.Collections.Generic.List<string> lines)
+                {
+                    foreach (string line in lines)
+                    {
+                        string? shown = filter == null ? line : filter.Filter(line);
+                        if (shown != null && skip > 0)
+                        {
+                            skip--;
+                        }
+                        else if (shown != null)
+                        {
+                            options.Line?.Invoke(shown);
+                        }
+                        else
+                        {
+                            options.HiddenLine?.Invoke(line);
+                        }
+                    }
+                }
+                try
+                {
+                    while (!running.WaitForEnd(Tick))
+                    {
+                        Emit(watch.Poll());
+                        if (!stopping && options.StopOnFailure && watch.StopDue)
+                        {
+                            stopping = true;
+                            engine.Stop(running.Name, TimeSpan.Zero, force: true, CancellationToken.None);
+                        }
+                        else if (!stopping && options.Timeout.HasValue && clock.Elapsed > options.Timeout.Value)
+                        {
+                            if (!options.StopOnTimeout)
+                            {
+                                Emit(watch.Poll());
+                                return new FollowResult(null, timedOut: true);
+                            }
+                            stopping = true;
+                            engine.Stop(running.Name, TimeSpan.FromSeconds(2), force: false, CancellationToken.None);
+                            Emit(watch.Drain());
+                            return new FollowResult(engine.Get(running.Name, CancellationToken.None), timedOut: true);
+                        }
+                        cancellation.ThrowIfCancellationRequested();
+                    }
+                    Emit(watch.Drain());
+                    return new FollowResult(running.Finish(), timedOut: false);
+                }
+                catch (Exception e) when (options.StopOnCancel && !(e is Errors.OsvException))
+                {
+                    // The caller is going away (cancelled, or its pipeline stopped in Line): the guest goes with it.
+                    engine.Stop(running.Name, TimeSpan.Zero, force: true, CancellationToken.None);
+                    throw;
+                }
+            }
+        }
+    }
+}

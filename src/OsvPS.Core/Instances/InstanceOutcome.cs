@@ -1,0 +1,94 @@
+using System.Globalization;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Models;
+
+namespace OsvPS.Core.Instances
+{
+    /// <summary>How an instance ended: the same rules for every engine.</summary>
+    public sealed class InstanceOutcome
+    {
+        private InstanceOutcome(InstanceState state, int? exitCode, string? reason, string? failureId)
+        {
+            State = state;
+            ExitCode = exitCode;
+            Reason = reason;
+            FailureId = failureId;
+        }
+
+        public InstanceState State { get; }
+        /// <summary>The guest program's exit status, when it is known.</summary>
+        public int? ExitCode { get; }
+        public string? Reason { get; }
+        public string? FailureId { get; }
+
+        public static readonly InstanceOutcome Running = new InstanceOutcome(InstanceState.Running, null, null, null);
+
+        /// <summary>An outcome decided before and kept.</summary>
+        public static InstanceOutcome Kept(InstanceState state, int? exitCode, string? reason, string? failureId)
+            => new InstanceOutcome(state, exitCode, reason, failureId);
+
+        /// <summary>
+        /// Decides how an ended instance ended, in this order: QEMU could not start (Failed, QemuFailed);
+        /// OSv printed a failure (Failed, with its id); QEMU ended without the guest powering off and no
+        /// one asked it to (Crashed, QemuCrashed); a program returned or exited non-zero (Failed,
+        /// GuestProgramFailed); otherwise Stopped, with the status 0 when the guest reports statuses and
+        /// ended by itself.
+        /// </summary>
+        /// <param name="startFailure">QEMU's own message when it never started the guest.</param>
+        /// <param name="hypervisorEnd">Why the hypervisor ended without the guest powering off (a signal, a status), or null when it ended cleanly or that is unknown.</param>
+        /// <param name="stopRequested">True when the instance was stopped on request (Stop-OsvInstance, a timeout, a failure line).</param>
+        /// <param name="console">What the console said.</param>
+        /// <param name="reportsStatus">True when the guest ran with --verbose, so that a clean end without a status line means 0.</param>
+        public static InstanceOutcome Ended(string? startFailure, string? hypervisorEnd, bool stopRequested, GuestConsoleReport console, bool reportsStatus)
+        {
+            if (startFailure != null)
+            {
+                return new InstanceOutcome(InstanceState.Failed, null, startFailure, ErrorIds.QemuFailed);
+            }
+            if (console.Failure != null)
+            {
+                return new InstanceOutcome(InstanceState.Failed, NonZero(console.Status), console.Failure.Reason, console.Failure.ErrorId);
+            }
+            if (hypervisorEnd != null && !stopRequested)
+            {
+                return new InstanceOutcome(InstanceState.Crashed, null, hypervisorEnd, ErrorIds.QemuCrashed);
+            }
+            if (console.Status is int status && status != 0)
+            {
+                return new InstanceOutcome(InstanceState.Failed, status, console.StatusLine, ErrorIds.GuestProgramFailed);
+            }
+            int? code = console.Status ?? (reportsStatus && !stopRequested ? 0 : (int?)null);
+            return new InstanceOutcome(InstanceState.Stopped, code, null, null);
+        }
+
+        private static int? NonZero(int? status) => status == 0 ? null : status;
+
+        /// <summary>
+        /// What a process's exit status says when it is not a clean end, in the shell's encoding
+        /// (128 + N for a signal): null for 0.
+        /// </summary>
+        public static string? DescribeHypervisorExit(string program, int status, string? log)
+        {
+            if (status == 0)
+            {
+                return null;
+            }
+            string tail = string.IsNullOrWhiteSpace(log) ? "" : ": " + log!.Trim();
+            if (status > 128 && status < 128 + 65)
+            {
+                int signal = status - 128;
+                return string.Format(CultureInfo.InvariantCulture, "{0} was killed by signal {1}{2}{3}", program, signal, SignalName(signal), tail);
+            }
+            return string.Format(CultureInfo.InvariantCulture, "{0} exited with status {1}{2}", program, status, tail);
+        }
+
+        private static string SignalName(int signal) => signal switch
+        {
+            6 => " (SIGABRT)",
+            9 => " (SIGKILL)",
+            11 => " (SIGSEGV)",
+            15 => " (SIGTERM)",
+            _ => "",
+        };
+    }
+}

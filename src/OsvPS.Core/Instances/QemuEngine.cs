@@ -1,0 +1,382 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using OsvPS.Core.Disk;
+using OsvPS.Core.Errors;
+using OsvPS.Core.IO;
+using OsvPS.Core.Models;
+using OsvPS.Core.Qemu;
+using OsvPS.Core.Repository;
+
+namespace OsvPS.Core.Instances
+{
+    /// <summary>Instances as QEMU processes OsvPS runs on this machine, in <c>&lt;root&gt;/instances/qemu/</c>.</summary>
+    public sealed class QemuEngine : IInstanceEngine
+    {
+        private readonly CapstanRepository repository;
+        private readonly QemuInstanceStore store;
+
+        public QemuEngine(CapstanRepository repository)
+        {
+            this.repository = repository;
+            store = new QemuInstanceStore(repository);
+        }
+
+        public string Host => "this machine";
+
+        public StartPlan Plan(StartRequest request, CancellationToken cancellation)
+        {
+            var plan = InstancePlanner.Plan(request);
+            foreach (var forward in request.Machine.Forwards)
+            {
+                if (forward.IsIPv6)
+                {
+                    // QEMU 7.2's user networking refuses it ("Bad host address"): say so before anything starts.
+                    throw new OsvException(ErrorIds.ForwardInvalid, OsvErrorKind.InvalidArgument,
+                        $"'{forward}': QEMU's user networking forwards from IPv4 host addresses only; use 127.0.0.1 (the default) or another IPv4 address.", forward.ToString());
+                }
+            }
+            foreach (var volume in request.Machine.Volumes)
+            {
+                if (!File.Exists(volume.Path))
+                {
+                    throw new OsvException(ErrorIds.VolumeNotFound, OsvErrorKind.ObjectNotFound, $"volume '{volume.Path}' does not exist.", volume.Path);
+                }
+            }
+            ThrowIfRunning(plan.Name);
+            plan.Qemu = QemuInstallation.FindEmulator(request.QemuPath);
+            plan.Accelerator = AcceleratorProbe.Choose(request.Accelerator, plan.Qemu, repository, cancellation);
+            return plan;
+        }
+
+        private void ThrowIfRunning(string name)
+        {
+            string folder = store.Folder(name);
+            if (store.RunningPid(folder, InstanceRecord.Load(folder)) is int pid)
+            {
+                throw new OsvException(ErrorIds.InstanceExists, OsvErrorKind.ResourceExists,
+                    $"instance '{name}' is running (pid {pid}); stop it with 'Stop-OsvInstance {name}' or start another with -Name.", name);
+            }
+        }
+
+        /// <summary>Creates the instance folder and overlay, starts QEMU and waits until its monitor answers.</summary>
+        public IRunningInstance Start(StartPlan plan, CancellationToken cancellation)
+        {
+            // Two starts of one name at once would leave a QEMU no record tracks: one at a time, and
+            // the running check is made again once the name is held.
+            using (HoldName(plan.Name))
+            {
+                ThrowIfRunning(plan.Name);
+                return StartHeld(plan, cancellation);
+            }
+        }
+
+        private IDisposable HoldName(string name)
+        {
+            Directory.CreateDirectory(repository.InstancesPath);
+            string path = Path.Combine(repository.InstancesPath, "." + name + ".start-lock");
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException e)
+            {
+                throw new OsvException(ErrorIds.InstanceExists, OsvErrorKind.ResourceExists,
+                    $"instance '{name}' is being started by another process; start another with -Name.", name, e);
+            }
+        }
+
+        private IRunningInstance StartHeld(StartPlan plan, CancellationToken cancellation)
+        {
+            string folder = store.PrepareFolder(plan.Name);
+            foreach (string stale in QemuLauncher.RunFiles.Append(InstanceRecord.FileName))
+            {
+                AtomicFile.TryDelete(Path.Combine(folder, stale));
+            }
+            string overlay = Path.Combine(folder, QemuLauncher.OverlayFile);
+            string guestLine = plan.GuestCommandLine;
+            if (plan.ImageFormat == DiskFormat.Raw || plan.ImageFormat == DiskFormat.Qcow2)
+            {
+                Overlay.Create(overlay, plan.Request.ImagePath, plan.ImageFormat, plan.RewriteDisk ? guestLine : null);
+            }
+            else
+            {
+                QemuLauncher.CreateOverlayWithQemuImg(overlay, plan.Request.ImagePath, plan.ImageFormat, cancellation);
+            }
+
+            string monitor = QemuLauncher.MonitorPath(folder);
+            var settings = new InstanceSettings
+            {
+                Name = plan.Name,
+                DiskPath = overlay,
+                Machine = plan.Request.Machine,
+                Accelerator = plan.Accelerator.Accelerator,
+                Cache = HostProcess.SupportsDirectIo(folder) ? "none" : "unsafe",
+                AioType = RepositoryConfig.Load(repository).QemuAioType,
+                ConsolePath = Path.Combine(folder, QemuLauncher.ConsoleFile),
+                MonitorPath = monitor,
+                PidPath = Path.Combine(folder, QemuLauncher.PidFile),
+                KernelPath = plan.Kernel,
+                KernelCommandLine = plan.Kernel != null ? guestLine : null,
+            };
+            var arguments = QemuArguments.Build(settings);
+            string qemu = plan.Qemu ?? QemuInstallation.FindEmulator(plan.Request.QemuPath);
+
+            var record = new InstanceRecord
+            {
+                ["name"] = plan.Name,
+                ["image"] = plan.Request.ImageName,
+                ["image_path"] = plan.Request.ImagePath,
+                ["qemu"] = qemu,
+                ["accelerator"] = plan.Accelerator.Accelerator.ToString(),
+                ["boot_mode"] = plan.BootModeName,
+                ["command_line"] = plan.CommandLine,
+                // An image whose own line cannot be replaced runs it as it is.
+                ["guest_command_line"] = plan.RewriteDisk || plan.Kernel != null ? guestLine : plan.CommandLine,
+                ["forwards"] = string.Join(",", plan.Request.Machine.Forwards.Select(f => f.ToString())),
+                ["monitor"] = monitor,
+                ["folder"] = folder,
+            };
+            record.SetTime("started", DateTime.UtcNow);
+            // NUL cannot occur in an argument, so it separates them safely.
+            record["qemu_command"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join("\0", new[] { qemu }.Concat(arguments))));
+            var process = QemuLauncher.Launch(qemu, arguments, folder, plan.Request.Attached);
+            record["pid"] = process.Id.ToString(CultureInfo.InvariantCulture);
+            record.Save(folder);
+            try
+            {
+                using (QmpClient.Connect(monitor, TimeSpan.FromSeconds(10), cancellation, () => !process.HasExited))
+                {
+                }
+            }
+            catch (OsvException) when (RanAndEnded(process, folder, plan.Request.Attached))
+            {
+                // A quick guest can power off before the monitor's greeting is read: it did start.
+            }
+            catch (Exception e) when (e is OsvException || e is OperationCanceledException)
+            {
+                if (!process.HasExited)
+                {
+                    HostProcess.KillHard(process.Id);
+                }
+                process.WaitForExit(5000);
+                string log = QemuLauncher.ReadLog(folder);
+                record["start_failure"] = $"QEMU did not start instance '{plan.Name}'" + (log.Length > 0 ? ": " + log : ".");
+                record["exit_code"] = (process.HasExited ? process.ExitCode : -1).ToString(CultureInfo.InvariantCulture);
+                record.SetTime("stopped", DateTime.UtcNow);
+                record.Save(folder);
+                process.Dispose();
+                if (e is OperationCanceledException)
+                {
+                    throw;
+                }
+                throw new OsvException(ErrorIds.QemuFailed, OsvErrorKind.InvalidResult, record["start_failure"]!, plan.Name, e);
+            }
+            if (!plan.Request.Attached && QemuLauncher.ReadPid(folder) is int qemuPid && qemuPid != process.Id)
+            {
+                // The launched process is the shell that waits on QEMU: signals go to QEMU itself.
+                record["wrapper_pid"] = record["pid"];
+                record["pid"] = qemuPid.ToString(CultureInfo.InvariantCulture);
+                record.Save(folder);
+            }
+            return new RunningQemu(this, plan.Name, folder, process, arguments, GuestCommandLines.HidesDebugLines(record["guest_command_line"]!, plan.CommandLine));
+        }
+
+        // True when QEMU has already ended cleanly: status 0, seen here for an attached run, written by
+        // the waiting shell for a background one.
+        private static bool RanAndEnded(Process process, string folder, bool attached)
+        {
+            if (!process.WaitForExit(2000))
+            {
+                return false;
+            }
+            return attached
+                ? process.ExitCode == 0
+                : WaitFor(() => QemuLauncher.ReadExit(folder) != null, TimeSpan.FromSeconds(1), CancellationToken.None) && QemuLauncher.ReadExit(folder)?.Status == 0;
+        }
+
+        public IRunningInstance Attach(string name, CancellationToken cancellation)
+        {
+            var instance = Get(name, cancellation);
+            return new RunningQemu(this, name, instance.Path, null, instance.QemuCommand, GuestCommandLines.HidesDebugLines(instance.GuestCommandLine, instance.CommandLine));
+        }
+
+        public IEnumerable<OsvInstance> List(CancellationToken cancellation, Action<OsvException>? invalid = null)
+        {
+            var result = new List<OsvInstance>();
+            foreach (string name in store.Names())
+            {
+                try
+                {
+                    result.Add(store.Get(name));
+                }
+                catch (OsvException e) when (e.ErrorId == ErrorIds.InstanceStateInvalid && invalid != null)
+                {
+                    invalid(e);
+                }
+            }
+            return result;
+        }
+
+        public OsvInstance Get(string name, CancellationToken cancellation) => store.Get(name);
+
+        /// <summary>An ACPI power-down through QMP, then after <paramref name="timeout"/> a QMP quit, then a kill; <paramref name="force"/> quits at once.</summary>
+        public OsvInstance Stop(string name, TimeSpan timeout, bool force, CancellationToken cancellation)
+        {
+            var instance = store.Get(name);
+            if (instance.State != InstanceState.Running || instance.Pid == null)
+            {
+                return instance;
+            }
+            store.MarkStopRequested(name);
+            int pid = instance.Pid.Value;
+            string folder = instance.Path;
+            string monitor = InstanceRecord.Load(folder)["monitor"] ?? Path.Combine(folder, QemuLauncher.MonitorFile);
+            bool Alive() => HostProcess.IsAlive(pid, folder);
+            try
+            {
+                using (var qmp = QmpClient.Connect(monitor, TimeSpan.FromSeconds(2), cancellation, Alive))
+                {
+                    if (!force)
+                    {
+                        qmp.PowerDown();
+                        if (WaitFor(() => !Alive(), timeout, cancellation))
+                        {
+                            return Stopped(name);
+                        }
+                    }
+                    qmp.Quit();
+                }
+                if (WaitFor(() => !Alive(), TimeSpan.FromSeconds(5), cancellation))
+                {
+                    return Stopped(name);
+                }
+            }
+            catch (OsvException)
+            {
+                // No monitor: fall through to signals.
+            }
+            HostProcess.Terminate(pid);
+            if (!WaitFor(() => !Alive(), TimeSpan.FromSeconds(3), cancellation))
+            {
+                HostProcess.KillHard(pid);
+                WaitFor(() => !Alive(), TimeSpan.FromSeconds(5), cancellation);
+            }
+            return Stopped(name);
+        }
+
+        // After QEMU ended on request: its waiting shell gets a moment to write the status, then the end is recorded.
+        private OsvInstance Stopped(string name)
+        {
+            WaitFor(() => store.Get(name).State != InstanceState.Running, TimeSpan.FromSeconds(2), CancellationToken.None);
+            store.RecordStopped(name);
+            return store.Get(name);
+        }
+
+        internal static bool WaitFor(Func<bool> done, TimeSpan timeout, CancellationToken cancellation)
+        {
+            var watch = Stopwatch.StartNew();
+            while (!done())
+            {
+                if (watch.Elapsed > timeout)
+                {
+                    return false;
+                }
+                cancellation.ThrowIfCancellationRequested();
+                Thread.Sleep(20);
+            }
+            return true;
+        }
+
+        /// <summary>Deletes an instance's folder; a running one only with <paramref name="force"/> (it is stopped first).</summary>
+        public void Remove(string name, bool force, CancellationToken cancellation)
+        {
+            var instance = store.Get(name);
+            if (instance.State == InstanceState.Running)
+            {
+                if (!force)
+                {
+                    throw new OsvException(ErrorIds.InstanceRunning, OsvErrorKind.InvalidOperation, $"instance '{name}' is running; stop it first or use -Force.", name);
+                }
+                Stop(name, TimeSpan.Zero, true, cancellation);
+            }
+            string folder = store.Folder(name);
+            string monitor = InstanceRecord.Load(folder)["monitor"] ?? "";
+            if (monitor.Length > 0 && !monitor.StartsWith(folder, StringComparison.Ordinal))
+            {
+                AtomicFile.TryDelete(monitor);
+            }
+            Directory.Delete(folder, true);
+        }
+
+        public List<string> ReadConsole(string name, int? tail, CancellationToken cancellation)
+        {
+            var instance = store.Get(name);
+            return ConsoleReader.Read(instance.ConsolePath, GuestCommandLines.HidesDebugLines(instance.GuestCommandLine, instance.CommandLine), tail);
+        }
+
+        public void Dispose()
+        {
+            // Nothing is held open: every call reads the instance folders anew.
+        }
+
+        /// <summary>A QEMU of this machine being followed: the process itself when OsvPS started it attached, else its pid.</summary>
+        private sealed class RunningQemu : IRunningInstance
+        {
+            private readonly QemuEngine engine;
+            private readonly Process? process;
+
+            public RunningQemu(QemuEngine engine, string name, string folder, Process? process, IReadOnlyList<string> arguments, bool hidesDebugLines)
+            {
+                this.engine = engine;
+                this.process = process;
+                Name = name;
+                Folder = folder;
+                Arguments = arguments;
+                HidesDebugLines = hidesDebugLines;
+            }
+
+            public string Name { get; }
+            public string Folder { get; }
+            public IReadOnlyList<string> Arguments { get; }
+            public string ConsolePath => Path.Combine(Folder, QemuLauncher.ConsoleFile);
+            public bool HidesDebugLines { get; }
+
+            public bool WaitForEnd(TimeSpan wait)
+            {
+                if (process != null && process.Id > 0 && InstanceRecord.Load(Folder)["wrapper_pid"] == null)
+                {
+                    return process.WaitForExit((int)wait.TotalMilliseconds);
+                }
+                if (engine.store.Get(Name).State != InstanceState.Running)
+                {
+                    return true;
+                }
+                Thread.Sleep(wait);
+                return false;
+            }
+
+            public OsvInstance Finish()
+            {
+                if (process != null && InstanceRecord.Load(Folder)["wrapper_pid"] == null)
+                {
+                    process.WaitForExit();
+                    engine.store.RecordExit(Name, process.ExitCode);
+                }
+                else
+                {
+                    // The shell that waited on QEMU writes its status a moment after QEMU ends.
+                    WaitFor(() => QemuLauncher.ReadExit(Folder) != null, TimeSpan.FromSeconds(2), CancellationToken.None);
+                }
+                return engine.store.Get(Name);
+            }
+
+            public void Dispose() => process?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,116 @@
+# How a guest program's end reaches the host, on the real OSv kernel (../shared/osv, or OSVPS_TEST_OSV),
+# from disk and straight into the kernel: the status main returned or exit() was given becomes the
+# instance's ExitCode, a non-zero one is a failure (GuestProgramFailed), and the --verbose chatter that
+# carries it stays out of what the user reads. Without a real OSv each test says it skipped and why.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-OsvTestModulePath) -Force
+    $savedRoot = $env:CAPSTAN_ROOT
+    $osv = Find-RealOsv
+    $limit = 60
+    function Skip-WithoutOsv { if (-not $osv.Loader) { Set-ItResult -Skipped -Because $osv.Reason; return $true } $false }
+    function Lines($output) { @($output | Where-Object { $_ -is [string] }) }
+    function Instance($output) { $output | Where-Object { $_ -isnot [string] } | Select-Object -Last 1 }
+
+    if ($osv.Loader) {
+        New-RealOsvRepository (Join-Path $TestDrive 'capstan') $osv | Out-Null
+        $source = Join-Path $TestDrive 'status.c'
+        # status N      prints a line and returns N from main
+        # status exit N prints a line and calls exit(N), which powers OSv off
+        Set-Content -LiteralPath $source -Value @'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int main(int argc, char **argv)
+{
+    if (argc == 3 && !strcmp(argv[1], "exit")) {
+        printf("status: calling exit(%s)\n", argv[2]);
+        fflush(stdout);
+        exit(atoi(argv[2]));
+    }
+    printf("status: returning %s\n", argc > 1 ? argv[1] : "0");
+    return argc > 1 ? atoi(argv[1]) : 0;
+}
+'@
+        $program = Join-Path $TestDrive 'status'
+        & gcc -fPIE -pie -O2 -o $program $source
+        if ($LASTEXITCODE) { throw 'gcc failed on status.c' }
+        $project = Join-Path $TestDrive 'statuses'
+        New-OsvProject $project -BootCommand '/status 0' | Out-Null
+        Add-OsvBinary $program -Project $project | Out-Null
+        $image = Build-OsvImage $project
+    }
+}
+
+AfterAll {
+    if ($osv.Loader) { Get-OsvInstance | Remove-OsvInstance -Force -Confirm:$false }
+    $env:CAPSTAN_ROOT = $savedRoot
+}
+
+Describe 'A guest program''s exit status on the real OSv kernel, booted from <_>' -ForEach @('Kernel', 'Disk') {
+    BeforeAll { $mode = $_ }
+
+    It 'a program returning 3 ends Failed with ExitCode 3 and a GuestProgramFailed error' {
+        if (Skip-WithoutOsv) { return }
+        $output = Start-OsvInstance $image -Name "ret3-$mode" -BootMode $mode -CommandLine '/status 3' -Wait -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue
+        $lines = Lines $output
+        $lines | Should -Contain 'status: returning 3'
+        $lines | Should -Not -Contain 'program /status returned 3' -Because 'the status line is OSv debug output, kept from the reader'
+        @($lines | Where-Object { $_ -like 'VFS: *' -or $_ -like '`[I/*' -or $_ -eq 'Powering off.' }) | Should -BeNullOrEmpty
+        $lines | Should -Contain 'Cmdline: /status 3'
+        $instance = Instance $output
+        $instance.State | Should -Be 'Failed'
+        $instance.ExitCode | Should -Be 3
+        $instance.FailureId | Should -Be 'GuestProgramFailed'
+        $instance.Reason | Should -Be 'program /status returned 3'
+        $instance.Stopped | Should -Not -BeNullOrEmpty
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'GuestProgramFailed,*'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidResult'
+        $err[0].TargetObject.Name | Should -Be "ret3-$mode"
+    }
+
+    It 'a program calling exit(4) ends Failed with ExitCode 4' {
+        if (Skip-WithoutOsv) { return }
+        $output = Start-OsvInstance $image -Name "exit4-$mode" -BootMode $mode -CommandLine '/status exit 4' -Wait -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue
+        Lines $output | Should -Contain 'status: calling exit(4)'
+        $instance = Instance $output
+        ($instance.State, $instance.ExitCode, $instance.FailureId) | Should -Be @('Failed', 4, 'GuestProgramFailed')
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'GuestProgramFailed,*'
+    }
+
+    It 'a program returning 0 ends Stopped with ExitCode 0 and no error' {
+        if (Skip-WithoutOsv) { return }
+        $output = Start-OsvInstance $image -Name "ret0-$mode" -BootMode $mode -Wait -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue
+        Lines $output | Should -Contain 'status: returning 0'
+        $instance = Instance $output
+        ($instance.State, $instance.ExitCode) | Should -Be @('Stopped', 0)
+        $err | Should -BeNullOrEmpty
+    }
+
+    It 'background instances get their status and stop time too, waited on or not' {
+        if (Skip-WithoutOsv) { return }
+        $failing = Start-OsvInstance $image -Name "bg3-$mode" -BootMode $mode -CommandLine '/status 3'
+        $passing = Start-OsvInstance $image -Name "bg0-$mode" -BootMode $mode
+        $failing.State | Should -Be 'Running'
+        $ended = Wait-OsvInstance "bg3-$mode" -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue
+        ($ended.State, $ended.ExitCode) | Should -Be @('Failed', 3)
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'GuestProgramFailed,*'
+        # Nobody waits on the other: Get-OsvInstance alone learns how it ended, once it has.
+        $deadline = [DateTime]::UtcNow.AddSeconds($limit)
+        while ((Get-OsvInstance "bg0-$mode").State -eq 'Running' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $other = Get-OsvInstance "bg0-$mode"
+        ($other.State, $other.ExitCode) | Should -Be @('Stopped', 0)
+        $other.Stopped | Should -BeGreaterThan $other.Started
+        (Get-OsvInstance "bg3-$mode").Stopped | Should -Not -BeNullOrEmpty
+        Get-OsvInstanceLog "bg3-$mode" | Should -Contain 'status: returning 3'
+        Get-OsvInstanceLog "bg3-$mode" | Should -Not -Contain 'program /status returned 3'
+    }
+
+    It 'the debug lines kept from the output go to the verbose stream' {
+        if (Skip-WithoutOsv) { return }
+        $verbose = Start-OsvInstance $image -Name "verbose-$mode" -BootMode $mode -CommandLine '/status 5' -Wait -Timeout $limit -Verbose -ErrorAction SilentlyContinue 4>&1 |
+            Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message
+        $verbose | Should -Contain 'program /status returned 5'
+    }
+}
