@@ -7,7 +7,7 @@ using System.Runtime.Loader;
 namespace OsvPS.LoadContext
 {
     /// <summary>
-    /// Loads OsvPS.Core and its third-party assemblies (YamlDotNet, ELFSharp) in a load context of
+    /// Loads OsvPS.Core and its third-party assemblies (YamlDotNet, System.Text.Json) in a load context of
     /// their own, so another module's copy of the same library, in any version, cannot clash with ours.
     /// </summary>
     public sealed class DependencyLoadContext : AssemblyLoadContext

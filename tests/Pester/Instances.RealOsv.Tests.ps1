@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 }
 
 AfterAll {
-    if ($osv.Loader) { Get-OsvInstance | Remove-OsvInstance -Force -Confirm:$false }
+    if ($osv.Loader) { Get-OsvInstance | Remove-OsvInstance -Force -Confirm:$false; Stop-TestInstances }
     $env:CAPSTAN_ROOT = $savedRoot
 }
 

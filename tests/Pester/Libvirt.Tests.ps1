@@ -58,6 +58,8 @@ AfterAll {
         Remove-Item -Recurse -Force "/var/lib/libvirt/images/$pool-ssh" -ErrorAction Ignore
         Stop-TestSsh $ssh.PidFile
     }
+    # The daemons this file started go with it; ones that were running before stay.
+    Stop-TestLibvirt
     $env:CAPSTAN_ROOT = $savedRoot
 }
 

@@ -84,17 +84,17 @@ function New-InstanceTestSetup([string] $Root) {
     $demo
 }
 
-# Kills, by its own process id, every QEMU the repository's instances still run.
+# Kills, by its own process id, every QEMU the repository's instances still run (and the shell that
+# waits on a background one): each process whose command line names the instances folder.
 function Stop-TestInstances {
     if (-not $env:CAPSTAN_ROOT) { return }
     $instances = Join-Path $env:CAPSTAN_ROOT 'instances/qemu'
     if (-not (Test-Path $instances)) { return }
-    foreach ($state in Get-ChildItem -Path $instances -Recurse -Filter instance.state) {
-        $line = Get-Content -LiteralPath $state.FullName | Where-Object { $_ -like 'pid=*' }
-        if ($line) {
-            $id = [int]($line -replace 'pid=', '')
-            $process = Get-Process -Id $id -ErrorAction Ignore
-            if ($process -and $process.ProcessName -like 'qemu*') { $process.Kill(); $process.WaitForExit(5000) | Out-Null }
+    $marker = (Resolve-Path -LiteralPath $instances).ProviderPath + '/'
+    foreach ($process in Get-Process -ErrorAction Ignore) {
+        $commandLine = Get-Content -LiteralPath "/proc/$($process.Id)/cmdline" -Raw -ErrorAction Ignore
+        if ($commandLine -and $process.Id -ne $PID -and $commandLine.Replace([char]0, ' ').Contains($marker)) {
+            try { $process.Kill(); $process.WaitForExit(5000) | Out-Null } catch { }
         }
     }
 }
@@ -232,8 +232,9 @@ function Start-TestLibvirt {
     if (-not (Test-Path /usr/sbin/libvirtd) -or -not (Get-Command virsh -ErrorAction Ignore)) {
         return 'libvirt is not installed (libvirt-daemon-system, libvirt-clients)'
     }
-    if (-not (Get-Process virtlogd -ErrorAction Ignore)) { & /usr/sbin/virtlogd -d }
+    if (-not (Get-Process virtlogd -ErrorAction Ignore)) { & /usr/sbin/virtlogd -d; $script:StartedDaemons += @('virtlogd') }
     if (-not (Get-Process libvirtd -ErrorAction Ignore)) {
+        $script:StartedDaemons += @('libvirtd')
         $conf = '/run/osvps-test-qemu.conf'
         Copy-Item /etc/libvirt/qemu.conf $conf
         Add-Content -LiteralPath $conf -Value "user = `"+0`"`ngroup = `"+0`""
@@ -245,6 +246,19 @@ function Start-TestLibvirt {
         Start-Sleep -Milliseconds 200
     }
     'libvirtd does not answer on qemu:///system'
+}
+
+$script:StartedDaemons = @()
+
+# Stops the daemons Start-TestLibvirt started (none it found running), so nothing outlives the run.
+function Stop-TestLibvirt {
+    foreach ($name in @('libvirtd', 'virtlogd') | Where-Object { $script:StartedDaemons -contains $_ }) {
+        foreach ($process in Get-Process $name -ErrorAction Ignore) {
+            $process.Kill()
+            $process.WaitForExit(10000) | Out-Null
+        }
+    }
+    $script:StartedDaemons = @()
 }
 
 # An SSH server on a free loopback port that lets root in with a key made here, so the libvirt tests
@@ -300,4 +314,4 @@ function Test-ProcessGone([int] $Id, [double] $Seconds = 10) {
     }
 }
 
-Export-ModuleMember -Function Test-ProcessGone, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening
+Export-ModuleMember -Function Test-ProcessGone, Stop-TestLibvirt, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening
