@@ -7,6 +7,8 @@
     test   builds, runs the xunit suite, then the Pester suite in a fresh PowerShell process
            against out/OsvPS, and ends with one line "N passed, N failed[, N skipped]".
     demo   builds, then runs the main job: an example project, end to end.
+    package builds, then makes the module's package (out/package/OsvPS.<version>.nupkg) for
+           Install-PSResource from a local or NuGet repository.
     clean  removes out/ and every bin/ and obj/ folder.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 test
@@ -14,7 +16,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'demo', 'clean')]
+    [ValidateSet('build', 'test', 'demo', 'package', 'clean')]
     [string] $Task = 'build',
 
     [ValidateSet('Debug', 'Release')]
@@ -33,5 +35,6 @@ switch ($Task) {
     'build' { Invoke-Build }
     'test' { Invoke-Test }
     'demo' { Invoke-Demo }
+    'package' { Invoke-Package }
     'clean' { Invoke-Clean }
 }

@@ -6,8 +6,8 @@
     CompanyName          = 'OsvPS'
     Copyright            = '(c) OsvPS contributors. MIT licence.'
     Description          = 'Packages native Linux programs as OSv unikernel images and runs them under QEMU, as PowerShell cmdlets.'
-    PowerShellVersion    = '5.1'
-    CompatiblePSEditions = @('Desktop', 'Core')
+    PowerShellVersion    = '7.2'
+    CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('OsvPS.Format.ps1xml')
     CmdletsToExport      = @(
         'New-OsvProject'
@@ -37,8 +37,10 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('OSv', 'unikernel', 'QEMU', 'Capstan', 'Linux')
-            LicenseUri = 'https://opensource.org/licenses/MIT'
+            Tags         = @('OSv', 'unikernel', 'QEMU', 'Capstan', 'libvirt', 'Linux', 'PSEdition_Core')
+            LicenseUri   = 'https://opensource.org/licenses/MIT'
+            ProjectUri   = 'https://github.com/osvps/OsvPS'
+            ReleaseNotes = 'Guest exit statuses, private port forwards, instances behind one engine seam (QEMU here, libvirt hosts); see README.md.'
         }
     }
 }

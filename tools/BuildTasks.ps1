@@ -108,6 +108,13 @@ function Invoke-Demo {
     if ($LASTEXITCODE -ne 0) { throw "the demo failed (exit code $LASTEXITCODE)" }
 }
 
+# The module's package (.nupkg, as PSResourceGet publishes it) in out/package.
+function Invoke-Package {
+    Invoke-Build
+    $package = & (Join-Path $PSScriptRoot 'New-ModulePackage.ps1') -ModulePath $moduleOut -OutPath (Join-Path $out 'package')
+    Write-Host "Package ready: $package"
+}
+
 function Invoke-Clean {
     Remove-Item -Recurse -Force -LiteralPath $out -ErrorAction Ignore
     Get-ChildItem -LiteralPath (Join-Path $root 'src'), (Join-Path $root 'tests') -Recurse -Directory -Include bin, obj |

@@ -131,6 +131,37 @@ namespace OsvPS
             return matches;
         }
 
+        /// <summary>
+        /// Progress while an instance runs: booting until its console shows a line, then running; with a
+        /// timeout, the share of it used and the seconds left. Nothing when no host can show it.
+        /// </summary>
+        protected Action<TimeSpan, bool>? InstanceProgress(string activity, string name, TimeSpan? timeout)
+        {
+            if (Host?.UI?.RawUI == null)
+            {
+                return null;
+            }
+            return (elapsed, seen) =>
+            {
+                var record = new ProgressRecord(3, $"{activity} '{name}'", seen ? $"running, {elapsed.TotalSeconds:0} s" : $"booting, {elapsed.TotalSeconds:0.0} s");
+                if (timeout.HasValue && timeout.Value > TimeSpan.Zero)
+                {
+                    record.PercentComplete = (int)Math.Min(100, elapsed.TotalMilliseconds * 100 / timeout.Value.TotalMilliseconds);
+                    record.SecondsRemaining = (int)Math.Max(0, (timeout.Value - elapsed).TotalSeconds);
+                }
+                WriteProgress(record);
+            };
+        }
+
+        /// <summary>Ends the progress <see cref="InstanceProgress"/> showed.</summary>
+        protected void CompleteInstanceProgress(string activity, string name)
+        {
+            if (Host?.UI?.RawUI != null)
+            {
+                WriteProgress(new ProgressRecord(3, $"{activity} '{name}'", "ended") { RecordType = ProgressRecordType.Completed });
+            }
+        }
+
         /// <summary>Write-Progress for downloads, at most four times a second.</summary>
         protected OsvPS.Core.CallbackProgress<OsvPS.Core.Remote.DownloadProgress> DownloadProgressReporter()
         {

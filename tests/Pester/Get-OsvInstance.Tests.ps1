@@ -41,5 +41,31 @@ Describe 'Get-OsvInstance' {
 
     It 'shows a table' {
         (Get-OsvInstance live | Out-String) | Should -Match 'live\s+Running\s+\d+\s+demo-hang'
+        (Get-OsvInstance done | Out-String) | Should -Match 'done\s+Stopped\s+0\s+\d+\s+demo'
+    }
+
+    It 'lists a damaged record as its own InstanceStateInvalid error and the others as usual' {
+        $folder = Join-Path $env:CAPSTAN_ROOT 'instances/qemu/damaged'
+        New-Item -ItemType Directory -Force $folder | Out-Null
+        Set-Content -LiteralPath (Join-Path $folder 'instance.state') -Value "image=demo`nqemu_command=@@@ not base64 @@@"
+        try {
+            $all = Get-OsvInstance -ErrorVariable err -ErrorAction SilentlyContinue
+            $all.Name | Should -Be @('done', 'live')
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'InstanceStateInvalid,*'
+            $err[0].TargetObject | Should -Be 'damaged'
+        }
+        finally { Remove-Item -Recurse -Force $folder }
+    }
+
+    It 'completes instance names on every instance cmdlet' -ForEach @(
+        @{ Command = 'Get-OsvInstance ' }, @{ Command = 'Stop-OsvInstance -Name ' }, @{ Command = 'Remove-OsvInstance ' },
+        @{ Command = 'Wait-OsvInstance ' }, @{ Command = 'Get-OsvInstanceLog ' }
+    ) {
+        $line = $Command + 'l'
+        $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $completions | Should -Be @('live')
+        $line = $Command
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('done', 'live')
     }
 }

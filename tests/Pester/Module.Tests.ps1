@@ -5,6 +5,14 @@ BeforeAll {
     $manifest = Import-PowerShellDataFile (Join-Path $modulePath 'OsvPS.psd1')
 }
 
+Describe 'Hosts OsvPS does not run on' {
+    It 'are told so at import with what works, not with a DllNotFoundException' {
+        $why = [OsvPS.ModuleInitializer]::WhyNot($false, [Runtime.InteropServices.Architecture]::Arm64, 'Microsoft Windows 10.0')
+        $why | Should -BeLike 'OsvPS runs on Linux x86-64*Microsoft Windows 10.0 (Arm64)*'
+        [OsvPS.ModuleInitializer]::WhyNot($true, [Runtime.InteropServices.Architecture]::X64, 'Debian') | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'OsvPS module' {
     It 'exports exactly the cmdlets its manifest lists, and no functions' {
         $exported = (Get-Module OsvPS).ExportedCmdlets.Keys | Sort-Object
@@ -12,9 +20,13 @@ Describe 'OsvPS module' {
         (Get-Module OsvPS).ExportedFunctions.Count | Should -Be 0
     }
 
-    It 'declares both editions, PowerShell 5.1 and its format file' {
-        $manifest.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
-        $manifest.PowerShellVersion | Should -Be '5.1'
+    It 'claims only what is tested: PowerShell 7 (Core), with its format file and package metadata' {
+        $manifest.CompatiblePSEditions | Should -Be @('Core')
+        $manifest.PowerShellVersion | Should -Be '7.2'
+        $manifest.PrivateData.PSData.ProjectUri | Should -Not -BeNullOrEmpty
+        $manifest.PrivateData.PSData.LicenseUri | Should -Not -BeNullOrEmpty
+        $manifest.PrivateData.PSData.ReleaseNotes | Should -Not -BeNullOrEmpty
+        $manifest.PrivateData.PSData.Tags | Should -Contain 'OSv'
         $manifest.FormatsToProcess | Should -Be @('OsvPS.Format.ps1xml')
         $manifest.Keys | Should -Not -Contain 'RequiredAssemblies'
         $manifest.Keys | Should -Not -Contain 'NestedModules'

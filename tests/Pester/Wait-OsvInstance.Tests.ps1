@@ -20,6 +20,28 @@ Describe 'Wait-OsvInstance' {
         Get-OsvInstanceLog quick | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort --verbose runscript /run/default;'
     }
 
+    It 'shows progress with the seconds left of -Timeout while it waits' {
+        Start-OsvInstance demo-hang -Name watched | Out-Null
+        # A runspace on this process's own host, whose progress records its PowerShell keeps for us.
+        $runspace = [runspacefactory]::CreateRunspace($Host)
+        $runspace.Open()
+        $ps = [powershell]::Create()
+        $ps.Runspace = $runspace
+        try {
+            $ps.AddScript('param($m) Import-Module $m; $ProgressPreference = ''Continue''; Wait-OsvInstance watched -Timeout 2 -ErrorAction SilentlyContinue').AddArgument((Get-OsvTestModulePath)) | Out-Null
+            $ps.Invoke() | Out-Null
+            $records = @($ps.Streams.Progress | Where-Object Activity -eq "Waiting for 'watched'")
+        }
+        finally { $ps.Dispose(); $runspace.Dispose() }
+        $records.Count | Should -BeGreaterThan 2
+        $running = @($records | Where-Object RecordType -eq 'Processing')
+        $running[-1].PercentComplete | Should -BeGreaterThan $running[0].PercentComplete
+        $running[0].SecondsRemaining | Should -BeGreaterThan 0
+        $running[0].SecondsRemaining | Should -BeLessOrEqual 2
+        $records[-1].RecordType | Should -Be 'Completed'
+        Stop-OsvInstance watched -Force -Confirm:$false
+    }
+
     It 'gives up after -Timeout with WaitTimedOut, leaving the guest running' {
         Start-OsvInstance demo-hang -Name slow | Out-Null
         Wait-OsvInstance slow -Timeout ([TimeSpan]::FromMilliseconds(300)) -ErrorVariable err -ErrorAction SilentlyContinue

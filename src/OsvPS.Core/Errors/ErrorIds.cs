@@ -45,5 +45,6 @@ namespace OsvPS.Core.Errors
         public const string QemuCrashed = "QemuCrashed";
         public const string GuestProgramFailed = "GuestProgramFailed";
         public const string WaitTimedOut = "WaitTimedOut";
+        public const string ImageInUse = "ImageInUse";
     }
 }

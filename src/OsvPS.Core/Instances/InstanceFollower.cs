@@ -33,6 +33,8 @@ namespace OsvPS.Core.Instances
         public bool StopOnFailure { get; set; } = true;
         /// <summary>Shown lines to pass over first (-Tail: only the last lines of what is there already).</summary>
         public int Skip { get; set; }
+        /// <summary>Called about four times a second while the instance runs: the time so far, and whether the console has shown a line yet.</summary>
+        public Action<TimeSpan, bool>? Tick { get; set; }
         /// <summary>Each console line the user reads.</summary>
         public Action<string>? Line { get; set; }
         /// <summary>Each debug line kept from the user (OSv's --verbose chatter), for -Verbose.</summary>
@@ -54,12 +56,15 @@ namespace OsvPS.Core.Instances
             var clock = Stopwatch.StartNew();
             bool stopping = false;
             int skip = options.Skip;
+            bool seen = false;
+            var lastTick = TimeSpan.Zero;
             using (var watch = new GuestWatch(new ConsoleFollower(running.ConsolePath)))
             {
                 void Emit(System.Collections.Generic.List<string> lines)
                 {
                     foreach (string line in lines)
                     {
+                        seen = true;
                         string? shown = filter == null ? line : filter.Filter(line);
                         if (shown != null && skip > 0)
                         {
@@ -80,6 +85,11 @@ namespace OsvPS.Core.Instances
                     while (!running.WaitForEnd(Tick))
                     {
                         Emit(watch.Poll());
+                        if (options.Tick != null && clock.Elapsed - lastTick >= TimeSpan.FromMilliseconds(250))
+                        {
+                            lastTick = clock.Elapsed;
+                            options.Tick(clock.Elapsed, seen);
+                        }
                         if (!stopping && options.StopOnFailure && watch.StopDue)
                         {
                             stopping = true;

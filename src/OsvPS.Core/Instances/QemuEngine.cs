@@ -94,6 +94,12 @@ namespace OsvPS.Core.Instances
         private IRunningInstance StartHeld(StartPlan plan, CancellationToken cancellation)
         {
             string folder = store.PrepareFolder(plan.Name);
+            // A new start under an old name keeps the last run's console beside the new one.
+            string console = Path.Combine(folder, QemuLauncher.ConsoleFile);
+            if (File.Exists(console))
+            {
+                File.Copy(console, Path.Combine(folder, QemuLauncher.PreviousConsoleFile), overwrite: true);
+            }
             foreach (string stale in QemuLauncher.RunFiles.Append(InstanceRecord.FileName))
             {
                 AtomicFile.TryDelete(Path.Combine(folder, stale));

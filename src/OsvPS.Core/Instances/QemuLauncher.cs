@@ -15,6 +15,8 @@ namespace OsvPS.Core.Instances
     {
         public const string OverlayFile = "disk.qcow2";
         public const string ConsoleFile = "console.log";
+        /// <summary>The console of the run before, kept when an instance is started again under its name.</summary>
+        public const string PreviousConsoleFile = "console.previous.log";
         public const string MonitorFile = "osv.monitor";
         public const string PidFile = "qemu.pid";
         public const string LogFile = "qemu.log";

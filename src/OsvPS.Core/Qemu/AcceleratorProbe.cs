@@ -62,7 +62,7 @@ namespace OsvPS.Core.Qemu
             {
                 return new AcceleratorChoice(Accelerator.Tcg, "/dev/kvm does not exist: running under TCG, which is much slower", true);
             }
-            string cache = CacheFile();
+            string cache = CacheFile(repository);
             string key = $"{BootId()}|{qemu}|{File.GetLastWriteTimeUtc(qemu).Ticks}";
             string verdict;
             if (File.Exists(cache) && File.ReadAllLines(cache) is var lines && lines.Length >= 2 && lines[0] == key)
@@ -97,14 +97,8 @@ namespace OsvPS.Core.Qemu
             return "kvm";
         }
 
-        /// <summary>Where the verdict is kept: per user and per boot of the host, shared by every repository.</summary>
-        private static string CacheFile()
-        {
-            string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-            string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            string root = !string.IsNullOrEmpty(xdg) ? xdg! : Path.Combine(string.IsNullOrEmpty(home) ? Path.GetTempPath() : home, ".cache");
-            return Path.Combine(root, "osvps", "kvm-probe");
-        }
+        /// <summary>Where the verdict is kept: in the repository (it follows CAPSTAN_ROOT), per boot of the host.</summary>
+        private static string CacheFile(CapstanRepository repository) => Path.Combine(repository.Root, "cache", "kvm-probe");
 
         /// <summary>Seconds the probe guest took to print its marker and power off under <paramref name="accel"/>; null when it did not.</summary>
         private static double? Probe(string qemu, string accel, CancellationToken cancellation)

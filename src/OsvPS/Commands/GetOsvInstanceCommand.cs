@@ -13,6 +13,7 @@ namespace OsvPS.Commands
         /// <summary>Instance names; wildcards allowed (default: all).</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(OsvPS.Completers.InstanceNameCompleter))]
         public string[]? Name { get; set; }
 
         protected override void ProcessRecord()

@@ -12,6 +12,7 @@ namespace OsvPS.Commands
     public sealed class GetOsvInstanceLogCommand : InstanceCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(OsvPS.Completers.InstanceNameCompleter))]
         public string Name { get; set; } = "";
 
         /// <summary>Only the last N lines.</summary>

@@ -15,6 +15,7 @@ namespace OsvPS.Commands
     {
         [Parameter(Position = 0)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(OsvPS.Completers.PackageNameCompleter))]
         public string Name { get; set; } = "*";
 
         /// <summary>List the packages of a release instead of the local ones.</summary>

@@ -26,6 +26,10 @@ namespace OsvPS.Commands
         [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectSet)]
         public OsvImage[] InputObject { get; set; } = new OsvImage[0];
 
+        /// <summary>Remove the image although instances still use it as their backing file (they cannot start or run again).</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
         /// <summary>Write the removed images to the pipeline.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
@@ -40,6 +44,13 @@ namespace OsvPS.Commands
                 {
                     if (ShouldProcess(image.Name, "Remove OSv image"))
                     {
+                        var users = new OsvPS.Core.Instances.QemuEngine(repository).List(CancellationToken)
+                            .Where(i => string.Equals(i.ImagePath, image.Path, System.StringComparison.Ordinal)).Select(i => i.Name).ToList();
+                        if (users.Count > 0 && !Force)
+                        {
+                            throw new OsvPS.Core.Errors.OsvException("ImageInUse", OsvPS.Core.Errors.OsvErrorKind.InvalidOperation,
+                                $"image '{image.Name}' is the backing file of instance(s) {string.Join(", ", users)}; remove them first (Remove-OsvInstance), or use -Force.", image);
+                        }
                         repository.RemoveImage(image.Name);
                         if (PassThru)
                         {

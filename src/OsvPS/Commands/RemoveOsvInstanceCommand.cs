@@ -12,6 +12,7 @@ namespace OsvPS.Commands
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(OsvPS.Completers.InstanceNameCompleter))]
         public string[] Name { get; set; } = new string[0];
 
         /// <summary>Stop a running instance first.</summary>

@@ -182,8 +182,10 @@ namespace OsvPS.Commands
                         StopOnCancel = true,
                         Line = WriteObject,
                         HiddenLine = WriteVerbose,
+                        Tick = InstanceProgress("Running", plan.Name, Timeout),
                     };
                     var result = InstanceFollower.Follow(engine, running, options, CancellationToken);
+                    CompleteInstanceProgress("Running", plan.Name);
                     if (result.TimedOut)
                     {
                         WriteWarning($"Instance '{plan.Name}' ran longer than {Timeout}; stopping it.");

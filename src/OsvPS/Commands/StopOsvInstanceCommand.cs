@@ -14,6 +14,7 @@ namespace OsvPS.Commands
         /// <summary>Instance names (wildcards allowed), or instances from the pipeline by their Name.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(OsvPS.Completers.InstanceNameCompleter))]
         public string[] Name { get; set; } = new string[0];
 
         /// <summary>How long the guest may take to power down before QEMU is made to quit: seconds, or a time span ('00:00:30'); default 10 seconds.</summary>

@@ -15,6 +15,7 @@ namespace OsvPS.Commands
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(OsvPS.Completers.InstanceNameCompleter))]
         public string[] Name { get; set; } = new string[0];
 
         /// <summary>Give up after this many seconds, or a time span such as '00:02:00' (the instance keeps running; an error says so).</summary>
@@ -29,7 +30,9 @@ namespace OsvPS.Commands
             {
                 using (var running = engine.Attach(instance.Name, CancellationToken))
                 {
-                    var result = InstanceFollower.Follow(engine, running, new FollowOptions { Timeout = Timeout }, CancellationToken);
+                    var options = new FollowOptions { Timeout = Timeout, Tick = InstanceProgress("Waiting for", instance.Name, Timeout) };
+                    var result = InstanceFollower.Follow(engine, running, options, CancellationToken);
+                    CompleteInstanceProgress("Waiting for", instance.Name);
                     if (result.Instance == null)
                     {
                         throw new OsvException(ErrorIds.WaitTimedOut, OsvErrorKind.OperationTimeout,
