@@ -6,13 +6,31 @@
 #>
 param([string] $ModulePath, [string] $WorkPath, [string] $Root)
 $ErrorActionPreference = 'Stop'
-Import-Module $ModulePath
 function Show([string] $Command) { Write-Host "PS> $Command" -ForegroundColor Cyan }
+function Say([string] $Text) { Write-Host $Text -ForegroundColor Yellow }
 $standIn = $false
 Remove-Item -Recurse -Force -LiteralPath $WorkPath -ErrorAction Ignore
 New-Item -ItemType Directory -Force $WorkPath | Out-Null
 
-if (-not (Get-OsvImage osv-loader -ErrorAction Ignore) -or -not (Get-OsvPackage osv.bootstrap)) {
+# The demo has a repository of its own: it reads the user's (for a loader and the bootstrap) and never writes there.
+$userRoot = if ($env:CAPSTAN_ROOT) { $env:CAPSTAN_ROOT } else { Join-Path $HOME '.capstan' }
+$env:CAPSTAN_ROOT = Join-Path $WorkPath 'capstan'
+Import-Module $ModulePath
+Say "The demo's own repository: CAPSTAN_ROOT=$env:CAPSTAN_ROOT (yours, $userRoot, is only read)."
+
+$userLoader = Join-Path $userRoot 'repository/osv-loader/osv-loader.qemu'
+$userKernel = Join-Path $userRoot 'repository/osv-loader/osv-loader.elf'
+$userBootstrap = Join-Path $userRoot 'packages/osv.bootstrap.mpm'
+if ((Test-Path -LiteralPath $userLoader) -and (Test-Path -LiteralPath $userBootstrap)) {
+    Show "Import-OsvImage $userLoader -Name osv-loader$(if (Test-Path -LiteralPath $userKernel) { " -Kernel $userKernel" })"
+    $kernel = if (Test-Path -LiteralPath $userKernel) { @{ Kernel = $userKernel } } else { @{} }
+    Import-OsvImage $userLoader -Name osv-loader @kernel | Format-Table | Out-String -Width 150 | Out-Host
+    New-Item -ItemType Directory -Force (Join-Path $env:CAPSTAN_ROOT 'packages') | Out-Null
+    Copy-Item -LiteralPath $userBootstrap (Join-Path $env:CAPSTAN_ROOT 'packages/osv.bootstrap.mpm')
+    $yaml = Join-Path $userRoot 'packages/osv.bootstrap.yaml'
+    if (Test-Path -LiteralPath $yaml) { Copy-Item -LiteralPath $yaml (Join-Path $env:CAPSTAN_ROOT 'packages/osv.bootstrap.yaml') }
+}
+else {
     # First run: fetch OSv's loader and bootstrap package from its releases.
     try {
         Show 'Save-OsvImage osv-loader; Save-OsvPackage osv.bootstrap'
@@ -20,16 +38,16 @@ if (-not (Get-OsvImage osv-loader -ErrorAction Ignore) -or -not (Get-OsvPackage 
         Save-OsvPackage osv.bootstrap -ErrorAction Stop | Format-Table | Out-String -Width 150 | Out-Host
     }
     catch {
-        # Offline, with no loader in the repository: say so, then run the same pipeline on the
-        # stand-in guest the tests use, in a repository of the demo's own.
-        Write-Host "Cannot fetch OSv's loader: $($_.Exception.Message)" -ForegroundColor Yellow
-        Write-Host "Import one with 'Import-OsvImage <loader.img> -Name osv-loader' (and put osv.bootstrap.mpm in packages/)." -ForegroundColor Yellow
-        Write-Host "Running the pipeline on the stand-in loader, which prints the command line it is given." -ForegroundColor Yellow
+        # Offline, with no loader anywhere: say so plainly, then run the same pipeline on the stand-in
+        # guest the tests use (a boot sector that prints the command line it is given), not on OSv.
+        Say "No OSv here: your repository has no osv-loader, and OSv's releases cannot be reached ($($_.Exception.Message))."
+        Say "This run uses the STAND-IN guest, not the real kernel. For the real one, run Save-OsvImage osv-loader; Save-OsvPackage osv.bootstrap"
+        Say "when online, or import a folder of OSv's release assets (osv-loader.qemu.x86_64, osv-loader.elf.x86_64.gz, osv.bootstrap.mpm.x86_64):"
+        Say "  Import-OsvImage <folder>/osv-loader.qemu.x86_64 -Name osv-loader -Kernel <folder>/osv-loader.elf.x86_64.gz"
         Import-Module (Join-Path $Root 'tests/Pester/TestHelpers.psm1')
-        $env:CAPSTAN_ROOT = Join-Path $WorkPath 'capstan'
+        Remove-Item -Recurse -Force -LiteralPath $env:CAPSTAN_ROOT -ErrorAction Ignore
         New-TestRepository $env:CAPSTAN_ROOT | Out-Null
         $standIn = $true
-        Write-Host "CAPSTAN_ROOT=$env:CAPSTAN_ROOT" -ForegroundColor Yellow
     }
 }
 

@@ -32,6 +32,9 @@ Describe 'build.ps1 demo' {
         $output | Should -Contain 'Hello from OSv! GREETING=hey there; from run.yaml, arguments: Hey hey'
         $text | Should -Match 'Failed to load object: /not-there\.so\. Powering off\.'
         $text | Should -Match "the program in instance 'missing' failed"
-        Test-Path (Join-Path $root 'repository/osv-loader/osv-loader.elf') | Should -BeTrue
+        # The demo downloads into a repository of its own, never the user's.
+        Test-Path (Join-Path $PSScriptRoot '../../out/demo/capstan/repository/osv-loader/osv-loader.elf') | Should -BeTrue
+        Test-Path (Join-Path $root 'repository') | Should -BeFalse
+        Test-Path (Join-Path $root 'instances') | Should -BeFalse
     }
 }
