@@ -246,6 +246,10 @@ namespace OsvPS.Core.Instances
         internal static string RunCommandLine(StartRequest request, DiskReader disk)
         {
             string current = OsvDiskLayout.ReadCommandLine(disk);
+            if (!(request.Boot?.Count > 0) && string.IsNullOrEmpty(request.CommandLine))
+            {
+                BootCommands.RequireConfigSet(current, () => RofsIndex.List(disk, "/run"), request.ImageName);
+            }
             if (!(request.Boot?.Count > 0 || request.Env?.Count > 0 || !string.IsNullOrEmpty(request.CommandLine)))
             {
                 return current;

@@ -55,6 +55,37 @@ namespace OsvPS.Core.Packaging
         }
 
         /// <summary>
+        /// What follows the loader options of <paramref name="commandLine"/> (core/commands.cc,
+        /// loader_parse_cmdline): leading tokens starting with <c>-</c>, ended by an unescaped space, tab or newline.
+        /// </summary>
+        public static string ApplicationPart(string commandLine)
+        {
+            int pos = 0;
+            while (true)
+            {
+                while (pos < commandLine.Length && " \t\n".IndexOf(commandLine[pos]) >= 0)
+                {
+                    pos++;
+                }
+                if (pos >= commandLine.Length || commandLine[pos] != '-')
+                {
+                    return commandLine.Substring(pos);
+                }
+                while (pos < commandLine.Length && " \t\n".IndexOf(commandLine[pos]) < 0)
+                {
+                    pos += commandLine[pos] == '\\' ? 2 : 1;
+                }
+            }
+        }
+
+        /// <summary>
+        /// False when OSv would find nothing to run in <paramref name="commandLine"/>: no text after the loader
+        /// options but blanks and <c>;</c> (loader.cc: "This image has an empty command line. Nothing to run.").
+        /// </summary>
+        public static bool HasCommand(string commandLine)
+            => ApplicationPart(commandLine).Trim(' ', '\f', '\n', '\r', '\t', '\v', ';').Length > 0;
+
+        /// <summary>
         /// Why <paramref name="text"/> cannot reach OSv intact, or null when it can: a character that is
         /// not printable ASCII (tab excepted).
         /// </summary>
