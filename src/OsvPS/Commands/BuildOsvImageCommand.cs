@@ -25,7 +25,7 @@ namespace OsvPS.Commands
         [Alias("Path", "PSPath")]
         public object? Project { get; set; }
 
-        /// <summary>The image name (default: the project's name).</summary>
+        /// <summary>The image name (default: the project's name, each character an image name cannot hold written as '-').</summary>
         [Parameter]
         [ArgumentCompleter(typeof(ImageNameCompleter))]
         [ValidateNotNullOrEmpty]
