@@ -14,7 +14,8 @@ namespace OsvPS.Core.Packaging
     /// <c>/run/&lt;name&gt;</c> files): a token is a plain run of characters other than space,
     /// <c>;</c>, <c>&amp;</c> and <c>!</c>, or a double-quoted string; both decode
     /// <c>\\ \" \' \a \b \f \n \r \t \v</c>. Soft env (<c>--env=K?=V</c>) goes here; runscript
-    /// then expands <c>$NAME</c> in its value (expand_environ_vars), with no escape for <c>$</c>.</item>
+    /// then expands <c>$NAME</c> in its value (expand_environ_vars), with no escape for <c>$</c>.
+    /// <see cref="OsvCommandGrammar"/> reads and writes this grammar.</item>
     /// </list>
     /// OSv v0.57's parser page-faults on bytes above 0x7F, and neither grammar carries NUL or line
     /// breaks, so those are refused before anything is written.
