@@ -6,6 +6,8 @@ BeforeAll {
     $demo = Join-Path $TestDrive 'demo'
     New-OsvProject $demo -BootCommand '/hello' | Out-Null
     Set-Content -LiteralPath (Join-Path $demo 'hello') -Value 'not really a program'
+    # Build-OsvImage checks that each config set's program is in the image; stand-ins are enough for that.
+    Set-Content -LiteralPath (Join-Path $demo 'echo.so') -Value 'not really a program either'
     Add-Content -LiteralPath (Join-Path $demo 'meta/run.yaml') -Value "  say_hey:`n    bootcmd: /echo.so Hey hey!"
     # run.yaml ends with config_set_default; re-write it whole to keep it valid YAML.
     Set-Content -LiteralPath (Join-Path $demo 'meta/run.yaml') -Value @'
@@ -34,6 +36,7 @@ Describe 'Build-OsvImage' {
 
         It 'supports ShouldProcess and declares OsvImage output' {
             $command.Parameters.Keys | Should -Contain 'WhatIf'
+            $command.Parameters['SkipProgramCheck'].SwitchParameter | Should -BeTrue
             $command.OutputType.Type.FullName | Should -Be 'OsvPS.Core.Models.OsvImage'
         }
 
@@ -99,6 +102,67 @@ Describe 'Build-OsvImage' {
         }
     }
 
+    Context 'config sets, programs and Capstan''s projects' {
+        It 'builds the seed''s run.yaml, which has no default set: every set in /run, an empty command line' {
+            $seed = Join-Path $TestDrive 'seed'
+            New-Item -ItemType Directory -Force (Join-Path $seed 'meta') | Out-Null
+            Set-Content -LiteralPath (Join-Path $seed 'meta/run.yaml') -Value "runtime: native`nconfig_set:`n  say_hey:`n    bootcmd: /echo.so Hey hey!`n"
+            Set-Content -LiteralPath (Join-Path $seed 'echo.so') -Value 'stand-in program'
+            $verbose = Build-OsvImage $seed -Format Raw -Verbose 4>&1
+            $image = $verbose | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] }
+            $image.Name | Should -Be 'seed'
+            $image.CommandLine | Should -Be ''
+            $image.ConfigSets | Should -Be @('say_hey')
+            ($verbose.Message -join "`n") | Should -Match 'Command line: empty .*-Boot say_hey'
+            [IO.File]::ReadAllBytes($image.Path)[512..1023] | Where-Object { $_ -ne 0 } | Should -BeNullOrEmpty
+        }
+
+        It 'refuses -Env when no config set runs: it would go with nothing' {
+            $seed = Join-Path $TestDrive 'seed'
+            Build-OsvImage $seed -Name seed-env -Env @{ A = 1 } -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ConfigSetRequired,*'
+            $err[0].Exception.Message | Should -Match '-Boot \(say_hey\)'
+            (Build-OsvImage $seed -Name seed-env -Env @{ A = 1 } -Boot say_hey).CommandLine | Should -Be '--env=A=1 runscript /run/say_hey;'
+        }
+
+        It 'refuses a config set whose program the image lacks, naming set and path, and writes nothing' {
+            $p = Join-Path $TestDrive 'lacking'
+            New-OsvProject $p -BootCommand '/hello' | Out-Null
+            Set-Content (Join-Path $p 'hello') 'stand-in program'
+            New-Item -ItemType Directory (Join-Path $p 'usr/lib') | Out-Null
+            Set-Content (Join-Path $p 'usr/lib/echo.so') 'placed as a library'
+            Set-Content (Join-Path $p 'meta/run.yaml') "runtime: native`nconfig_set:`n  default:`n    bootcmd: /hello`n  say_hey:`n    bootcmd: /echo.so Hey hey!`n"
+            Build-OsvImage $p -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'BootProgramNotFound,*'
+            $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $err[0].TargetObject | Should -Be '/echo.so'
+            $err[0].Exception.Message | Should -Match "config set 'say_hey' of lacking boots '/echo.so'.*the image has /usr/lib/echo.so"
+            Test-Path (Join-Path $env:CAPSTAN_ROOT 'repository/lacking') | Should -BeFalse
+            (Build-OsvImage $p -SkipProgramCheck).Name | Should -Be 'lacking'
+        }
+
+        It 'carries on with the next project after one whose program is missing' {
+            $names = @(Join-Path $TestDrive 'lacking'), $demo | Build-OsvImage -Name piped-after -ErrorAction SilentlyContinue -ErrorVariable err
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'BootProgramNotFound,*'
+            $names.Name | Should -Be 'piped-after'
+        }
+
+        It 'builds a Capstan project whose package name has a space, requiring another one' {
+            $helper = Join-Path $TestDrive 'helper'
+            New-OsvProject $helper -Name 'Capstan helper' -BootCommand /helper.so | Out-Null
+            Set-Content (Join-Path $helper 'helper.so') 'stand-in program'
+            (Export-OsvPackage $helper).Name | Should -Be 'Capstan helper'
+            $tester = Join-Path $TestDrive 'tester'
+            New-Item -ItemType Directory -Force (Join-Path $tester 'meta') | Out-Null
+            Set-Content (Join-Path $tester 'meta/package.yaml') "name: Capstan tester`ntitle: MPM Test package`nauthor: MIKE`nversion: 0.23-24-gc60331d`nrequire:`n - Capstan helper`nbinary:`n app: /usr/bin/app.so`n"
+            Set-Content (Join-Path $tester 'meta/run.yaml') "runtime: native`nconfig_set:`n  default:`n    base: 'Capstan helper:default'`n"
+            $image = Build-OsvImage $tester -Format Raw
+            $image.Name | Should -Be 'Capstan-tester'
+            $image.CommandLine | Should -Be 'runscript /run/default;'
+        }
+    }
+
     Context 'errors' {
         It 'reports <Id> for <Case>' -ForEach @(
             @{ Case = 'a missing loader'; Id = 'LoaderImageNotFound'; Arguments = @{ LoaderImage = 'no-such-loader' } }
@@ -140,6 +204,7 @@ Describe 'Build-OsvImage' {
         It 'leaves FIFOs out of the image instead of blocking on them, and sweeps a killed build''s temporary' {
             $p = Join-Path $TestDrive 'with-fifo'
             New-OsvProject $p -BootCommand /x | Out-Null
+            Set-Content (Join-Path $p 'x') 'stand-in program'
             Set-Content (Join-Path $p 'real.txt') 'real'
             & mkfifo (Join-Path $p 'pipe')
             $folder = Join-Path $env:CAPSTAN_ROOT 'repository/with-fifo'
@@ -158,6 +223,7 @@ Describe 'Build-OsvImage' {
         It 'refuses a symlink that leaves the project' {
             $p = Join-Path $TestDrive 'linky'
             New-OsvProject $p -BootCommand /x | Out-Null
+            Set-Content (Join-Path $p 'x') 'stand-in program'
             New-Item -ItemType SymbolicLink -Path (Join-Path $p 'passwd') -Target '/etc/passwd' | Out-Null
             Build-OsvImage $p -ErrorVariable err -ErrorAction SilentlyContinue
             $err[0].FullyQualifiedErrorId | Should -BeLike 'SymlinkOutsideProject,*'

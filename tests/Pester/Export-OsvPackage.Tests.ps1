@@ -30,6 +30,17 @@ Describe 'Export-OsvPackage' {
         $text.Contains('--env=LOG?=debug /server.so --port 80') | Should -BeTrue
     }
 
+    It 'exports a package whose name has a space, as Capstan''s test packages have' {
+        $p = Join-Path $TestDrive 'tester'
+        New-OsvProject $p -Name 'Capstan tester' -BootCommand '/app.so' | Out-Null
+        Set-Content (Join-Path $p 'app.so') 'stand-in program'
+        $package = Export-OsvPackage $p
+        $package.Name | Should -Be 'Capstan tester'
+        $package.Path | Should -Be (Join-Path $env:CAPSTAN_ROOT 'packages/Capstan tester.mpm')
+        Get-Content (Join-Path $env:CAPSTAN_ROOT 'packages/Capstan tester.yaml') | Should -Contain 'name: "Capstan tester"'
+        (& tar -tzf $package.Path) -replace '^\./', '' | Should -Contain 'app.so'
+    }
+
     It 'writes nothing with -WhatIf and refuses a folder that is not a project' {
         $p = Join-Path $TestDrive 'whatif'
         New-OsvProject $p -BootCommand /x | Out-Null

@@ -32,6 +32,7 @@ Describe 'Get-OsvImage' {
         (Get-OsvImage osv-loader).Created | Should -BeNullOrEmpty
         $project = Join-Path $TestDrive 'platformed'
         New-OsvProject $project -BootCommand /x | Out-Null
+        Set-Content (Join-Path $project 'x') 'stand-in program'
         $built = Build-OsvImage $project
         $built.Platform | Should -Not -BeNullOrEmpty
         $built.Platform | Should -Not -Be 'x86_64'

@@ -60,6 +60,25 @@ config_set_default: default, say_hey
         try { (Get-OsvProject).Name | Should -Be 'here' } finally { Pop-Location }
     }
 
+    It 'reads Capstan''s own test package.yaml: a name with a space, a git-describe version and a binary map' {
+        $dir = New-RawProject 'capstan-tester' -RunYaml "runtime: native`nconfig_set:`n  default:`n    bootcmd: /usr/bin/app.so`n" -PackageYaml @'
+name: Capstan tester
+title: MPM Test package
+author: MIKE
+version: 0.23-24-gc60331d
+require:
+ - httpserver
+ - openmpi
+binary:
+ app: /usr/bin/app.so
+ /usr/bin/app: /usr/local/bin/app.so
+'@
+        $project = Get-OsvProject -LiteralPath $dir
+        $project.Name | Should -Be 'Capstan tester'
+        $project.Version | Should -Be '0.23-24-gc60331d'
+        $project.Require | Should -Be @('httpserver', 'openmpi')
+    }
+
     It 'names the file, line and column of malformed YAML' {
         $dir = New-RawProject 'malformed' -RunYaml "runtime: native`nconfig_set:`n  default:`n    bootcmd: [oops`n"
         Get-OsvProject -LiteralPath $dir -ErrorVariable err -ErrorAction SilentlyContinue
@@ -76,6 +95,8 @@ config_set_default: default, say_hey
         @{ Case = 'a non-ASCII env value'; Id = 'EnvInvalid'; Run = "runtime: native`nconfig_set:`n  a: {bootcmd: /a, env: {A: 'gr$([char]0xFC)$([char]0xDF)e'}}`n" }
         @{ Case = 'a non-ASCII boot command'; Id = 'BootCommandInvalid'; Run = "runtime: native`nconfig_set:`n  a: {bootcmd: '/echo gr$([char]0xFC)$([char]0xDF)e'}`n" }
         @{ Case = 'a package.yaml without author'; Id = 'PackageYamlInvalid'; Run = "runtime: native`nbootcmd: /a`n"; Package = "name: a`ntitle: A`n" }
+        @{ Case = 'a package name that is a path'; Id = 'PackageYamlInvalid'; Run = "runtime: native`nbootcmd: /a`n"; Package = "name: ../up`ntitle: A`nauthor: B`n" }
+        @{ Case = 'a required name with a tab'; Id = 'PackageYamlInvalid'; Run = "runtime: native`nbootcmd: /a`n"; Package = "name: a`ntitle: A`nauthor: B`nrequire: [`"x`ty`"]`n" }
     ) {
         $dir = New-RawProject ($Case -replace '\W', '_') -RunYaml $Run -PackageYaml $Package
         Get-ErrorId $dir | Should -Be $Id

@@ -34,6 +34,7 @@ Describe 'Import-OsvImage' {
     It 'builds images from an imported loader' {
         $p = Join-Path $TestDrive 'proj'
         New-OsvProject $p -BootCommand /x | Out-Null
+        Set-Content (Join-Path $p 'x') 'stand-in program'
         (Build-OsvImage $p -LoaderImage custom-loader).Name | Should -Be 'proj'
     }
 

@@ -42,7 +42,7 @@ config_set:
 config_set_default: default
 "@
         Add-OsvBinary (New-OsvProbe (Join-Path $TestDrive 'probe')) -Project $project -WarningAction SilentlyContinue | Out-Null
-        $image = Build-OsvImage $project -WarningAction SilentlyContinue
+        $image = Build-OsvImage $project -WarningAction SilentlyContinue -SkipProgramCheck
         $ssh = Start-TestSsh (Join-Path $TestDrive 'ssh')
     }
 }

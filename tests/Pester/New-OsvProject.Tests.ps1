@@ -97,6 +97,16 @@ Describe 'New-OsvProject' {
             $err[0].FullyQualifiedErrorId | Should -BeLike 'ConfigSetNameInvalid,*'
         }
 
+        It 'takes any one file name as the package name, as Capstan does, and refuses a path' {
+            $project = New-OsvProject (Join-Path $TestDrive 'capstan-named') -Name 'Capstan tester' -BootCommand /x
+            $project.Name | Should -Be 'Capstan tester'
+            Get-Content (Join-Path $TestDrive 'capstan-named/meta/package.yaml') | Should -Contain 'name: "Capstan tester"'
+            (Get-OsvProject (Join-Path $TestDrive 'capstan-named')).Name | Should -Be 'Capstan tester'
+            New-OsvProject (Join-Path $TestDrive 'pathy') -Name 'a/b' -BootCommand /x -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ProjectNameInvalid,*'
+            Test-Path (Join-Path $TestDrive 'pathy') | Should -BeFalse
+        }
+
         It 'goes on with the next pipeline item after a failure' {
             $good = Join-Path $TestDrive 'next-good'
             $bad = Join-Path $TestDrive 'next-bad'

@@ -34,6 +34,7 @@ Describe 'Save-OsvImage' {
     It 'boots an image built on the downloaded loader straight into its kernel' {
         $p = Join-Path $TestDrive 'p'
         New-OsvProject $p -BootCommand '/x' | Out-Null
+        Set-Content (Join-Path $p 'x') 'stand-in program'
         $output = Build-OsvImage $p -NoBootstrap | Start-OsvInstance -Wait -Timeout ([TimeSpan]::FromSeconds(30))
         $output | Should -Contain 'OSVPS-STANDIN-KERNEL cmdline: --power-off-on-abort --verbose runscript /run/default;'
         Stop-TestInstances

@@ -28,6 +28,7 @@ Describe 'Save-OsvPackage' {
         Remove-Item (Join-Path $env:CAPSTAN_ROOT 'packages/*') -Force
         $p = Join-Path $TestDrive 'app'
         New-OsvProject $p -BootCommand /x | Out-Null
+        Set-Content (Join-Path $p 'x') 'stand-in program'
         Build-OsvImage $p -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'PackageNotFound,*'
         $image = Build-OsvImage $p -PullMissing -Source $server.Url -Format Raw

@@ -80,6 +80,8 @@ function New-InstanceTestSetup([string] $Root) {
     New-StandInLoader (Join-Path $hang 'hang-loader.qemu') -Hang | Out-Null
     $demo = Join-Path $Root 'demo'
     New-OsvProject $demo -BootCommand '/hello' | Out-Null
+    # Build-OsvImage checks that each config set's program is in the image; the stand-in guest runs none.
+    Set-Content -LiteralPath (Join-Path $demo 'hello'), (Join-Path $demo 'echo.so') -Value 'stand-in program'
     Set-Content -LiteralPath (Join-Path $demo 'meta/run.yaml') -Value "runtime: native`nconfig_set:`n  default:`n    bootcmd: /hello`n  say_hey:`n    bootcmd: /echo.so Hey hey!`nconfig_set_default: default`n"
     $demo
 }

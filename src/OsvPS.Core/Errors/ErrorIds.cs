@@ -15,6 +15,8 @@ namespace OsvPS.Core.Errors
         public const string BaseCycle = "ConfigSetBaseCycle";
         public const string EnvInvalid = "EnvInvalid";
         public const string ConfigSetNotFound = "ConfigSetNotFound";
+        public const string ConfigSetRequired = "ConfigSetRequired";
+        public const string BootProgramNotFound = "BootProgramNotFound";
         public const string ConfigSetNameInvalid = "ConfigSetNameInvalid";
         public const string CommandLineTooLong = "CommandLineTooLong";
         public const string CommandLineInvalid = "CommandLineInvalid";

@@ -80,6 +80,11 @@ namespace OsvPS.Core.Instances
         internal static string RunCommandLine(StartRequest request, DiskReader disk, IReadOnlyList<string> sets)
         {
             string current = OsvDiskLayout.ReadCommandLine(disk);
+            if (!(request.Boot?.Count > 0) && string.IsNullOrEmpty(request.CommandLine))
+            {
+                // An image that runs nothing by itself (the seed's run.yaml has no default set) needs -Boot.
+                BootCommands.RequireConfigSet(current, () => sets, request.ImageName);
+            }
             if (!request.RewritesCommandLine)
             {
                 return current;

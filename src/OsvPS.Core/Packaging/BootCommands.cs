@@ -39,9 +39,15 @@ namespace OsvPS.Core.Packaging
         /// <summary>The longest command line the boot code reads (63 sectors less the NUL).</summary>
         public const int MaxCommandLineBytes = 63 * 512 - 1;
 
-        /// <summary>Content of a <c>/run/&lt;name&gt;</c> file: soft env (<c>--env=K?=V </c>, ordinal keys) then the command.</summary>
+        /// <summary>The config set an image runs when nothing else is named.</summary>
+        public const string DefaultSet = "default";
+
+        /// <summary>
+        /// Content of a <c>/run/&lt;name&gt;</c> file: soft env (<c>--env=K?=V </c>, ordinal keys) then the command,
+        /// written so that OSv reads it as the user meant it (<see cref="OsvCommandGrammar.ForKernel"/>).
+        /// </summary>
         public static string RunScript(string bootCommand, IReadOnlyDictionary<string, string> env)
-            => EnvPrefix(env, soft: true) + bootCommand;
+            => EnvPrefix(env, soft: true) + OsvCommandGrammar.ForKernel(bootCommand);
 
         private static string EnvPrefix(IReadOnlyDictionary<string, string>? env, bool soft)
         {
@@ -137,9 +143,10 @@ namespace OsvPS.Core.Packaging
 
         /// <summary>
         /// The image's command line: <paramref name="explicitCommandLine"/>; else the <paramref name="boot"/> names;
-        /// else <paramref name="defaultSets"/> (config_set_default); else <c>runscript /run/default;</c>.
-        /// <paramref name="env"/> is prepended as hard env. When <paramref name="availableSets"/> is given, every
-        /// named set must be in it.
+        /// else <paramref name="defaultSets"/> (config_set_default); else <c>runscript /run/default;</c> when there is
+        /// a set 'default' (or <paramref name="availableSets"/> is null); else, as Capstan writes it, an empty command
+        /// line: the set is picked at run time (<see cref="RequireConfigSet"/>). <paramref name="env"/> is prepended as
+        /// hard env. When <paramref name="availableSets"/> is given, every named set must be in it.
         /// </summary>
         public static string ComposeCommandLine(string? explicitCommandLine, IEnumerable<string>? boot,
             IReadOnlyDictionary<string, string>? env, IEnumerable<string>? defaultSets, IReadOnlyCollection<string>? availableSets)
@@ -167,13 +174,43 @@ namespace OsvPS.Core.Packaging
             {
                 body = RunScripts(defaultNames, availableSets, "config_set_default");
             }
+            else if (availableSets == null || availableSets.Contains(DefaultSet))
+            {
+                body = RunScripts(new[] { DefaultSet }, availableSets, "the fallback (no -Boot, no config_set_default)");
+            }
             else
             {
-                body = RunScripts(new[] { "default" }, availableSets, "the fallback (no -Boot, no config_set_default)");
+                if (env?.Count > 0)
+                {
+                    throw new OsvException(ErrorIds.ConfigSetRequired, OsvErrorKind.InvalidArgument,
+                        $"-Env needs a config set to go with: there is no -Boot, no config_set_default and no config set '{DefaultSet}'; " +
+                        $"name one with -Boot ({ListOf(availableSets)}), or give -Env at start time.");
+                }
+                body = "";
             }
             string commandLine = EnvPrefix(env, soft: false) + body;
             CheckLength(commandLine);
             return commandLine;
+        }
+
+        /// <summary>
+        /// Refuses to run an image whose own command line runs nothing (built with no default config set, as
+        /// Capstan builds one): OSv would print "This image has an empty command line. Nothing to run." and stop.
+        /// <paramref name="configSets"/> lists the image's <c>/run</c> files for the error; it is called only then.
+        /// </summary>
+        public static void RequireConfigSet(string imageCommandLine, Func<IReadOnlyList<string>> configSets, string imageName)
+        {
+            if (OsvCommandLine.HasCommand(imageCommandLine))
+            {
+                return;
+            }
+            var sets = configSets();
+            string message = sets.Count == 0
+                ? $"image '{imageName}' has no command of its own and no config sets; give the command line with -CommandLine."
+                : $"image '{imageName}' has no command of its own (its project has no config_set_default and no config set '{DefaultSet}'); " +
+                  $"pick a config set with -Boot: {ListOf(sets)}.";
+            // No target: the cmdlet aims the error at the image it was given.
+            throw new OsvException(ErrorIds.ConfigSetRequired, OsvErrorKind.InvalidArgument, message);
         }
 
         /// <summary>Refuses a command line the boot code cannot read whole.</summary>
@@ -188,6 +225,12 @@ namespace OsvPS.Core.Packaging
             OsvCommandLine.Check(commandLine, "the command line", ErrorIds.CommandLineInvalid);
         }
 
+        private static string ListOf(IEnumerable<string> names)
+        {
+            string list = string.Join(", ", names.OrderBy(n => n, StringComparer.Ordinal));
+            return list.Length == 0 ? "none" : list;
+        }
+
         private static List<string> SplitNames(IEnumerable<string>? names)
             => (names ?? Enumerable.Empty<string>()).SelectMany(YamlDocument.SplitList).ToList();
 
@@ -199,9 +242,8 @@ namespace OsvPS.Core.Packaging
                 RunYaml.ValidateSetName(name, null);
                 if (available != null && !available.Contains(name))
                 {
-                    string list = available.Count == 0 ? "none" : string.Join(", ", available.OrderBy(n => n, StringComparer.Ordinal));
                     throw new OsvException(ErrorIds.ConfigSetNotFound, OsvErrorKind.ObjectNotFound,
-                        $"{origin} names config set '{name}', which is not defined; available config sets: {list}.", name);
+                        $"{origin} names config set '{name}', which is not defined; available config sets: {ListOf(available)}.", name);
                 }
                 sb.Append("runscript /run/").Append(name).Append(';');
             }

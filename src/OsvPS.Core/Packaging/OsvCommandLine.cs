@@ -14,7 +14,8 @@ namespace OsvPS.Core.Packaging
     /// <c>/run/&lt;name&gt;</c> files): a token is a plain run of characters other than space,
     /// <c>;</c>, <c>&amp;</c> and <c>!</c>, or a double-quoted string; both decode
     /// <c>\\ \" \' \a \b \f \n \r \t \v</c>. Soft env (<c>--env=K?=V</c>) goes here; runscript
-    /// then expands <c>$NAME</c> in its value (expand_environ_vars), with no escape for <c>$</c>.</item>
+    /// then expands <c>$NAME</c> in its value (expand_environ_vars), with no escape for <c>$</c>.
+    /// <see cref="OsvCommandGrammar"/> reads and writes this grammar.</item>
     /// </list>
     /// OSv v0.57's parser page-faults on bytes above 0x7F, and neither grammar carries NUL or line
     /// breaks, so those are refused before anything is written.
@@ -53,6 +54,37 @@ namespace OsvPS.Core.Packaging
             }
             return sb.ToString();
         }
+
+        /// <summary>
+        /// What follows the loader options of <paramref name="commandLine"/> (core/commands.cc,
+        /// loader_parse_cmdline): leading tokens starting with <c>-</c>, ended by an unescaped space, tab or newline.
+        /// </summary>
+        public static string ApplicationPart(string commandLine)
+        {
+            int pos = 0;
+            while (true)
+            {
+                while (pos < commandLine.Length && " \t\n".IndexOf(commandLine[pos]) >= 0)
+                {
+                    pos++;
+                }
+                if (pos >= commandLine.Length || commandLine[pos] != '-')
+                {
+                    return commandLine.Substring(pos);
+                }
+                while (pos < commandLine.Length && " \t\n".IndexOf(commandLine[pos]) < 0)
+                {
+                    pos += commandLine[pos] == '\\' ? 2 : 1;
+                }
+            }
+        }
+
+        /// <summary>
+        /// False when OSv would find nothing to run in <paramref name="commandLine"/>: no text after the loader
+        /// options but blanks and <c>;</c> (loader.cc: "This image has an empty command line. Nothing to run.").
+        /// </summary>
+        public static bool HasCommand(string commandLine)
+            => ApplicationPart(commandLine).Trim(' ', '\f', '\n', '\r', '\t', '\v', ';').Length > 0;
 
         /// <summary>
         /// Why <paramref name="text"/> cannot reach OSv intact, or null when it can: a character that is

@@ -69,19 +69,24 @@ namespace OsvPS.Core.Repository
         }
 
         /// <summary>
-        /// Refuses a package name that cannot be a file name in <c>packages/</c>: letters, digits, '.', '_',
-        /// '-' and '+', not '.' or '..'. Names come from package.yaml, require lists (also inside
-        /// downloaded packages), parameters and release assets; every one passes here before it is a path.
+        /// Refuses a package name that is not one safe path component in <c>packages/</c>. As in Capstan, any
+        /// name is accepted ("Capstan tester" included) but these: empty, '.', '..', longer than 200 characters,
+        /// or holding '/', '\' (a folder separator on Windows), NUL, a control character or a character this
+        /// system's file names cannot hold. Names come from package.yaml, require lists (also inside downloaded
+        /// packages), parameters and release assets; every one passes here before it is a path.
         /// </summary>
         public static void ValidatePackageName(string name, string? source = null)
         {
             if (name.Length == 0 || name.Length > 200 || name == "." || name == ".." ||
-                name.Any(c => !(char.IsLetterOrDigit(c) && c < 128 || c == '.' || c == '_' || c == '-' || c == '+')))
+                name.Any(c => char.IsControl(c) || c == '/' || c == '\\' || InvalidFileNameChars.Contains(c)))
             {
                 throw new OsvException("PackageNameInvalid", OsvErrorKind.InvalidArgument,
-                    (source == null ? "" : source + ": ") + $"'{name}' is not a valid package name: use ASCII letters, digits, '.', '_', '-' and '+'.", name);
+                    (source == null ? "" : source + ": ") + $"'{name}' is not a valid package name: it must be one file name, not '.' or '..', " +
+                    "without '/', '\\' or control characters.", name);
             }
         }
+
+        private static readonly HashSet<char> InvalidFileNameChars = new HashSet<char>(Path.GetInvalidFileNameChars());
 
         /// <summary><c>packages/&lt;name&gt;&lt;extension&gt;</c>, for a valid package name only.</summary>
         public string PackageFile(string name, string extension)

@@ -28,6 +28,9 @@ namespace OsvPS.Core.Repository
         public string? CommandLine { get; set; }
         public DiskFormat Format { get; set; } = DiskFormat.Qcow2;
         public ComposeOptions Compose { get; set; } = new ComposeOptions();
+
+        /// <summary>Build even when a config set boots a program the image does not hold (one a file system mounted at run time brings).</summary>
+        public bool SkipProgramCheck { get; set; }
     }
 
     /// <summary>Bytes written so far of a build.</summary>
@@ -120,7 +123,7 @@ namespace OsvPS.Core.Repository
 
         public ImageBuildPlan Plan(ImageBuildRequest request)
         {
-            string name = request.Name ?? request.Project.Name;
+            string name = request.Name ?? DefaultImageName(request.Project.Name);
             CapstanRepository.ValidateImageName(name);
             string loaderPath = ResolveLoader(request.LoaderImage);
             using (var loader = DiskReader.Open(loaderPath))
@@ -131,10 +134,28 @@ namespace OsvPS.Core.Repository
             var available = composed.ConfigSets.Select(s => s.Name).ToList();
             string commandLine = BootCommands.ComposeCommandLine(request.CommandLine, request.Boot, request.Env,
                 request.Project.Run?.DefaultConfigSets, available);
+            if (!request.SkipProgramCheck)
+            {
+                BootPrograms.CheckImage(composed, request.Project.Name, commandLine);
+            }
             var rofs = new RofsWriter(composed.Tree);
             string output = repository.ImageFile(name, request.Format);
             string fingerprint = Fingerprint(request.Format, commandLine, loaderPath, composed.Tree);
             return new ImageBuildPlan(name, output, request.Format, loaderPath, commandLine, composed, rofs, fingerprint, request.Project.Version);
+        }
+
+        /// <summary>
+        /// The image name a project gets without -Name: its package name, with each character an image name
+        /// cannot hold (Capstan's package names may hold spaces: "Capstan tester") written as '-'.
+        /// </summary>
+        public static string DefaultImageName(string projectName)
+        {
+            var name = new StringBuilder(projectName.Length);
+            foreach (char c in projectName)
+            {
+                name.Append(char.IsLetterOrDigit(c) || c == '.' || c == '_' || c == '-' ? c : '-');
+            }
+            return name.ToString();
         }
 
         private string FingerprintFile(string name) => Path.Combine(repository.ImageFolder(name), CapstanRepository.BaseName(name) + ".osvps-build");

@@ -25,7 +25,7 @@ namespace OsvPS.Commands
         [Alias("Path", "PSPath")]
         public object? Project { get; set; }
 
-        /// <summary>The image name (default: the project's name).</summary>
+        /// <summary>The image name (default: the project's name, each character an image name cannot hold written as '-').</summary>
         [Parameter]
         [ArgumentCompleter(typeof(ImageNameCompleter))]
         [ValidateNotNullOrEmpty]
@@ -77,6 +77,10 @@ namespace OsvPS.Commands
         [Parameter]
         public string? Source { get; set; }
 
+        /// <summary>Build even when a config set boots a program the image does not hold.</summary>
+        [Parameter]
+        public SwitchParameter SkipProgramCheck { get; set; }
+
         /// <summary>Rebuild even when nothing that goes into the image changed.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -99,10 +103,12 @@ namespace OsvPS.Commands
                     CommandLine = CommandLine,
                     Format = (DiskFormat)Enum.Parse(typeof(DiskFormat), Format, ignoreCase: true),
                     Compose = new ComposeOptions { ExtraRequire = Require ?? new string[0], NoBootstrap = NoBootstrap, KeepExternalSymlinks = KeepExternalSymlinks },
+                    SkipProgramCheck = SkipProgramCheck,
                 };
                 var plan = PlanPulling(builder, repository, request);
                 WriteVerbose($"Packages, in order: {string.Join(", ", plan.Composed.Packages)}; loader: {plan.LoaderPath}");
-                WriteVerbose($"Command line: {plan.CommandLine}");
+                WriteVerbose(plan.CommandLine.Length > 0 ? $"Command line: {plan.CommandLine}"
+                    : $"Command line: empty (no -Boot, no config_set_default, no config set 'default'): pick a config set at start with -Boot {string.Join(",", plan.Composed.ConfigSets)}.");
                 WriteVerbose($"File system: {plan.Composed.Files.Count} entries laid down, {plan.FileSystemBytes / 1048576.0:0.0} MiB of ROFS.");
                 if (MyInvocation.BoundParameters.ContainsKey("Verbose"))
                 {

@@ -18,7 +18,7 @@ namespace OsvPS.Commands
         [ValidateNotNullOrEmpty]
         public string Path { get; set; } = "";
 
-        /// <summary>The package name; default: the folder's name.</summary>
+        /// <summary>The package name; default: the folder's name. Any one file name, spaces included.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Name { get; set; }

@@ -25,7 +25,7 @@ namespace OsvPS.Core.Tests.Packaging
         public void RunScriptPrependsSoftEnvInOrdinalOrderWithoutNewline()
         {
             string script = BootCommands.RunScript("/echo.so Hey hey!", Env("b", "2", "B", "1", "a", "0"));
-            Assert.Equal("--env=B?=1 --env=a?=0 --env=b?=2 /echo.so Hey hey!", script);
+            Assert.Equal("--env=B?=1 --env=a?=0 --env=b?=2 /echo.so Hey \"hey!\"", script);
         }
 
         [Fact]
@@ -53,6 +53,52 @@ namespace OsvPS.Core.Tests.Packaging
         [Fact]
         public void FallbackIsRunDefault()
             => Assert.Equal("runscript /run/default;", BootCommands.ComposeCommandLine(null, new string[0], null, new string[0], Available));
+
+        [Fact]
+        public void WithoutADefaultSetTheImageCommandLineIsEmptyAsCapstanWritesIt()
+        {
+            Assert.Equal("", BootCommands.ComposeCommandLine(null, null, null, null, new[] { "say_hey", "other" }));
+            Assert.Equal("", BootCommands.ComposeCommandLine("", new string[0], null, new string[0], new[] { "say_hey" }));
+        }
+
+        [Fact]
+        public void EnvWithNoSetToRunIsRefused()
+        {
+            var e = Assert.Throws<OsvException>(() => BootCommands.ComposeCommandLine(null, null, Env("A", "1"), null, new[] { "say_hey", "other" }));
+            Assert.Equal(ErrorIds.ConfigSetRequired, e.ErrorId);
+            Assert.Contains("-Boot (other, say_hey)", e.Message);
+        }
+
+        [Theory]
+        [InlineData("")]
+        [InlineData("   ")]
+        [InlineData(" ; ;")]
+        [InlineData("--env=A=1 ")]
+        [InlineData("--env=A=a\\ b\t--verbose ;")]
+        public void AnImageThatRunsNothingNeedsAConfigSet(string commandLine)
+        {
+            var e = Assert.Throws<OsvException>(() => BootCommands.RequireConfigSet(commandLine, () => new[] { "say_hey", "other" }, "demo"));
+            Assert.Equal(ErrorIds.ConfigSetRequired, e.ErrorId);
+            Assert.Equal(OsvErrorKind.InvalidArgument, e.Kind);
+            Assert.Contains("image 'demo'", e.Message);
+            Assert.Contains("-Boot: other, say_hey.", e.Message);
+        }
+
+        [Fact]
+        public void AnImageWithNoCommandAndNoSetsNeedsACommandLine()
+        {
+            var e = Assert.Throws<OsvException>(() => BootCommands.RequireConfigSet("", () => new string[0], "bare"));
+            Assert.Equal(ErrorIds.ConfigSetRequired, e.ErrorId);
+            Assert.Contains("-CommandLine", e.Message);
+        }
+
+        [Theory]
+        [InlineData("runscript /run/default;")]
+        [InlineData("--env=A=1 runscript /run/x;")]
+        [InlineData("/hello")]
+        [InlineData("--verbose /hello")]
+        public void AnImageThatRunsSomethingNeedsNothingMore(string commandLine)
+            => BootCommands.RequireConfigSet(commandLine, () => throw new System.InvalidOperationException("sets listed"), "demo");
 
         [Fact]
         public void HardEnvIsPrependedAndKeepsTheFallback()
