@@ -103,7 +103,7 @@ namespace OsvPS.Core.Instances
             if (hideDebugLines)
             {
                 var filter = new VerboseConsoleFilter();
-                lines = lines.Select(filter.Filter).Where(l => l != null).Select(l => l!).ToList();
+                lines = lines.Select(filter.Filter).Append(filter.Flush()).Where(l => l != null).Select(l => l!).ToList();
                 if (tail.HasValue && lines.Count > tail.Value)
                 {
                     lines = lines.GetRange(lines.Count - tail.Value, tail.Value);

@@ -56,7 +56,10 @@ namespace OsvPS.Core.Instances
     /// Keeps what <c>--verbose</c> adds to OSv's console out of what the user reads: before the
     /// <c>Cmdline:</c> line, the boot chatter of the drivers and filesystems (lines OSv prints only under
     /// --verbose); after it, the status lines and the shutdown's DHCP release, unmounting and
-    /// <c>Powering off.</c>. Everything a guest prints without --verbose passes.
+    /// <c>Powering off.</c>. Everything a guest prints without --verbose passes. OSv's console is not
+    /// line-atomic: a debug line can land in the middle of a program's line (seen on v0.57:
+    /// <c>arg[3]=&lt;a!brandom: device unblocked.</c>, then <c>&gt;</c>), so a line that ends in a debug
+    /// message keeps its start for the next line, and the program's line is put back together.
     /// </summary>
     public sealed class VerboseConsoleFilter
     {
@@ -66,12 +69,19 @@ namespace OsvPS.Core.Instances
             + @"|eth\d+: ethernet address|virtio[\w-]*: |\[[A-Z]/\d+ [\w-]+\]: |[a-z][a-z0-9_-]*: (?!\d{1,3}\.\d{1,3}\.))",
             RegexOptions.CultureInvariant);
 
+        // Whole lines of the shutdown's chatter.
         private static readonly Regex RunChatter = new Regex(
             @"^(?:\[[A-Z]/\d+ dhcp\]: |VFS: unmounting |ROFS: |Powering off\.$)", RegexOptions.CultureInvariant);
 
-        private bool booted;
+        // Debug messages that may end a line a program had not finished (bsd/sys/dev/random/randomdev_soft.cc,
+        // core/dhcp.cc, core/app.cc, runtime.cc).
+        private static readonly Regex DebugTail = new Regex(
+            @"(?:random: device unblocked\.|\[[A-Z]/\d+ dhcp\]: .*|program \S.*? returned -?\d{1,10}|program exited with status -?\d{1,19})$", RegexOptions.CultureInvariant);
 
-        /// <summary>The part of <paramref name="line"/> the user sees, or null when all of it is chatter.</summary>
+        private bool booted;
+        private string pending = "";
+
+        /// <summary>The line the user sees for <paramref name="line"/>, or null when it is chatter (or held to be continued).</summary>
         public string? Filter(string line)
         {
             if (!booted)
@@ -85,12 +95,29 @@ namespace OsvPS.Core.Instances
                 {
                     return null;
                 }
+                return line;
             }
-            if (GuestExitStatus.TryParse(line, out _, out _, out string before))
+            var tail = DebugTail.Match(line);
+            if (tail.Success)
             {
-                return before.Length > 0 ? before : null;
+                pending += line.Substring(0, tail.Index);
+                return null;
             }
-            return booted && RunChatter.IsMatch(line) ? null : line;
+            if (pending.Length == 0 && RunChatter.IsMatch(line))
+            {
+                return null;
+            }
+            string shown = pending + line;
+            pending = "";
+            return shown;
+        }
+
+        /// <summary>What is still held when the console ends (a program's last, unfinished line), or null.</summary>
+        public string? Flush()
+        {
+            string held = pending;
+            pending = "";
+            return held.Length > 0 ? held : null;
         }
     }
 

@@ -80,6 +80,13 @@ namespace OsvPS.Core.Instances
                         }
                     }
                 }
+                void EmitHeld()
+                {
+                    if (filter?.Flush() is string held)
+                    {
+                        options.Line?.Invoke(held);
+                    }
+                }
                 try
                 {
                     while (!running.WaitForEnd(Tick))
@@ -105,11 +112,13 @@ namespace OsvPS.Core.Instances
                             stopping = true;
                             engine.Stop(running.Name, TimeSpan.FromSeconds(2), force: false, CancellationToken.None);
                             Emit(watch.Drain());
+                            EmitHeld();
                             return new FollowResult(engine.Get(running.Name, CancellationToken.None), timedOut: true);
                         }
                         cancellation.ThrowIfCancellationRequested();
                     }
                     Emit(watch.Drain());
+                    EmitHeld();
                     return new FollowResult(running.Finish(), timedOut: false);
                 }
                 catch (Exception e) when (options.StopOnCancel && !(e is Errors.OsvException))

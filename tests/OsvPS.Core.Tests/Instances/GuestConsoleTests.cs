@@ -39,8 +39,20 @@ namespace OsvPS.Core.Tests.Instances
             filter.Filter("Cmdline: /x");
             Assert.Equal("net: the program's own line", filter.Filter("net: the program's own line"));
             Assert.Equal("VFS: mounting is what I print", filter.Filter("VFS: mounting is what I print"));
-            // A program's unfinished line with the status appended to it keeps its text.
-            Assert.Equal("no newline", filter.Filter("no newlineprogram /x returned 2"));
+            // A program's unfinished line with the status appended to it keeps its text, for what follows.
+            Assert.Null(filter.Filter("no newlineprogram /x returned 2"));
+            Assert.Equal("no newline", filter.Flush());
+            Assert.Null(filter.Flush());
+        }
+
+        [Fact]
+        public void ADebugLineInTheMiddleOfAProgramsLineIsTakenOutAndTheLineMended()
+        {
+            // As the real kernel printed it: "arg[3]=<a!b>" with OSv's random driver cutting in.
+            var filter = new VerboseConsoleFilter();
+            var shown = new[] { "Cmdline: /show.so a!b", "arg[2]=<hey!>", "arg[3]=<a!brandom: device unblocked.", ">", "arg[4]=<!x>", "half[I/0 dhcp]: Unicasting DHCPRELEASE", " done" }
+                .Select(filter.Filter).Where(l => l != null).ToArray();
+            Assert.Equal(new[] { "Cmdline: /show.so a!b", "arg[2]=<hey!>", "arg[3]=<a!b>", "arg[4]=<!x>", "half done" }, shown);
         }
 
         [Fact]
