@@ -55,7 +55,7 @@ namespace OsvPS.Core.Packaging
             foreach (var child in dir.GetFileSystemInfos().OrderBy(c => c.Name, StringComparer.Ordinal))
             {
                 string rel = relative.Length == 0 ? child.Name : relative + "/" + child.Name;
-                if (rules.Matches("/" + rel))
+                if (rules.Matches("/" + rel) || AtomicFile.IsTemporaryName(child.Name))
                 {
                     continue;
                 }
