@@ -123,21 +123,22 @@ namespace OsvPS.Core.IO
 
         /// <summary>
         /// Opens <paramref name="path"/> for writing in place (a download's partial file): created when
-        /// missing, emptied unless <paramref name="append"/>. The folders on the way are created.
+        /// missing, emptied unless <paramref name="append"/>. The folders on the way are created. The stream is
+        /// unbuffered: a write that fails (a full disk) fails at once, and disposing it never writes.
         /// </summary>
         public FileStream OpenForWriting(string path, bool append)
         {
             var (folders, name) = Split(path);
             if (!IsLinux)
             {
-                return new FileStream(FallbackPath(folders, name, create: true), append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+                return new FileStream(FallbackPath(folders, name, create: true), append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1);
             }
             return Guarded(path, () =>
             {
                 using (var folder = Walk(folders, create: true))
                 {
                     RequireInside(folder, path);
-                    return folder.OpenWritable(name, append, 1 << 16);
+                    return folder.OpenWritable(name, append, 1);
                 }
             });
         }
