@@ -143,6 +143,24 @@ namespace OsvPS.Core.IO
             });
         }
 
+        /// <summary>Creates the folder <paramref name="path"/> and those on the way to it; one that is a link is refused.</summary>
+        public void CreateFolder(string path)
+        {
+            var (folders, name) = Split(path);
+            var all = folders.Concat(new[] { name }).ToArray();
+            if (!IsLinux)
+            {
+                Directory.CreateDirectory(FallbackPath(all, ".", create: true));
+                return;
+            }
+            Guarded(path, () =>
+            {
+                using (Walk(all, create: true))
+                {
+                }
+            });
+        }
+
         /// <summary>Sets the modification time of the file <paramref name="path"/>.</summary>
         public void SetModifiedTime(string path, DateTime utc)
         {

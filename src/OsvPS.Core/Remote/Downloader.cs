@@ -30,7 +30,7 @@ namespace OsvPS.Core.Remote
     /// when it is whole. A download must have a declared size (the release's, else Content-Length), which
     /// must fit the free space of the disk before a byte is written; it stops with an error when the server
     /// sends more, when the disk fills up (the partial file is removed), when a minute passes without data,
-    /// and when it is slower than <see cref="MinimumRate"/> over <see cref="RateWindow"/> (a body that drips).
+    /// and when it is slower than the source's <see cref="ReleaseSource.MinimumRate"/> (a body that drips).
     /// A whole file that does not match the SHA-256 its release publishes is discarded. It resumes with a
     /// Range request only when a note beside the partial file shows the same URL, size and ETag, and asks
     /// with If-Range, so a file replaced on the server restarts instead of being spliced. Every file goes
@@ -40,11 +40,6 @@ namespace OsvPS.Core.Remote
     {
         /// <summary>How long a transfer may go without receiving a byte.</summary>
         public static TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
-
-        /// <summary>The slowest a transfer may be (bytes per second), averaged over <see cref="RateWindow"/>.</summary>
-        public static long MinimumRate { get; set; } = 1024;
-
-        public static TimeSpan RateWindow { get; set; } = TimeSpan.FromSeconds(60);
 
         public static string PartialPath(string target)
             => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target)) ?? ".", "." + Path.GetFileName(target) + ".partial");
@@ -66,9 +61,10 @@ namespace OsvPS.Core.Remote
             long? expected = asset.Size;
             if (!(expected.HasValue && have == expected.Value))
             {
+                long spaceChecked = expected.HasValue ? expected.Value - have : 0;
                 if (expected.HasValue)
                 {
-                    RequireSpace(target, expected.Value - have, asset);
+                    RequireSpace(target, spaceChecked, asset);
                 }
                 var request = new HttpRequestMessage(HttpMethod.Get, ReleaseSource.AssetAddress(asset));
                 if (have > 0)
@@ -91,10 +87,13 @@ namespace OsvPS.Core.Remote
                             throw new OsvException("DownloadSizeUnknown", OsvErrorKind.InvalidData,
                                 $"neither the release nor the server gives the size of '{asset.Name}', so a cut transfer could not be told from a whole one; it is not downloaded.", asset.Url);
                         }
-                        RequireSpace(target, expected.Value, asset);
+                        if (expected.Value > spaceChecked)
+                        {
+                            RequireSpace(target, expected.Value, asset); // the size came with the answer, or a resume was refused
+                        }
                         folder.WriteAllText(note, $"{asset.Url}\n{expected.Value}\n{response.Headers.ETag?.ToString() ?? ""}\n");
                     }
-                    Receive(response, folder, partial, note, resumed, have, expected!.Value, asset, progress, cancellation);
+                    Receive(response, source, folder, partial, note, resumed, have, expected!.Value, asset, progress, cancellation);
                 }
             }
             long got = new FileInfo(partial).Length;
@@ -190,7 +189,7 @@ namespace OsvPS.Core.Remote
             return lines[2];
         }
 
-        private static void Receive(HttpResponseMessage response, ContainedFolder folder, string partial, string note, bool resumed, long have, long expected, ReleaseAsset asset,
+        private static void Receive(HttpResponseMessage response, ReleaseSource source, ContainedFolder folder, string partial, string note, bool resumed, long have, long expected, ReleaseAsset asset,
             IProgress<DownloadProgress>? progress, CancellationToken cancellation)
         {
             using (var input = response.Content.ReadAsStreamAsync().GetAwaiter().GetResult())
@@ -221,11 +220,11 @@ namespace OsvPS.Core.Remote
                         received += n;
                         progress?.Report(new DownloadProgress(asset.Name, received, expected));
                         windowBytes += n;
-                        if (clock.Elapsed - windowStart >= RateWindow)
+                        if (clock.Elapsed - windowStart >= source.RateWindow)
                         {
-                            if (windowBytes < MinimumRate * RateWindow.TotalSeconds)
+                            if (windowBytes < source.MinimumRate * source.RateWindow.TotalSeconds)
                             {
-                                throw new IOException($"slower than {MinimumRate} bytes/s for {RateWindow.TotalSeconds:0} s");
+                                throw new IOException($"slower than {source.MinimumRate} bytes/s for {source.RateWindow.TotalSeconds:0} s");
                             }
                             windowStart = clock.Elapsed;
                             windowBytes = 0;

@@ -63,7 +63,12 @@ namespace OsvPS.Core.Remote
         public const int MaxJsonBytes = 8 << 20;
 
         /// <summary>How long fetching release metadata may take, headers and body together.</summary>
-        public static TimeSpan JsonDeadline { get; set; } = TimeSpan.FromSeconds(60);
+        public TimeSpan JsonDeadline { get; set; } = TimeSpan.FromSeconds(60);
+
+        /// <summary>The slowest a download from this source may be (bytes per second), averaged over <see cref="RateWindow"/>: a body that drips ends.</summary>
+        public long MinimumRate { get; set; } = 1024;
+
+        public TimeSpan RateWindow { get; set; } = TimeSpan.FromSeconds(60);
 
         private const int MaxRedirects = 10;
 

@@ -62,6 +62,50 @@ namespace OsvPS.Core.Repository
         /// </summary>
         public ContainedFolder Writer() => new ContainedFolder(Root, rootMayBeLink: true);
 
+        /// <summary>One write through <see cref="Writer"/>: a file under the root, through a temporary beside it.</summary>
+        public void WriteFile(string path, Action<FileStream> writer)
+        {
+            using (var folder = Writer())
+            {
+                folder.WriteFile(path, writer);
+            }
+        }
+
+        public void WriteText(string path, string text)
+        {
+            using (var folder = Writer())
+            {
+                folder.WriteAllText(path, text);
+            }
+        }
+
+        /// <summary>Deletes a file under the root if it is there (never through a link).</summary>
+        public void DeleteFile(string path)
+        {
+            using (var folder = Writer())
+            {
+                folder.Delete(path);
+            }
+        }
+
+        /// <summary>Moves a finished temporary over <paramref name="target"/> in the same folder, never through a link.</summary>
+        public void Commit(string temporary, string target)
+        {
+            using (var folder = Writer())
+            {
+                folder.Move(temporary, target);
+            }
+        }
+
+        /// <summary>Creates a folder under the root (and those above it), refusing one that is a link (FolderIsSymbolicLink).</summary>
+        public void CreateFolder(string path)
+        {
+            using (var folder = Writer())
+            {
+                folder.CreateFolder(path);
+            }
+        }
+
         /// <summary>Image names are one or two segments (<c>name</c>, <c>namespace/name</c>) of letters, digits, '.', '_' and '-'.</summary>
         public static void ValidateImageName(string name)
         {
@@ -271,10 +315,7 @@ namespace OsvPS.Core.Repository
                 .Value("sha256", index.Sha256)
                 .Value("kernel_sha256", index.KernelSha256)
                 .ToString();
-            using (var folder = Writer())
-            {
-                folder.WriteAllText(Path.Combine(ImageFolder(name), "index.yaml"), text);
-            }
+            WriteText(Path.Combine(ImageFolder(name), "index.yaml"), text);
         }
 
         /// <summary>A package archive <c>packages/&lt;name&gt;.mpm</c> (or <c>.mpm.x86_64</c>), or null.</summary>

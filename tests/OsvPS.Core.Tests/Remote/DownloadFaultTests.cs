@@ -110,41 +110,22 @@ namespace OsvPS.Core.Tests.Remote
         [Fact]
         public void ReleaseJsonThatDripsEndsAtTheDeadline()
         {
-            var saved = ReleaseSource.JsonDeadline;
-            ReleaseSource.JsonDeadline = TimeSpan.FromSeconds(1);
-            try
-            {
-                using var source = new ReleaseSource(server.Url);
-                server.DripJson = TimeSpan.FromMilliseconds(100);
-                var e = Assert.Throws<OsvException>(() => source.GetRelease("latest", CancellationToken.None));
-                Assert.Equal("ReleaseSourceUnreachable", e.ErrorId);
-                Assert.Equal(OsvErrorKind.OperationTimeout, e.Kind);
-            }
-            finally
-            {
-                ReleaseSource.JsonDeadline = saved;
-            }
+            using var source = new ReleaseSource(server.Url) { JsonDeadline = TimeSpan.FromSeconds(1) };
+            server.DripJson = TimeSpan.FromMilliseconds(100);
+            var e = Assert.Throws<OsvException>(() => source.GetRelease("latest", CancellationToken.None));
+            Assert.Equal("ReleaseSourceUnreachable", e.ErrorId);
+            Assert.Equal(OsvErrorKind.OperationTimeout, e.Kind);
         }
 
         [Fact]
         public void AnAssetThatDripsEndsBelowTheMinimumRate()
         {
-            var (rate, window) = (Downloader.MinimumRate, Downloader.RateWindow);
-            Downloader.MinimumRate = 1000;
-            Downloader.RateWindow = TimeSpan.FromSeconds(1);
-            try
-            {
-                using var source = new ReleaseSource(server.Url);
-                server.Drip = TimeSpan.FromMilliseconds(100); // each byte resets an idle timer; the rate does not
-                var e = SaveFails(source);
-                Assert.Equal("DownloadIncomplete", e.ErrorId);
-                Assert.Contains("slower than 1000 bytes/s for 1 s", e.Message);
-                Assert.Null(repo.FindImageFile("osv-loader"));
-            }
-            finally
-            {
-                (Downloader.MinimumRate, Downloader.RateWindow) = (rate, window);
-            }
+            using var source = new ReleaseSource(server.Url) { MinimumRate = 1000, RateWindow = TimeSpan.FromSeconds(1) };
+            server.Drip = TimeSpan.FromMilliseconds(100); // each byte resets an idle timer; the rate does not
+            var e = SaveFails(source);
+            Assert.Equal("DownloadIncomplete", e.ErrorId);
+            Assert.Contains("slower than 1000 bytes/s for 1 s", e.Message);
+            Assert.Null(repo.FindImageFile("osv-loader"));
         }
 
         [Fact]
