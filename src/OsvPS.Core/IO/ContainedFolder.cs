@@ -32,7 +32,8 @@ namespace OsvPS.Core.IO
         /// <param name="rootMayBeLink">True for a root a user may have linked elsewhere (the repository); a project's root may not be a link.</param>
         public ContainedFolder(string root, bool rootMayBeLink = false)
         {
-            Root = Path.GetFullPath(root).TrimEnd('/', '\\');
+            string full = Path.GetFullPath(root).TrimEnd('/', '\\');
+            Root = full.Length == 0 ? "/" : full;
             this.rootMayBeLink = rootMayBeLink;
         }
 
@@ -270,76 +271,7 @@ namespace OsvPS.Core.IO
                 return 0;
             }
             swept = true;
-            return Guarded(Root, () => Sweep(OpenRoot(), 0, own: false));
-        }
-
-        private int Sweep(FolderHandle folder, int depth, bool own)
-        {
-            int swept = 0;
-            try
-            {
-                IReadOnlyList<string> names;
-                try
-                {
-                    names = folder.Names();
-                }
-                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-                {
-                    return 0; // a folder that cannot be listed holds nothing this sweep can judge
-                }
-                foreach (string name in names)
-                {
-                    if (AtomicFile.IsTemporaryName(name))
-                    {
-                        swept += RemoveIfStale(folder, name) ? 1 : 0;
-                    }
-                    else if (depth < 256 && name != ".git" && IsFolder(folder, name))
-                    {
-                        FolderHandle child;
-                        try
-                        {
-                            child = folder.OpenChild(name, create: false);
-                        }
-                        catch (IOException)
-                        {
-                            continue; // became a link, vanished, or cannot be read: not ours to sweep
-                        }
-                        swept += Sweep(child, depth + 1, own: true);
-                    }
-                }
-            }
-            finally
-            {
-                if (own)
-                {
-                    folder.Dispose();
-                }
-            }
-            return swept;
-        }
-
-        private static bool RemoveIfStale(FolderHandle folder, string name)
-        {
-            try
-            {
-                return folder.RemoveIfUnlocked(name);
-            }
-            catch (IOException)
-            {
-                return false;
-            }
-        }
-
-        private static bool IsFolder(FolderHandle folder, string name)
-        {
-            try
-            {
-                return folder.Stat(name)?.Type == UnixFileType.Directory;
-            }
-            catch (IOException)
-            {
-                return false;
-            }
+            return Guarded(Root, () => TemporarySweep.Run(OpenRoot()));
         }
 
         private (string[] Folders, string Name) Split(string path)
@@ -348,11 +280,12 @@ namespace OsvPS.Core.IO
             if (Path.IsPathRooted(path))
             {
                 string full = Path.GetFullPath(path);
-                if (!full.StartsWith(Root + "/", StringComparison.Ordinal))
+                string prefix = Root == "/" ? "/" : Root + "/";
+                if (!full.StartsWith(prefix, StringComparison.Ordinal))
                 {
                     throw new ArgumentException($"'{path}' is not inside '{Root}'.", nameof(path));
                 }
-                relative = full.Substring(Root.Length + 1);
+                relative = full.Substring(prefix.Length);
             }
             var parts = relative.Split('/').Where(p => p.Length > 0).ToArray();
             if (parts.Length == 0 || parts.Any(p => p == "." || p == ".."))
