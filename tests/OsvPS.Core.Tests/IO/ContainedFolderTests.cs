@@ -151,7 +151,9 @@ namespace OsvPS.Core.Tests.IO
             swapper.Start();
             var failures = new List<string>();
             int placed = 0;
-            for (int i = 1; i <= 400; i++)
+            // 400 placements at least; more while either outcome is still rare (a busy machine can keep the
+            // swapper off the processor for a while), up to 10,000.
+            for (int i = 1; i <= 400 || (placed < 20 || failures.Count < 20) && i <= 10_000; i++)
             {
                 try
                 {
@@ -175,7 +177,7 @@ namespace OsvPS.Core.Tests.IO
             Assert.True(placed > 0 && failures.Count > 0, $"{placed} placed, failures: {string.Join(", ", failures.GroupBy(f => f).Select(g => g.Key + " x" + g.Count()))}");
             Assert.Empty(Everything(outside));
             Assert.All(failures, id => Assert.Contains(id, new[] { ErrorIds.FolderIsSymbolicLink, "GuestPathInvalid" }));
-            Assert.Equal(400, placed + failures.Count);
+            Assert.True(placed + failures.Count >= 400);
             Assert.DoesNotContain(Everything(project), p => AtomicFile.IsTemporaryName(Path.GetFileName(p)));
             // Every placement that reported success is in the project's own folder.
             Assert.Equal(placed, Directory.GetFiles(Path.Combine(project, "lib", "x")).Length);
@@ -227,6 +229,13 @@ namespace OsvPS.Core.Tests.IO
             {
                 holder.Kill(entireProcessTree: true);
                 holder.WaitForExit();
+            }
+            // The lock goes when the last process holding it (flock's child, sleep) is gone: wait for that, bounded.
+            var until = DateTime.UtcNow.AddSeconds(20);
+            while (Run("flock", "-n", live, "true") != 0)
+            {
+                Assert.True(DateTime.UtcNow < until, "the killed holder's lock was not released within 20 s");
+                Thread.Sleep(20);
             }
             Assert.Equal(1, new ContainedFolder(project).SweepTemporaries());
             Assert.False(File.Exists(live), "once its holder is dead (killed), its temporary is swept");
