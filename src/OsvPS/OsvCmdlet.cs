@@ -115,8 +115,17 @@ namespace OsvPS
         /// </summary>
         protected List<T> MatchByName<T>(IEnumerable<T> items, Func<T, string> nameOf, string pattern, string errorId, string message)
         {
-            var wildcard = new WildcardPattern(pattern, WildcardOptions.IgnoreCase);
             var matches = new List<T>();
+            WildcardPattern wildcard;
+            try
+            {
+                wildcard = NamePattern(pattern);
+            }
+            catch (OsvException e)
+            {
+                WriteFailure(e, pattern);
+                return matches;
+            }
             foreach (var item in items)
             {
                 if (wildcard.IsMatch(nameOf(item)))
@@ -162,6 +171,25 @@ namespace OsvPS
             }
         }
 
+        /// <summary>
+        /// The wildcard pattern of a name, or NamePatternInvalid (WildcardPattern parses when first used, so
+        /// a pattern like 'a[' would otherwise fail later as a WildcardPatternException).
+        /// </summary>
+        protected internal static WildcardPattern NamePattern(string pattern)
+        {
+            var wildcard = new WildcardPattern(pattern, WildcardOptions.IgnoreCase);
+            try
+            {
+                wildcard.IsMatch("");
+            }
+            catch (WildcardPatternException e)
+            {
+                throw new OsvException(ErrorIds.NamePatternInvalid, OsvErrorKind.InvalidArgument,
+                    $"'{pattern}' is not a valid wildcard pattern ({e.Message}); to match '[' or ']' literally, escape it with a backtick ('`[').", pattern, e);
+            }
+            return wildcard;
+        }
+
         /// <summary>Write-Progress for downloads, at most four times a second.</summary>
         protected OsvPS.Core.CallbackProgress<OsvPS.Core.Remote.DownloadProgress> DownloadProgressReporter()
         {
@@ -193,7 +221,7 @@ namespace OsvPS
         protected List<OsvPS.Core.Models.OsvPackage> FindRemotePackages(string? sourceUrl, string version, string name)
         {
             var repository = new OsvPS.Core.Repository.CapstanRepository();
-            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            var pattern = NamePattern(name);
             using (var source = OpenReleaseSource(repository, sourceUrl))
             {
                 var catalog = new OsvPS.Core.Remote.RemoteCatalog(repository, source);

@@ -211,4 +211,112 @@ Describe 'Add-OsvBinary' {
             { Add-OsvBinary (Join-Path $libs 'libone.so.1') -Project $TestDrive -ErrorAction Stop } | Should -Throw -ErrorId 'ProjectNotFound,OsvPS.Commands.AddOsvBinaryCommand'
         }
     }
+
+    Context 'hostile projects (issue 26)' {
+        BeforeAll {
+            Set-Content (Join-Path $src 'hello.c') "#include <stdio.h>`nint main(void) { puts(`"hello`"); return 0; }"
+            Set-Content (Join-Path $src 'swap.c') @'
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+/* Swaps two names atomically (RENAME_EXCHANGE) until the stop file exists (at most 120 s); leaves them as found. */
+int main(int argc, char **argv) {
+    time_t end = time(NULL) + 120;
+    long n = 0;
+    while (access(argv[3], F_OK) != 0 && time(NULL) < end) {
+        if (renameat2(AT_FDCWD, argv[1], AT_FDCWD, argv[2], RENAME_EXCHANGE) != 0) { perror("renameat2"); return 1; }
+        n++;
+        usleep((n % 4) * 100);
+    }
+    if (n % 2) renameat2(AT_FDCWD, argv[1], AT_FDCWD, argv[2], RENAME_EXCHANGE);
+    printf("%ld\n", n);
+    return 0;
+}
+'@
+            & gcc -O2 -o (Join-Path $src 'hello') (Join-Path $src 'hello.c')
+            & gcc -O2 -o (Join-Path $src 'swap') (Join-Path $src 'swap.c')
+            $hello = Join-Path $src 'hello'
+        }
+
+        It 'writes nothing outside while P/lib is swapped with a link to a folder outside, 400 times' {
+            $p = Join-Path $TestDrive 'race'
+            $outside = Join-Path $TestDrive 'race-outside'
+            New-OsvProject $p -BootCommand /hello | Out-Null
+            New-Item -ItemType Directory (Join-Path $p 'lib'), $outside | Out-Null
+            New-Item -ItemType SymbolicLink -Path (Join-Path $p 'lib-swap') -Target $outside | Out-Null
+            $stop = Join-Path $TestDrive 'race-stop'
+            $start = [Diagnostics.ProcessStartInfo]::new((Join-Path $src 'swap'), [string[]]@((Join-Path $p 'lib'), (Join-Path $p 'lib-swap'), $stop))
+            $start.RedirectStandardOutput = $true
+            $swapper = [Diagnostics.Process]::Start($start)
+            try {
+                $placed = 1..400 | ForEach-Object { Add-OsvBinary $hello -Project $p -GuestPath "/lib/x/p$_" -Force -ErrorVariable +raced -ErrorAction SilentlyContinue }
+            }
+            finally {
+                Set-Content $stop 'stop'
+                if (-not $swapper.WaitForExit(20000)) { $swapper.Kill() }
+            }
+            [long]$swaps = $swapper.StandardOutput.ReadToEnd()
+            $swaps | Should -BeGreaterThan 0
+            @(Get-ChildItem -Force -Recurse $outside) | Should -BeNullOrEmpty -Because 'nothing, not even a temporary, lands outside the project'
+            @($placed).Count + @($raced).Count | Should -Be 400
+            @($raced | Where-Object { $_.FullyQualifiedErrorId -notmatch '^(FolderIsSymbolicLink|GuestPathInvalid),' }) | Should -BeNullOrEmpty
+            @(Get-ChildItem -Force -Recurse $p -Filter '*.tmp') | Should -BeNullOrEmpty
+            @(Get-ChildItem (Join-Path $p 'lib/x')).Count | Should -Be @($placed).Count
+        }
+
+        It 'refuses a project whose meta/ is a link, with FolderIsSymbolicLink' {
+            $p = Join-Path $TestDrive 'linked-meta'
+            $outside = Join-Path $TestDrive 'linked-meta-outside'
+            New-Item -ItemType Directory $p, $outside | Out-Null
+            Set-Content (Join-Path $outside 'run.yaml') "runtime: native`nconfig_set:`n  default:`n    bootcmd: /x`n"
+            New-Item -ItemType SymbolicLink -Path (Join-Path $p 'meta') -Target $outside | Out-Null
+            { Add-OsvBinary $hello -Project $p -ErrorAction Stop } | Should -Throw -ErrorId 'FolderIsSymbolicLink,OsvPS.Commands.AddOsvBinaryCommand'
+            @(Get-ChildItem -Force $outside).Name | Should -Be 'run.yaml'
+        }
+
+        It 'leaves the temporary of a killed run out of the image, and the next run sweeps it' {
+            $root = Join-Path $TestDrive 'killed-capstan'
+            $saved = $env:CAPSTAN_ROOT
+            New-TestRepository $root | Out-Null
+            $env:CAPSTAN_ROOT = $saved
+            $p = Join-Path $TestDrive 'killed'
+            New-OsvProject $p -BootCommand /big | Out-Null
+            # A 300 MB program: its copy takes long enough to be killed in the middle.
+            $big = Join-Path $TestDrive 'big'
+            Copy-Item $hello $big
+            & truncate -s 300M $big
+            $script = "`$env:CAPSTAN_ROOT = '$root'; Import-Module '$(Get-OsvTestModulePath)'; Add-OsvBinary '$big' -Project '$p'"
+            $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script))
+            [string[]] $arguments = @('-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded)
+            if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $arguments = @(Join-Path $PSHOME 'pwsh.dll') + $arguments }
+            $temporary = $null
+            foreach ($attempt in 1..3) {
+                $child = Start-Process -FilePath ([Environment]::ProcessPath) -ArgumentList $arguments -PassThru
+                $until = [DateTime]::UtcNow.AddSeconds(60)
+                while (-not $child.HasExited -and [DateTime]::UtcNow -lt $until) {
+                    $temporary = [IO.Directory]::EnumerateFiles($p, '.big.*.tmp') | Select-Object -First 1
+                    if ($temporary) { Stop-Process -Id $child.Id -Force; break }
+                }
+                $child.WaitForExit(20000) | Out-Null
+                if ($temporary) { break }
+                Remove-Item -LiteralPath (Join-Path $p 'big') -ErrorAction SilentlyContinue
+            }
+            $temporary | Should -Not -BeNullOrEmpty -Because 'the copy was killed in the middle in one of three tries'
+            Test-Path -LiteralPath $temporary | Should -BeTrue
+            Test-Path -LiteralPath (Join-Path $p 'big') | Should -BeFalse
+
+            $saved = $env:CAPSTAN_ROOT
+            $env:CAPSTAN_ROOT = $root
+            try {
+                $verbose = Build-OsvImage $p -NoBootstrap -Verbose 4>&1 | Where-Object { $_ -is [Management.Automation.VerboseRecord] } | ForEach-Object Message
+                $verbose | Should -Contain '/run/default <- config set ''default'' of killed' -Because 'the verbose list names every file laid down'
+                @($verbose | Where-Object { $_ -match '\.tmp' }) | Should -BeNullOrEmpty -Because "the build packs no temporary ($temporary)"
+                Add-OsvBinary $hello -Project $p | Out-Null
+                Test-Path -LiteralPath $temporary | Should -BeFalse -Because 'the next Add-OsvBinary sweeps a dead run''s temporary'
+            }
+            finally { $env:CAPSTAN_ROOT = $saved }
+        }
+    }
 }

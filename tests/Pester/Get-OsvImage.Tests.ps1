@@ -55,6 +55,14 @@ Describe 'Get-OsvImage' {
         $err[0].TargetObject | Should -Be 'missing'
     }
 
+    It 'reports NamePatternInvalid for a name that is not a wildcard pattern, and goes on' {
+        $found = Get-OsvImage 'a[', 'osv-loader' -ErrorVariable err -ErrorAction SilentlyContinue
+        $found.Name | Should -Be 'osv-loader'
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'NamePatternInvalid,*'
+        $err[0].TargetObject | Should -Be 'a['
+    }
+
     It 'shows a table with the format and sizes' {
         $text = Get-OsvImage osv-loader | Out-String
         $text | Should -Match 'osv-loader\s+Raw\s+1\.0 MiB\s+1\.0 MiB'

@@ -39,6 +39,21 @@ Describe 'Get-OsvInstance' {
         $err[0].FullyQualifiedErrorId | Should -BeLike 'InstanceNotFound,*'
     }
 
+    It 'refuses a -Connection transport OsvPS does not open before libvirt sees it: <Uri>' -ForEach @(
+        @{ Uri = 'qemu+ext:///system?command={0}' }
+        @{ Uri = 'qemu+ssh://localhost/system?command={0}' }
+        @{ Uri = 'qemu+tcp://127.0.0.1/system' }
+    ) {
+        $evil = Join-Path $TestDrive 'evil.sh'
+        $ran = Join-Path $TestDrive 'evil-ran'
+        Set-Content $evil "#!/bin/sh`ntouch '$ran'"
+        & chmod +x $evil
+        Get-OsvInstance -Connection ($Uri -f $evil) -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ConnectionNotSupported,*'
+        Test-Path $ran | Should -BeFalse -Because 'the program named in the URI never runs'
+    }
+
     It 'shows a table' {
         (Get-OsvInstance live | Out-String) | Should -Match 'live\s+Running\s+\d+\s+demo-hang'
         (Get-OsvInstance done | Out-String) | Should -Match 'done\s+Stopped\s+0\s+\d+\s+demo'

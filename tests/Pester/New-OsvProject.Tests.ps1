@@ -78,6 +78,28 @@ Describe 'New-OsvProject' {
             (Get-OsvProject $dir).ConfigSets[0].BootCommand | Should -Be '/second'
         }
 
+        It 'refuses a project whose meta/ or folder is a link, with FolderIsSymbolicLink in every cmdlet (issue 26)' {
+            $p = Join-Path $TestDrive 'linked'
+            $outside = Join-Path $TestDrive 'linked-outside'
+            New-Item -ItemType Directory $p, $outside | Out-Null
+            Set-Content (Join-Path $outside 'run.yaml') "runtime: native`nconfig_set:`n  default:`n    bootcmd: /theirs`n"
+            New-Item -ItemType SymbolicLink -Path (Join-Path $p 'meta') -Target $outside | Out-Null
+            $rootLink = Join-Path $TestDrive 'linked-root'
+            New-Item -ItemType SymbolicLink -Path $rootLink -Target (Join-Path $TestDrive 'demo') | Out-Null
+            foreach ($path in $p, $rootLink) {
+                New-OsvProject $path -BootCommand /mine -Force -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+                $err[0].FullyQualifiedErrorId | Should -Be 'FolderIsSymbolicLink,OsvPS.Commands.NewOsvProjectCommand'
+                $err[0].CategoryInfo.Category | Should -Be 'SecurityError'
+                Get-OsvProject -LiteralPath $path -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+                $err[0].FullyQualifiedErrorId | Should -Be 'FolderIsSymbolicLink,OsvPS.Commands.GetOsvProjectCommand'
+                $caught = $null
+                try { Build-OsvImage $path -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null } catch { $caught = $_ }
+                @(if ($caught) { $caught } else { $err })[0].FullyQualifiedErrorId | Should -Be 'FolderIsSymbolicLink,OsvPS.Commands.BuildOsvImageCommand'
+            }
+            Get-Content -Raw (Join-Path $outside 'run.yaml') | Should -Match '/theirs'
+            @(Get-ChildItem -Force $outside).Name | Should -Be 'run.yaml'
+        }
+
         It 'keeps env with spaces and separators as data' {
             $dir = Join-Path $TestDrive 'spaced'
             New-OsvProject $dir -BootCommand /x -Env @{ A = 'two words; "quoted"' } | Out-Null

@@ -7,6 +7,8 @@ BeforeAll {
     $server = New-TestReleaseSite $TestDrive
     $loader = Join-Path $TestDrive 'osv-loader.qemu.x86_64'
     $kernel = Join-Path $TestDrive 'kernel.elf'
+    # A release whose published digest is not its loader's (a tampered mirror, a cut upload).
+    Publish-TestRelease (Join-Path $TestDrive 'web') 'v0.55.0' @{ 'osv-loader.qemu.x86_64' = $loader } $server.Url -Digests @{ 'osv-loader.qemu.x86_64' = 'sha256:' + ('0' * 64) }
 }
 
 AfterAll {
@@ -65,10 +67,13 @@ Describe 'Save-OsvImage' {
         @{ Case = 'a release that does not exist'; Id = 'ReleaseNotFound'; Arguments = @{ Version = 'v9.9.9' } }
         @{ Case = 'a variant the release lacks'; Id = 'AssetNotFound'; Arguments = @{ Variant = 'microvm' } }
         @{ Case = 'an unreachable source'; Id = 'ReleaseSourceUnreachable'; Arguments = @{ Source = 'http://127.0.0.1:9/releases' } }
+        @{ Case = 'a source on this machine''s disk'; Id = 'SourceSchemeNotSupported'; Arguments = @{ Source = 'file:///etc' } }
+        @{ Case = 'an asset that does not match its published digest'; Id = 'DownloadCorrupt'; Arguments = @{ Version = 'v0.55.0' } }
     ) {
         if (-not $Arguments.Source) { $Arguments.Source = $server.Url }
         Save-OsvImage other @Arguments -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
         Test-Path (Join-Path $env:CAPSTAN_ROOT 'repository/other/other.qemu') | Should -BeFalse
+        @(Get-ChildItem -Force (Join-Path $env:CAPSTAN_ROOT 'repository/other') -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty -Because 'nothing half-downloaded stays'
     }
 }

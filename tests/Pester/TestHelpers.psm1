@@ -154,12 +154,15 @@ function Start-TestReleaseServer([string] $Folder) {
     }
 }
 
-# Writes a release (tag, assets from $Assets: name -> path) into a server folder as GitHub's JSON.
-function Publish-TestRelease([string] $Folder, [string] $Tag, [hashtable] $Assets, [string] $Url, [switch] $Latest) {
+# Writes a release (tag, assets from $Assets: name -> path) into a server folder as GitHub's JSON;
+# $Digests (name -> 'sha256:...') gives assets the digest GitHub publishes.
+function Publish-TestRelease([string] $Folder, [string] $Tag, [hashtable] $Assets, [string] $Url, [switch] $Latest, [hashtable] $Digests = @{}) {
     New-Item -ItemType Directory -Force (Join-Path $Folder 'assets'), (Join-Path $Folder 'tags') | Out-Null
     $list = foreach ($name in $Assets.Keys | Sort-Object) {
         Copy-Item $Assets[$name] (Join-Path $Folder "assets/$name") -Force
-        @{ name = $name; size = (Get-Item $Assets[$name]).Length; browser_download_url = ($Url -replace '/releases$', '/assets/') + $name }
+        $asset = @{ name = $name; size = (Get-Item $Assets[$name]).Length; browser_download_url = ($Url -replace '/releases$', '/assets/') + $name }
+        if ($Digests[$name]) { $asset.digest = $Digests[$name] }
+        $asset
     }
     $json = @{ tag_name = $Tag; published_at = '2024-01-02T03:04:05Z'; assets = @($list) } | ConvertTo-Json -Depth 5
     Set-Content -LiteralPath (Join-Path $Folder "tags/$Tag.json") -Value $json

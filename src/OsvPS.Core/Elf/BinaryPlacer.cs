@@ -56,6 +56,7 @@ namespace OsvPS.Core.Elf
     {
         private readonly DependencyResolver resolver;
         private readonly string projectPath;
+        private readonly ContainedFolder project;
         // Project file -> the source placed there in this call, and what a later input finds there.
         private readonly Dictionary<string, (string Source, UnixFileStatus Status, FileAction Action)> decided =
             new Dictionary<string, (string, UnixFileStatus, FileAction)>(StringComparer.Ordinal);
@@ -67,6 +68,7 @@ namespace OsvPS.Core.Elf
         {
             this.resolver = resolver;
             this.projectPath = Path.GetFullPath(projectPath);
+            project = new ContainedFolder(this.projectPath);
         }
 
         public Placement Plan(string input, PlacementOptions options)
@@ -202,6 +204,7 @@ namespace OsvPS.Core.Elf
         /// </summary>
         public IReadOnlyList<OsvFile> Apply(Placement placement)
         {
+            project.SweepTemporaries();
             foreach (var (file, target) in placement.Files)
             {
                 if (!decided.TryGetValue(target, out var decision))
@@ -212,14 +215,13 @@ namespace OsvPS.Core.Elf
                 {
                     if (staleTimes.Remove(target))
                     {
-                        File.SetLastWriteTimeUtc(target, decision.Status.ModifiedUtc);
+                        project.SetModifiedTime(target, decision.Status.ModifiedUtc);
                     }
                     continue;
                 }
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 try
                 {
-                    AtomicFile.Write(target, output =>
+                    project.WriteFile(target, output =>
                     {
                         using (var input = new FileStream(file.SourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
                         {
@@ -241,7 +243,7 @@ namespace OsvPS.Core.Elf
         /// <summary>Makes everything this placer wrote durable, in one sync of the project's file system.</summary>
         public void Complete()
         {
-            UnixFile.SyncAll(written);
+            project.SyncAll(written);
             written.Clear();
         }
 

@@ -48,5 +48,19 @@ namespace OsvPS.Core.Errors
         public const string GuestProgramFailed = "GuestProgramFailed";
         public const string WaitTimedOut = "WaitTimedOut";
         public const string ImageInUse = "ImageInUse";
+        /// <summary>A project root, its meta/, or a folder a write goes through (in a project or the repository) is a symbolic link.</summary>
+        public const string FolderIsSymbolicLink = "FolderIsSymbolicLink";
+        /// <summary>A download does not match the digest (sha256) its release publishes.</summary>
+        public const string DownloadCorrupt = "DownloadCorrupt";
+        /// <summary>The disk cannot hold a download (checked before it starts, or the disk filled up during it).</summary>
+        public const string DiskSpaceInsufficient = "DiskSpaceInsufficient";
+        /// <summary>A release source, or a redirect of one, that is not http(s).</summary>
+        public const string SourceSchemeNotSupported = "SourceSchemeNotSupported";
+        /// <summary>A libvirt URI whose driver, transport or parameter OsvPS does not allow.</summary>
+        public const string ConnectionNotSupported = "ConnectionNotSupported";
+        /// <summary>A -Name that is not a valid wildcard pattern.</summary>
+        public const string NamePatternInvalid = "NamePatternInvalid";
+        /// <summary>A loader or kernel named by repository metadata (index.yaml) that lies outside the repository.</summary>
+        public const string ImageFileOutsideRepository = "ImageFileOutsideRepository";
     }
 }

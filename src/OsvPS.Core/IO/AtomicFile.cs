@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace OsvPS.Core.IO
 {
@@ -12,12 +13,23 @@ namespace OsvPS.Core.IO
     {
         private static readonly UTF8Encoding Utf8NoBom = new UTF8Encoding(false);
 
+        private static readonly Regex TemporaryPattern = new Regex(@"^\..+\.[0-9a-f]{12}\.tmp$", RegexOptions.Singleline | RegexOptions.CultureInvariant);
+
         /// <summary>A temporary name beside <paramref name="path"/>, hidden and unique.</summary>
         public static string TemporaryPathFor(string path)
         {
             string dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
-            return Path.Combine(dir, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
+            return Path.Combine(dir, TemporaryName(Path.GetFileName(path)));
         }
+
+        /// <summary>The temporary file name for a file called <paramref name="name"/>: <c>.&lt;name&gt;.&lt;12 hex digits&gt;.tmp</c>.</summary>
+        public static string TemporaryName(string name) => "." + name + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp";
+
+        /// <summary>
+        /// True for a name <see cref="TemporaryName"/> makes: one of OsvPS's own temporaries, which is never
+        /// content (a build leaves it out) and, once its writer is dead, is swept.
+        /// </summary>
+        public static bool IsTemporaryName(string name) => TemporaryPattern.IsMatch(name);
 
         public static void WriteAllText(string path, string text) => Write(path, s =>
         {

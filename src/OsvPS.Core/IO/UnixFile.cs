@@ -18,6 +18,8 @@ namespace OsvPS.Core.IO
         BlockDevice,
         Socket,
         Other,
+        /// <summary>Only when links are not followed.</summary>
+        SymbolicLink,
     }
 
     /// <summary>The type, size and modification time of a file, symbolic links followed.</summary>
@@ -122,6 +124,22 @@ namespace OsvPS.Core.IO
             return ManagedStat(path);
         }
 
+        /// <summary>
+        /// The status of <paramref name="name"/> in the open folder <paramref name="dirfd"/> (or, with
+        /// <paramref name="emptyPath"/>, of the open file <paramref name="dirfd"/> itself); null when it does not exist.
+        /// </summary>
+        internal static UnixFileStatus? StatAt(int dirfd, string name, bool noFollow, bool emptyPath = false)
+        {
+            var buffer = new byte[256];
+            int flags = (noFollow ? AtSymlinkNoFollow : 0) | (emptyPath ? AtEmptyPath : 0);
+            if (Statx(dirfd, Encoding.UTF8.GetBytes(name + "\0"), flags, StatxBasicStats, buffer) == 0)
+            {
+                return FromStatx(buffer);
+            }
+            int errno = Marshal.GetLastWin32Error();
+            return errno == ENOENT || errno == ENOTDIR ? null : throw new IOException($"cannot look at '{name}': {Describe(errno)}.", errno);
+        }
+
         private static string Describe(int errno)
         {
             switch (errno)
@@ -192,6 +210,7 @@ namespace OsvPS.Core.IO
                 case 0x2000: return UnixFileType.CharacterDevice;
                 case 0x6000: return UnixFileType.BlockDevice;
                 case 0xC000: return UnixFileType.Socket;
+                case 0xA000: return UnixFileType.SymbolicLink;
                 default: return UnixFileType.Other;
             }
         }

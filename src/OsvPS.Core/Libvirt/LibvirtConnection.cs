@@ -33,6 +33,7 @@ namespace OsvPS.Core.Libvirt
 
         public static LibvirtConnection Open(string uri)
         {
+            LibvirtUri.Check(uri);
             try
             {
                 if (Interlocked.Exchange(ref quietSet, 1) == 0)

@@ -144,7 +144,7 @@ namespace OsvPS.Core.Packaging
                 {
                     string guest = current.Key + "/" + child.Name;
                     // Ignored folders are never entered, so the path itself is all there is to check.
-                    if (rules.Matches(guest))
+                    if (rules.Matches(guest) || AtomicFile.IsTemporaryName(child.Name))
                     {
                         continue;
                     }

@@ -29,7 +29,7 @@ namespace OsvPS.Core.Packaging
             string archive = ArchivePath(repository, project);
             // Everything a project holds except the fixed exclusions; meta/ travels with a package.
             var rules = new IgnoreRules(ReadIgnoreFile(project.Path), IgnoreRules.AlwaysIgnored.Where(p => p != "/meta"));
-            AtomicFile.Write(archive, file =>
+            repository.WriteFile(archive, file =>
             {
                 using (var gzip = new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true))
                 {
@@ -38,8 +38,8 @@ namespace OsvPS.Core.Packaging
                     tar.Finish();
                 }
             });
-            AtomicFile.TryDelete(Remote.RemoteCatalog.ShaFile(archive));
-            AtomicFile.WriteAllText(repository.PackageFile(project.Name, ".yaml"), PackageYaml.Serialize(project.Package));
+            repository.DeleteFile(Remote.RemoteCatalog.ShaFile(archive));
+            repository.WriteText(repository.PackageFile(project.Name, ".yaml"), PackageYaml.Serialize(project.Package));
             return Remote.RemoteCatalog.ListLocal(repository).First(p => p.Name == project.Name);
         }
 
@@ -55,7 +55,7 @@ namespace OsvPS.Core.Packaging
             foreach (var child in dir.GetFileSystemInfos().OrderBy(c => c.Name, StringComparer.Ordinal))
             {
                 string rel = relative.Length == 0 ? child.Name : relative + "/" + child.Name;
-                if (rules.Matches("/" + rel))
+                if (rules.Matches("/" + rel) || AtomicFile.IsTemporaryName(child.Name))
                 {
                     continue;
                 }

@@ -38,8 +38,8 @@ namespace OsvPS.Core.Packaging
         public static string PackagePath(string projectPath) => Path.Combine(projectPath, MetaFolder, PackageFile);
         public static string RunPath(string projectPath) => Path.Combine(projectPath, MetaFolder, RunFile);
 
-        /// <summary>True when the folder has a meta/package.yaml or meta/run.yaml.</summary>
-        public static bool IsProject(string path) => File.Exists(PackagePath(path)) || File.Exists(RunPath(path));
+        /// <summary>True when the folder has a meta/package.yaml or meta/run.yaml; a folder or meta/ that is a symbolic link is refused (FolderIsSymbolicLink).</summary>
+        public static bool IsProject(string path) => ContainedFolder.RefuseLinks(path, MetaFolder) && (File.Exists(PackagePath(path)) || File.Exists(RunPath(path)));
 
         /// <summary>Loads a project folder. A folder without meta files is an error.</summary>
         public static OsvProject Load(string path)
@@ -97,11 +97,11 @@ namespace OsvPS.Core.Packaging
         public static OsvProject Create(ProjectSpec spec)
         {
             var (full, package, run, runText) = Plan(spec);
-            Directory.CreateDirectory(System.IO.Path.Combine(full, MetaFolder));
+            using (var folder = new ContainedFolder(full))
             try
             {
-                AtomicFile.WriteAllText(PackagePath(full), PackageYaml.Serialize(package));
-                AtomicFile.WriteAllText(RunPath(full), runText);
+                folder.WriteAllText(PackagePath(full), PackageYaml.Serialize(package));
+                folder.WriteAllText(RunPath(full), runText);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -118,7 +118,7 @@ namespace OsvPS.Core.Packaging
             {
                 throw new OsvException(ErrorIds.ProjectExists, OsvErrorKind.ResourceExists, $"'{full}' is a file, not a folder.", full);
             }
-            if (!spec.Force && IsProject(full))
+            if (IsProject(full) && !spec.Force)
             {
                 throw new OsvException(ErrorIds.ProjectExists, OsvErrorKind.ResourceExists,
                     $"'{full}' is already a project; use -Force to replace its meta files.", full);

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.IO;
 using System.Net.Http;
 using System.Net.Http.Headers;
@@ -26,10 +27,14 @@ namespace OsvPS.Core.Remote
 
     /// <summary>
     /// Streams an asset to <c>.&lt;name&gt;.partial</c> beside the target and renames it into place only
-    /// when it is whole. A download must have a declared size (the release's, else Content-Length), stops
-    /// with an error when the server sends more, and gives up after a minute without data. It resumes
-    /// with a Range request only when a note beside the partial file shows the same URL, size and ETag,
-    /// and asks with If-Range, so a file replaced on the server restarts instead of being spliced.
+    /// when it is whole. A download must have a declared size (the release's, else Content-Length), which
+    /// must fit the free space of the disk before a byte is written; it stops with an error when the server
+    /// sends more, when the disk fills up (the partial file is removed), when a minute passes without data,
+    /// and when it is slower than the source's <see cref="ReleaseSource.MinimumRate"/> (a body that drips).
+    /// A whole file that does not match the SHA-256 its release publishes is discarded. It resumes with a
+    /// Range request only when a note beside the partial file shows the same URL, size and ETag, and asks
+    /// with If-Range, so a file replaced on the server restarts instead of being spliced. Every file goes
+    /// through the repository's <see cref="ContainedFolder"/>.
     /// </summary>
     public static class Downloader
     {
@@ -42,21 +47,26 @@ namespace OsvPS.Core.Remote
         private static string NotePath(string partial) => partial + ".source";
 
         /// <summary>
-        /// Downloads <paramref name="asset"/> to <paramref name="target"/> and returns the file's SHA-256 (hex).
-        /// <paramref name="unpack"/>, when given, copies the download to the target unpacked (a kernel's .gz).
+        /// Downloads <paramref name="asset"/> to <paramref name="target"/> (a file under <paramref name="folder"/>)
+        /// and returns the file's SHA-256 (hex). <paramref name="unpack"/>, when given, copies the download to
+        /// the target unpacked (a kernel's .gz).
         /// </summary>
-        public static string Download(ReleaseSource source, ReleaseAsset asset, string target, Action<Stream, Stream>? unpack,
+        public static string Download(ReleaseSource source, ReleaseAsset asset, ContainedFolder folder, string target, Action<Stream, Stream>? unpack,
             IProgress<DownloadProgress>? progress, CancellationToken cancellation)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target))!);
             string partial = PartialPath(target);
             string note = NotePath(partial);
-            string? resumeTag = ResumeTag(partial, note, asset);
+            string? resumeTag = ResumeTag(folder, partial, note, asset);
             long have = resumeTag != null ? new FileInfo(partial).Length : 0;
             long? expected = asset.Size;
             if (!(expected.HasValue && have == expected.Value))
             {
-                var request = new HttpRequestMessage(HttpMethod.Get, asset.Url);
+                long spaceChecked = expected.HasValue ? expected.Value - have : 0;
+                if (expected.HasValue)
+                {
+                    RequireSpace(target, spaceChecked, asset);
+                }
+                var request = new HttpRequestMessage(HttpMethod.Get, ReleaseSource.AssetAddress(asset));
                 if (have > 0)
                 {
                     request.Headers.Range = new RangeHeaderValue(have, null);
@@ -77,9 +87,13 @@ namespace OsvPS.Core.Remote
                             throw new OsvException("DownloadSizeUnknown", OsvErrorKind.InvalidData,
                                 $"neither the release nor the server gives the size of '{asset.Name}', so a cut transfer could not be told from a whole one; it is not downloaded.", asset.Url);
                         }
-                        AtomicFile.WriteAllText(note, $"{asset.Url}\n{expected.Value}\n{response.Headers.ETag?.ToString() ?? ""}\n");
+                        if (expected.Value > spaceChecked)
+                        {
+                            RequireSpace(target, expected.Value, asset); // the size came with the answer, or a resume was refused
+                        }
+                        folder.WriteAllText(note, $"{asset.Url}\n{expected.Value}\n{response.Headers.ETag?.ToString() ?? ""}\n");
                     }
-                    Receive(response, partial, resumed, have, expected!.Value, asset, progress, cancellation);
+                    Receive(response, source, folder, partial, note, resumed, have, expected!.Value, asset, progress, cancellation);
                 }
             }
             long got = new FileInfo(partial).Length;
@@ -88,42 +102,79 @@ namespace OsvPS.Core.Remote
                 throw new OsvException("DownloadIncomplete", OsvErrorKind.InvalidData,
                     $"'{asset.Name}' arrived with {got} bytes; {expected.Value} were declared. Run the command again to resume it.", asset.Url);
             }
+            string hash = Sha256(partial);
+            if (asset.Sha256 != null && hash != asset.Sha256)
+            {
+                Discard(folder, partial, note);
+                throw new OsvException(ErrorIds.DownloadCorrupt, OsvErrorKind.InvalidData,
+                    $"'{asset.Name}' does not match the SHA-256 its release publishes (sha256:{asset.Sha256}; it arrived as sha256:{hash}). It was discarded and nothing was saved.", asset.Url);
+            }
+            return unpack == null ? Place(folder, partial, note, target, hash) : Unpack(folder, partial, note, target, unpack, asset);
+        }
+
+        private static string Place(ContainedFolder folder, string partial, string note, string target, string hash)
+        {
+            folder.Move(partial, target);
+            TryDelete(folder, note);
+            return hash;
+        }
+
+        // Unpacked content goes through its own temporary file; the download stays until that succeeded.
+        private static string Unpack(ContainedFolder folder, string partial, string note, string target, Action<Stream, Stream> unpack, ReleaseAsset asset)
+        {
+            OsvException? unpackFailure = null;
             try
             {
-                if (unpack == null)
-                {
-                    string hash = Sha256(partial);
-                    AtomicFile.Commit(partial, target);
-                    AtomicFile.TryDelete(note);
-                    return hash;
-                }
-                // Unpacked content goes through its own temporary file; the download stays until that succeeded.
-                AtomicFile.Write(target, output =>
+                folder.WriteFile(target, output =>
                 {
                     using (var input = File.OpenRead(partial))
                     {
-                        unpack(input, output);
+                        try
+                        {
+                            unpack(input, output);
+                        }
+                        catch (Exception e) when (e is InvalidDataException || e is OsvException)
+                        {
+                            unpackFailure = new OsvException("DownloadIncomplete", OsvErrorKind.InvalidData, $"'{asset.Name}' could not be unpacked: {e.Message}", asset.Url, e);
+                            throw unpackFailure;
+                        }
                     }
                 });
-                AtomicFile.TryDelete(partial);
-                AtomicFile.TryDelete(note);
-                return Sha256(target);
             }
-            catch (Exception e) when (e is InvalidDataException || e is OsvException)
+            catch (OsvException e) when (e == unpackFailure || DiskSpace.IsFull(e))
             {
-                AtomicFile.TryDelete(partial);
-                AtomicFile.TryDelete(note);
-                throw new OsvException("DownloadIncomplete", OsvErrorKind.InvalidData, $"'{asset.Name}' could not be unpacked: {e.Message}", asset.Url, e);
+                Discard(folder, partial, note);
+                throw DiskSpace.IsFull(e) ? Full(asset, target, e) : e;
+            }
+            Discard(folder, partial, note);
+            return Sha256(target);
+        }
+
+        private static void RequireSpace(string target, long needed, ReleaseAsset asset)
+        {
+            string where = Path.GetDirectoryName(Path.GetFullPath(target)) ?? ".";
+            long? free = DiskSpace.Available(where);
+            if (free.HasValue && needed > free.Value)
+            {
+                throw new OsvException(ErrorIds.DiskSpaceInsufficient, OsvErrorKind.ResourceUnavailable,
+                    $"'{asset.Name}' needs {Mib(needed)} MiB more; the disk of '{where}' has {Mib(free.Value)} MiB free. Nothing more was written; free some space and run the command again.", asset.Url);
             }
         }
 
+        private static string Mib(long bytes) => (bytes / 1048576.0).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+
+        private static OsvException Full(ReleaseAsset asset, string target, Exception e)
+            => new OsvException(ErrorIds.DiskSpaceInsufficient, OsvErrorKind.ResourceUnavailable,
+                $"the disk of '{Path.GetDirectoryName(target)}' filled up while '{asset.Name}' was written; the partial download was removed. Free some space and run the command again.", asset.Url, e);
+
         // The ETag ("" when the server gave none) to resume with, or null when the partial file cannot be
         // trusted to be the start of this asset (no note, another URL or size, or longer than declared).
-        private static string? ResumeTag(string partial, string note, ReleaseAsset asset)
+        private static string? ResumeTag(ContainedFolder folder, string partial, string note, ReleaseAsset asset)
         {
-            if (!File.Exists(partial) || !File.Exists(note))
+            var noteStatus = UnixFile.Stat(note, noFollow: true);
+            if (!File.Exists(partial) || noteStatus == null || noteStatus.Type != UnixFileType.Regular || noteStatus.Size > 4096)
             {
-                AtomicFile.TryDelete(partial);
+                Discard(folder, partial, note);
                 return null;
             }
             string[] lines = File.ReadAllLines(note);
@@ -132,38 +183,28 @@ namespace OsvPS.Core.Remote
                 (!asset.Size.HasValue || asset.Size.Value == declared) && size <= declared;
             if (!same || size == 0)
             {
-                AtomicFile.TryDelete(partial);
-                AtomicFile.TryDelete(note);
+                Discard(folder, partial, note);
                 return null;
             }
             return lines[2];
         }
 
-        private static void Receive(HttpResponseMessage response, string partial, bool resumed, long have, long expected, ReleaseAsset asset,
+        private static void Receive(HttpResponseMessage response, ReleaseSource source, ContainedFolder folder, string partial, string note, bool resumed, long have, long expected, ReleaseAsset asset,
             IProgress<DownloadProgress>? progress, CancellationToken cancellation)
         {
             using (var input = response.Content.ReadAsStreamAsync().GetAwaiter().GetResult())
-            using (var output = new FileStream(partial, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var output = folder.OpenForWriting(partial, append: resumed))
             {
                 var buffer = new byte[1 << 16];
                 long received = have;
+                var clock = Stopwatch.StartNew();
+                var windowStart = TimeSpan.Zero;
+                long windowBytes = 0;
                 try
                 {
                     while (true)
                     {
-                        int n;
-                        using (var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellation))
-                        {
-                            idle.CancelAfter(IdleTimeout);
-                            try
-                            {
-                                n = input.ReadAsync(buffer, 0, buffer.Length, idle.Token).GetAwaiter().GetResult();
-                            }
-                            catch (OperationCanceledException e) when (!cancellation.IsCancellationRequested)
-                            {
-                                throw new IOException($"no data for {IdleTimeout.TotalSeconds:0} s", e);
-                            }
-                        }
+                        int n = ReadWithin(input, buffer, cancellation);
                         if (n == 0)
                         {
                             break;
@@ -171,14 +212,31 @@ namespace OsvPS.Core.Remote
                         if (received + n > expected)
                         {
                             output.Dispose();
-                            AtomicFile.TryDelete(partial);
+                            Discard(folder, partial, note);
                             throw new OsvException("DownloadIncomplete", OsvErrorKind.InvalidData,
                                 $"the server sent more of '{asset.Name}' than the {expected} bytes declared; the download was discarded.", asset.Url);
                         }
                         output.Write(buffer, 0, n);
                         received += n;
                         progress?.Report(new DownloadProgress(asset.Name, received, expected));
+                        windowBytes += n;
+                        if (clock.Elapsed - windowStart >= source.RateWindow)
+                        {
+                            if (windowBytes < source.MinimumRate * source.RateWindow.TotalSeconds)
+                            {
+                                throw new IOException($"slower than {source.MinimumRate} bytes/s for {source.RateWindow.TotalSeconds:0} s");
+                            }
+                            windowStart = clock.Elapsed;
+                            windowBytes = 0;
+                        }
                     }
+                    output.Flush(true);
+                }
+                catch (IOException e) when (DiskSpace.IsFull(e))
+                {
+                    output.Dispose();
+                    Discard(folder, partial, note);
+                    throw Full(asset, partial, e);
                 }
                 catch (Exception e) when (e is IOException || e is HttpRequestException)
                 {
@@ -186,7 +244,40 @@ namespace OsvPS.Core.Remote
                     throw new OsvException("DownloadIncomplete", OsvErrorKind.ConnectionError,
                         $"the transfer of '{asset.Name}' broke off after {received} bytes ({e.Message}); run the command again to resume it.", asset.Url, e);
                 }
-                output.Flush(true);
+            }
+        }
+
+        private static int ReadWithin(Stream input, byte[] buffer, CancellationToken cancellation)
+        {
+            using (var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellation))
+            {
+                idle.CancelAfter(IdleTimeout);
+                try
+                {
+                    return input.ReadAsync(buffer, 0, buffer.Length, idle.Token).GetAwaiter().GetResult();
+                }
+                catch (OperationCanceledException e) when (!cancellation.IsCancellationRequested)
+                {
+                    throw new IOException($"no data for {IdleTimeout.TotalSeconds:0} s", e);
+                }
+            }
+        }
+
+        private static void Discard(ContainedFolder folder, string partial, string note)
+        {
+            TryDelete(folder, partial);
+            TryDelete(folder, note);
+        }
+
+        private static void TryDelete(ContainedFolder folder, string path)
+        {
+            try
+            {
+                folder.Delete(path);
+            }
+            catch (OsvException)
+            {
+                // Left for the next download of that asset, which starts it over.
             }
         }
 

@@ -26,5 +26,9 @@ namespace OsvPS.Core.Remote
 
         [JsonPropertyName("size")]
         public long? Size { get; set; }
+
+        /// <summary>GitHub's digest of the asset, <c>sha256:&lt;hex&gt;</c> (releases since 2025 carry it).</summary>
+        [JsonPropertyName("digest")]
+        public string? Digest { get; set; }
     }
 }

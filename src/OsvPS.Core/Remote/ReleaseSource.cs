@@ -17,16 +17,19 @@ namespace OsvPS.Core.Remote
     /// <summary>One downloadable file of a release.</summary>
     public sealed class ReleaseAsset
     {
-        public ReleaseAsset(string name, string url, long? size)
+        public ReleaseAsset(string name, string url, long? size, string? sha256 = null)
         {
             Name = name;
             Url = url;
             Size = size;
+            Sha256 = sha256;
         }
 
         public string Name { get; }
         public string Url { get; }
         public long? Size { get; }
+        /// <summary>The SHA-256 (lower-case hex) the release publishes for the asset, or null when it gives none.</summary>
+        public string? Sha256 { get; }
 
         public override string ToString() => Name;
     }
@@ -56,12 +59,28 @@ namespace OsvPS.Core.Remote
     {
         public const string DefaultSource = "https://api.github.com/repos/cloudius-systems/osv/releases";
 
+        /// <summary>The most a release listing or release may take: GitHub's page of 30 releases is well under 1 MiB.</summary>
+        public const int MaxJsonBytes = 8 << 20;
+
+        /// <summary>How long fetching release metadata may take, headers and body together.</summary>
+        public TimeSpan JsonDeadline { get; set; } = TimeSpan.FromSeconds(60);
+
+        /// <summary>The slowest a download from this source may be (bytes per second), averaged over <see cref="RateWindow"/>: a body that drips ends.</summary>
+        public long MinimumRate { get; set; } = 1024;
+
+        public TimeSpan RateWindow { get; set; } = TimeSpan.FromSeconds(60);
+
+        private const int MaxRedirects = 10;
+
         private readonly HttpClient http;
 
+        /// <summary>A source at <paramref name="url"/>, which must be an http or https address (SourceSchemeNotSupported otherwise).</summary>
         public ReleaseSource(string url, HttpMessageHandler? handler = null)
         {
             Url = url.TrimEnd('/');
-            http = handler == null ? new HttpClient() : new HttpClient(handler);
+            RequireHttp(Url, null);
+            // Redirects are followed here, one by one, so that each is checked (http and https only).
+            http = new HttpClient(handler ?? new HttpClientHandler { AllowAutoRedirect = false });
             http.Timeout = TimeSpan.FromMinutes(30);
             http.DefaultRequestHeaders.UserAgent.ParseAdd("OsvPS/0.1");
             http.DefaultRequestHeaders.Accept.ParseAdd("application/vnd.github+json");
@@ -109,11 +128,24 @@ namespace OsvPS.Core.Remote
 
         private T? GetJson<T>(string url, string what, CancellationToken cancellation) where T : class
         {
-            // Release metadata is small: a source that does not answer within a minute is treated as unreachable.
+            // Release metadata is small: a source that has not answered it all within the deadline is
+            // treated as unreachable (a body that drips forever ends there), and a body past the cap is refused.
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation))
-            using (var response = SendWithTimeout(url, what, timeout, cancellation))
             {
-                string text = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+                timeout.CancelAfter(JsonDeadline);
+                string text;
+                try
+                {
+                    using (var response = Send(new HttpRequestMessage(HttpMethod.Get, url), what, timeout.Token))
+                    {
+                        text = ReadCapped(response, url, what, timeout.Token);
+                    }
+                }
+                catch (OperationCanceledException e) when (!cancellation.IsCancellationRequested)
+                {
+                    throw new OsvException("ReleaseSourceUnreachable", OsvErrorKind.OperationTimeout,
+                        $"{url} did not answer {what} within {JsonDeadline.TotalSeconds:0} s.", url, e);
+                }
                 try
                 {
                     return JsonSerializer.Deserialize<T>(text, Qemu.JsonLimits.Options);
@@ -125,21 +157,100 @@ namespace OsvPS.Core.Remote
             }
         }
 
-        private HttpResponseMessage SendWithTimeout(string url, string what, CancellationTokenSource timeout, CancellationToken cancellation)
+        // The body as text, streamed, refused once it passes MaxJsonBytes (whatever Content-Length says).
+        private static string ReadCapped(HttpResponseMessage response, string url, string what, CancellationToken cancellation)
         {
-            timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            long? declared = response.Content.Headers.ContentLength;
+            if (declared > MaxJsonBytes)
+            {
+                throw TooLarge(url, what, declared.Value);
+            }
+            var body = new MemoryStream();
             try
             {
-                return Send(new HttpRequestMessage(HttpMethod.Get, url), what, timeout.Token);
+                using (var stream = response.Content.ReadAsStreamAsync().GetAwaiter().GetResult())
+                {
+                    var buffer = new byte[1 << 16];
+                    int n;
+                    while ((n = stream.ReadAsync(buffer, 0, buffer.Length, cancellation).GetAwaiter().GetResult()) > 0)
+                    {
+                        if (body.Length + n > MaxJsonBytes)
+                        {
+                            throw TooLarge(url, what, null);
+                        }
+                        body.Write(buffer, 0, n);
+                    }
+                }
             }
-            catch (OperationCanceledException e) when (!cancellation.IsCancellationRequested)
+            catch (Exception e) when (e is IOException || e is HttpRequestException)
             {
-                throw new OsvException("ReleaseSourceUnreachable", OsvErrorKind.OperationTimeout, $"{url} did not answer within a minute for {what}.", url, e);
+                throw new OsvException("ReleaseSourceUnreachable", OsvErrorKind.ConnectionError, $"{url} broke off while sending {what}: {e.Message}", url, e);
+            }
+            return new System.Text.UTF8Encoding(false).GetString(body.GetBuffer(), 0, (int)body.Length);
+        }
+
+        private static OsvException TooLarge(string url, string what, long? declared)
+            => new OsvException("ReleaseSourceInvalid", OsvErrorKind.LimitsExceeded,
+                $"{url} answered {what} with {(declared.HasValue ? declared.Value + " bytes" : "more")} than the {MaxJsonBytes >> 20} MiB release metadata may take; it was not read.", url);
+
+        /// <summary>
+        /// Refuses an address that is not absolute http(s) (a <c>-Source</c>, or where a redirect of
+        /// <paramref name="from"/> leads) with SourceSchemeNotSupported, and a redirect from https to http.
+        /// </summary>
+        internal static Uri RequireHttp(string url, Uri? from)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            {
+                throw new OsvException(ErrorIds.SourceSchemeNotSupported, OsvErrorKind.InvalidArgument,
+                    from == null
+                        ? $"'{url}' is not an http or https address; a release source is a releases API on the web (for a file on this machine, use Import-OsvImage)."
+                        : $"{from} redirected to '{url}', which is not an http or https address; OsvPS follows redirects to http(s) only.", url);
+            }
+            if (from != null && from.Scheme == Uri.UriSchemeHttps && uri.Scheme == Uri.UriSchemeHttp)
+            {
+                throw new OsvException(ErrorIds.SourceSchemeNotSupported, OsvErrorKind.SecurityError,
+                    $"{from} redirected from https to plain http ({url}); OsvPS does not follow that.", url);
+            }
+            return uri;
+        }
+
+        /// <summary>The address of <paramref name="asset"/>, which must be http(s) like every address OsvPS downloads from.</summary>
+        internal static Uri AssetAddress(ReleaseAsset asset)
+            => Uri.TryCreate(asset.Url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) ? uri
+                : throw new OsvException(ErrorIds.SourceSchemeNotSupported, OsvErrorKind.InvalidData,
+                    $"the release gives '{asset.Url}' as the address of '{asset.Name}'; OsvPS downloads from http and https addresses only.", asset.Url);
+
+        /// <summary>Sends a request, following up to ten redirects (each checked), and turns HTTP failures into clear errors.</summary>
+        internal HttpResponseMessage Send(HttpRequestMessage request, string what, CancellationToken cancellation)
+        {
+            for (int hop = 0; ; hop++)
+            {
+                var response = SendOnce(request, what, cancellation);
+                int status = (int)response.StatusCode;
+                if (!(status == 301 || status == 302 || status == 303 || status == 307 || status == 308) || response.Headers.Location == null)
+                {
+                    return Checked(response, request, what);
+                }
+                using (response)
+                {
+                    var from = request.RequestUri!;
+                    if (hop >= MaxRedirects)
+                    {
+                        throw new OsvException("DownloadFailed", OsvErrorKind.ConnectionError, $"{from} redirected more than {MaxRedirects} times for {what}.", from.ToString());
+                    }
+                    var location = response.Headers.Location;
+                    var next = RequireHttp((location.IsAbsoluteUri ? location : new Uri(from, location)).ToString(), from);
+                    var again = new HttpRequestMessage(status == 303 ? HttpMethod.Get : request.Method, next);
+                    foreach (var header in request.Headers)
+                    {
+                        again.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                    }
+                    request = again;
+                }
             }
         }
 
-        /// <summary>Sends a request and turns HTTP failures into clear errors.</summary>
-        internal HttpResponseMessage Send(HttpRequestMessage request, string what, CancellationToken cancellation)
+        private HttpResponseMessage SendOnce(HttpRequestMessage request, string what, CancellationToken cancellation)
         {
             HttpResponseMessage response;
             try
@@ -155,6 +266,11 @@ namespace OsvPS.Core.Remote
             {
                 throw new OsvException("ReleaseSourceUnreachable", OsvErrorKind.OperationTimeout, $"{request.RequestUri} did not answer in time for {what}.", request.RequestUri?.ToString(), e);
             }
+            return response;
+        }
+
+        private static HttpResponseMessage Checked(HttpResponseMessage response, HttpRequestMessage request, string what)
+        {
             if (response.IsSuccessStatusCode)
             {
                 return response;
@@ -193,9 +309,22 @@ namespace OsvPS.Core.Remote
                 DateTime.TryParse(json.PublishedAt, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var when) ? when : (DateTime?)null;
             var assets = (json.Assets ?? new List<GitHubAsset>())
                 .Where(a => a != null && a.Name != null && a.DownloadUrl != null)
-                .Select(a => new ReleaseAsset(a.Name!, a.DownloadUrl!, a.Size))
+                .Select(a => new ReleaseAsset(a.Name!, a.DownloadUrl!, a.Size, Sha256Of(a, url)))
                 .ToList();
             return new Release(tag, published, assets);
+        }
+
+        // A published digest as hex: sha256 is checked; another algorithm is not one OsvPS can check, and is left out.
+        private static string? Sha256Of(GitHubAsset asset, string url)
+        {
+            string? digest = asset.Digest;
+            if (digest == null || !digest.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+            string hex = digest.Substring(7).ToLowerInvariant();
+            return hex.Length == 64 && hex.All(c => c >= '0' && c <= '9' || c >= 'a' && c <= 'f') ? hex
+                : throw Malformed(url, $"the digest of '{asset.Name}' is not sha256:<64 hex digits>");
         }
 
         public void Dispose() => http.Dispose();

@@ -72,12 +72,13 @@ namespace OsvPS.Core.Remote
             }
             string target = repository.ImageFile(name, Disk.DiskFormat.Raw);
             var loaderAsset = release.Assets.First(a => a.Name == offer.Asset);
-            string hash = Downloader.Download(source, loaderAsset, target, null, progress, cancellation);
+            using var folder = repository.Writer();
+            string hash = Downloader.Download(source, loaderAsset, folder, target, null, progress, cancellation);
             string? kernelHash = null;
             if (offer.KernelAsset != null)
             {
                 var kernel = release.Assets.First(a => a.Name == offer.KernelAsset);
-                kernelHash = Downloader.Download(source, kernel, Path.ChangeExtension(target, ".elf"),
+                kernelHash = Downloader.Download(source, kernel, folder, Path.ChangeExtension(target, ".elf"),
                     kernel.Name.EndsWith(".gz", StringComparison.Ordinal) ? (input, output) => IO.Gzip.Unpack(input, output, ImageImporter.MaxKernelBytes, kernel.Name, "KernelInvalid") : (Action<Stream, Stream>?)null,
                     progress, cancellation);
             }
@@ -110,20 +111,21 @@ namespace OsvPS.Core.Remote
             var asset = release.Assets.FirstOrDefault(a => a.Name == name + ".mpm") ?? release.Assets.FirstOrDefault(a => a.Name == name + ".mpm.x86_64")
                 ?? throw new OsvException("AssetNotFound", OsvErrorKind.ObjectNotFound,
                     $"release {release.Tag} at {source.Url} has no package '{name}' (packages there: {string.Join(", ", FindPackages(release).Select(p => p.Name))}).", name);
-            string hash = Downloader.Download(source, asset, target, null, progress, cancellation);
-            AtomicFile.WriteAllText(ShaFile(target), hash + "\n");
+            using var folder = repository.Writer();
+            string hash = Downloader.Download(source, asset, folder, target, null, progress, cancellation);
+            folder.WriteAllText(ShaFile(target), hash + "\n");
             var yaml = release.Assets.FirstOrDefault(a => a.Name == name + ".yaml");
             string yamlPath = repository.PackageFile(name, ".yaml");
             if (yaml != null)
             {
-                Downloader.Download(source, yaml, yamlPath, null, null, cancellation);
+                Downloader.Download(source, yaml, folder, yamlPath, null, null, cancellation);
             }
             else
             {
                 var archive = PackageArchive.Open(name, target, Path.Combine(repository.CachePath, "mpm"));
                 if (archive.Manifest != null)
                 {
-                    AtomicFile.WriteAllText(yamlPath, PackageYaml.Serialize(archive.Manifest));
+                    folder.WriteAllText(yamlPath, PackageYaml.Serialize(archive.Manifest));
                 }
             }
             return LocalPackages().First(p => p.Name == name);

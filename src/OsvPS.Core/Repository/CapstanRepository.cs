@@ -56,6 +56,56 @@ namespace OsvPS.Core.Repository
         public string InstancesPath => Path.Combine(Root, "instances", "qemu");
         public string CachePath => Path.Combine(Root, "cache", "osvps");
 
+        /// <summary>
+        /// What every write into the repository goes through: the root may be a link (a repository kept on
+        /// another disk), the folders in it may not (FolderIsSymbolicLink). Dispose it after the writes.
+        /// </summary>
+        public ContainedFolder Writer() => new ContainedFolder(Root, rootMayBeLink: true);
+
+        /// <summary>One write through <see cref="Writer"/>: a file under the root, through a temporary beside it.</summary>
+        public void WriteFile(string path, Action<FileStream> writer)
+        {
+            using (var folder = Writer())
+            {
+                folder.WriteFile(path, writer);
+            }
+        }
+
+        public void WriteText(string path, string text)
+        {
+            using (var folder = Writer())
+            {
+                folder.WriteAllText(path, text);
+            }
+        }
+
+        /// <summary>Deletes a file under the root if it is there (never through a link).</summary>
+        public void DeleteFile(string path)
+        {
+            using (var folder = Writer())
+            {
+                folder.Delete(path);
+            }
+        }
+
+        /// <summary>Moves a finished temporary over <paramref name="target"/> in the same folder, never through a link.</summary>
+        public void Commit(string temporary, string target)
+        {
+            using (var folder = Writer())
+            {
+                folder.Move(temporary, target);
+            }
+        }
+
+        /// <summary>Creates a folder under the root (and those above it), refusing one that is a link (FolderIsSymbolicLink).</summary>
+        public void CreateFolder(string path)
+        {
+            using (var folder = Writer())
+            {
+                folder.CreateFolder(path);
+            }
+        }
+
         /// <summary>Image names are one or two segments (<c>name</c>, <c>namespace/name</c>) of letters, digits, '.', '_' and '-'.</summary>
         public static void ValidateImageName(string name)
         {
@@ -225,7 +275,7 @@ namespace OsvPS.Core.Repository
                 index.Description = doc.Scalar(doc.Root, "description");
                 index.Build = doc.Scalar(doc.Root, "build");
                 index.Platform = doc.Scalar(doc.Root, "platform");
-                index.Loader = doc.Scalar(doc.Root, "loader");
+                index.Loader = InsideRepository(doc.Scalar(doc.Root, "loader"), path);
                 index.Sha256 = doc.Scalar(doc.Root, "sha256");
                 index.KernelSha256 = doc.Scalar(doc.Root, "kernel_sha256");
                 index.Created = Remote.RemoteCatalog.CreatedTime(doc.Scalar(doc.Root, "created"));
@@ -235,6 +285,26 @@ namespace OsvPS.Core.Repository
                 // A damaged index.yaml hides metadata; the image itself is still listed and usable.
             }
             return index;
+        }
+
+        /// <summary>
+        /// <paramref name="loader"/> (the <c>loader</c> of the index.yaml at <paramref name="indexPath"/>) when it
+        /// is a file of the same repository's images folder; null otherwise. Only what the repository holds is
+        /// ever booted: a kernel is looked for beside the loader, so a loader named outside would bring one
+        /// from anywhere. (Images built from a loader file outside the repository boot from their disk.)
+        /// </summary>
+        internal static string? InsideRepository(string? loader, string indexPath)
+        {
+            if (loader == null || !Path.IsPathRooted(loader))
+            {
+                return null;
+            }
+            // index.yaml is <root>/repository/<name>/index.yaml or <root>/repository/<namespace>/<name>/index.yaml.
+            string? imageFolder = Path.GetDirectoryName(Path.GetFullPath(indexPath));
+            string? images = new[] { Path.GetDirectoryName(Path.GetDirectoryName(imageFolder ?? "") ?? ""), Path.GetDirectoryName(imageFolder ?? "") }
+                .FirstOrDefault(f => f != null && Path.GetFileName(f) == "repository");
+            string full = Path.GetFullPath(loader);
+            return images != null && full.StartsWith(images + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? full : null;
         }
 
         public void WriteIndex(string name, ImageIndex index)
@@ -250,7 +320,7 @@ namespace OsvPS.Core.Repository
                 .Value("sha256", index.Sha256)
                 .Value("kernel_sha256", index.KernelSha256)
                 .ToString();
-            AtomicFile.WriteAllText(Path.Combine(ImageFolder(name), "index.yaml"), text);
+            WriteText(Path.Combine(ImageFolder(name), "index.yaml"), text);
         }
 
         /// <summary>A package archive <c>packages/&lt;name&gt;.mpm</c> (or <c>.mpm.x86_64</c>), or null.</summary>
@@ -276,23 +346,22 @@ namespace OsvPS.Core.Repository
             {
                 throw new OsvException("ImageNotFound", OsvErrorKind.ObjectNotFound, $"there is no image '{name}' in {ImagesPath}.", name);
             }
-            File.Delete(file);
-            foreach (string extra in new[] { "index.yaml", BaseName(name) + ".osvps-build" })
+            using (var writer = Writer())
             {
-                AtomicFile.TryDelete(Path.Combine(folder, extra));
-            }
-            foreach (DiskFormat any in Enum.GetValues(typeof(DiskFormat)))
-            {
-                AtomicFile.SweepTemporaries(ImageFile(name, any));
-            }
-            if (!Directory.EnumerateFileSystemEntries(folder).Any())
-            {
-                Directory.Delete(folder);
-            }
-            string? parent = Path.GetDirectoryName(folder);
-            if (name.Contains("/") && parent != null && Directory.Exists(parent) && !Directory.EnumerateFileSystemEntries(parent).Any())
-            {
-                Directory.Delete(parent);
+                writer.Delete(file);
+                foreach (string extra in new[] { "index.yaml", BaseName(name) + ".osvps-build" })
+                {
+                    writer.Delete(Path.Combine(folder, extra));
+                }
+                foreach (DiskFormat any in Enum.GetValues(typeof(DiskFormat)))
+                {
+                    AtomicFile.SweepTemporaries(ImageFile(name, any));
+                }
+                writer.DeleteEmptyFolder(folder);
+                if (name.Contains("/"))
+                {
+                    writer.DeleteEmptyFolder(Path.GetDirectoryName(folder)!);
+                }
             }
         }
     }

@@ -179,7 +179,7 @@ namespace OsvPS.Core.Repository
         public OsvImage Build(ImageBuildPlan plan, bool force, IProgress<BuildProgress>? progress, CancellationToken cancellation)
         {
             string folder = repository.ImageFolder(plan.Name);
-            Directory.CreateDirectory(folder);
+            repository.CreateFolder(folder);
             using (AcquireLock(folder, plan.Name))
             {
                 // Under the build lock, a temporary beside the image is a killed build's: sweep it.
@@ -212,7 +212,7 @@ namespace OsvPS.Core.Repository
                             AtomicFile.TryDelete(otherPath);
                         }
                     }
-                    AtomicFile.Commit(temp, plan.OutputPath);
+                    repository.Commit(temp, plan.OutputPath);
                 }
                 catch
                 {
@@ -232,7 +232,7 @@ namespace OsvPS.Core.Repository
                     Platform = HostPlatform.Current,
                     Loader = plan.LoaderPath,
                 });
-                AtomicFile.WriteAllText(FingerprintFile(plan.Name), RecordText(plan.Fingerprint, new FileInfo(plan.OutputPath)));
+                repository.WriteText(FingerprintFile(plan.Name), RecordText(plan.Fingerprint, new FileInfo(plan.OutputPath)));
                 return repository.GetImage(plan.Name);
             }
         }

@@ -66,7 +66,8 @@ namespace OsvPS.Core.Repository
             }
             IO.UnixFile.RequireRegular(kernelPath, "KernelNotFound", "KernelNotFound");
             string target = Path.Combine(repository.ImageFolder(name), CapstanRepository.BaseName(name) + ".elf");
-            AtomicFile.Write(target, output =>
+            using var folder = repository.Writer();
+            folder.WriteFile(target, output =>
             {
                 using (var input = File.OpenRead(kernelPath))
                 {
@@ -86,8 +87,8 @@ namespace OsvPS.Core.Repository
 
         public OsvImage Import(ImportPlan plan, string? description, string? version, CancellationToken cancellation)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(plan.TargetPath)!);
-            AtomicFile.Write(plan.TargetPath, output =>
+            using var folder = repository.Writer();
+            folder.WriteFile(plan.TargetPath, output =>
             {
                 using (var input = File.OpenRead(plan.Source))
                 {
@@ -105,10 +106,10 @@ namespace OsvPS.Core.Repository
                 string otherPath = repository.ImageFile(plan.Name, other);
                 if (otherPath != plan.TargetPath)
                 {
-                    AtomicFile.TryDelete(otherPath);
+                    folder.Delete(otherPath);
                 }
             }
-            AtomicFile.TryDelete(Path.Combine(repository.ImageFolder(plan.Name), CapstanRepository.BaseName(plan.Name) + ".osvps-build"));
+            folder.Delete(Path.Combine(repository.ImageFolder(plan.Name), CapstanRepository.BaseName(plan.Name) + ".osvps-build"));
             repository.WriteIndex(plan.Name, new ImageIndex
             {
                 Version = version,

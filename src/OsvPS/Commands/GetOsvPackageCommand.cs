@@ -32,7 +32,7 @@ namespace OsvPS.Commands
         {
             ForItem(Name, () =>
             {
-                var pattern = new WildcardPattern(Name, WildcardOptions.IgnoreCase);
+                var pattern = NamePattern(Name);
                 var packages = Remote ? FindRemotePackages(Source, Version, Name)
                     : RemoteCatalog.ListLocal(new CapstanRepository(), WriteWarning).Where(p => pattern.IsMatch(p.Name));
                 WriteObject(packages, enumerateCollection: true);

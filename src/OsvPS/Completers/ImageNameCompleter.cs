@@ -14,7 +14,15 @@ namespace OsvPS.Completers
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
             string prefix = (wordToComplete ?? "").Trim('\'', '"');
-            var pattern = new WildcardPattern(prefix + "*", WildcardOptions.IgnoreCase);
+            WildcardPattern pattern;
+            try
+            {
+                pattern = OsvCmdlet.NamePattern(prefix + "*");
+            }
+            catch (OsvPS.Core.Errors.OsvException)
+            {
+                return new CompletionResult[0]; // half a pattern ('a[') completes to nothing
+            }
             return new CapstanRepository().GetImages()
                 .Where(i => pattern.IsMatch(i.Name))
                 .Select(i => new CompletionResult(i.Name, i.Name, CompletionResultType.ParameterValue, $"{i.Format} {i.Path}"))

@@ -100,5 +100,36 @@ namespace OsvPS.Core.Tests.Packaging
             Assert.Equal(ErrorIds.ProjectNotFound, e.ErrorId);
             Assert.Equal(OsvErrorKind.ObjectNotFound, e.Kind);
         }
+    
+
+        /// <summary>Issue 26: <c>ln -s OUTSIDE P/meta; New-OsvProject P -Force</c> overwrote OUTSIDE/run.yaml.</summary>
+        [Fact]
+        public void AMetaFolderOrProjectFolderThatIsALinkIsRefusedByEveryProjectCall()
+        {
+            string outside = Path.Combine(dir, "OUTSIDE");
+            string project = Path.Combine(dir, "P");
+            Directory.CreateDirectory(outside);
+            Directory.CreateDirectory(project);
+            File.WriteAllText(Path.Combine(outside, "run.yaml"), "runtime: native\nconfig_set:\n  default:\n    bootcmd: /theirs\n");
+            File.CreateSymbolicLink(Path.Combine(project, "meta"), outside);
+            string linkedRoot = Path.Combine(dir, "P-link");
+            File.CreateSymbolicLink(linkedRoot, project);
+
+            foreach (string path in new[] { project, linkedRoot })
+            {
+                foreach (Action call in new Action[]
+                {
+                    () => ProjectStore.Create(new ProjectSpec { Path = path, Force = true, BootCommand = "/mine" }),
+                    () => ProjectStore.Plan(new ProjectSpec { Path = path, Force = true }),
+                    () => ProjectStore.Load(path),
+                    () => ProjectStore.IsProject(path),
+                })
+                {
+                    Assert.Equal(ErrorIds.FolderIsSymbolicLink, Assert.Throws<OsvException>(call).ErrorId);
+                }
+            }
+            Assert.Equal(new[] { "run.yaml" }, Directory.GetFileSystemEntries(outside).Select(Path.GetFileName));
+            Assert.Contains("/theirs", File.ReadAllText(Path.Combine(outside, "run.yaml")));
+        }
     }
 }

@@ -94,5 +94,37 @@ namespace OsvPS.Core.Tests.Repository
             Assert.Equal("Alpine", HostPlatform.Describe(dir.File("alpine", "ID=alpine\n")));
             Assert.NotEmpty(HostPlatform.Describe(dir.Combine("none")));
         }
+
+        /// <summary>
+        /// Issue 26: an image whose index.yaml names a loader outside the repository booted the kernel beside
+        /// that outside file. A loader outside is not taken from the index, so no kernel is looked for there.
+        /// </summary>
+        [Theory]
+        [InlineData("OUTSIDE/osv-loader.qemu", false)]
+        [InlineData("capstan/repository/osv-loader/../../../OUTSIDE/osv-loader.qemu", false)]
+        [InlineData("capstan/packages/osv-loader.qemu", false)]
+        [InlineData("capstan/repository/osv-loader/osv-loader.qemu", true)]
+        [InlineData("capstan/repository/mike/osv-loader/osv-loader.qemu", true)]
+        public void ALoaderNamedByAnIndexMustBeInsideTheRepository(string loader, bool kept)
+        {
+            string named = dir.Combine(loader);
+            dir.File("OUTSIDE/osv-loader.qemu", TestFiles.Loader());
+            dir.File("OUTSIDE/osv-loader.elf", "\u007fELF outside kernel");
+            Image("app", $"format_version: 1\nloader: {named}\n");
+            Image("ns/app", $"format_version: 1\nloader: {named}\n");
+            Assert.Equal(kept ? Path.GetFullPath(named) : null, repo.ReadIndex("app").Loader);
+            Assert.Equal(kept ? Path.GetFullPath(named) : null, repo.ReadIndex("ns/app").Loader);
+            if (!kept)
+            {
+                Assert.Null(OsvPS.Core.Instances.InstancePlanner.FindKernel(repo.FindImageFile("app")!));
+            }
+        }
+
+        [Fact]
+        public void ARelativeLoaderInAnIndexIsNotTaken()
+        {
+            Image("app", "format_version: 1\nloader: ../osv-loader/osv-loader.qemu\n");
+            Assert.Null(repo.ReadIndex("app").Loader);
+        }
     }
 }

@@ -33,6 +33,22 @@ namespace OsvPS.Core.Tests.Support
         public int? StallAfter;
         /// <summary>ETags of assets; a Range request with an If-Range that differs gets the whole new body.</summary>
         public readonly Dictionary<string, string> ETags = new Dictionary<string, string>();
+        /// <summary>The <c>digest</c> the JSON publishes for an asset (e.g. <c>sha256:...</c>).</summary>
+        public readonly Dictionary<string, string> Digests = new Dictionary<string, string>();
+        /// <summary>The address the JSON gives for an asset instead of this server's.</summary>
+        public readonly Dictionary<string, string> AssetUrls = new Dictionary<string, string>();
+        /// <summary>Requests for a path here are answered 302 with this Location.</summary>
+        public readonly Dictionary<string, string> Redirects = new Dictionary<string, string>();
+        /// <summary>Release JSON with no Content-Length that never ends (a stream of releases), until the client goes.</summary>
+        public bool EndlessJson;
+        /// <summary>Announce this Content-Length for release JSON (and send the real body).</summary>
+        public long? JsonLength;
+        /// <summary>Send asset bodies one byte at a time, this far apart.</summary>
+        public TimeSpan? Drip;
+        /// <summary>Send release JSON one byte at a time, this far apart.</summary>
+        public TimeSpan? DripJson;
+        /// <summary>Called with the asset's name after its headers were sent and before its body.</summary>
+        public Action<string>? BeforeBody;
 
         public FakeReleaseServer()
         {
@@ -56,7 +72,8 @@ namespace OsvPS.Core.Tests.Support
         private string ReleaseJson(string tag, string[] names)
             => "{\"tag_name\": \"" + tag + "\", \"published_at\": \"2024-01-02T03:04:05Z\", \"assets\": [" +
                string.Join(", ", names.Select(n => "{\"name\": \"" + n + "\", " + (NoSize ? "" : "\"size\": " + (LieAboutSize ?? Assets[n].Length) + ", ") +
-                   "\"browser_download_url\": \"" + Url.Replace("/releases", "/assets/") + n + "\"}")) + "]}";
+                   (Digests.TryGetValue(n, out var digest) ? "\"digest\": \"" + digest + "\", " : "") +
+                   "\"browser_download_url\": \"" + (AssetUrls.TryGetValue(n, out var url) ? url : Url.Replace("/releases", "/assets/") + n) + "\"}")) + "]}";
 
         private void Serve(TcpClient client)
         {
@@ -71,11 +88,34 @@ namespace OsvPS.Core.Tests.Support
                 string? range = lines.FirstOrDefault(l => l.StartsWith("Range:", StringComparison.OrdinalIgnoreCase));
                 string? ifRange = lines.FirstOrDefault(l => l.StartsWith("If-Range:", StringComparison.OrdinalIgnoreCase))?.Substring(9).Trim();
                 Requests.Enqueue(path + (range != null ? " " + range : ""));
-                void Reply(int status, string reason, byte[] body, string extra = "", int? cut = null)
+                void Reply(int status, string reason, byte[] body, string extra = "", int? cut = null, long? length = null)
                 {
-                    var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {reason}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n{extra}\r\n");
+                    var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {reason}\r\nContent-Length: {length ?? body.Length}\r\nConnection: close\r\n{extra}\r\n");
                     stream.Write(head, 0, head.Length);
+                    if (path.StartsWith("/assets/")) BeforeBody?.Invoke(path.Substring(8));
+                    if ((path.StartsWith("/assets/") ? Drip : DripJson) is TimeSpan gap)
+                    {
+                        for (int i = 0; i < (cut ?? body.Length) && !stop.IsCancellationRequested; i++) { stream.Write(body, i, 1); stop.Token.WaitHandle.WaitOne(gap); }
+                        return;
+                    }
                     stream.Write(body, 0, cut ?? body.Length);
+                }
+                if (Redirects.TryGetValue(path, out var location))
+                {
+                    Reply(302, "Found", new byte[0], $"Location: {location}\r\n");
+                    return;
+                }
+                if (EndlessJson && path.StartsWith("/releases"))
+                {
+                    var head = Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n[");
+                    var release = Encoding.ASCII.GetBytes("{\"tag_name\": \"v0\", \"assets\": []},");
+                    try
+                    {
+                        stream.Write(head, 0, head.Length);
+                        while (!stop.IsCancellationRequested) stream.Write(release, 0, release.Length);
+                    }
+                    catch (Exception e) when (e is System.IO.IOException || e is ObjectDisposedException) { }
+                    return;
                 }
                 if (RateLimited)
                 {
@@ -93,7 +133,7 @@ namespace OsvPS.Core.Tests.Support
                         else if (rest.StartsWith("/tags/") && Releases.Any(r => r.Tag == rest.Substring(6))) { var r = Releases.First(x => x.Tag == rest.Substring(6)); json = ReleaseJson(r.Tag, r.Assets); }
                     }
                     if (json == null) { Reply(404, "Not Found", Encoding.UTF8.GetBytes("{\"message\": \"Not Found\"}")); return; }
-                    Reply(200, "OK", Encoding.UTF8.GetBytes(json), "Content-Type: application/json\r\n");
+                    Reply(200, "OK", Encoding.UTF8.GetBytes(json), "Content-Type: application/json\r\n", length: JsonLength);
                     return;
                 }
                 if (path.StartsWith("/assets/") && Assets.TryGetValue(path.Substring(8), out var data))

@@ -1,0 +1,357 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace OsvPS.Core.IO
+{
+    /// <summary>A name in a folder turned out to be a symbolic link where OsvPS needs a folder or a file of its own.</summary>
+    internal sealed class LinkFoundException : IOException
+    {
+        public LinkFoundException(string name) : base($"'{name}' is a symbolic link") => Name = name;
+
+        public string Name { get; }
+    }
+
+    /// <summary>
+    /// An open Linux folder (a descriptor), and the calls relative to it that never follow a symbolic
+    /// link: openat/mkdirat/renameat/unlinkat with O_NOFOLLOW on one name at a time. A folder reached
+    /// through these is the folder that was there when it was opened, whatever is renamed or swapped
+    /// for a link afterwards. Linux only (the flag values are Linux's).
+    /// </summary>
+    internal sealed class FolderHandle : IDisposable
+    {
+        private const int AtFdCwd = -100;
+        private const int ORdOnly = 0;
+        private const int ORdWr = 2;
+        private const int OCreat = 0x40;
+        private const int OExcl = 0x80;
+        private const int OTrunc = 0x200;
+        private const int ODirectory = 0x10000;
+        private const int ONoFollow = 0x20000;
+        private const int OCloExec = 0x80000;
+        private const int AtSymlinkNoFollow = 0x100;
+        private const int LockEx = 2;
+        private const int LockNb = 4;
+        internal const int EEXIST = 17;
+        private const int ENOENT = 2;
+        private const int ENOTDIR = 20;
+        private const int ELOOP = 40;
+        private const int EINTR = 4;
+        private const long UtimeOmit = (1L << 30) - 2;
+
+        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+        private static extern int Open(byte[] path, int flags, int mode);
+
+        [DllImport("libc", EntryPoint = "openat", SetLastError = true)]
+        private static extern int OpenAt(int dirfd, byte[] path, int flags, int mode);
+
+        [DllImport("libc", EntryPoint = "mkdirat", SetLastError = true)]
+        private static extern int MkdirAt(int dirfd, byte[] path, int mode);
+
+        [DllImport("libc", EntryPoint = "renameat", SetLastError = true)]
+        private static extern int RenameAt(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath);
+
+        [DllImport("libc", EntryPoint = "unlinkat", SetLastError = true)]
+        private static extern int UnlinkAt(int dirfd, byte[] path, int flags);
+
+        [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
+        private static extern int Flock(int fd, int operation);
+
+        [DllImport("libc", EntryPoint = "futimens", SetLastError = true)]
+        private static extern int Futimens(int fd, long[] times);
+
+        [DllImport("libc", EntryPoint = "utimensat", SetLastError = true)]
+        private static extern int UtimensAt(int dirfd, byte[] path, long[] times, int flags);
+
+        [DllImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+        private static extern int SyncFs(int fd);
+
+        private static readonly long UnixEpochTicks = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+
+        private readonly SafeFileHandle handle;
+
+        private FolderHandle(int fd, string path)
+        {
+            handle = new SafeFileHandle((IntPtr)fd, true);
+            Path = path;
+        }
+
+        /// <summary>Where the folder was when it was opened (for messages; never used to reach it).</summary>
+        public string Path { get; }
+
+        internal int Fd => handle.DangerousGetHandle().ToInt32();
+
+        private static byte[] Name(string name) => Encoding.UTF8.GetBytes(name + "\0");
+
+        /// <summary>Opens the folder <paramref name="path"/>; its last part may be a link only when <paramref name="followLast"/>.</summary>
+        public static FolderHandle OpenPath(string path, bool followLast)
+        {
+            while (true)
+            {
+                int fd = Open(Name(path), ORdOnly | ODirectory | OCloExec | (followLast ? 0 : ONoFollow), 0);
+                if (fd >= 0)
+                {
+                    return new FolderHandle(fd, path);
+                }
+                int errno = Marshal.GetLastWin32Error();
+                if (errno == EINTR)
+                {
+                    continue;
+                }
+                if (!followLast && (errno == ENOTDIR || errno == ELOOP) && UnixFile.Stat(path, noFollow: true)?.Type == UnixFileType.SymbolicLink)
+                {
+                    throw new LinkFoundException(path);
+                }
+                throw Failure(errno, path, "open the folder");
+            }
+        }
+
+        /// <summary>The folder <paramref name="name"/> in this one (created first when <paramref name="create"/>), never through a link.</summary>
+        public FolderHandle OpenChild(string name, bool create)
+        {
+            string path = Combine(name);
+            if (create && MkdirAt(Fd, Name(name), Convert.ToInt32("777", 8)) != 0)
+            {
+                int errno = Marshal.GetLastWin32Error();
+                if (errno != EEXIST)
+                {
+                    throw Failure(errno, path, "create the folder");
+                }
+            }
+            // A name swapped between a folder and a link may be a folder again by the time it is looked at:
+            // then the open is tried again; a name that keeps changing is taken for the link it also is.
+            for (int attempt = 0; ; attempt++)
+            {
+                int fd = OpenAt(Fd, Name(name), ORdOnly | ODirectory | ONoFollow | OCloExec, 0);
+                if (fd >= 0)
+                {
+                    return new FolderHandle(fd, path);
+                }
+                int error = Marshal.GetLastWin32Error();
+                if (error == EINTR)
+                {
+                    continue;
+                }
+                var type = error == ENOTDIR || error == ELOOP ? Stat(name)?.Type : null;
+                if (type == UnixFileType.SymbolicLink || type == UnixFileType.Directory && attempt >= 8)
+                {
+                    throw new LinkFoundException(path);
+                }
+                if (type != UnixFileType.Directory)
+                {
+                    throw Failure(error, path, "open the folder");
+                }
+            }
+        }
+
+        /// <summary>The folder's child <paramref name="name"/>, a link itself rather than what it points to; null when there is none.</summary>
+        public UnixFileStatus? Stat(string name) => UnixFile.StatAt(Fd, name, noFollow: true);
+
+        /// <summary>This folder's own identity.</summary>
+        public UnixFileStatus Self() => UnixFile.StatAt(Fd, "", noFollow: true, emptyPath: true)
+            ?? throw new IOException($"cannot look at the folder '{Path}'.");
+
+        /// <summary>The folder above this one (the same folder at the top of the file system).</summary>
+        public FolderHandle Parent()
+        {
+            int fd = OpenAt(Fd, Name(".."), ORdOnly | ODirectory | OCloExec, 0);
+            return fd >= 0 ? new FolderHandle(fd, System.IO.Path.GetDirectoryName(Path) ?? "/") : throw Failure(Marshal.GetLastWin32Error(), Path + "/..", "open the folder");
+        }
+
+        /// <summary>
+        /// Creates <paramref name="name"/> (which must not exist: an existing file or link is never opened)
+        /// for reading and writing, locked (flock) for as long as it is open, so that a sweep of stale
+        /// temporaries can tell a live writer's file from a dead one's.
+        /// </summary>
+        public FileStream CreateLocked(string name, int bufferSize)
+        {
+            int fd = OpenAt(Fd, Name(name), ORdWr | OCreat | OExcl | ONoFollow | OCloExec, Convert.ToInt32("666", 8));
+            if (fd < 0)
+            {
+                throw Failure(Marshal.GetLastWin32Error(), Combine(name), "create");
+            }
+            var file = new SafeFileHandle((IntPtr)fd, true);
+            // A sweep that found the file in the instant before this lock may hold it; wait for it to let go.
+            while (Flock(fd, LockEx) != 0 && Marshal.GetLastWin32Error() == EINTR)
+            {
+            }
+            return new FileStream(file, FileAccess.ReadWrite, bufferSize);
+        }
+
+        /// <summary>Opens <paramref name="name"/> for writing, never through a link: created when missing, emptied unless <paramref name="append"/> (then positioned at its end).</summary>
+        public FileStream OpenWritable(string name, bool append, int bufferSize)
+        {
+            int fd = OpenAt(Fd, Name(name), ORdWr | OCreat | ONoFollow | OCloExec | (append ? 0 : OTrunc), Convert.ToInt32("666", 8));
+            if (fd < 0)
+            {
+                int errno = Marshal.GetLastWin32Error();
+                throw errno == ELOOP ? new LinkFoundException(Combine(name)) : Failure(errno, Combine(name), "open");
+            }
+            var stream = new FileStream(new SafeFileHandle((IntPtr)fd, true), FileAccess.ReadWrite, bufferSize);
+            stream.Seek(0, SeekOrigin.End);
+            return stream;
+        }
+
+        /// <summary>Opens an existing regular file <paramref name="name"/> of this folder, never through a link.</summary>
+        public FileStream OpenFile(string name, bool write, int bufferSize)
+        {
+            int fd = OpenAt(Fd, Name(name), (write ? ORdWr : ORdOnly) | ONoFollow | OCloExec, 0);
+            if (fd < 0)
+            {
+                int errno = Marshal.GetLastWin32Error();
+                throw errno == ELOOP ? new LinkFoundException(Combine(name)) : Failure(errno, Combine(name), "open");
+            }
+            return new FileStream(new SafeFileHandle((IntPtr)fd, true), write ? FileAccess.ReadWrite : FileAccess.Read, bufferSize);
+        }
+
+        /// <summary>
+        /// True when <paramref name="name"/> is a file no live writer holds (its lock can be taken) and it
+        /// was removed; the lock is held across the check that the name still means that file.
+        /// </summary>
+        public bool RemoveIfUnlocked(string name)
+        {
+            int fd = OpenAt(Fd, Name(name), ORdOnly | ONoFollow | OCloExec, 0);
+            if (fd < 0)
+            {
+                return false;
+            }
+            using (var file = new SafeFileHandle((IntPtr)fd, true))
+            {
+                if (Flock(fd, LockEx | LockNb) != 0)
+                {
+                    return false; // EWOULDBLOCK: its writer is alive
+                }
+                var opened = UnixFile.StatAt(fd, "", noFollow: true, emptyPath: true);
+                var named = Stat(name);
+                if (opened == null || named == null || opened.Inode != named.Inode || opened.Device != named.Device)
+                {
+                    return false;
+                }
+                return UnlinkAt(Fd, Name(name), 0) == 0;
+            }
+        }
+
+        public void Rename(string from, string to)
+        {
+            if (RenameAt(Fd, Name(from), Fd, Name(to)) != 0)
+            {
+                throw Failure(Marshal.GetLastWin32Error(), Combine(to), "rename '" + from + "' to");
+            }
+        }
+
+        /// <summary>Removes the file (or link) <paramref name="name"/>; false when there was none.</summary>
+        public bool Delete(string name)
+        {
+            if (UnlinkAt(Fd, Name(name), 0) == 0)
+            {
+                return true;
+            }
+            int errno = Marshal.GetLastWin32Error();
+            return errno == ENOENT ? false : throw Failure(errno, Combine(name), "delete");
+        }
+
+        /// <summary>Removes the empty folder <paramref name="name"/>; false when it is not there or not empty.</summary>
+        public bool DeleteEmptyFolder(string name) => UnlinkAt(Fd, Name(name), 0x200) == 0;
+
+        /// <summary>Flushes the whole file system <paramref name="folder"/> is on (syncfs).</summary>
+        public static void SyncFileSystem(FolderHandle folder)
+        {
+            if (SyncFs(folder.Fd) != 0)
+            {
+                throw Failure(Marshal.GetLastWin32Error(), folder.Path, "flush the file system of");
+            }
+        }
+
+        /// <summary>Sets the modification time of an open file (its access time is left alone).</summary>
+        public static void SetModified(FileStream file, DateTime utc)
+        {
+            if (Futimens(file.SafeFileHandle.DangerousGetHandle().ToInt32(), Times(utc)) != 0)
+            {
+                throw Failure(Marshal.GetLastWin32Error(), file.Name, "set the modification time of");
+            }
+        }
+
+        /// <summary>Sets the modification time of <paramref name="name"/> itself (a link's own, not its target's).</summary>
+        public void SetModified(string name, DateTime utc)
+        {
+            if (UtimensAt(Fd, Name(name), Times(utc), AtSymlinkNoFollow) != 0)
+            {
+                throw Failure(Marshal.GetLastWin32Error(), Combine(name), "set the modification time of");
+            }
+        }
+
+        private static long[] Times(DateTime utc)
+        {
+            long ticks = utc.ToUniversalTime().Ticks - UnixEpochTicks;
+            long seconds = ticks / TimeSpan.TicksPerSecond;
+            long rest = ticks % TimeSpan.TicksPerSecond;
+            if (rest < 0)
+            {
+                seconds--;
+                rest += TimeSpan.TicksPerSecond;
+            }
+            return new[] { 0, UtimeOmit, seconds, rest * 100 };
+        }
+
+        /// <summary>The names in this folder. The listing goes through /proc/self/fd, which reaches this very folder.</summary>
+        public IReadOnlyList<string> Names()
+        {
+            string self = "/proc/self/fd/" + Fd;
+            return Directory.EnumerateFileSystemEntries(self).Select(System.IO.Path.GetFileName).Where(n => n != null).Select(n => n!).ToList();
+        }
+
+        /// <summary>
+        /// True when this folder lies inside <paramref name="root"/> now: walking up through "..", the root
+        /// is met before the top of the file system.
+        /// </summary>
+        public bool IsInside(UnixFileStatus root)
+        {
+            var current = this;
+            try
+            {
+                for (int hops = 0; hops < 4096; hops++)
+                {
+                    var self = current.Self();
+                    if (self.Inode == root.Inode && self.Device == root.Device)
+                    {
+                        return true;
+                    }
+                    var parent = current.Parent();
+                    var above = parent.Self();
+                    if (current != this)
+                    {
+                        current.Dispose();
+                    }
+                    current = parent;
+                    if (above.Inode == self.Inode && above.Device == self.Device)
+                    {
+                        return false;
+                    }
+                }
+                return false;
+            }
+            finally
+            {
+                if (current != this)
+                {
+                    current.Dispose();
+                }
+            }
+        }
+
+        private string Combine(string name) => Path.TrimEnd('/') + "/" + name;
+
+        internal static IOException Failure(int errno, string path, string what)
+        {
+            string why = errno == 13 ? "permission denied" : errno == 28 ? "no space left on the device" : errno == 30 ? "the file system is read-only"
+                : errno == 36 ? "the name is too long" : errno == 17 ? "it exists already" : errno == 2 ? "it does not exist" : "error " + errno;
+            return new IOException($"cannot {what} '{path}': {why}.", errno);
+        }
+
+        public void Dispose() => handle.Dispose();
+    }
+}
