@@ -87,19 +87,6 @@ namespace OsvPS.Core.Disk
 
         public static string FileExtension(DiskFormat format) => format == DiskFormat.Raw || format == DiskFormat.Qcow2 ? ".qemu" : "." + format.ToString().ToLowerInvariant();
 
-        internal static int ReadFully(Stream s, byte[] buffer, int offset, int count)
-        {
-            int total = 0;
-            while (total < count)
-            {
-                int n = s.Read(buffer, offset + total, count - total);
-                if (n == 0)
-                {
-                    break;
-                }
-                total += n;
-            }
-            return total;
-        }
+        internal static int ReadFully(Stream s, byte[] buffer, int offset, int count) => IO.StreamReading.ReadFully(s, buffer, offset, count);
     }
 }

@@ -3,7 +3,6 @@ using System.IO;
 using System.Text;
 using System.Threading;
 using OsvPS.Core.Errors;
-using OsvPS.Core.Packaging;
 
 namespace OsvPS.Core.Disk
 {
@@ -14,6 +13,20 @@ namespace OsvPS.Core.Disk
     /// </summary>
     public static class OsvDiskLayout
     {
+        /// <summary>The longest command line the boot code reads: 63 sectors from byte 512, less the NUL.</summary>
+        public const int MaxCommandLineBytes = 63 * 512 - 1;
+
+        /// <summary>Refuses a command line the boot code cannot read whole.</summary>
+        public static void CheckLength(string commandLine)
+        {
+            int bytes = System.Text.Encoding.UTF8.GetByteCount(commandLine);
+            if (bytes > MaxCommandLineBytes)
+            {
+                throw new Errors.OsvException(Errors.ErrorIds.CommandLineTooLong, Errors.OsvErrorKind.LimitsExceeded,
+                    $"the command line is {bytes} bytes; the OSv loader reads at most {MaxCommandLineBytes}.", commandLine.Substring(0, 80) + "...");
+            }
+        }
+
         public const int SectorSize = 512;
         public const int CommandLineOffset = 512;
         public const int LoaderSizeOffset = 0x10;
@@ -96,7 +109,7 @@ namespace OsvPS.Core.Disk
         /// <summary>The command line's bytes as stored: text, NUL, zeros to the end of the last sector.</summary>
         public static byte[] CommandLineSectors(string commandLine)
         {
-            BootCommands.CheckLength(commandLine);
+            CheckLength(commandLine);
             byte[] text = Encoding.UTF8.GetBytes(commandLine);
             int length = (text.Length + 1 + SectorSize - 1) / SectorSize * SectorSize;
             var sectors = new byte[length];
@@ -107,7 +120,7 @@ namespace OsvPS.Core.Disk
         /// <summary>Reads the command line stored in a disk image (up to its NUL).</summary>
         public static string ReadCommandLine(DiskReader disk)
         {
-            byte[] area = disk.Read(CommandLineOffset, BootCommands.MaxCommandLineBytes + 1);
+            byte[] area = disk.Read(CommandLineOffset, MaxCommandLineBytes + 1);
             int end = Array.IndexOf(area, (byte)0);
             return Encoding.UTF8.GetString(area, 0, end < 0 ? area.Length : end);
         }

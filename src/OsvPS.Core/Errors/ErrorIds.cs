@@ -1,6 +1,9 @@
 namespace OsvPS.Core.Errors
 {
-    /// <summary>The error identifiers OsvPS reports. They are part of the public contract.</summary>
+    /// <summary>
+    /// Every error id OsvPS reports, in one list (tests/OsvPS.Core.Tests/Architecture/ErrorIdTests.cs checks it
+    /// against every id thrown). They are part of the public contract: scripts match on them.
+    /// </summary>
     public static class ErrorIds
     {
         public const string RunYamlInvalid = "RunYamlInvalid";
@@ -60,7 +63,82 @@ namespace OsvPS.Core.Errors
         public const string ConnectionNotSupported = "ConnectionNotSupported";
         /// <summary>A -Name that is not a valid wildcard pattern.</summary>
         public const string NamePatternInvalid = "NamePatternInvalid";
-        /// <summary>A loader or kernel named by repository metadata (index.yaml) that lies outside the repository.</summary>
-        public const string ImageFileOutsideRepository = "ImageFileOutsideRepository";
+
+        // Cmdlets (errors that are not OsvPS's own).
+        public const string AccessDenied = "AccessDenied";
+        public const string BinaryPathInvalid = "BinaryPathInvalid";
+        public const string GuestFailed = "GuestFailed";
+        public const string IOError = "IOError";
+        public const string InvalidArgument = "InvalidArgument";
+        public const string OperationStopped = "OperationStopped";
+        public const string PathNotFound = "PathNotFound";
+        public const string UnexpectedError = "UnexpectedError";
+
+        // Releases and downloads.
+        public const string AssetNotFound = "AssetNotFound";
+        public const string DownloadFailed = "DownloadFailed";
+        public const string DownloadIncomplete = "DownloadIncomplete";
+        public const string DownloadSizeUnknown = "DownloadSizeUnknown";
+        public const string RateLimited = "RateLimited";
+        public const string ReleaseNotFound = "ReleaseNotFound";
+        public const string ReleaseSourceInvalid = "ReleaseSourceInvalid";
+        public const string ReleaseSourceUnreachable = "ReleaseSourceUnreachable";
+        public const string VariantInvalid = "VariantInvalid";
+
+        // ELF files and placement.
+        public const string BinaryNotFound = "BinaryNotFound";
+        public const string GuestPathConflict = "GuestPathConflict";
+        public const string GuestPathInvalid = "GuestPathInvalid";
+
+        // Disks, file systems and images.
+        public const string ConfigInvalid = "ConfigInvalid";
+        public const string DiskImageInvalid = "DiskImageInvalid";
+        public const string FileChangedDuringBuild = "FileChangedDuringBuild";
+        public const string ImageConversionFailed = "ImageConversionFailed";
+        public const string ImageExists = "ImageExists";
+        public const string ImageLocked = "ImageLocked";
+        public const string ImageNameInvalid = "ImageNameInvalid";
+        public const string ImageTooLarge = "ImageTooLarge";
+        public const string KernelInvalid = "KernelInvalid";
+        public const string LoaderImageCorrupt = "LoaderImageCorrupt";
+        public const string LoaderImageInvalid = "LoaderImageInvalid";
+        public const string LoaderImageNotFound = "LoaderImageNotFound";
+        public const string NameTooLong = "NameTooLong";
+
+        // libvirt.
+        public const string ConnectionInvalid = "ConnectionInvalid";
+        public const string DomainExists = "DomainExists";
+        public const string LibvirtConnectFailed = "LibvirtConnectFailed";
+        public const string LibvirtFailed = "LibvirtFailed";
+        public const string LibvirtNotInstalled = "LibvirtNotInstalled";
+        public const string LibvirtNotSupported = "LibvirtNotSupported";
+        public const string StoragePoolInvalid = "StoragePoolInvalid";
+
+        // Projects and packages.
+        public const string FileNameInvalid = "FileNameInvalid";
+        public const string IgnorePatternTooComplex = "IgnorePatternTooComplex";
+        public const string PackageCorrupt = "PackageCorrupt";
+        public const string PackageCycle = "PackageCycle";
+        public const string PackageInvalid = "PackageInvalid";
+        public const string PackageNameInvalid = "PackageNameInvalid";
+        public const string PackageNotFound = "PackageNotFound";
+        public const string SymlinkOutsideProject = "SymlinkOutsideProject";
+
+        // What OSv prints when a program fails (GuestFailures.cs).
+        public const string GuestAborted = "GuestAborted";
+        public const string GuestAssertionFailed = "GuestAssertionFailed";
+        public const string GuestCommandLineInvalid = "GuestCommandLineInvalid";
+        public const string GuestPageFault = "GuestPageFault";
+        public const string GuestProgramInvalid = "GuestProgramInvalid";
+        public const string GuestProgramNotFound = "GuestProgramNotFound";
+        public const string GuestSymbolNotFound = "GuestSymbolNotFound";
+
+        // QEMU and instances.
+        public const string InstanceFolderUnsafe = "InstanceFolderUnsafe";
+        public const string OverlayFailed = "OverlayFailed";
+        public const string QmpCommandFailed = "QmpCommandFailed";
+        public const string QmpPeerInvalid = "QmpPeerInvalid";
+        public const string QmpUnavailable = "QmpUnavailable";
+        public const string VolumeInvalid = "VolumeInvalid";
     }
 }

@@ -33,7 +33,7 @@ namespace OsvPS.Core.IO
                 // ISIZE: the unpacked length modulo 2^32, in the last four bytes of a single-member gzip.
                 input.Seek(-4, SeekOrigin.End);
                 var trailer = new byte[4];
-                Disk.DiskFormats.ReadFully(input, trailer, 0, 4);
+                StreamReading.ReadFully(input, trailer, 0, 4);
                 declared = BitConverter.ToUInt32(trailer, 0);
                 input.Seek(0, SeekOrigin.Begin);
             }

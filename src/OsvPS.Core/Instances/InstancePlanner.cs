@@ -121,7 +121,7 @@ namespace OsvPS.Core.Instances
         internal static void CheckKernel(string kernel)
         {
             string? expected = CapstanRepository.ReadIndexFile(Path.Combine(Path.GetDirectoryName(kernel) ?? ".", "index.yaml")).KernelSha256;
-            if (expected != null && Remote.Downloader.Sha256(kernel) != expected)
+            if (expected != null && IO.FileHash.Sha256(kernel) != expected)
             {
                 throw new OsvException(ErrorIds.KernelCorrupt, OsvErrorKind.InvalidData,
                     $"the kernel '{kernel}' no longer matches the SHA-256 recorded when it was downloaded; fetch it again with 'Save-OsvImage -Force'.", kernel);

@@ -40,7 +40,7 @@ namespace OsvPS.Core.Instances
         }
 
         /// <summary>The volume name a file gets: its content hash, so equal content is uploaded once per pool.</summary>
-        public static string ContentVolumeName(string file, string suffix) => "osvps-" + Remote.Downloader.Sha256(file).Substring(0, 32) + suffix;
+        public static string ContentVolumeName(string file, string suffix) => "osvps-" + IO.FileHash.Sha256(file).Substring(0, 32) + suffix;
 
         // A file as a volume named by its content, uploaded when the pool has no complete copy of it.
         public string UploadOnce(LibvirtPool pool, string file, string suffix, CancellationToken cancellation)

@@ -7,6 +7,7 @@ using System.Text;
 using System.Threading;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Qemu;
+using OsvPS.Core.IO;
 
 namespace OsvPS.Core.Instances
 {

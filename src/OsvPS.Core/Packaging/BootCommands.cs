@@ -2,8 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
+using OsvPS.Core.Disk;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Models;
+using OsvPS.Core.Yaml;
 
 namespace OsvPS.Core.Packaging
 {
@@ -37,7 +39,7 @@ namespace OsvPS.Core.Packaging
     public static class BootCommands
     {
         /// <summary>The longest command line the boot code reads (63 sectors less the NUL).</summary>
-        public const int MaxCommandLineBytes = 63 * 512 - 1;
+        public const int MaxCommandLineBytes = OsvDiskLayout.MaxCommandLineBytes;
 
         /// <summary>The config set an image runs when nothing else is named.</summary>
         public const string DefaultSet = "default";
@@ -213,15 +215,10 @@ namespace OsvPS.Core.Packaging
             throw new OsvException(ErrorIds.ConfigSetRequired, OsvErrorKind.InvalidArgument, message);
         }
 
-        /// <summary>Refuses a command line the boot code cannot read whole.</summary>
+        /// <summary>Refuses a command line the boot code cannot read whole, or that OSv cannot carry.</summary>
         public static void CheckLength(string commandLine)
         {
-            int bytes = Encoding.UTF8.GetByteCount(commandLine);
-            if (bytes > MaxCommandLineBytes)
-            {
-                throw new OsvException(ErrorIds.CommandLineTooLong, OsvErrorKind.LimitsExceeded,
-                    $"the command line is {bytes} bytes; the OSv loader reads at most {MaxCommandLineBytes}.", commandLine.Substring(0, 80) + "...");
-            }
+            OsvDiskLayout.CheckLength(commandLine);
             OsvCommandLine.Check(commandLine, "the command line", ErrorIds.CommandLineInvalid);
         }
 

@@ -42,7 +42,7 @@ namespace OsvPS.Core.Packaging
         /// <summary>Opens <paramref name="archivePath"/>, decompressing it into <paramref name="cacheFolder"/> when not cached yet.</summary>
         public static PackageArchive Open(string name, string archivePath, string cacheFolder)
         {
-            CapstanRepository.ValidatePackageName(name);
+            PackageNames.Validate(name);
             var info = new FileInfo(archivePath);
             Directory.CreateDirectory(cacheFolder);
             // The cache is keyed by the archive's identity: size, modification time, inode and change time

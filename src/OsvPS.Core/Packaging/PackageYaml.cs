@@ -1,6 +1,7 @@
 using System.Text;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Models;
+using OsvPS.Core.Yaml;
 
 namespace OsvPS.Core.Packaging
 {
@@ -26,10 +27,10 @@ namespace OsvPS.Core.Packaging
             try
             {
                 // Names become file names in packages/: a hostile package.yaml must not reach outside.
-                Repository.CapstanRepository.ValidatePackageName(name!, source + ": name");
+                PackageNames.Validate(name!, source + ": name");
                 foreach (string required in require)
                 {
-                    Repository.CapstanRepository.ValidatePackageName(required, source + ": require");
+                    PackageNames.Validate(required, source + ": require");
                 }
             }
             catch (OsvException e)

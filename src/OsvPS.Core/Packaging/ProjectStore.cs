@@ -126,7 +126,7 @@ namespace OsvPS.Core.Packaging
             string name = spec.Name ?? System.IO.Path.GetFileName(full);
             try
             {
-                Repository.CapstanRepository.ValidatePackageName(name);
+                PackageNames.Validate(name);
             }
             catch (OsvException e)
             {
@@ -141,7 +141,7 @@ namespace OsvPS.Core.Packaging
             }
 
             var package = new PackageManifest(name, spec.Title ?? name, spec.Author ?? DefaultAuthor(), spec.Version ?? "0.1",
-                spec.Require, spec.Created.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"), Repository.HostPlatform.Current);
+                spec.Require, spec.Created.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"), IO.HostPlatform.Current);
             RunConfig? run = null;
             string runText;
             if (string.IsNullOrWhiteSpace(spec.BootCommand))

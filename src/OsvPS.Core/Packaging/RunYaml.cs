@@ -5,6 +5,8 @@ using System.Text;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Models;
 using YamlDotNet.RepresentationModel;
+using OsvPS.Core.Yaml;
+using YamlDocument = OsvPS.Core.Yaml.YamlDocument;
 
 namespace OsvPS.Core.Packaging
 {

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using OsvPS.Core.Errors;
+using OsvPS.Core.IO;
 
 namespace OsvPS.Core.Qemu
 {

@@ -8,6 +8,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using OsvPS.Core.Errors;
+using OsvPS.Core.IO;
 
 namespace OsvPS.Core.Qemu
 {
@@ -81,7 +82,7 @@ namespace OsvPS.Core.Qemu
                 return; // not a Unix socket peer we can ask (tests' fake servers on other systems)
             }
             uint uid = BitConverter.ToUInt32(credentials, 4);
-            if (uid != Instances.HostProcess.UserId)
+            if (uid != IO.HostProcess.UserId)
             {
                 throw new OsvException("QmpPeerInvalid", OsvErrorKind.SecurityError,
                     $"the monitor socket '{socketPath}' is served by user {uid}, not by this user's QEMU; it is not used.", socketPath);

@@ -281,13 +281,6 @@ namespace OsvPS.Core.Remote
             }
         }
 
-        public static string Sha256(string path)
-        {
-            using (var sha = SHA256.Create())
-            using (var stream = File.OpenRead(path))
-            {
-                return BitConverter.ToString(sha.ComputeHash(stream)).Replace("-", "").ToLowerInvariant();
-            }
-        }
+        public static string Sha256(string path) => FileHash.Sha256(path);
     }
 }

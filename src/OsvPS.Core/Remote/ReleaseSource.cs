@@ -148,7 +148,7 @@ namespace OsvPS.Core.Remote
                 }
                 try
                 {
-                    return JsonSerializer.Deserialize<T>(text, Qemu.JsonLimits.Options);
+                    return JsonSerializer.Deserialize<T>(text, IO.JsonLimits.Options);
                 }
                 catch (JsonException e)
                 {

@@ -44,10 +44,10 @@ namespace OsvPS.Core.Remote
 
         public IReadOnlyList<OsvPackage> FindPackages(Release release)
             => release.Assets.Where(a => a.Name.EndsWith(".mpm", StringComparison.Ordinal) || a.Name.EndsWith(".mpm.x86_64", StringComparison.Ordinal))
-                .Select(a => new OsvPackage(PackageName(a.Name), null, release.Tag, null, new string[0], null, a.Size, release.Published, release.Tag, a.Url))
+                .Select(a => new OsvPackage(Repository.LocalPackages.PackageName(a.Name), null, release.Tag, null, new string[0], null, a.Size, release.Published, release.Tag, a.Url))
                 .ToList();
 
-        private static string PackageName(string asset) => asset.Substring(0, asset.IndexOf(".mpm", StringComparison.Ordinal));
+
 
         /// <summary>Downloads the loader (and its kernel ELF, unpacked) of <paramref name="variant"/> as image <paramref name="name"/>.</summary>
         public OsvImage SaveImage(string name, string? version, string variant, bool force, IProgress<DownloadProgress>? progress, CancellationToken cancellation)
@@ -113,7 +113,7 @@ namespace OsvPS.Core.Remote
                     $"release {release.Tag} at {source.Url} has no package '{name}' (packages there: {string.Join(", ", FindPackages(release).Select(p => p.Name))}).", name);
             using var folder = repository.Writer();
             string hash = Downloader.Download(source, asset, folder, target, null, progress, cancellation);
-            folder.WriteAllText(ShaFile(target), hash + "\n");
+            folder.WriteAllText(Repository.LocalPackages.ShaFile(target), hash + "\n");
             var yaml = release.Assets.FirstOrDefault(a => a.Name == name + ".yaml");
             string yamlPath = repository.PackageFile(name, ".yaml");
             if (yaml != null)
@@ -131,63 +131,8 @@ namespace OsvPS.Core.Remote
             return LocalPackages().First(p => p.Name == name);
         }
 
-        internal static string ShaFile(string archive) => Path.Combine(Path.GetDirectoryName(archive)!, "." + Path.GetFileName(archive) + ".sha256");
-
         /// <summary>The packages in <c>packages/</c>, by name.</summary>
-        public IReadOnlyList<OsvPackage> LocalPackages() => ListLocal(repository);
+        public IReadOnlyList<OsvPackage> LocalPackages() => Repository.LocalPackages.List(repository);
 
-        /// <summary>
-        /// The packages in <c>packages/</c>, by name. A <c>&lt;name&gt;.yaml</c> there that is not a package
-        /// description (malformed YAML, or without name, title or author) is reported to
-        /// <paramref name="warn"/> with the file and the problem, and the rest is listed.
-        /// </summary>
-        public static IReadOnlyList<OsvPackage> ListLocal(CapstanRepository repository, Action<string>? warn = null)
-        {
-            if (!Directory.Exists(repository.PackagesPath))
-            {
-                return new OsvPackage[0];
-            }
-            var manifests = new Dictionary<string, PackageManifest>(StringComparer.Ordinal);
-            foreach (string yaml in Directory.GetFiles(repository.PackagesPath, "*.yaml").OrderBy(f => f, StringComparer.Ordinal))
-            {
-                try
-                {
-                    manifests[Path.GetFileNameWithoutExtension(yaml)] = PackageYaml.Parse(ProjectStore.ReadText(yaml), yaml);
-                }
-                catch (Exception e) when (e is OsvException || e is IOException || e is UnauthorizedAccessException)
-                {
-                    warn?.Invoke($"'{yaml}' is not a package description and is left out: {e.Message}");
-                }
-            }
-            var result = new List<OsvPackage>();
-            foreach (string file in Directory.GetFiles(repository.PackagesPath).Where(f => f.EndsWith(".mpm", StringComparison.Ordinal) || f.EndsWith(".mpm.x86_64", StringComparison.Ordinal)))
-            {
-                string name = PackageName(Path.GetFileName(file));
-                manifests.TryGetValue(name, out var manifest);
-                var info = new FileInfo(file);
-                result.Add(new OsvPackage(manifest?.Name ?? name, manifest?.Title, manifest?.Version, manifest?.Author,
-                    manifest?.Require.ToArray() ?? new string[0], file, info.Length, CreatedTime(manifest?.Created), null, null));
-            }
-            return result.GroupBy(p => p.Name).Select(g => g.First()).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
-        }
-
-        /// <summary>
-        /// A <c>created</c> value as a UTC time (a time without a zone is taken as UTC, as images' are);
-        /// null when there is none or it is not a time: a file's own time is no creation date.
-        /// </summary>
-        internal static DateTime? CreatedTime(string? created)
-            => !string.IsNullOrWhiteSpace(created) && DateTime.TryParse(created, CultureInfo.InvariantCulture,
-                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var when) ? when : (DateTime?)null;
-
-        /// <summary>Checks a downloaded package against the hash recorded when it was saved.</summary>
-        public static void VerifyPackage(string archive)
-        {
-            string sha = ShaFile(archive);
-            if (File.Exists(sha) && File.ReadAllText(sha).Trim() != Downloader.Sha256(archive))
-            {
-                throw new OsvException("PackageCorrupt", OsvErrorKind.InvalidData,
-                    $"'{archive}' no longer matches the SHA-256 recorded when it was downloaded; fetch it again with Save-OsvPackage -Force.", archive);
-            }
-        }
     }
 }

@@ -9,6 +9,7 @@ using OsvPS.Core.Errors;
 using OsvPS.Core.IO;
 using OsvPS.Core.Models;
 using OsvPS.Core.Packaging;
+using OsvPS.Core.Yaml;
 
 namespace OsvPS.Core.Repository
 {
@@ -118,25 +119,8 @@ namespace OsvPS.Core.Repository
             }
         }
 
-        /// <summary>
-        /// Refuses a package name that is not one safe path component in <c>packages/</c>. As in Capstan, any
-        /// name is accepted ("Capstan tester" included) but these: empty, '.', '..', longer than 200 characters,
-        /// or holding '/', '\' (a folder separator on Windows), NUL, a control character or a character this
-        /// system's file names cannot hold. Names come from package.yaml, require lists (also inside downloaded
-        /// packages), parameters and release assets; every one passes here before it is a path.
-        /// </summary>
-        public static void ValidatePackageName(string name, string? source = null)
-        {
-            if (name.Length == 0 || name.Length > 200 || name == "." || name == ".." ||
-                name.Any(c => char.IsControl(c) || c == '/' || c == '\\' || InvalidFileNameChars.Contains(c)))
-            {
-                throw new OsvException("PackageNameInvalid", OsvErrorKind.InvalidArgument,
-                    (source == null ? "" : source + ": ") + $"'{name}' is not a valid package name: it must be one file name, not '.' or '..', " +
-                    "without '/', '\\' or control characters.", name);
-            }
-        }
-
-        private static readonly HashSet<char> InvalidFileNameChars = new HashSet<char>(Path.GetInvalidFileNameChars());
+        /// <summary>Refuses a package name that is not one file name (see <see cref="PackageNames.Validate"/>).</summary>
+        public static void ValidatePackageName(string name, string? source = null) => PackageNames.Validate(name, source);
 
         /// <summary><c>packages/&lt;name&gt;&lt;extension&gt;</c>, for a valid package name only.</summary>
         public string PackageFile(string name, string extension)
@@ -278,7 +262,7 @@ namespace OsvPS.Core.Repository
                 index.Loader = InsideRepository(doc.Scalar(doc.Root, "loader"), path);
                 index.Sha256 = doc.Scalar(doc.Root, "sha256");
                 index.KernelSha256 = doc.Scalar(doc.Root, "kernel_sha256");
-                index.Created = Remote.RemoteCatalog.CreatedTime(doc.Scalar(doc.Root, "created"));
+                index.Created = LocalPackages.CreatedTime(doc.Scalar(doc.Root, "created"));
             }
             catch (OsvException)
             {

@@ -1,6 +1,7 @@
 using System.IO;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Packaging;
+using OsvPS.Core.Yaml;
 
 namespace OsvPS.Core.Repository
 {

@@ -9,6 +9,7 @@ using OsvPS.Core.Errors;
 using OsvPS.Core.Models;
 using OsvPS.Core.Packaging;
 using OsvPS.Core.Repository;
+using OsvPS.Core.Building;
 
 namespace OsvPS.Commands
 {

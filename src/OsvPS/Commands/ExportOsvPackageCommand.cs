@@ -2,6 +2,7 @@ using System.Management.Automation;
 using OsvPS.Core.Models;
 using OsvPS.Core.Packaging;
 using OsvPS.Core.Repository;
+using OsvPS.Core.Building;
 
 namespace OsvPS.Commands
 {

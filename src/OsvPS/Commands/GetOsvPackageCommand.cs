@@ -34,7 +34,7 @@ namespace OsvPS.Commands
             {
                 var pattern = NamePattern(Name);
                 var packages = Remote ? FindRemotePackages(Source, Version, Name)
-                    : RemoteCatalog.ListLocal(new CapstanRepository(), WriteWarning).Where(p => pattern.IsMatch(p.Name));
+                    : OsvPS.Core.Repository.LocalPackages.List(new CapstanRepository(), WriteWarning).Where(p => pattern.IsMatch(p.Name));
                 WriteObject(packages, enumerateCollection: true);
             });
         }

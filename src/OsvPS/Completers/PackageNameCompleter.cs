@@ -15,7 +15,7 @@ namespace OsvPS.Completers
         {
             string prefix = (wordToComplete ?? "").Trim('\'', '"');
             var pattern = new WildcardPattern(prefix + "*", WildcardOptions.IgnoreCase);
-            return OsvPS.Core.Remote.RemoteCatalog.ListLocal(new CapstanRepository())
+            return OsvPS.Core.Repository.LocalPackages.List(new CapstanRepository())
                 .Where(p => pattern.IsMatch(p.Name))
                 .Select(p => new CompletionResult(p.Name.IndexOf(' ') >= 0 ? "'" + p.Name + "'" : p.Name, p.Name, CompletionResultType.ParameterValue, $"{p.Version} {p.Title}".Trim()))
                 .ToList();

@@ -17,7 +17,7 @@ namespace OsvPS.Core.Tests.Architecture
     public sealed class ErrorIdTests
     {
         // An OsvException's or ErrorRecord's id, and the ids of OSv's failure lines (GuestFailures.cs).
-        private static readonly Regex Thrown = new Regex(@"(?:new\s+(?:OsvException|GuestFailure)\(\s*|new\s+ErrorRecord\([^,]+,\s*)""(?<id>[A-Z][A-Za-z]+)""|""(?<id>Guest[A-Z][A-Za-z]+)""", RegexOptions.CultureInvariant);
+        private static readonly Regex Thrown = new Regex(@"(?:new\s+(?:[\w.]+\.)?(?:OsvException|GuestFailure)\(\s*|new\s+ErrorRecord\([^,]+,\s*|\?\?\s*|(?:true|false),\s*)""(?<id>[A-Z][A-Za-z]+)""", RegexOptions.CultureInvariant);
         private static readonly Regex Constant = new Regex(@"ErrorIds\.(?<id>[A-Z][A-Za-z]+)", RegexOptions.CultureInvariant);
 
         private static string SourceRoot()

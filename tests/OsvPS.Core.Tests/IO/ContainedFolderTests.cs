@@ -11,6 +11,7 @@ using OsvPS.Core.IO;
 using OsvPS.Core.Packaging;
 using OsvPS.Core.Tests.Support;
 using Xunit;
+using OsvPS.Core.Building;
 
 namespace OsvPS.Core.Tests.IO
 {

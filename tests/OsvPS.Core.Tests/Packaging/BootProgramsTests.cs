@@ -4,6 +4,7 @@ using OsvPS.Core.Errors;
 using OsvPS.Core.Packaging;
 using OsvPS.Core.Rofs;
 using Xunit;
+using OsvPS.Core.Building;
 
 namespace OsvPS.Core.Tests.Packaging
 {

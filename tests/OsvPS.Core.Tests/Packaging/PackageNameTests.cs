@@ -3,6 +3,7 @@ using OsvPS.Core.Errors;
 using OsvPS.Core.Packaging;
 using OsvPS.Core.Repository;
 using Xunit;
+using OsvPS.Core.Building;
 
 namespace OsvPS.Core.Tests.Packaging
 {

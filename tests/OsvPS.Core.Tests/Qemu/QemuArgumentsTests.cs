@@ -3,6 +3,7 @@ using System.Linq;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Qemu;
 using Xunit;
+using OsvPS.Core.IO;
 
 namespace OsvPS.Core.Tests.Qemu
 {

@@ -95,9 +95,9 @@ namespace OsvPS.Core.Tests.Remote
             Assert.Equal("v0.57.0", package.Version);
             Assert.True(File.Exists(Path.Combine(repo.PackagesPath, "osv.bootstrap.mpm")));
             Assert.True(File.Exists(Path.Combine(repo.PackagesPath, "osv.bootstrap.yaml")));
-            RemoteCatalog.VerifyPackage(Path.Combine(repo.PackagesPath, "osv.bootstrap.mpm"));
+            OsvPS.Core.Repository.LocalPackages.Verify(Path.Combine(repo.PackagesPath, "osv.bootstrap.mpm"));
             File.AppendAllText(Path.Combine(repo.PackagesPath, "osv.bootstrap.mpm"), "tampered");
-            Assert.Equal("PackageCorrupt", Assert.Throws<OsvException>(() => RemoteCatalog.VerifyPackage(Path.Combine(repo.PackagesPath, "osv.bootstrap.mpm"))).ErrorId);
+            Assert.Equal("PackageCorrupt", Assert.Throws<OsvException>(() => OsvPS.Core.Repository.LocalPackages.Verify(Path.Combine(repo.PackagesPath, "osv.bootstrap.mpm"))).ErrorId);
         }
 
         [Fact]

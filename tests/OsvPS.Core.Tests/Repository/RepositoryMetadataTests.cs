@@ -7,6 +7,7 @@ using OsvPS.Core.Remote;
 using OsvPS.Core.Repository;
 using OsvPS.Core.Tests.Support;
 using Xunit;
+using OsvPS.Core.IO;
 
 namespace OsvPS.Core.Tests.Repository
 {
@@ -51,7 +52,7 @@ namespace OsvPS.Core.Tests.Repository
             Assert.Equal(DateTimeKind.Utc, repo.GetImage("img").Created!.Value.Kind);
             dir.File("capstan/packages/p.mpm", new byte[] { 1 });
             dir.File("capstan/packages/p.yaml", "name: p\ntitle: P\nauthor: a\ncreated: 2015-10-21T07:28:00\n");
-            var package = RemoteCatalog.ListLocal(repo).Single();
+            var package = OsvPS.Core.Repository.LocalPackages.List(repo).Single();
             Assert.Equal(new DateTime(2015, 10, 21, 7, 28, 0, DateTimeKind.Utc), package.Created);
             Assert.Equal(DateTimeKind.Utc, package.Created!.Value.Kind);
         }
@@ -64,7 +65,7 @@ namespace OsvPS.Core.Tests.Repository
         {
             dir.File("capstan/packages/p.mpm", new byte[] { 1 });
             dir.File("capstan/packages/p.yaml", yaml);
-            Assert.Null(RemoteCatalog.ListLocal(repo).Single().Created);
+            Assert.Null(OsvPS.Core.Repository.LocalPackages.List(repo).Single().Created);
         }
 
         [Fact]
@@ -76,7 +77,7 @@ namespace OsvPS.Core.Tests.Repository
             dir.File("capstan/packages/broken.yaml", "name: [unclosed\n");
             dir.File("capstan/packages/stray.yaml", "just: some\nother: file\n");
             var warnings = new List<string>();
-            var listed = RemoteCatalog.ListLocal(repo, warnings.Add);
+            var listed = OsvPS.Core.Repository.LocalPackages.List(repo, warnings.Add);
             Assert.Equal(new[] { "broken", "good" }, listed.Select(p => p.Name));
             Assert.Null(listed[0].Title);
             Assert.Equal("Good", listed[1].Title);

@@ -12,6 +12,7 @@ using OsvPS.Core.Qemu;
 using OsvPS.Core.Repository;
 using OsvPS.Core.Tests.Support;
 using Xunit;
+using OsvPS.Core.Building;
 
 namespace OsvPS.Core.Tests.Security
 {

@@ -7,8 +7,9 @@ using OsvPS.Core.Errors;
 using OsvPS.Core.IO;
 using OsvPS.Core.Models;
 using OsvPS.Core.Repository;
+using OsvPS.Core.Packaging;
 
-namespace OsvPS.Core.Packaging
+namespace OsvPS.Core.Building
 {
     /// <summary>
     /// Builds a package (<c>packages/&lt;name&gt;.mpm</c>, a gzip-compressed tar of the project with its
@@ -38,9 +39,9 @@ namespace OsvPS.Core.Packaging
                     tar.Finish();
                 }
             });
-            repository.DeleteFile(Remote.RemoteCatalog.ShaFile(archive));
+            repository.DeleteFile(Repository.LocalPackages.ShaFile(archive));
             repository.WriteText(repository.PackageFile(project.Name, ".yaml"), PackageYaml.Serialize(project.Package));
-            return Remote.RemoteCatalog.ListLocal(repository).First(p => p.Name == project.Name);
+            return Repository.LocalPackages.List(repository).First(p => p.Name == project.Name);
         }
 
         private static IEnumerable<string> ReadIgnoreFile(string projectPath)

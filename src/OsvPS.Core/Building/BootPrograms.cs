@@ -3,8 +3,9 @@ using System.Collections.Generic;
 using System.Linq;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Rofs;
+using OsvPS.Core.Packaging;
 
-namespace OsvPS.Core.Packaging
+namespace OsvPS.Core.Building
 {
     /// <summary>
     /// Finds the program each command of a config set boots in the image's tree, as OSv looks it up

@@ -3,7 +3,7 @@ using System.IO;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
-namespace OsvPS.Core.Packaging
+namespace OsvPS.Core.Yaml
 {
     /// <summary>
     /// Writes the YAML files OsvPS makes (package.yaml, run.yaml, index.yaml) through YamlDotNet's

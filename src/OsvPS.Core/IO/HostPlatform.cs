@@ -3,7 +3,7 @@ using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
 
-namespace OsvPS.Core.Repository
+namespace OsvPS.Core.IO
 {
     /// <summary>
     /// The build system, as Capstan writes it into <c>platform</c> (<c>Ubuntu-14.04</c>): what users read to

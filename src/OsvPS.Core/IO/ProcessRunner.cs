@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Threading;
 
-namespace OsvPS.Core.Qemu
+namespace OsvPS.Core.IO
 {
     /// <summary>Runs a program with an argument list (never through a shell) and collects its output.</summary>
     public static class ProcessRunner

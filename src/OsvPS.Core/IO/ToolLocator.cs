@@ -4,7 +4,7 @@ using System.IO;
 using System.Linq;
 using OsvPS.Core.Errors;
 
-namespace OsvPS.Core.Qemu
+namespace OsvPS.Core.IO
 {
     /// <summary>Finds QEMU's programs: <c>$CAPSTAN_QEMU_PATH</c> (the emulator or its folder), then PATH.</summary>
     public static class ToolLocator

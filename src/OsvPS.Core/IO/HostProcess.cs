@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Runtime.InteropServices;
 
-namespace OsvPS.Core.Instances
+namespace OsvPS.Core.IO
 {
     /// <summary>Facts about processes that need not be our children.</summary>
     internal static class HostProcess
@@ -80,8 +80,8 @@ namespace OsvPS.Core.Instances
         {
             Directory.CreateDirectory(path);
             MakePrivateIfOurs(path);
-            var status = IO.UnixFile.Stat(path, noFollow: true);
-            if (status == null || status.Type != IO.UnixFileType.Directory || status.Owner != UserId || (status.Permissions & 0x3F) != 0)
+            var status = UnixFile.Stat(path, noFollow: true);
+            if (status == null || status.Type != UnixFileType.Directory || status.Owner != UserId || (status.Permissions & 0x3F) != 0)
             {
                 throw new Errors.OsvException("InstanceFolderUnsafe", Errors.OsvErrorKind.SecurityError,
                     $"'{path}' must be a folder of this user's that no one else can enter (mode 0700); it is not, so no monitor socket is made there.", path);
@@ -91,8 +91,8 @@ namespace OsvPS.Core.Instances
 
         private static void MakePrivateIfOurs(string path)
         {
-            var status = IO.UnixFile.Stat(path, noFollow: true);
-            if (status != null && status.Type == IO.UnixFileType.Directory && status.Owner == UserId)
+            var status = UnixFile.Stat(path, noFollow: true);
+            if (status != null && status.Type == UnixFileType.Directory && status.Owner == UserId)
             {
                 MakePrivate(path);
             }

@@ -5,7 +5,7 @@ using OsvPS.Core.Errors;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace OsvPS.Core.Packaging
+namespace OsvPS.Core.Yaml
 {
     /// <summary>
     /// A small read-only view over one YAML document that reports every problem with the file,

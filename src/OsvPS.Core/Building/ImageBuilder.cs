@@ -12,8 +12,9 @@ using OsvPS.Core.Models;
 using OsvPS.Core.Packaging;
 using OsvPS.Core.Qemu;
 using OsvPS.Core.Rofs;
+using OsvPS.Core.Repository;
 
-namespace OsvPS.Core.Repository
+namespace OsvPS.Core.Building
 {
     /// <summary>What Build-OsvImage was asked for.</summary>
     public sealed class ImageBuildRequest
@@ -113,7 +114,7 @@ namespace OsvPS.Core.Repository
                 $"'Import-OsvImage <loader.img> -Name {loader}' or download it with 'Save-OsvImage osv-loader'" +
                 (File.Exists(loader) ? $"; to use the file '{loader}' in this folder, name it as a path ('./{loader}')." : "."), loader);
             string? expected = repository.ReadIndex(loader).Sha256;
-            if (expected != null && Remote.Downloader.Sha256(file) != expected)
+            if (expected != null && IO.FileHash.Sha256(file) != expected)
             {
                 throw new OsvException("LoaderImageCorrupt", OsvErrorKind.InvalidData,
                     $"loader image '{loader}' ({file}) no longer matches the SHA-256 recorded when it was downloaded; fetch it again with 'Save-OsvImage {loader} -Force'.", loader);

@@ -7,8 +7,9 @@ using OsvPS.Core.Errors;
 using OsvPS.Core.IO;
 using OsvPS.Core.Models;
 using OsvPS.Core.Rofs;
+using OsvPS.Core.Packaging;
 
-namespace OsvPS.Core.Packaging
+namespace OsvPS.Core.Building
 {
     /// <summary>What goes into an image: the guest tree, the packages in order, the config sets.</summary>
     public sealed class ComposedTree
@@ -87,7 +88,7 @@ namespace OsvPS.Core.Packaging
                         (name == Bootstrap ? ", or build with -NoBootstrap." : "."), name);
                 }
                 chain.Add(name);
-                Remote.RemoteCatalog.VerifyPackage(archive);
+                Repository.LocalPackages.Verify(archive);
                 var package = PackageArchive.Open(name, archive, Path.Combine(repository.CachePath, "mpm"));
                 foreach (string required in package.Require)
                 {
