@@ -22,6 +22,19 @@ Describe 'Remove-OsvImage' {
         Test-Path (Join-Path $env:CAPSTAN_ROOT 'repository/ns') | Should -BeFalse
     }
 
+    It 'refuses an image instances still run on, naming them, unless -Force' {
+        Import-OsvImage $loader -Name in-use | Out-Null
+        $instance = Start-OsvInstance in-use -Name user-of-image -Wait -Timeout 30
+        $instance.State | Should -Be 'Stopped'
+        Remove-OsvImage in-use -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ImageInUse,*'
+        $err[0].Exception.Message | Should -BeLike '*user-of-image*'
+        Get-OsvImage in-use | Should -Not -BeNullOrEmpty
+        Remove-OsvImage in-use -Force -Confirm:$false
+        Get-OsvImage in-use -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Remove-OsvInstance user-of-image -Confirm:$false
+    }
+
     It 'removes by wildcard and passes the removed images through' {
         Import-OsvImage $loader -Name tmp-a | Out-Null
         Import-OsvImage $loader -Name tmp-b | Out-Null

@@ -109,10 +109,10 @@ namespace OsvPS.Core.Building
                 return File.Exists(loader) ? Path.GetFullPath(loader) : throw new OsvException("LoaderImageNotFound", OsvErrorKind.ObjectNotFound,
                     $"loader image file '{loader}' does not exist.", loader);
             }
-            string file = repository.FindImageFile(loader) ?? throw new OsvException("LoaderImageNotFound", OsvErrorKind.ObjectNotFound,
+            string file = repository.FindImageFile(loader) ?? throw new MissingInputException(new MissingInput(MissingInputKind.Loader, loader),
                 $"loader image '{loader}' is not in {repository.ImagesPath}; import one with " +
                 $"'Import-OsvImage <loader.img> -Name {loader}' or download it with 'Save-OsvImage osv-loader'" +
-                (File.Exists(loader) ? $"; to use the file '{loader}' in this folder, name it as a path ('./{loader}')." : "."), loader);
+                (File.Exists(loader) ? $"; to use the file '{loader}' in this folder, name it as a path ('./{loader}')." : "."));
             string? expected = repository.ReadIndex(loader).Sha256;
             if (expected != null && IO.FileHash.Sha256(file) != expected)
             {
@@ -120,6 +120,26 @@ namespace OsvPS.Core.Building
                     $"loader image '{loader}' ({file}) no longer matches the SHA-256 recorded when it was downloaded; fetch it again with 'Save-OsvImage {loader} -Force'.", loader);
             }
             return file;
+        }
+
+        /// <summary>
+        /// Checks a build and decides everything about it, nothing written. When the repository lacks a loader
+        /// image or a package the build needs, <paramref name="fetch"/> (when given) is asked to bring it, once
+        /// each, and the plan is made again; false or null leaves the error to the caller.
+        /// </summary>
+        public ImageBuildPlan Plan(ImageBuildRequest request, Func<MissingInput, bool>? fetch)
+        {
+            var asked = new HashSet<string>(StringComparer.Ordinal);
+            while (true)
+            {
+                try
+                {
+                    return Plan(request);
+                }
+                catch (MissingInputException e) when (fetch != null && asked.Add(e.Input.ToString()) && fetch(e.Input))
+                {
+                }
+            }
         }
 
         public ImageBuildPlan Plan(ImageBuildRequest request)

@@ -83,9 +83,9 @@ namespace OsvPS.Core.Building
                 string? archive = repository.FindPackageArchive(name);
                 if (archive == null)
                 {
-                    throw new OsvException("PackageNotFound", OsvErrorKind.ObjectNotFound,
+                    throw new MissingInputException(new MissingInput(MissingInputKind.Package, name),
                         $"package '{name}' (required by {requiredBy}) is not in {repository.PackagesPath}; fetch it with 'Save-OsvPackage {name}' or 'capstan package pull {name}'" +
-                        (name == Bootstrap ? ", or build with -NoBootstrap." : "."), name);
+                        (name == Bootstrap ? ", or build with -NoBootstrap." : "."));
                 }
                 chain.Add(name);
                 Repository.LocalPackages.Verify(archive);

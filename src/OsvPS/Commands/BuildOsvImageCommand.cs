@@ -24,7 +24,8 @@ namespace OsvPS.Commands
         /// <summary>The project: a folder path or an OsvProject (default: the current folder).</summary>
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Path", "PSPath")]
-        public object? Project { get; set; }
+        [ProjectTransformation]
+        public ProjectArgument? Project { get; set; }
 
         /// <summary>The image name (default: the project's name, each character an image name cannot hold written as '-').</summary>
         [Parameter]
@@ -88,10 +89,10 @@ namespace OsvPS.Commands
 
         protected override void ProcessRecord()
         {
-            object target = Project ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-            ForItem(target, () =>
+            var target = Project ?? new ProjectArgument(SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+            ForItem(target.Path, () =>
             {
-                var project = ResolveProject(target);
+                var project = target.Load();
                 var repository = new CapstanRepository();
                 var builder = new ImageBuilder(repository);
                 var request = new ImageBuildRequest
@@ -136,34 +137,31 @@ namespace OsvPS.Commands
             });
         }
 
-        // With -PullMissing (or pull_missing in config.yaml) a missing loader or package is fetched and the plan made again.
+        // With -PullMissing (or pull_missing in config.yaml) the build plan asks for what it lacks, and a
+        // release brings it.
         private ImageBuildPlan PlanPulling(ImageBuilder builder, CapstanRepository repository, ImageBuildRequest request)
         {
-            bool pull = PullMissing || RepositoryConfig.Load(repository).PullMissing;
-            var fetched = new System.Collections.Generic.HashSet<string>();
-            while (true)
+            if (!(PullMissing || RepositoryConfig.Load(repository).PullMissing))
             {
-                try
-                {
-                    return builder.Plan(request);
-                }
-                catch (OsvException e) when (pull && (e.ErrorId == "PackageNotFound" || e.ErrorId == "LoaderImageNotFound") && e.Target is string name && fetched.Add(e.ErrorId + name))
-                {
-                    using (var source = OpenReleaseSource(repository, Source))
-                    {
-                        var catalog = new OsvPS.Core.Remote.RemoteCatalog(repository, source);
-                        WriteVerbose($"Fetching missing {(e.ErrorId == "PackageNotFound" ? "package" : "loader")} '{name}' from {source.Url}.");
-                        if (e.ErrorId == "PackageNotFound")
-                        {
-                            catalog.SavePackage(name, null, false, DownloadProgressReporter(), CancellationToken);
-                        }
-                        else
-                        {
-                            catalog.SaveImage(name, null, "default", false, DownloadProgressReporter(), CancellationToken);
-                        }
-                    }
-                }
+                return builder.Plan(request);
             }
+            return builder.Plan(request, missing =>
+            {
+                using (var source = OpenReleaseSource(repository, Source))
+                {
+                    var catalog = new OsvPS.Core.Remote.RemoteCatalog(repository, source);
+                    WriteVerbose($"Fetching missing {missing} from {source.Url}.");
+                    if (missing.Kind == MissingInputKind.Package)
+                    {
+                        catalog.SavePackage(missing.Name, null, false, DownloadProgressReporter(), CancellationToken);
+                    }
+                    else
+                    {
+                        catalog.SaveImage(missing.Name, null, "default", false, DownloadProgressReporter(), CancellationToken);
+                    }
+                    return true;
+                }
+            });
         }
 
         /// <summary>Turns byte counts into Write-Progress, at most four times a second.</summary>
@@ -187,17 +185,6 @@ namespace OsvPS.Commands
                     CurrentOperation = value.CurrentFile,
                 });
             };
-        }
-
-        private OsvProject ResolveProject(object target)
-        {
-            object value = target is PSObject pso ? pso.BaseObject : target;
-            if (value is OsvProject project)
-            {
-                return ProjectStore.Load(project.Path);
-            }
-            string path = LanguagePrimitives.ConvertTo<string>(value);
-            return ProjectStore.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
         }
 
         // An image name is looked up in the repository; anything else is a path, relative to the current location.

@@ -16,16 +16,15 @@ namespace OsvPS.Commands
         /// <summary>The project: a folder or an OsvProject (default: the current folder).</summary>
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Path", "PSPath")]
-        public object? Project { get; set; }
+        [ProjectTransformation]
+        public ProjectArgument? Project { get; set; }
 
         protected override void ProcessRecord()
         {
-            object target = Project ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-            ForItem(target, () =>
+            var target = Project ?? new ProjectArgument(SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+            ForItem(target.Path, () =>
             {
-                object value = target is PSObject pso ? pso.BaseObject : target;
-                string path = value is OsvProject p ? p.Path : SessionState.Path.GetUnresolvedProviderPathFromPSPath(LanguagePrimitives.ConvertTo<string>(value));
-                var project = ProjectStore.Load(path);
+                var project = target.Load();
                 var repository = new CapstanRepository();
                 if (ShouldProcess(PackageBuilder.ArchivePath(repository, project), $"Build package '{project.Name}' from {project.Path}"))
                 {

@@ -28,7 +28,8 @@ namespace OsvPS.Commands
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
         [ArgumentCompleter(typeof(ImageNameCompleter))]
         [ValidateNotNull]
-        public object Image { get; set; } = null!;
+        [ImageTransformation]
+        public ImageArgument Image { get; set; } = null!;
 
         /// <summary>The instance name (default: the image name); unique among running instances.</summary>
         [Parameter]
@@ -126,7 +127,7 @@ namespace OsvPS.Commands
             ForItem(Image, () =>
             {
                 var repository = new CapstanRepository();
-                var (imagePath, imageName) = ResolveImage(repository, Image);
+                var (imagePath, imageName) = Image.Resolve(repository);
                 var request = new StartRequest
                 {
                     ImagePath = imagePath,
@@ -225,40 +226,6 @@ namespace OsvPS.Commands
             var parsed = VolumeSpec.Parse(spec);
             string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(parsed.Path);
             return parsed.Format == null ? path : path + ":format=" + parsed.Format;
-        }
-
-        private (string Path, string Name) ResolveImage(CapstanRepository repository, object image)
-        {
-            object value = image is PSObject pso ? pso.BaseObject : image;
-            if (value is OsvImage osv)
-            {
-                return (osv.Path, osv.Name);
-            }
-            if (value is FileInfo file)
-            {
-                return (file.FullName, System.IO.Path.GetFileNameWithoutExtension(file.Name));
-            }
-            string text = LanguagePrimitives.ConvertTo<string>(value);
-            string? fromRepository = null;
-            try
-            {
-                CapstanRepository.ValidateImageName(text);
-                fromRepository = repository.FindImageFile(text);
-            }
-            catch (OsvException)
-            {
-            }
-            if (fromRepository != null)
-            {
-                return (fromRepository, text);
-            }
-            string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(text);
-            if (File.Exists(path))
-            {
-                return (path, System.IO.Path.GetFileNameWithoutExtension(path));
-            }
-            throw new OsvException("ImageNotFound", OsvErrorKind.ObjectNotFound,
-                $"'{text}' is neither an image in {repository.ImagesPath} nor an image file.", text);
         }
 
         private static T Parse<T>(string value) where T : struct => (T)Enum.Parse(typeof(T), value, ignoreCase: true);

@@ -1,0 +1,133 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Models;
+using OsvPS.Core.Packaging;
+using OsvPS.Core.Repository;
+
+namespace OsvPS
+{
+    /// <summary>
+    /// A project as a cmdlet was given it (a folder path, a folder, or an OsvProject), made one type
+    /// before the cmdlet runs by <see cref="ProjectTransformationAttribute"/>. Loading it is the cmdlet's
+    /// per-item work, so a missing project is that item's ProjectNotFound, not a binding error.
+    /// </summary>
+    public sealed class ProjectArgument
+    {
+        public ProjectArgument(string path) => Path = path;
+
+        /// <summary>The project folder, as a file-system path.</summary>
+        public string Path { get; }
+
+        public OsvProject Load() => ProjectStore.Load(Path);
+
+        public override string ToString() => Path;
+    }
+
+    /// <summary>Turns a path (resolved through the provider), a folder or an OsvProject into a <see cref="ProjectArgument"/>.</summary>
+    public sealed class ProjectTransformationAttribute : ArgumentTransformationAttribute
+    {
+        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+        {
+            object? value = inputData is PSObject pso ? pso.BaseObject : inputData;
+            switch (value)
+            {
+                case null:
+                    return null;
+                case ProjectArgument project:
+                    return project;
+                case OsvProject project:
+                    return new ProjectArgument(project.Path);
+                case FileSystemInfo folder:
+                    return new ProjectArgument(folder.FullName);
+                case string path when path.Length > 0:
+                    return new ProjectArgument(engineIntrinsics.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+                default:
+                    throw new ArgumentTransformationMetadataException($"a project is a folder path, a folder or an OsvProject, not {value.GetType().Name} '{value}'.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// An image as a cmdlet was given it: an OsvImage, an image file, or a text that is an image name in
+    /// the repository or else a path. <see cref="Resolve"/> finds it, as the cmdlet's per-item work.
+    /// </summary>
+    public sealed class ImageArgument
+    {
+        private readonly OsvImage? image;
+        private readonly string? file;
+        private readonly string? text;
+        private readonly string? textAsPath;
+
+        private ImageArgument(OsvImage? image, string? file, string? text, string? textAsPath)
+        {
+            this.image = image;
+            this.file = file;
+            this.text = text;
+            this.textAsPath = textAsPath;
+        }
+
+        public static ImageArgument Of(OsvImage image) => new ImageArgument(image, null, null, null);
+        public static ImageArgument OfFile(string path) => new ImageArgument(null, path, null, null);
+        public static ImageArgument OfText(string text, string asPath) => new ImageArgument(null, null, text, asPath);
+
+        /// <summary>The image file and the name the instance is known by.</summary>
+        public (string Path, string Name) Resolve(CapstanRepository repository)
+        {
+            if (image != null)
+            {
+                return (image.Path, image.Name);
+            }
+            if (file != null)
+            {
+                return (file, System.IO.Path.GetFileNameWithoutExtension(file));
+            }
+            string? fromRepository = null;
+            try
+            {
+                CapstanRepository.ValidateImageName(text!);
+                fromRepository = repository.FindImageFile(text!);
+            }
+            catch (OsvException)
+            {
+                // Not a name an image can have: a path, then.
+            }
+            if (fromRepository != null)
+            {
+                return (fromRepository, text!);
+            }
+            if (File.Exists(textAsPath))
+            {
+                return (textAsPath!, System.IO.Path.GetFileNameWithoutExtension(textAsPath!));
+            }
+            throw new OsvException(ErrorIds.ImageNotFound, OsvErrorKind.ObjectNotFound,
+                $"'{text}' is neither an image in {repository.ImagesPath} nor an image file.", text);
+        }
+
+        public override string ToString() => image?.Name ?? file ?? text ?? "";
+    }
+
+    /// <summary>Turns an OsvImage, a file, or a name or path into an <see cref="ImageArgument"/>.</summary>
+    public sealed class ImageTransformationAttribute : ArgumentTransformationAttribute
+    {
+        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+        {
+            object? value = inputData is PSObject pso ? pso.BaseObject : inputData;
+            switch (value)
+            {
+                case null:
+                    return null;
+                case ImageArgument image:
+                    return image;
+                case OsvImage image:
+                    return ImageArgument.Of(image);
+                case FileInfo file:
+                    return ImageArgument.OfFile(file.FullName);
+                default:
+                    string text = LanguagePrimitives.ConvertTo<string>(value);
+                    return ImageArgument.OfText(text, engineIntrinsics.SessionState.Path.GetUnresolvedProviderPathFromPSPath(text));
+            }
+        }
+    }
+}
