@@ -41,10 +41,14 @@ namespace OsvPS
                     return new ProjectArgument(project.Path);
                 case FileSystemInfo folder:
                     return new ProjectArgument(folder.FullName);
-                case string path when path.Length > 0:
-                    return new ProjectArgument(engineIntrinsics.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
                 default:
-                    throw new ArgumentTransformationMetadataException($"a project is a folder path, a folder or an OsvProject, not {value.GetType().Name} '{value}'.");
+                    // A path, or anything PowerShell reads as one (a one-element array, a PathInfo).
+                    string path = LanguagePrimitives.ConvertTo<string>(value);
+                    if (path.Length == 0)
+                    {
+                        throw new ArgumentTransformationMetadataException("a project is a folder path, a folder or an OsvProject, not an empty text.");
+                    }
+                    return new ProjectArgument(engineIntrinsics.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
             }
         }
     }

@@ -24,7 +24,7 @@ Describe 'Remove-OsvImage' {
 
     It 'refuses an image instances still run on, naming them, unless -Force' {
         Import-OsvImage $loader -Name in-use | Out-Null
-        $instance = Start-OsvInstance in-use -Name user-of-image -Wait -Timeout 30
+        $instance = Start-OsvInstance in-use -Name user-of-image -CommandLine '/x' -Wait -Timeout 30 | Select-Object -Last 1
         $instance.State | Should -Be 'Stopped'
         Remove-OsvImage in-use -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'ImageInUse,*'
