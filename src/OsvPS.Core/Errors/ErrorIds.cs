@@ -26,5 +26,9 @@ namespace OsvPS.Core.Errors
         public const string ElfFormatInvalid = "ElfFormatInvalid";
         public const string ElfArchitectureNotSupported = "ElfArchitectureNotSupported";
         public const string SharedLibraryNotFound = "SharedLibraryNotFound";
+        /// <summary>Add-OsvBinary -LinuxLinker: the program's dynamic linker is not on the host (or not glibc's).</summary>
+        public const string LinuxLinkerNotFound = "LinuxLinkerNotFound";
+        /// <summary>Add-OsvBinary -LinuxLinker on a shared library that exports main, which only OSv's linker starts.</summary>
+        public const string LinuxLinkerNotApplicable = "LinuxLinkerNotApplicable";
     }
 }
