@@ -36,6 +36,9 @@ namespace OsvPS.Core.Elf
         private readonly DynamicSymbols libGcc;
         private readonly ConcurrentDictionary<string, Lazy<DynamicSymbols>> symbols = new ConcurrentDictionary<string, Lazy<DynamicSymbols>>(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, Lazy<ElfRelocations>> relocations = new ConcurrentDictionary<string, Lazy<ElfRelocations>>(StringComparer.Ordinal);
+        // A program's definitions and its libraries', per way, for the plugins checked with it.
+        private readonly ConcurrentDictionary<(string, bool), Lazy<IReadOnlyList<DynamicSymbols>>> companionTables =
+            new ConcurrentDictionary<(string, bool), Lazy<IReadOnlyList<DynamicSymbols>>>();
 
         /// <param name="options">How libraries are found (a kernel built with hidden symbols adds libstdc++ to what is carried).</param>
         /// <param name="kernelPath">The kernel ELF (or .gz) whose .dynsym is what OSv supplies.</param>
@@ -150,7 +153,7 @@ namespace OsvPS.Core.Elf
             {
                 others.Add(libGcc);
             }
-            others.AddRange(companions.Where(c => c != full).SelectMany(c => Objects(c, resolver.Resolve(c), resolver)).Select(o => o.Symbols));
+            others.AddRange(companions.Where(c => c != full).SelectMany(c => CompanionTables(c, false)));
             var processCalls = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
             foreach (var item in objects)
             {
@@ -196,7 +199,7 @@ namespace OsvPS.Core.Elf
                 objects.Add(Linked(host, linuxResolver));
                 libraries.Add(host);
             }
-            var others = companions.Where(c => c != full).SelectMany(c => Objects(c, linuxResolver.Resolve(c), linuxResolver)).Select(o => o.Symbols).ToList();
+            var others = companions.Where(c => c != full).SelectMany(c => CompanionTables(c, true)).ToList();
             return SymbolCheck.Run(objects, others, LinkerRules.Glibc, OsvRunWay.LinuxLinker, libraries);
         }
 
@@ -232,6 +235,35 @@ namespace OsvPS.Core.Elf
             var objects = new List<LinkedObject> { Linked(program, search) };
             objects.AddRange(tree.ToCopy.Select(l => l.Path!).Distinct(StringComparer.Ordinal).Select(p => Linked(p, search)));
             return objects;
+        }
+
+        private IReadOnlyList<DynamicSymbols> CompanionTables(string program, bool linux)
+            => companionTables.GetOrAdd((program, linux), key => new Lazy<IReadOnlyList<DynamicSymbols>>(() =>
+            {
+                var search = key.Item2 ? linuxResolver : resolver;
+                return Objects(key.Item1, search.Resolve(key.Item1), search).Select(o => o.Symbols).ToList();
+            })).Value;
+
+        /// <summary>
+        /// Checks many inputs on all cores, sharing the memos; results come back in input order, a failure as its
+        /// exception. Each input is a path and the programs it is checked with (<see cref="Check"/>).
+        /// </summary>
+        public IReadOnlyList<KeyValuePair<string, object>> CheckMany(IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>?>> inputs,
+            System.Threading.CancellationToken cancellation)
+        {
+            var results = new KeyValuePair<string, object>[inputs.Count];
+            System.Threading.Tasks.Parallel.For(0, inputs.Count, new System.Threading.Tasks.ParallelOptions { CancellationToken = cancellation }, i =>
+            {
+                try
+                {
+                    results[i] = new KeyValuePair<string, object>(inputs[i].Key, Check(inputs[i].Key, inputs[i].Value));
+                }
+                catch (OsvException e)
+                {
+                    results[i] = new KeyValuePair<string, object>(inputs[i].Key, e);
+                }
+            });
+            return results;
         }
 
         private LinkedObject Linked(string path, DependencyResolver search)

@@ -182,20 +182,17 @@ namespace OsvPS.Commands
                 return;
             }
             var programs = planned.Where(p => p.IsProgram).Select(p => p.Input).Distinct().ToList();
-            foreach (var placement in planned.GroupBy(p => p.Input).Select(g => g.First()))
+            var inputs = planned.GroupBy(p => p.Input).Select(g => g.First()).ToList();
+            var reports = compatibility.CheckMany(inputs.Select(p => new KeyValuePair<string, IReadOnlyList<string>?>(p.Input, p.IsProgram ? null : programs)).ToList(), CancellationToken);
+            for (int i = 0; i < inputs.Count; i++)
             {
-                OsvBinaryCompatibility report;
-                try
+                if (reports[i].Value is OsvException e)
                 {
-                    report = compatibility.Check(placement.Input, placement.IsProgram ? null : programs);
-                }
-                catch (OsvException e)
-                {
-                    WriteVerbose($"Could not check '{placement.Input}' against the kernel: {e.Message}");
+                    WriteVerbose($"Could not check '{inputs[i].Input}' against the kernel: {e.Message}");
                     continue;
                 }
-                bool dynamic = placement.Elf.Kind != ElfKind.StaticExecutable && placement.Elf.Kind != ElfKind.Other;
-                string? warning = AddedWayWarning(report, LinuxLinker && dynamic ? OsvRunWay.LinuxLinker : OsvRunWay.OsvLinker);
+                bool dynamic = inputs[i].Elf.Kind != ElfKind.StaticExecutable && inputs[i].Elf.Kind != ElfKind.Other;
+                string? warning = AddedWayWarning((OsvBinaryCompatibility)reports[i].Value, LinuxLinker && dynamic ? OsvRunWay.LinuxLinker : OsvRunWay.OsvLinker);
                 if (warning != null)
                 {
                     WriteWarning(warning);
