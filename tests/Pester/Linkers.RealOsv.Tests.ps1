@@ -121,6 +121,32 @@ Describe 'Verdicts against the real kernel, booted straight into it' {
     }
 }
 
+Describe 'A .so exporting main, as OSv''s apps are built, on the real kernel' {
+    It 'lands at /echo.so and runs, added from a build folder beside the project and from inside it (<Mode>)' -ForEach @(
+        @{ Mode = 'Kernel' }, @{ Mode = 'Disk' }
+    ) {
+        if (Skip-WithoutOsv) { return }
+        $seed = Join-Path $TestDrive "seed-$Mode"
+        $demo = Join-Path $seed 'demo'
+        New-OsvProject $demo -BootCommand '/echo.so Hey hey' | Out-Null
+        New-Item -ItemType Directory (Join-Path $seed 'build') | Out-Null
+        Set-Content (Join-Path $seed 'echo.c') "#include <stdio.h>`nint main(int argc, char **argv) { for (int i = 1; i < argc; i++) { if (i > 1) putchar(' '); fputs(argv[i], stdout); } putchar(10); return 0; }"
+        & gcc -fPIC -shared -o (Join-Path $seed 'build/echo.so') (Join-Path $seed 'echo.c')
+        & gcc -fPIC -shared -o (Join-Path $demo 'echo.so') (Join-Path $seed 'echo.c')
+        Push-Location (Join-Path $seed 'build')
+        try { $beside = Get-ChildItem *.so | Add-OsvBinary -Project ../demo -Force }
+        finally { Pop-Location }
+        Push-Location $demo
+        try { $inside = Get-ChildItem *.so | Add-OsvBinary -Force }
+        finally { Pop-Location }
+        $beside.GuestPath | Should -Be '/echo.so'
+        $inside.GuestPath | Should -Be '/echo.so'
+        Test-Path (Join-Path $demo 'usr/lib/echo.so') | Should -BeFalse
+        $guest = Invoke-Guest (Build-OsvImage $demo) "$($inside.BootCommand) Hey hey" '^Hey hey$' -Mode $Mode
+        $guest.Ran | Should -BeTrue -Because ($guest.Lines -join "`n")
+    }
+}
+
 Describe 'Verdicts against the real kernel, booted from disk' {
     It '<Program> on <Way> from disk' -ForEach @(
         @{ Program = 'busybox'; Way = 'LinuxLinker'; Arguments = 'ls /'; Expect = '\bbusybox\b'; Ran = $true }
