@@ -111,12 +111,14 @@ namespace OsvPS.Core.Elf
             bool isProgram = OsvPrograms.IsProgram(elf, () => SymbolsOf(full));
             if (!elf.IsX8664)
             {
-                var other = SymbolCheck.CannotRun($"it is a {(elf.Is64Bit ? 64 : 32)}-bit {ElfFile.MachineName(elf.Machine)} file; OSv runs 64-bit x86-64 programs only");
+                notes.Add($"it is a {(elf.Is64Bit ? 64 : 32)}-bit {ElfFile.MachineName(elf.Machine)} file; OSv runs 64-bit x86-64 programs only");
+                var other = SymbolCheck.CannotRun(notes[0]);
                 return new OsvBinaryCompatibility(full, elf.Kind.ToString(), isProgram, other, other, notes.ToArray(), KernelPath);
             }
             if (elf.Kind == ElfKind.Other)
             {
-                var neither = SymbolCheck.CannotRun("it is neither a program nor a shared library");
+                notes.Add("it is neither a program nor a shared library");
+                var neither = SymbolCheck.CannotRun(notes[0]);
                 return new OsvBinaryCompatibility(full, elf.Kind.ToString(), false, neither, neither, notes.ToArray(), KernelPath);
             }
             if (elf.Kind == ElfKind.StaticExecutable)

@@ -117,6 +117,21 @@ namespace OsvPS.Core.Tests.Elf
         }
 
         [Fact]
+        public void AnotherArchitectureCannotRunEitherWay()
+        {
+            using var dir = new Support.TempDir();
+            var bytes = File.ReadAllBytes(f.Path("lazy"));
+            bytes[18] = 183; // e_machine: AArch64
+            bytes[19] = 0;
+            string path = dir.File("arm64", bytes);
+            var report = Checker(f.Bad).Check(path);
+            Assert.Equal(OsvRunVerdict.CannotRun, report.OsvLinker);
+            Assert.Equal(OsvRunVerdict.CannotRun, report.LinuxLinker);
+            Assert.False(report.Compatible);
+            Assert.Contains(report.Notes, n => n.Contains("AArch64"));
+        }
+
+        [Fact]
         public void AProgramWhoseDynamicLinkerIsMissingCannotRunOnLinuxs()
         {
             using var root = new Support.TempDir();
