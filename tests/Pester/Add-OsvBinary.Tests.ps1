@@ -10,6 +10,8 @@ BeforeAll {
     Set-Content (Join-Path $src 'main.c') "#include <stdio.h>`nint two(void); int main(void) { printf(`"%d\n`", two()); return 0; }"
     Set-Content (Join-Path $src 'ghost.c') 'int ghost(void) { return 0; }'
     Set-Content (Join-Path $src 'useghost.c') 'int ghost(void); int main(void) { return ghost(); }'
+    # The seed's echo.so: a shared library exporting main, the way OSv's own apps are built.
+    Set-Content (Join-Path $src 'echo.c') "#include <stdio.h>`nint main(int argc, char **argv) { for (int i = 1; i < argc; i++) printf(`"%s `", argv[i]); puts(`"`"); return 0; }"
     function Invoke-Gcc { & gcc @args; if ($LASTEXITCODE) { throw "gcc $args failed" } }
     Push-Location $src
     try {
@@ -19,6 +21,10 @@ BeforeAll {
         Invoke-Gcc -shared -fPIC -o libghost.so ghost.c
         Invoke-Gcc -fPIE -pie -o needs-ghost useghost.c -L. -lghost
         Remove-Item libghost.so
+        New-Item -ItemType Directory build | Out-Null
+        Invoke-Gcc -fPIC -shared -o build/echo.so echo.c
+        Set-Content static.c "#include <stdio.h>`nint main(void) { puts(`"static`"); return 0; }"
+        & gcc -static -o static static.c 2>$null
     }
     finally { Pop-Location }
     $project = Join-Path $TestDrive 'project'
@@ -33,6 +39,7 @@ Describe 'Add-OsvBinary' {
             $command.Parameters['LiteralPath'].Aliases | Should -Contain 'PSPath'
             $command.Parameters.Keys | Should -Contain 'WhatIf'
             $command.OutputType.Type.FullName | Should -Be 'OsvPS.Core.Models.OsvFile'
+            $command.Parameters['LinuxLinker'].SwitchParameter | Should -BeTrue
         }
     }
 
@@ -92,6 +99,98 @@ Describe 'Add-OsvBinary' {
                 [Text.Encoding]::ASCII.GetString($bytes).Contains('libone.so.1') | Should -BeTrue
             }
             finally { $env:CAPSTAN_ROOT = $savedRoot }
+        }
+    }
+
+    Context 'programs, folders and Linux''s linker' {
+        It 'places a .so exporting main at /<name>, from a build folder beside the project and from inside it' {
+            $demo = Join-Path $TestDrive 'seed/demo'
+            New-OsvProject $demo -BootCommand '/echo.so Hey hey!' | Out-Null
+            Copy-Item (Join-Path $src 'build') (Join-Path $TestDrive 'seed/build') -Recurse
+            Push-Location (Join-Path $TestDrive 'seed/build')
+            try { $beside = Get-ChildItem *.so | Add-OsvBinary -Project ../demo }
+            finally { Pop-Location }
+            $beside.GuestPath | Should -Be '/echo.so'
+            $beside.BootCommand | Should -Be '/echo.so'
+            Test-Path (Join-Path $demo 'usr/lib/echo.so') | Should -BeFalse
+            # The seed compiles echo.so inside the project and adds it from there: it is already where it goes.
+            $inside = Join-Path $TestDrive 'seed/inside'
+            New-OsvProject $inside -BootCommand '/echo.so Hey hey!' | Out-Null
+            Copy-Item (Join-Path $src 'build/echo.so') $inside
+            Push-Location $inside
+            try { $here = Get-ChildItem *.so | Add-OsvBinary }
+            finally { Pop-Location }
+            $here.GuestPath | Should -Be '/echo.so'
+            $here.Action | Should -Be 'Unchanged'
+            Test-Path (Join-Path $inside 'usr') | Should -BeFalse
+        }
+
+        It 'keeps libraries found as dependencies at /usr/lib/<soname>, and libraries given as inputs too' {
+            $p = Join-Path $TestDrive 'deps'
+            New-OsvProject $p -BootCommand /app | Out-Null
+            $files = Add-OsvBinary (Join-Path $src 'app'), (Join-Path $libs 'libone.so.1') -Project $p
+            ($files | Where-Object BootCommand).GuestPath | Should -Be '/app'
+            $files.GuestPath | Should -Contain '/usr/lib/libtwo.so.1'
+            ($files | Where-Object SourcePath -eq (Join-Path $libs 'libone.so.1')).GuestPath | Select-Object -Unique | Should -Be '/usr/lib/libone.so.1'
+        }
+
+        It 'takes a -GuestPath ending in / as a folder for several inputs, piped or not' {
+            $p = Join-Path $TestDrive 'folder'
+            New-OsvProject $p -BootCommand /x | Out-Null
+            $files = Get-ChildItem (Join-Path $libs '*.so.1') | Add-OsvBinary -Project $p -GuestPath /usr/lib/plugins/ -NoDependencies
+            $files.GuestPath | Sort-Object | Should -Be @('/usr/lib/plugins/libone.so.1', '/usr/lib/plugins/libtwo.so.1')
+            Test-Path (Join-Path $p 'usr/lib/plugins/libone.so.1') -PathType Leaf | Should -BeTrue
+            { Get-ChildItem (Join-Path $libs '*.so.1') | Add-OsvBinary -Project $p -GuestPath /usr/lib/one -NoDependencies -ErrorAction Stop } |
+                Should -Throw -ErrorId 'GuestPathInvalid,*' -ExpectedMessage "*End it with '/'*"
+        }
+
+        It 'places a static executable at /<name> with no warning' {
+            if (-not (Test-Path (Join-Path $src 'static'))) { Set-ItResult -Skipped -Because 'gcc -static failed: libc.a (libc6-dev) is missing'; return }
+            $p = Join-Path $TestDrive 'static'
+            New-OsvProject $p -BootCommand /static | Out-Null
+            $files = Add-OsvBinary (Join-Path $src 'static') -Project $p -LinuxLinker -WarningVariable warned
+            $files.GuestPath | Should -Be '/static'
+            $files.BootCommand | Should -Be '/static'
+            $warned.Count | Should -Be 0
+        }
+
+        It 'carries with -LinuxLinker the host''s loader, its C library and every library where that loader looks, and says how to start it' {
+            $p = Join-Path $TestDrive 'linux'
+            New-OsvProject $p -BootCommand /app | Out-Null
+            $files = Add-OsvBinary (Join-Path $src 'app') -Project $p -LinuxLinker
+            $program = $files | Where-Object BootCommand
+            $program.GuestPath | Should -Be '/app'
+            # libtwo and libone come from $ORIGIN folders, outside the loader's system folders.
+            $program.BootCommand | Should -Be '/lib64/ld-linux-x86-64.so.2 --library-path /usr/local/lib /app'
+            $files.GuestPath | Should -Contain '/lib64/ld-linux-x86-64.so.2'
+            $files.GuestPath | Should -Contain '/usr/local/lib/libtwo.so.1'
+            $files.GuestPath | Should -Contain '/usr/local/lib/libone.so.1'
+            $libc = ($files | Where-Object { $_.GuestPath -like '*/libc.so.6' }).GuestPath
+            $libc | Should -BeIn @('/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/libc.so.6')
+            (Get-FileHash (Join-Path $p $libc.TrimStart('/'))).Hash | Should -Be (Get-FileHash /lib/x86_64-linux-gnu/libc.so.6).Hash
+            (Get-FileHash (Join-Path $p 'lib64/ld-linux-x86-64.so.2')).Hash | Should -Be (Get-FileHash /lib64/ld-linux-x86-64.so.2).Hash
+            (Get-Item (Join-Path $p 'lib64/ld-linux-x86-64.so.2')).LinkType | Should -BeNullOrEmpty -Because 'the loader is copied, not linked'
+            $files.GuestPath | Where-Object { $_ -like '/usr/lib/lib*' } | Should -BeNullOrEmpty -Because 'OSv''s own layout is not used'
+        }
+
+        It 'refuses -LinuxLinker for a .so exporting main, which only OSv''s linker starts' {
+            $p = Join-Path $TestDrive 'linux-so'
+            New-OsvProject $p -BootCommand /echo.so | Out-Null
+            Add-OsvBinary (Join-Path $src 'build/echo.so') -Project $p -LinuxLinker -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'LinuxLinkerNotApplicable,*'
+            $err[0].Exception.Message | Should -Match 'without -LinuxLinker'
+            Test-Path (Join-Path $p 'echo.so') | Should -BeFalse
+        }
+
+        It 'refuses -LinuxLinker when the program''s loader is not on the root it is resolved on' {
+            $root = Join-Path $TestDrive 'sysroot'
+            New-Item -ItemType Directory (Join-Path $root 'bin') -Force | Out-Null
+            Copy-Item (Join-Path $src 'app') (Join-Path $root 'bin/app')
+            $p = Join-Path $TestDrive 'linux-root'
+            New-OsvProject $p -BootCommand /app | Out-Null
+            Add-OsvBinary (Join-Path $root 'bin/app') -Root $root -Project $p -LinuxLinker -SkipMissing -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'LinuxLinkerNotFound,*'
+            $err[0].Exception.Message | Should -Match 'ld-linux-x86-64\.so\.2 is not on'
         }
     }
 

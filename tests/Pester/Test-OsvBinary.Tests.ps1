@@ -18,6 +18,9 @@ BeforeAll {
     $forks = Build-C 'forks' "#include <unistd.h>`nint main(void) { return fork() > 0; }"
     $static = Build-C 'static' "int main(void) { return 0; }" @('-static')
     $probe = New-OsvProbe (Join-Path $src 'probe')
+    # A program exporting what its plugin takes from it (a call and a variable).
+    $hostProgram = Build-C 'host' "#include <stdio.h>`nint host_counter = 3; int host_api(int x) { return x + host_counter; } int main(void) { puts(`"host`"); return 0; }" @('-fPIE', '-pie', '-rdynamic')
+    $plugin = Build-C 'plugin.so' 'extern int host_counter; int host_api(int); int plugin_entry(void) { return host_api(host_counter); }' @('-fPIC', '-shared')
     if ($osv.Loader) {
         New-RealOsvRepository (Join-Path $TestDrive 'capstan') $osv | Out-Null
         $kernel = Join-Path $env:CAPSTAN_ROOT 'kernel.elf'
@@ -28,20 +31,33 @@ BeforeAll {
         $libGcc = Get-ChildItem -Recurse -LiteralPath $bootstrap -Filter 'libgcc_s.so.1' | Select-Object -First 1 -ExpandProperty FullName
     }
 
-    # The rule, computed with readelf alone: the UND GLOBAL names of the program and of the libraries
-    # it carries, less what any of them, libgcc_s or the kernel defines (GLOBAL, WEAK or UNIQUE).
-    function Get-ReadelfSymbols([string] $Path) {
+    # OSv's rule, computed with readelf alone: each relocation's symbol (readelf -r: the Info word's index and type)
+    # that is undefined in its object and not weak (or that a copy relocation takes), looked up in the program, its
+    # libraries, libgcc_s when one of them needs it, and the kernel; a definition of a hidden version (readelf writes
+    # name@VER, not name@@VER) does not count. Copy and TLS relocations fail at load, the rest when used.
+    function Get-ReadelfObject([string] $Path) {
         $defined = [Collections.Generic.HashSet[string]]::new([StringComparer]::Ordinal)
-        $needed = [Collections.Generic.HashSet[string]]::new([StringComparer]::Ordinal)
+        $byIndex = @{}
         foreach ($line in & readelf --dyn-syms -W $Path) {
             $f = -split $line
-            if ($f.Count -lt 8 -or $f[0] -notmatch '^\d+:$' -or $f[3] -in 'SECTION', 'FILE') { continue }
+            if ($f.Count -lt 8 -or $f[0] -notmatch '^(\d+):$') { continue }
+            $index = [int]$Matches[1]
             $name = ($f[7] -split '@')[0]
-            if (-not $name) { continue }
-            if ($f[6] -eq 'UND') { if ($f[4] -eq 'GLOBAL') { [void]$needed.Add($name) } }
-            elseif ($f[4] -in 'GLOBAL', 'WEAK', 'UNIQUE') { [void]$defined.Add($name) }
+            if (-not $byIndex.ContainsKey($index)) { $byIndex[$index] = @{ Name = $name; Bind = $f[4]; Ndx = $f[6] } }
+            if ($name -and $f[6] -ne 'UND' -and $f[4] -in 'GLOBAL', 'WEAK', 'UNIQUE' -and $f[3] -notin 'SECTION', 'FILE' -and $f[7] -notmatch '^[^@]+@[^@]') { [void]$defined.Add($name) }
         }
-        [pscustomobject]@{ Defined = $defined; Needed = $needed }
+        $references = foreach ($line in & readelf -r -W $Path) {
+            $f = -split $line
+            if ($f.Count -lt 3 -or $f[1] -notmatch '^[0-9a-f]{16}$') { continue }
+            $info = [Convert]::ToUInt64($f[1], 16)
+            $type = [int]($info -band 4294967295); $symbol = [int]($info -shr 32)
+            $s = $byIndex[$symbol]
+            if ($symbol -eq 0 -or $s.Bind -eq 'LOCAL' -or ($s.Ndx -ne 'UND' -and $type -ne 5)) { continue }
+            if ($s.Bind -eq 'WEAK' -and $type -ne 5) { continue }
+            [pscustomobject]@{ Name = $s.Name; AtLoad = $type -in 5, 16, 17, 18, 36; Copy = $type -eq 5 }
+        }
+        $needsGcc = [bool]((& readelf -d -W $Path) -match 'Shared library: \[libgcc_s\.so\.1\]')
+        [pscustomobject]@{ Path = $Path; Defined = $defined; References = @($references); NeedsGcc = $needsGcc }
     }
 }
 
@@ -64,61 +80,104 @@ Describe 'Test-OsvBinary' {
     }
 
     Context 'on the real kernel''s symbols' {
-        It 'finds a program compiled here compatible, and one calling tdelete not' {
+        It 'finds a program compiled here running on both, and one calling tdelete running unless it calls it' {
             if (Skip-WithoutOsv) { return }
             $ok = Test-OsvBinary $plain
             $ok.Compatible | Should -BeTrue
+            $ok.OsvLinker | Should -Be 'Runs'
+            $ok.LinuxLinker | Should -Be 'Runs'
+            $ok.RecommendedWay | Should -Be 'OsvLinker'
             $ok.MissingSymbols | Should -BeNullOrEmpty
             $ok.Kernel | Should -Be (Join-Path $env:CAPSTAN_ROOT 'repository/osv-loader/osv-loader.elf')
-            $bad = Test-OsvBinary -LiteralPath $probe
-            $bad.Compatible | Should -BeFalse
-            $bad.MissingSymbols.Name | Should -Be @('tdelete')
-            $bad.MissingSymbols[0].RequiredBy | Should -Be @($probe)
+            $lazy = Test-OsvBinary -LiteralPath $probe
+            $lazy.OsvLinker | Should -Be 'RunsUnlessCalled'
+            $lazy.OsvLinkerReason | Should -Match 'stops if it calls tdelete'
+            $lazy.LinuxLinker | Should -Be 'Runs'
+            $lazy.RecommendedWay | Should -Be 'LinuxLinker'
+            $lazy.Compatible | Should -BeTrue -Because 'the recommended way starts it'
+            $lazy.MissingSymbols.Name | Should -Be @('tdelete')
+            $lazy.MissingSymbols[0].Object | Should -Be $probe
+            $lazy.MissingSymbols[0].Relocation | Should -Be 'R_X86_64_JUMP_SLOT'
+            $lazy.MissingSymbols[0].AtLoad | Should -BeFalse
+            $lazy.LinuxLibraries | Where-Object { $_ -like '*/libc.so.6' } | Should -Not -BeNullOrEmpty
         }
 
-        It 'says so for a static executable and for fork' {
+        It 'runs a static executable directly, and notes fork' {
             if (Skip-WithoutOsv) { return }
             $s = Test-OsvBinary $static
-            $s.Compatible | Should -BeFalse
+            $s.Compatible | Should -BeTrue
             $s.Kind | Should -Be 'StaticExecutable'
+            $s.IsProgram | Should -BeTrue
+            $s.OsvLinker | Should -Be 'Runs'
+            $s.LinuxLinker | Should -Be 'CannotRun'
             $s.Notes -join ' ' | Should -Match 'static executable'
             (Test-OsvBinary $forks).Notes -join ' ' | Should -Match 'fork .*one program'
         }
 
-        It 'finds Debian''s ls not compatible (lgetxattr) and gzip compatible' {
+        It 'finds what kills busybox at load, a copy relocation of re_syntax_options, and recommends Linux''s linker' {
+            if (Skip-WithoutOsv) { return }
+            if (-not (Test-Path /usr/bin/busybox)) { Set-ItResult -Skipped -Because 'busybox is not installed (apt-get install busybox)'; return }
+            $b = Test-OsvBinary /usr/bin/busybox
+            $b.OsvLinker | Should -Be 'FailsAtLoad'
+            $copy = $b.MissingSymbols | Where-Object Name -eq 're_syntax_options'
+            $copy.Relocation | Should -Be 'R_X86_64_COPY'
+            $copy.AtLoad | Should -BeTrue
+            $copy.Object | Should -Be /usr/bin/busybox
+            $b.OsvLinkerReason | Should -Match 're_syntax_options \(COPY in busybox\)'
+            $b.LinuxLinker | Should -Be 'Runs'
+            $b.RecommendedWay | Should -Be 'LinuxLinker'
+            $b.Compatible | Should -BeTrue
+        }
+
+        It 'finds Debian''s ls running unless it calls lgetxattr, and gzip running' {
             if (Skip-WithoutOsv) { return }
             $ls, $gzip = Test-OsvBinary /usr/bin/ls, /usr/bin/gzip
-            $ls.Compatible | Should -BeFalse
+            $ls.OsvLinker | Should -Be 'RunsUnlessCalled'
             $ls.MissingSymbols.Name | Should -Contain 'lgetxattr'
+            ($ls.MissingSymbols | Where-Object Name -eq 'lgetxattr').Object | Should -BeLike '*libselinux.so.1'
             $ls.Libraries | Where-Object { $_ -like '*libselinux.so.1' } | Should -Not -BeNullOrEmpty
-            $gzip.Compatible | Should -BeTrue
+            $gzip.OsvLinker | Should -Be 'Runs'
+            $gzip.RecommendedWay | Should -Be 'OsvLinker'
+        }
+
+        It 'counts a plugin''s symbols defined when -LoadedBy names its program' {
+            if (Skip-WithoutOsv) { return }
+            $alone = Test-OsvBinary $plugin
+            $alone.IsProgram | Should -BeFalse
+            $alone.OsvLinker | Should -Be 'RunsUnlessCalled'
+            $alone.MissingSymbols.Name | Sort-Object | Should -Be @('host_api', 'host_counter')
+            $alone.LinuxLinker | Should -Be 'FailsAtLoad' -Because 'glibc binds data references at load'
+            $loaded = Test-OsvBinary $plugin -LoadedBy $hostProgram
+            $loaded.OsvLinker | Should -Be 'Runs'
+            $loaded.LinuxLinker | Should -Be 'Runs'
         }
 
         It 'agrees with readelf on 40 host programs' {
             if (Skip-WithoutOsv) { return }
-            $kernelSymbols = Get-ReadelfSymbols $kernel
-            $gccSymbols = Get-ReadelfSymbols $libGcc
+            $kernelObject = Get-ReadelfObject $kernel
+            $gccObject = Get-ReadelfObject $libGcc
             $programs = Get-ChildItem -File /usr/bin | Sort-Object Name |
                 Where-Object { (& readelf -h $_.FullName 2>$null) -match 'DYN \(Position-Independent Executable' } | Select-Object -First 40
             $programs.Count | Should -Be 40
             $memo = @{}
             foreach ($program in $programs) {
                 $report = Test-OsvBinary -LiteralPath $program.FullName
-                $objects = @($program.FullName) + @($report.Libraries)
                 # The carried libraries are what ldd maps (a separate test checks the set against ldd).
                 $ldd = (& ldd $program.FullName) -join "`n"
                 foreach ($library in $report.Libraries) { $ldd | Should -Match ([regex]::Escape((Split-Path -Leaf $library))) }
-                $tables = foreach ($o in $objects) { if (-not $memo[$o]) { $memo[$o] = Get-ReadelfSymbols $o }; $memo[$o] }
-                $expected = foreach ($t in $tables) {
-                    foreach ($name in $t.Needed) {
-                        if (-not $kernelSymbols.Defined.Contains($name) -and -not $gccSymbols.Defined.Contains($name) -and
-                            -not ($tables | Where-Object { $_.Defined.Contains($name) })) { $name }
+                $objects = foreach ($o in @($program.FullName) + @($report.Libraries)) { if (-not $memo[$o]) { $memo[$o] = Get-ReadelfObject $o }; $memo[$o] }
+                $definers = @($objects) + @($kernelObject) + $(if ($objects | Where-Object NeedsGcc) { $gccObject })
+                $expected = foreach ($o in $objects) {
+                    foreach ($r in $o.References) {
+                        $others = if ($r.Copy) { $definers | Where-Object { $_ -ne $o } } else { $definers }
+                        if (-not ($others | Where-Object { $_.Defined.Contains($r.Name) })) { "$($r.Name)/$($r.AtLoad)" }
                     }
                 }
                 $expected = @($expected | Sort-Object -Unique -CaseSensitive)
-                $actual = @($report.MissingSymbols.Name | Sort-Object -CaseSensitive)
+                $actual = @($report.MissingSymbols | ForEach-Object { "$($_.Name)/$($_.AtLoad)" } | Sort-Object -Unique -CaseSensitive)
                 ($actual -join ',') | Should -Be ($expected -join ',') -Because $program.FullName
-                $report.Compatible | Should -Be ($expected.Count -eq 0 -and -not ($report.Notes -match 'not found')) -Because $program.FullName
+                $verdict = if ($expected -match '/True$') { 'FailsAtLoad' } elseif ($expected.Count) { 'RunsUnlessCalled' } else { 'Runs' }
+                if (-not ($report.Notes -match 'not found')) { "$($report.OsvLinker)" | Should -Be $verdict -Because $program.FullName }
             }
         }
 
@@ -136,14 +195,41 @@ Describe 'Test-OsvBinary' {
             ($bad | Select-Object -Last 1).State | Should -Be 'Failed'
         }
 
-        It 'makes Add-OsvBinary warn once for an input the kernel cannot run, and not for one it can' {
+        It 'makes Add-OsvBinary warn once for an input that will not start the way it is added, naming the way that would' {
             if (Skip-WithoutOsv) { return }
             $project = Join-Path $TestDrive 'warned'
             New-OsvProject $project -BootCommand '/plain' | Out-Null
-            Add-OsvBinary $plain, $probe -Project $project -WarningVariable warned -WarningAction SilentlyContinue | Out-Null
+            Add-OsvBinary $plain, $probe, $static -Project $project -WarningVariable warned -WarningAction SilentlyContinue | Out-Null
             $warned.Count | Should -Be 1
             "$($warned[0])" | Should -Match 'tdelete'
             "$($warned[0])" | Should -Match ([regex]::Escape($probe))
+            "$($warned[0])" | Should -Match 'add it with -LinuxLinker'
+            Add-OsvBinary $probe -Project $project -LinuxLinker -Force -WarningVariable linuxWarned -WarningAction SilentlyContinue | Out-Null
+            $linuxWarned.Count | Should -Be 0 -Because 'Linux''s linker runs it whole'
+        }
+
+        It 'makes Add-OsvBinary warn about busybox on OSv''s linker, and not with -LinuxLinker' {
+            if (Skip-WithoutOsv) { return }
+            if (-not (Test-Path /usr/bin/busybox)) { Set-ItResult -Skipped -Because 'busybox is not installed (apt-get install busybox)'; return }
+            $project = Join-Path $TestDrive 'busybox'
+            New-OsvProject $project -BootCommand '/busybox' | Out-Null
+            Add-OsvBinary /usr/bin/busybox -Project $project -WarningVariable warned -WarningAction SilentlyContinue | Out-Null
+            $warned.Count | Should -Be 1
+            "$($warned[0])" | Should -Match 'will not start on OSv''s linker.*re_syntax_options.*add it with -LinuxLinker'
+            Add-OsvBinary /usr/bin/busybox -Project $project -LinuxLinker -WarningVariable none -WarningAction SilentlyContinue | Out-Null
+            $none.Count | Should -Be 0
+        }
+
+        It 'makes Add-OsvBinary warn about a plugin added alone, and not when its program is added with it' {
+            if (Skip-WithoutOsv) { return }
+            $project = Join-Path $TestDrive 'plugins'
+            New-OsvProject $project -BootCommand '/host' | Out-Null
+            Add-OsvBinary $plugin -Project $project -GuestPath /usr/lib/plugins/ -WarningVariable alone -WarningAction SilentlyContinue | Out-Null
+            $alone.Count | Should -Be 1
+            "$($alone[0])" | Should -Match 'host_api'
+            $files = Add-OsvBinary $hostProgram, $plugin -Project $project -GuestPath /usr/lib/plugins/ -Force -WarningVariable together -WarningAction SilentlyContinue
+            $together.Count | Should -Be 0
+            $files.GuestPath | Should -Contain '/usr/lib/plugins/plugin.so'
         }
     }
 }

@@ -11,8 +11,16 @@ namespace OsvPS.Core.Elf
     /// <summary>Options of one Add-OsvBinary input.</summary>
     public sealed class PlacementOptions
     {
-        /// <summary>Where the input goes in the guest (default: <c>/&lt;name&gt;</c> for programs, <c>/usr/lib/&lt;soname&gt;</c> for libraries).</summary>
+        /// <summary>
+        /// Where the input goes in the guest (default: <c>/&lt;name&gt;</c> for programs, <c>/usr/lib/&lt;soname&gt;</c> for libraries);
+        /// one ending in <c>/</c> is a folder that receives the input under its file name.
+        /// </summary>
         public string? GuestPath { get; set; }
+        /// <summary>
+        /// Carry a dynamic program for Linux's dynamic linker: the host's loader at its PT_INTERP path, and every library
+        /// (the C library too) at the path that loader opens it by (<see cref="LinuxLinkerLayout"/>).
+        /// </summary>
+        public bool LinuxLinker { get; set; }
         public bool NoDependencies { get; set; }
         /// <summary>Replace a different file already at a guest path.</summary>
         public bool Force { get; set; }
@@ -25,8 +33,11 @@ namespace OsvPS.Core.Elf
     /// <summary>A checked placement: the files and what each would do, nothing written yet.</summary>
     public sealed class Placement
     {
-        internal Placement(string input, ElfFile elf, IReadOnlyList<(OsvFile File, string Target)> files, IReadOnlyList<string> warnings, bool refreshesTimes)
+        internal Placement(string input, ElfFile elf, IReadOnlyList<(OsvFile File, string Target)> files, IReadOnlyList<string> warnings, bool refreshesTimes,
+            bool isProgram, string? bootCommand)
         {
+            IsProgram = isProgram;
+            BootCommand = bootCommand;
             Input = input;
             Elf = elf;
             Files = files;
@@ -39,6 +50,10 @@ namespace OsvPS.Core.Elf
 
         public string Input { get; }
         public ElfFile Elf { get; }
+        /// <summary>True when OSv starts the input as a program (<see cref="OsvPrograms.IsProgram"/>).</summary>
+        public bool IsProgram { get; }
+        /// <summary>The command that starts the input as placed (e.g. <c>/lib64/ld-linux-x86-64.so.2 /busybox</c>); null for a library.</summary>
+        public string? BootCommand { get; }
         internal IReadOnlyList<(OsvFile File, string Target)> Files { get; }
         public IEnumerable<OsvFile> Planned => Files.Select(f => f.File);
         /// <summary>What the user should hear (static executables, unusual interpreters, skipped missing libraries).</summary>
@@ -55,6 +70,7 @@ namespace OsvPS.Core.Elf
     public sealed class BinaryPlacer
     {
         private readonly DependencyResolver resolver;
+        private readonly DependencyResolver? linuxResolver;
         private readonly string projectPath;
         private readonly ContainedFolder project;
         // Project file -> the source placed there in this call, and what a later input finds there.
@@ -64,9 +80,13 @@ namespace OsvPS.Core.Elf
         // Project files with the right content but not their source's time (copied before copies kept it).
         private readonly HashSet<string> staleTimes = new HashSet<string>(StringComparer.Ordinal);
 
-        public BinaryPlacer(DependencyResolver resolver, string projectPath)
+        /// <param name="resolver">The search for OSv's linker.</param>
+        /// <param name="projectPath">The project folder.</param>
+        /// <param name="linuxResolver">The search for Linux's linker (every library carried), for <see cref="PlacementOptions.LinuxLinker"/>.</param>
+        public BinaryPlacer(DependencyResolver resolver, string projectPath, DependencyResolver? linuxResolver = null)
         {
             this.resolver = resolver;
+            this.linuxResolver = linuxResolver;
             this.projectPath = Path.GetFullPath(projectPath);
             project = new ContainedFolder(this.projectPath);
         }
@@ -82,42 +102,98 @@ namespace OsvPS.Core.Elf
                     $"'{full}' is a {(elf.Is64Bit ? 64 : 32)}-bit {ElfFile.MachineName(elf.Machine)} ELF file; OSv runs 64-bit x86-64 programs only.", full);
             }
             var warnings = new List<string>();
-            if (elf.Kind == ElfKind.StaticExecutable)
-            {
-                warnings.Add($"'{full}' is a static executable; OSv cannot run it. Build it as a position-independent executable (gcc -fPIE -pie).");
-            }
-            else if (elf.Kind == ElfKind.Other)
+            if (elf.Kind == ElfKind.Other)
             {
                 warnings.Add($"'{full}' is neither a program nor a shared library; OSv will not run it.");
             }
-            if (elf.Interpreter != null && elf.Interpreter != ElfFile.StandardInterpreter)
+            bool linux = options.LinuxLinker && elf.Kind != ElfKind.StaticExecutable && elf.Kind != ElfKind.Other;
+            if (!linux && elf.Interpreter != null && elf.Interpreter != ElfFile.StandardInterpreter)
             {
                 warnings.Add($"'{full}' asks for the interpreter '{elf.Interpreter}', not the standard x86-64 loader; OSv uses its own loader regardless.");
             }
 
-            bool isLibrary = elf.Kind == ElfKind.SharedLibrary;
-            string guest = options.GuestPath ?? (isLibrary ? "/usr/lib/" + (elf.Soname ?? Path.GetFileName(full)) : "/" + Path.GetFileName(full));
+            bool program = OsvPrograms.IsProgram(elf, () => DynamicSymbols.Read(full));
+            if (linux && program && elf.Kind == ElfKind.SharedLibrary)
+            {
+                throw new OsvException(ErrorIds.LinuxLinkerNotApplicable, OsvErrorKind.InvalidArgument,
+                    $"'{full}' is a shared library that exports main: only OSv's linker starts it, Linux's starts executables. Add it without -LinuxLinker.", full);
+            }
+            string guest = DefaultGuestPath(options.GuestPath, full, elf, program);
             var files = new List<(OsvFile, string)> { Describe(guest, full, elf, new string[0], options) };
-            if (!options.NoDependencies)
+            string? boot = program ? guest : null;
+            if (linux)
+            {
+                boot = PlanLinux(full, elf, guest, program, files, warnings, options);
+            }
+            else if (!options.NoDependencies)
             {
                 var tree = resolver.Resolve(full);
-                var missing = tree.Missing.ToList();
-                if (missing.Count > 0)
-                {
-                    string list = string.Join("; ", missing.Select(m => $"{m.Name} (needed by {string.Join(", ", m.RequiredBy)})"));
-                    if (!options.SkipMissing)
-                    {
-                        throw new OsvException(ErrorIds.SharedLibraryNotFound, OsvErrorKind.ObjectNotFound,
-                            $"'{full}' needs libraries that cannot be found: {list}. Nothing was copied for it; add their folder with -LibraryPath, or use -SkipMissing.", full);
-                    }
-                    warnings.Add($"'{full}': these libraries were not found and are not in the project: {list}.");
-                }
+                CheckMissing(full, tree, warnings, options);
                 foreach (var library in tree.ToCopy)
                 {
                     files.Add(Describe("/usr/lib/" + library.Name, library.Path!, library.Elf!, library.RequiredBy.ToArray(), options));
                 }
             }
-            return new Placement(full, elf, files, warnings, files.Any(f => staleTimes.Contains(f.Item2)));
+            files[0] = (files[0].Item1.WithBootCommand(boot), files[0].Item2);
+            return new Placement(full, elf, files, warnings, files.Any(f => staleTimes.Contains(f.Item2)), program, boot);
+        }
+
+        // Programs at /<name>, libraries at /usr/lib/<soname>; a -GuestPath ending in '/' is the folder that receives the file.
+        private static string DefaultGuestPath(string? given, string full, ElfFile elf, bool program)
+        {
+            string name = Path.GetFileName(full);
+            if (given == null)
+            {
+                return program ? "/" + name : "/usr/lib/" + (elf.Soname ?? name);
+            }
+            return given.EndsWith("/", StringComparison.Ordinal) ? given + name : given;
+        }
+
+        private static void CheckMissing(string full, DependencyTree tree, List<string> warnings, PlacementOptions options)
+        {
+            var missing = tree.Missing.ToList();
+            if (missing.Count == 0)
+            {
+                return;
+            }
+            string list = string.Join("; ", missing.Select(m => $"{m.Name} (needed by {string.Join(", ", m.RequiredBy)})"));
+            if (!options.SkipMissing)
+            {
+                throw new OsvException(ErrorIds.SharedLibraryNotFound, OsvErrorKind.ObjectNotFound,
+                    $"'{full}' needs libraries that cannot be found: {list}. Nothing was copied for it; add their folder with -LibraryPath, or use -SkipMissing.", full);
+            }
+            warnings.Add($"'{full}': these libraries were not found and are not in the project: {list}.");
+        }
+
+        // The host's loader at the program's PT_INTERP path, every library where that loader opens it; returns the boot command.
+        private string? PlanLinux(string full, ElfFile elf, string guest, bool program, List<(OsvFile, string)> files, List<string> warnings, PlacementOptions options)
+        {
+            var search = linuxResolver ?? throw new InvalidOperationException("this placer has no search for Linux's linker");
+            string interpreter = elf.Interpreter ?? ElfFile.StandardInterpreter;
+            if (program)
+            {
+                string? problem = OsvCompatibility.LinuxLinkerProblem(search, interpreter, out string host);
+                if (problem != null)
+                {
+                    throw new OsvException(ErrorIds.LinuxLinkerNotFound, OsvErrorKind.ObjectNotFound,
+                        $"'{full}' cannot be carried with Linux's dynamic linker: {problem}. Add it without -LinuxLinker.", full);
+                }
+                files.Add(Describe(interpreter, host, search.Read(host), new[] { full }, options));
+            }
+            var libraries = new List<string>();
+            if (!options.NoDependencies)
+            {
+                var tree = search.Resolve(full);
+                CheckMissing(full, tree, warnings, options);
+                // The loader is mapped once; libc's DT_NEEDED on it finds it by its soname.
+                foreach (var library in tree.ToCopy.Where(l => !OsvPrograms.IsLinuxLinker(l.Elf!)))
+                {
+                    string at = LinuxLinkerLayout.GuestPath(library);
+                    files.Add(Describe(at, library.Path!, library.Elf!, library.RequiredBy.ToArray(), options));
+                    libraries.Add(at);
+                }
+            }
+            return program ? LinuxLinkerLayout.BootCommand(interpreter, libraries, guest) : null;
         }
 
         private (OsvFile, string) Describe(string guest, string source, ElfFile elf, string[] requiredBy, PlacementOptions options)

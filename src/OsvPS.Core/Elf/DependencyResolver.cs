@@ -48,6 +48,11 @@ namespace OsvPS.Core.Elf
         public ResolvedLibrary? Loader { get; }
         /// <summary>Every object (host path) that needs it.</summary>
         public List<string> RequiredBy { get; } = new List<string>();
+        /// <summary>
+        /// The path the glibc loader opens it by, on the root being resolved (e.g. <c>/lib/x86_64-linux-gnu/libc.so.6</c>,
+        /// its links not followed); null when missing or provided.
+        /// </summary>
+        public string? LoaderPath { get; internal set; }
     }
 
     /// <summary>An input and everything it loads, in the loader's breadth-first order.</summary>
@@ -115,6 +120,9 @@ namespace OsvPS.Core.Elf
         }
 
         public LdCache Cache => cache;
+
+        /// <summary>The root file system libraries are resolved on ("/" for the host).</summary>
+        public string Root => options.Root;
 
         /// <summary>True when <paramref name="name"/> is one OSv provides (by soname or its stem).</summary>
         public bool IsProvided(string name)
@@ -199,7 +207,7 @@ namespace OsvPS.Core.Elf
                     }
                     else
                     {
-                        var (found, via, where) = Search(name, node, main);
+                        var (found, via, where, candidate) = Search(name, node, main);
                         if (found == null)
                         {
                             library = new ResolvedLibrary(name, null, ResolvedVia.Missing, null, null, node.Library);
@@ -218,7 +226,10 @@ namespace OsvPS.Core.Elf
                                 continue;
                             }
                             var elf = Read(found);
-                            library = new ResolvedLibrary(name, found, via, where, elf, node.Library);
+                            library = new ResolvedLibrary(name, found, via, where, elf, node.Library)
+                            {
+                                LoaderPath = SysrootPaths.Unrooted(System.IO.Path.GetFullPath(candidate!), options.Root),
+                            };
                             byFile[realFound] = library;
                             var child = new Node(library, elf, found, System.IO.Path.GetDirectoryName(found) ?? "/") { LoaderNode = node };
                             nodes[library] = child;
@@ -258,13 +269,13 @@ namespace OsvPS.Core.Elf
             return results;
         }
 
-        private (string? Path, ResolvedVia Via, string? Where) Search(string name, Node loader, Node main)
+        private (string? Path, ResolvedVia Via, string? Where, string? Candidate) Search(string name, Node loader, Node main)
         {
             if (name.IndexOf('/') >= 0)
             {
                 string direct = name.StartsWith("/", StringComparison.Ordinal) ? LdCache.Rooted(options.Root, name) : System.IO.Path.GetFullPath(name);
                 string? accepted = Accept(direct);
-                return accepted != null ? (accepted, ResolvedVia.Path, null) : (null, ResolvedVia.Missing, null);
+                return accepted != null ? (accepted, ResolvedVia.Path, null, direct) : (null, ResolvedVia.Missing, null, null);
             }
             if (!loader.Elf.HasRunPath)
             {
@@ -276,7 +287,7 @@ namespace OsvPS.Core.Elf
                         var hit = SearchFolders(name, Expand(l.Elf.RPath, l));
                         if (hit.Path != null)
                         {
-                            return (hit.Path, ResolvedVia.RPath, hit.Folder);
+                            return (hit.Path, ResolvedVia.RPath, hit.Folder, System.IO.Path.Combine(hit.Folder!, name));
                         }
                     }
                     didMain |= l == main;
@@ -286,7 +297,7 @@ namespace OsvPS.Core.Elf
                     var hit = SearchFolders(name, Expand(main.Elf.RPath, main));
                     if (hit.Path != null)
                     {
-                        return (hit.Path, ResolvedVia.RPath, hit.Folder);
+                        return (hit.Path, ResolvedVia.RPath, hit.Folder, System.IO.Path.Combine(hit.Folder!, name));
                     }
                 }
             }
@@ -295,7 +306,7 @@ namespace OsvPS.Core.Elf
                 var hit = SearchFolders(name, Expand(options.LibraryPath, main));
                 if (hit.Path != null)
                 {
-                    return (hit.Path, ResolvedVia.LdLibraryPath, hit.Folder);
+                    return (hit.Path, ResolvedVia.LdLibraryPath, hit.Folder, System.IO.Path.Combine(hit.Folder!, name));
                 }
             }
             if (loader.Elf.HasRunPath)
@@ -303,23 +314,26 @@ namespace OsvPS.Core.Elf
                 var hit = SearchFolders(name, Expand(loader.Elf.RunPath, loader));
                 if (hit.Path != null)
                 {
-                    return (hit.Path, ResolvedVia.RunPath, hit.Folder);
+                    return (hit.Path, ResolvedVia.RunPath, hit.Folder, System.IO.Path.Combine(hit.Folder!, name));
                 }
             }
             if (loader.Elf.NoDefaultLib)
             {
-                return (null, ResolvedVia.Missing, null);
+                return (null, ResolvedVia.Missing, null, null);
             }
             foreach (string cached in cache.Lookup(name))
             {
-                string? host = Accept(LdCache.Rooted(options.Root, cached));
+                string candidate = LdCache.Rooted(options.Root, cached);
+                string? host = Accept(candidate);
                 if (host != null)
                 {
-                    return (host, ResolvedVia.Cache, cache.Source);
+                    return (host, ResolvedVia.Cache, cache.Source, candidate);
                 }
             }
             var fallback = SearchFolders(name, cache.Folders.Concat(DefaultFolders).Select(f => LdCache.Rooted(options.Root, f)));
-            return fallback.Path != null ? (fallback.Path, ResolvedVia.DefaultPath, fallback.Folder) : (null, ResolvedVia.Missing, null);
+            return fallback.Path != null
+                ? (fallback.Path, ResolvedVia.DefaultPath, fallback.Folder, System.IO.Path.Combine(fallback.Folder!, name))
+                : (null, ResolvedVia.Missing, null, null);
         }
 
         private (string? Path, string? Folder) SearchFolders(string name, IEnumerable<string> folders)
@@ -382,76 +396,9 @@ namespace OsvPS.Core.Elf
 
         private string RealPath(string path) => realPaths.GetOrAdd(path, p => options.Root == "/" ? HostRealPath(p) : ResolveUnderRoot(p));
 
-        private static string HostRealPath(string path)
-        {
-            try
-            {
-                return ResolveLinks(path, "/");
-            }
-            catch (IOException)
-            {
-                return path;
-            }
-        }
+        private static string HostRealPath(string path) => SysrootPaths.Resolve(path, "/");
 
         // Follows symlinks component by component; absolute targets are taken relative to the sysroot.
-        private string ResolveUnderRoot(string path)
-        {
-            try
-            {
-                return ResolveLinks(path, options.Root);
-            }
-            catch (IOException)
-            {
-                return path;
-            }
-        }
-
-        private static string ResolveLinks(string path, string root)
-        {
-            string rootPrefix = root == "/" ? "" : root.TrimEnd('/');
-            string rest = path.StartsWith(rootPrefix, StringComparison.Ordinal) ? path.Substring(rootPrefix.Length) : path;
-            var done = new List<string>();
-            var todo = new Queue<string>(rest.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries));
-            int hops = 0;
-            while (todo.Count > 0)
-            {
-                string part = todo.Dequeue();
-                if (part == ".")
-                {
-                    continue;
-                }
-                if (part == "..")
-                {
-                    if (done.Count > 0)
-                    {
-                        done.RemoveAt(done.Count - 1);
-                    }
-                    continue;
-                }
-                string current = rootPrefix + "/" + string.Join("/", done.Concat(new[] { part }));
-                var info = new FileInfo(current);
-                if (info.Exists || Directory.Exists(current))
-                {
-                    if ((info.Attributes & FileAttributes.ReparsePoint) != 0)
-                    {
-                        if (++hops > 40)
-                        {
-                            throw new IOException($"too many levels of symbolic links in '{path}'");
-                        }
-                        string target = SymbolicLink.ReadTarget(current);
-                        var remaining = todo.ToList();
-                        todo = new Queue<string>(target.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries).Concat(remaining));
-                        if (target.StartsWith("/", StringComparison.Ordinal))
-                        {
-                            done.Clear();
-                        }
-                        continue;
-                    }
-                }
-                done.Add(part);
-            }
-            return rootPrefix + "/" + string.Join("/", done);
-        }
+        private string ResolveUnderRoot(string path) => SysrootPaths.Resolve(path, options.Root);
     }
 }

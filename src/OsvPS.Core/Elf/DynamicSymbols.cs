@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
+using System.Linq;
 using System.Text;
 using OsvPS.Core.Errors;
 
@@ -10,26 +11,34 @@ namespace OsvPS.Core.Elf
     /// <summary>
     /// The dynamic symbol table (.dynsym) of a 64-bit little-endian ELF file: the names it defines
     /// (global, weak or GNU unique, with a section) and the names it needs (global and undefined;
-    /// weak undefined ones may stay unresolved). Symbol versions are dropped, as OSv's lookup
-    /// ignores them (core/elf.cc).
+    /// weak undefined ones may stay unresolved). Version names are dropped: OSv's lookup compares
+    /// names only, but skips definitions of a hidden (non-default) version in objects with a GNU
+    /// hash table (core/elf.cc, <c>lookup_symbol</c>), so those are kept apart.
     /// </summary>
     public sealed class DynamicSymbols
     {
-        private const uint ShtDynsym = 11;
+        private const uint ShtDynsym = 11, ShtGnuHash = 0x6ffffff6, ShtGnuVersym = 0x6fffffff;
+        private const ushort VersymHidden = 0x8000;
         private const int SymbolSize = 24;
         // Generous bounds: a .dynsym or .dynstr beyond them is not one a loader would read.
         private const long MaxTableBytes = 64L * 1024 * 1024;
         private const long MaxKernelBytes = 256L * 1024 * 1024;
 
-        private DynamicSymbols(HashSet<string> defined, List<string> needed)
+        private DynamicSymbols(HashSet<string> defined, HashSet<string> hiddenOnly, List<string> needed)
         {
             this.defined = defined;
+            this.hiddenOnly = hiddenOnly;
             Needed = needed;
         }
 
-        public static readonly DynamicSymbols Empty = new DynamicSymbols(new HashSet<string>(StringComparer.Ordinal), new List<string>());
+        public static readonly DynamicSymbols Empty = new DynamicSymbols(new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal), new List<string>());
 
         private readonly HashSet<string> defined;
+        // Defined names whose every definition is a hidden version in an object OSv searches by its GNU hash table.
+        private readonly HashSet<string> hiddenOnly;
+
+        /// <summary>True when OSv's lookup from another object finds <paramref name="name"/> here: defined, and not only as a hidden version.</summary>
+        public bool DefinesForOsv(string name) => defined.Contains(name) && !hiddenOnly.Contains(name);
 
         /// <summary>Names the file defines for others (global, weak or unique).</summary>
         public IReadOnlyCollection<string> Defined => defined;
@@ -85,33 +94,50 @@ namespace OsvPS.Core.Elf
                 throw Invalid(source, $"its section headers are {shentsize} bytes, not 64");
             }
             byte[] sections = ReadAt(stream, start, length, shoff, (long)shentsize * shnum, source);
+            int dynsym = -1;
+            bool gnuHash = false;
             for (int i = 0; i < shnum; i++)
             {
-                int at = i * shentsize;
-                if (BitConverter.ToUInt32(sections, at + 4) != ShtDynsym)
+                uint type = BitConverter.ToUInt32(sections, i * shentsize + 4);
+                gnuHash |= type == ShtGnuHash;
+                if (type == ShtDynsym && dynsym < 0)
                 {
-                    continue;
+                    dynsym = i;
                 }
-                long symOffset = (long)BitConverter.ToUInt64(sections, at + 24);
-                long symSize = (long)BitConverter.ToUInt64(sections, at + 32);
-                int link = (int)BitConverter.ToUInt32(sections, at + 40);
-                if (link <= 0 || link >= shnum)
-                {
-                    throw Invalid(source, "its .dynsym names no string table");
-                }
-                int linkAt = link * shentsize;
-                long strOffset = (long)BitConverter.ToUInt64(sections, linkAt + 24);
-                long strSize = (long)BitConverter.ToUInt64(sections, linkAt + 32);
-                byte[] symbols = ReadAt(stream, start, length, symOffset, symSize, source);
-                byte[] strings = ReadAt(stream, start, length, strOffset, strSize, source);
-                return Parse(symbols, strings, source);
             }
-            return Empty;
+            if (dynsym < 0)
+            {
+                return Empty;
+            }
+            int at = dynsym * shentsize;
+            long symOffset = (long)BitConverter.ToUInt64(sections, at + 24);
+            long symSize = (long)BitConverter.ToUInt64(sections, at + 32);
+            int link = (int)BitConverter.ToUInt32(sections, at + 40);
+            if (link <= 0 || link >= shnum)
+            {
+                throw Invalid(source, "its .dynsym names no string table");
+            }
+            int linkAt = link * shentsize;
+            long strOffset = (long)BitConverter.ToUInt64(sections, linkAt + 24);
+            long strSize = (long)BitConverter.ToUInt64(sections, linkAt + 32);
+            byte[] symbols = ReadAt(stream, start, length, symOffset, symSize, source);
+            byte[] strings = ReadAt(stream, start, length, strOffset, strSize, source);
+            byte[]? versions = null;
+            for (int i = 0; i < shnum && gnuHash; i++)
+            {
+                int v = i * shentsize;
+                if (BitConverter.ToUInt32(sections, v + 4) == ShtGnuVersym && BitConverter.ToUInt32(sections, v + 40) == dynsym)
+                {
+                    versions = ReadAt(stream, start, length, (long)BitConverter.ToUInt64(sections, v + 24), (long)BitConverter.ToUInt64(sections, v + 32), source);
+                }
+            }
+            return Parse(symbols, strings, versions, source);
         }
 
-        private static DynamicSymbols Parse(byte[] symbols, byte[] strings, string source)
+        private static DynamicSymbols Parse(byte[] symbols, byte[] strings, byte[]? versions, string source)
         {
             var defined = new HashSet<string>(StringComparer.Ordinal);
+            var visible = new HashSet<string>(StringComparer.Ordinal);
             var needed = new List<string>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             for (int at = SymbolSize; at + SymbolSize <= symbols.Length; at += SymbolSize)
@@ -140,6 +166,12 @@ namespace OsvPS.Core.Elf
                     if (binding == 1 || binding == 2 || binding == 10)
                     {
                         defined.Add(name);
+                        int index = at / SymbolSize;
+                        bool hidden = versions != null && index * 2 + 2 <= versions.Length && (BitConverter.ToUInt16(versions, index * 2) & VersymHidden) != 0;
+                        if (!hidden)
+                        {
+                            visible.Add(name);
+                        }
                     }
                 }
                 else if (binding == 1 && seen.Add(name))
@@ -147,7 +179,8 @@ namespace OsvPS.Core.Elf
                     needed.Add(name);
                 }
             }
-            return new DynamicSymbols(defined, needed);
+            var hiddenOnly = new HashSet<string>(defined.Where(n => !visible.Contains(n)), StringComparer.Ordinal);
+            return new DynamicSymbols(defined, hiddenOnly, needed);
         }
 
         private static byte[] ReadAt(Stream stream, long start, long length, long offset, long count, string source)

@@ -15,10 +15,25 @@ namespace OsvPS.Core.Elf
         SharedLibrary,
         /// <summary>ET_EXEC with PT_INTERP: OSv runs it.</summary>
         DynamicExecutable,
-        /// <summary>No PT_INTERP (static, or static-pie): OSv cannot run it.</summary>
+        /// <summary>No PT_INTERP (static, or static-pie): OSv starts it at its entry point and serves its system calls (core/app.cc).</summary>
         StaticExecutable,
         /// <summary>Relocatable objects, core files and the like.</summary>
         Other,
+    }
+
+    /// <summary>A PT_LOAD segment: <see cref="FileSize"/> bytes at <see cref="Offset"/> in the file, mapped at <see cref="Address"/>.</summary>
+    internal readonly struct ElfSegment
+    {
+        public ElfSegment(long address, long offset, long fileSize)
+        {
+            Address = address;
+            Offset = offset;
+            FileSize = fileSize;
+        }
+
+        public long Address { get; }
+        public long Offset { get; }
+        public long FileSize { get; }
     }
 
     /// <summary>
@@ -33,8 +48,11 @@ namespace OsvPS.Core.Elf
         public const string StandardInterpreter = "/lib64/ld-linux-x86-64.so.2";
 
         internal ElfFile(string path, bool is64, ushort machine, ElfKind kind, string? interpreter, IReadOnlyList<string> needed,
-            string? soname, IReadOnlyList<string> rpath, IReadOnlyList<string> runpath, ulong flags1)
+            string? soname, IReadOnlyList<string> rpath, IReadOnlyList<string> runpath, ulong flags1,
+            IReadOnlyList<KeyValuePair<long, long>> dynamic, IReadOnlyList<ElfSegment> segments)
         {
+            Dynamic = dynamic;
+            Segments = segments;
             Path = path;
             Is64Bit = is64;
             Machine = machine;
@@ -60,11 +78,46 @@ namespace OsvPS.Core.Elf
         public IReadOnlyList<string> RunPath { get; }
         public ulong Flags1 { get; }
         public bool HasRunPath => RunPath.Count > 0;
+        /// <summary>The dynamic section's entries (tag, value), up to DT_NULL.</summary>
+        internal IReadOnlyList<KeyValuePair<long, long>> Dynamic { get; }
+        /// <summary>The PT_LOAD segments: where each range of addresses lies in the file.</summary>
+        internal IReadOnlyList<ElfSegment> Segments { get; }
+
+        /// <summary>The value of the first dynamic entry of <paramref name="tag"/>, or null.</summary>
+        internal long? DynamicValue(long tag)
+        {
+            foreach (var entry in Dynamic)
+            {
+                if (entry.Key == tag)
+                {
+                    return entry.Value;
+                }
+            }
+            return null;
+        }
+
+        /// <summary>The file offset of <paramref name="address"/>, and how many bytes of the file follow it in its segment; null when no segment holds it.</summary>
+        internal (long Offset, long Available)? FileOffset(long address)
+        {
+            foreach (var segment in Segments)
+            {
+                if (address >= segment.Address && address < segment.Address + segment.FileSize)
+                {
+                    return (segment.Offset + (address - segment.Address), segment.FileSize - (address - segment.Address));
+                }
+            }
+            return null;
+        }
+
+        /// <summary>
+        /// DT_BIND_NOW, DF_BIND_NOW in DT_FLAGS or DF_1_NOW in DT_FLAGS_1: the object asks that its PLT be bound when it is loaded.
+        /// </summary>
+        public bool BindNow => DynamicValue(DtBindNow) != null || ((DynamicValue(DtFlags) ?? 0) & DfBindNow) != 0 || (Flags1 & Df1Now) != 0;
         /// <summary>DF_1_NODEFLIB: the loader skips the cache and default folders for this object's dependencies.</summary>
         public bool NoDefaultLib => (Flags1 & 0x800) != 0;
         public bool IsX8664 => Is64Bit && Machine == MachineX8664;
-        /// <summary>True for the kinds OSv runs or loads.</summary>
-        public bool RunsOnOsv => Kind == ElfKind.PositionIndependentExecutable || Kind == ElfKind.SharedLibrary || Kind == ElfKind.DynamicExecutable;
+        /// <summary>True for the kinds OSv runs or loads: every kind but <see cref="ElfKind.Other"/> (core/elf.cc, core/app.cc).</summary>
+        public bool RunsOnOsv => Kind != ElfKind.Other;
 
         public static string MachineName(ushort machine) => machine switch
         {
@@ -81,7 +134,9 @@ namespace OsvPS.Core.Elf
 
         private const uint PtLoad = 1, PtDynamic = 2, PtInterp = 3;
         private const ushort EtExec = 2, EtDyn = 3;
-        private const long DtNull = 0, DtNeeded = 1, DtStrtab = 5, DtStrsz = 10, DtSoname = 14, DtRpath = 15, DtRunpath = 29, DtFlags1 = 0x6ffffffb;
+        private const long DtNull = 0, DtNeeded = 1, DtStrtab = 5, DtStrsz = 10, DtSoname = 14, DtRpath = 15, DtBindNow = 24, DtRunpath = 29, DtFlags = 30, DtFlags1 = 0x6ffffffb;
+        private const long DfBindNow = 0x8;
+        private const ulong Df1Now = 0x1;
 
         /// <summary>Reads <paramref name="path"/>. Anything that is not a well-formed ELF is an ElfFormatInvalid error.</summary>
         public static ElfFile Read(string path)
@@ -168,7 +223,7 @@ namespace OsvPS.Core.Elf
                 throw Invalid(path, "it ends inside its program headers");
             }
 
-            var loads = new List<(long Address, long Offset, long Size)>();
+            var loads = new List<ElfSegment>();
             long dynamicOffset = -1, dynamicSize = 0;
             string? interpreter = null;
             for (int i = 0; i < phnum; i++)
@@ -189,7 +244,7 @@ namespace OsvPS.Core.Elf
                 switch (segmentType)
                 {
                     case PtLoad:
-                        loads.Add((address, offset, fileSize));
+                        loads.Add(new ElfSegment(address, offset, fileSize));
                         break;
                     case PtDynamic:
                         dynamicOffset = offset;
@@ -206,6 +261,7 @@ namespace OsvPS.Core.Elf
                 var runpath = new List<string>();
                 string? soname = null;
                 ulong flags1 = 0;
+                var entries = new List<KeyValuePair<long, long>>();
                 if (dynamicOffset >= 0)
                 {
                     int entrySize = is64 ? 16 : 8;
@@ -223,6 +279,7 @@ namespace OsvPS.Core.Elf
                         {
                             break;
                         }
+                        entries.Add(new KeyValuePair<long, long>(tag, value));
                         switch (tag)
                         {
                             case DtStrtab: strtab = value; break;
@@ -241,7 +298,7 @@ namespace OsvPS.Core.Elf
                         long tableOffset = -1;
                         foreach (var load in loads)
                         {
-                            if (strtab >= load.Address && strtab < load.Address + load.Size)
+                            if (strtab >= load.Address && strtab < load.Address + load.FileSize)
                             {
                                 tableOffset = load.Offset + (strtab - load.Address);
                             }
@@ -283,7 +340,7 @@ namespace OsvPS.Core.Elf
                 {
                     kind = ElfKind.Other;
                 }
-                return new ElfFile(path, is64, machine, kind, interpreter, needed, soname, rpath, runpath, flags1);
+                return new ElfFile(path, is64, machine, kind, interpreter, needed, soname, rpath, runpath, flags1, entries, loads);
         }
 
         private static IEnumerable<string> SplitPath(string text)

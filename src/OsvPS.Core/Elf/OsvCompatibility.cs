@@ -11,16 +11,17 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Core.Elf
 {
     /// <summary>
-    /// Whether OSv can run a program, decided before booting, as OSv's own loader decides it
-    /// (core/elf.cc): every undefined, non-weak dynamic symbol of the program and of the libraries
-    /// it would carry must be defined by one of them, by libgcc_s (osv.bootstrap brings it), or by
-    /// the kernel's .dynsym. Symbol versions do not matter. Symbol tables are read once per file.
+    /// Whether OSv can run a program, decided before booting, for each way OsvPS can start it: on OSv's own linker
+    /// (the program and the libraries it would carry bound to the kernel's .dynsym and osv.bootstrap's libgcc_s, with
+    /// the rules of <see cref="LinkerRules.Osv"/>), and on Linux's dynamic linker (the host's ld-linux-x86-64.so.2
+    /// and C library carried with it, with glibc's rules). Symbol tables and relocations are read once per file.
     /// </summary>
     public sealed class OsvCompatibility
     {
         /// <summary>A symbol only a libstdc++ built into the kernel defines: its absence means a kernel built with hidden symbols.</summary>
         private const string StdCxxProbe = "_ZNSt8ios_base4InitC1Ev";
         private const string StdCxx = "libstdc++.so.6";
+        private const string LibGcc = "libgcc_s.so.1";
 
         /// <summary>Calls that need a second process, which OSv (one address space, one program) does not give.</summary>
         private static readonly string[] ProcessCalls =
@@ -30,9 +31,14 @@ namespace OsvPS.Core.Elf
         };
 
         private readonly DependencyResolver resolver;
+        private readonly DependencyResolver linuxResolver;
         private readonly DynamicSymbols kernel;
         private readonly DynamicSymbols libGcc;
         private readonly ConcurrentDictionary<string, Lazy<DynamicSymbols>> symbols = new ConcurrentDictionary<string, Lazy<DynamicSymbols>>(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, Lazy<ElfRelocations>> relocations = new ConcurrentDictionary<string, Lazy<ElfRelocations>>(StringComparer.Ordinal);
+        // A program's definitions and its libraries', per way, for the plugins checked with it.
+        private readonly ConcurrentDictionary<(string, bool), Lazy<IReadOnlyList<DynamicSymbols>>> companionTables =
+            new ConcurrentDictionary<(string, bool), Lazy<IReadOnlyList<DynamicSymbols>>>();
 
         /// <param name="options">How libraries are found (a kernel built with hidden symbols adds libstdc++ to what is carried).</param>
         /// <param name="kernelPath">The kernel ELF (or .gz) whose .dynsym is what OSv supplies.</param>
@@ -44,27 +50,37 @@ namespace OsvPS.Core.Elf
             KernelHidesStdCxx = !kernel.Defines(StdCxxProbe);
             if (KernelHidesStdCxx)
             {
-                options = new ResolverOptions
-                {
-                    Root = options.Root,
-                    LibraryPath = options.LibraryPath,
-                    IncludeProvided = options.IncludeProvided,
-                    Provided = options.Provided.Where(p => p != StdCxx && p != "libstdc++").ToList(),
-                };
+                options = Copy(options, options.Provided.Where(p => p != StdCxx && p != "libstdc++").ToList(), options.IncludeProvided);
             }
             resolver = new DependencyResolver(options);
+            linuxResolver = new DependencyResolver(LinuxOptions(options));
             this.libGcc = libGcc ?? DynamicSymbols.Empty;
         }
 
-        /// <summary>A check that shares <paramref name="resolver"/> (and so its memo) with the caller, e.g. Add-OsvBinary's.</summary>
-        public OsvCompatibility(DependencyResolver resolver, string kernelPath, DynamicSymbols? libGcc)
+        /// <summary>
+        /// A check that shares <paramref name="resolver"/> (OSv's linker's search) and <paramref name="linuxResolver"/>
+        /// (Linux's: <see cref="LinuxOptions"/>), and so their memos, with the caller, e.g. Add-OsvBinary's.
+        /// </summary>
+        public OsvCompatibility(DependencyResolver resolver, DependencyResolver linuxResolver, string kernelPath, DynamicSymbols? libGcc)
         {
             KernelPath = kernelPath;
             kernel = ReadKernel(kernelPath);
             KernelHidesStdCxx = !kernel.Defines(StdCxxProbe);
             this.resolver = resolver;
+            this.linuxResolver = linuxResolver;
             this.libGcc = libGcc ?? DynamicSymbols.Empty;
         }
+
+        /// <summary>The search Linux's linker makes: the same root and folders, every library carried (the C library too).</summary>
+        public static ResolverOptions LinuxOptions(ResolverOptions options) => Copy(options, options.Provided, true);
+
+        private static ResolverOptions Copy(ResolverOptions options, IReadOnlyCollection<string> provided, bool includeProvided) => new ResolverOptions
+        {
+            Root = options.Root,
+            LibraryPath = options.LibraryPath,
+            IncludeProvided = includeProvided,
+            Provided = provided,
+        };
 
         private static DynamicSymbols ReadKernel(string kernelPath)
         {
@@ -82,28 +98,46 @@ namespace OsvPS.Core.Elf
         /// <summary>True for a kernel built with hidden symbols: it does not supply libstdc++, so images carry it.</summary>
         public bool KernelHidesStdCxx { get; }
 
-        /// <summary>Checks one program or library.</summary>
-        public OsvBinaryCompatibility Check(string path)
+        /// <summary>
+        /// Checks one program or library. <paramref name="companions"/> are programs added with it: their symbols count
+        /// as defined, as for a plugin that the program it belongs to loads (OSv and glibc search every loaded object).
+        /// </summary>
+        public OsvBinaryCompatibility Check(string path, IReadOnlyList<string>? companions = null)
         {
             string full = Path.GetFullPath(path);
             IO.UnixFile.RequireRegular(full, "BinaryNotFound", "BinaryNotAFile");
             var elf = resolver.Read(full);
             var notes = new List<string>();
+            bool isProgram = OsvPrograms.IsProgram(elf, () => SymbolsOf(full));
             if (!elf.IsX8664)
             {
                 notes.Add($"it is a {(elf.Is64Bit ? 64 : 32)}-bit {ElfFile.MachineName(elf.Machine)} file; OSv runs 64-bit x86-64 programs only");
-                return Result(full, elf, false, new OsvMissingSymbol[0], new string[0], notes);
+                var other = SymbolCheck.CannotRun(notes[0]);
+                return new OsvBinaryCompatibility(full, elf.Kind.ToString(), isProgram, other, other, notes.ToArray(), KernelPath);
             }
-            bool runs = elf.RunsOnOsv;
-            if (elf.Kind == ElfKind.StaticExecutable)
-            {
-                notes.Add("it is a static executable; OSv runs dynamically linked programs only (build with gcc -fPIE -pie)");
-            }
-            else if (!runs)
+            if (elf.Kind == ElfKind.Other)
             {
                 notes.Add("it is neither a program nor a shared library");
+                var neither = SymbolCheck.CannotRun(notes[0]);
+                return new OsvBinaryCompatibility(full, elf.Kind.ToString(), false, neither, neither, notes.ToArray(), KernelPath);
             }
+            if (elf.Kind == ElfKind.StaticExecutable)
+            {
+                notes.Add("it is a static executable: OSv starts it at its entry point and serves its system calls itself; " +
+                    "one OSv lacks prints 'syscall(): unimplemented system call N' and fails with an error");
+                return new OsvBinaryCompatibility(full, elf.Kind.ToString(), true,
+                    new OsvWayVerdict(OsvRunVerdict.Runs, null, new OsvMissingSymbol[0], new string[0]),
+                    SymbolCheck.CannotRun("a static executable has no dynamic linker to run: OSv starts it directly (OsvLinker)"), notes.ToArray(), KernelPath);
+            }
+            var osv = OnOsvLinker(full, companions ?? new string[0], notes);
+            var linux = elf.Kind == ElfKind.SharedLibrary && isProgram
+                ? SymbolCheck.CannotRun("Linux's dynamic linker starts executables, not a shared library that exports main: OSv's linker runs it")
+                : OnLinuxLinker(full, elf, companions ?? new string[0]);
+            return new OsvBinaryCompatibility(full, elf.Kind.ToString(), isProgram, osv, linux, notes.ToArray(), KernelPath);
+        }
 
+        private OsvWayVerdict OnOsvLinker(string full, IReadOnlyList<string> companions, List<string> notes)
+        {
             var tree = resolver.Resolve(full);
             var missingLibraries = tree.Missing.ToList();
             foreach (var library in missingLibraries)
@@ -114,24 +148,20 @@ namespace OsvPS.Core.Elf
             {
                 notes.Add("this kernel is built with hidden symbols and does not supply libstdc++: carry it with Add-OsvBinary -IncludeLibStdCxx");
             }
-
-            var objects = new List<string> { full };
-            objects.AddRange(tree.ToCopy.Select(l => l.Path!).Distinct(StringComparer.Ordinal));
-            var tables = objects.Select(o => (Path: o, Symbols: SymbolsOf(o))).ToList();
-            var missing = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
-            var processCalls = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
-            foreach (var (objectPath, table) in tables)
+            var objects = Objects(full, tree, resolver);
+            var others = new List<DynamicSymbols> { kernel };
+            // osv.bootstrap's libgcc_s is loaded when an object needs it.
+            if (tree.Libraries.Any(l => l.Name == LibGcc && l.Via == ResolvedVia.Provided))
             {
-                foreach (string name in table.Needed)
+                others.Add(libGcc);
+            }
+            others.AddRange(companions.Where(c => c != full).SelectMany(c => CompanionTables(c, false)));
+            var processCalls = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+            foreach (var item in objects)
+            {
+                foreach (string name in item.Symbols.Needed.Where(n => Array.IndexOf(ProcessCalls, n) >= 0))
                 {
-                    if (Array.IndexOf(ProcessCalls, name) >= 0)
-                    {
-                        Add(processCalls, name, objectPath);
-                    }
-                    if (!kernel.Defines(name) && !libGcc.Defines(name) && !tables.Any(t => t.Symbols.Defines(name)))
-                    {
-                        Add(missing, name, objectPath);
-                    }
+                    Add(processCalls, name, item.Path);
                 }
             }
             if (processCalls.Count > 0)
@@ -139,13 +169,107 @@ namespace OsvPS.Core.Elf
                 notes.Add("it calls " + string.Join(", ", processCalls.Select(p => $"{p.Key} (from {string.Join(", ", p.Value.Select(Path.GetFileName))})")) +
                     ": OSv runs one program in one address space, so starting another process fails");
             }
-            var missingSymbols = missing.Select(m => new OsvMissingSymbol(m.Key, m.Value.ToArray())).ToArray();
-            bool compatible = runs && missingLibraries.Count == 0 && missingSymbols.Length == 0;
-            return Result(full, elf, compatible, missingSymbols, objects.Skip(1).ToArray(), notes);
+            var libraries = objects.Skip(1).Select(o => o.Path).ToArray();
+            var verdict = SymbolCheck.Run(objects, others, LinkerRules.Osv, OsvRunWay.OsvLinker, libraries);
+            if (missingLibraries.Count == 0)
+            {
+                return verdict;
+            }
+            string why = "stops at load: " + string.Join(", ", missingLibraries.Select(l => l.Name)) + " not found" + (verdict.Reason == null ? "" : "; " + verdict.Reason);
+            return new OsvWayVerdict(OsvRunVerdict.FailsAtLoad, why, verdict.Missing, libraries);
         }
 
-        private OsvBinaryCompatibility Result(string path, ElfFile elf, bool compatible, OsvMissingSymbol[] missing, string[] libraries, List<string> notes)
-            => new OsvBinaryCompatibility(path, elf.Kind.ToString(), compatible, missing, libraries, notes.ToArray(), KernelPath);
+        private OsvWayVerdict OnLinuxLinker(string full, ElfFile elf, IReadOnlyList<string> companions)
+        {
+            string interpreter = elf.Interpreter ?? ElfFile.StandardInterpreter;
+            string? problem = LinuxLinkerProblem(interpreter, out string host);
+            if (problem != null)
+            {
+                return SymbolCheck.CannotRun(problem);
+            }
+            var tree = linuxResolver.Resolve(full);
+            var missingLibraries = tree.Missing.Select(l => l.Name).Distinct().ToList();
+            var objects = Objects(full, tree, linuxResolver).ToList();
+            var libraries = objects.Skip(1).Select(o => o.Path).ToList();
+            if (missingLibraries.Count > 0)
+            {
+                return SymbolCheck.CannotRun($"{string.Join(", ", missingLibraries)} not found on {(linuxResolver.Root == "/" ? "this system" : linuxResolver.Root)}", libraries);
+            }
+            // The loader is loaded whether or not an object names it, and defines what libc takes from it.
+            if (!tree.Libraries.Any(l => l.Name == OsvPrograms.LinuxLinkerSoname && l.Path != null))
+            {
+                objects.Add(Linked(host, linuxResolver));
+                libraries.Add(host);
+            }
+            var others = companions.Where(c => c != full).SelectMany(c => CompanionTables(c, true)).ToList();
+            return SymbolCheck.Run(objects, others, LinkerRules.Glibc, OsvRunWay.LinuxLinker, libraries);
+        }
+
+        /// <summary>
+        /// Why the dynamic linker <paramref name="interpreter"/> names (on the root being resolved) cannot be carried for
+        /// OSv to run, or null; <paramref name="host"/> is where it is.
+        /// </summary>
+        public string? LinuxLinkerProblem(string interpreter, out string host) => LinuxLinkerProblem(linuxResolver, interpreter, out host);
+
+        /// <summary>As <see cref="LinuxLinkerProblem(string, out string)"/>, on <paramref name="search"/>'s root.</summary>
+        public static string? LinuxLinkerProblem(DependencyResolver search, string interpreter, out string host)
+        {
+            host = SysrootPaths.Resolve(LdCache.Rooted(search.Root, interpreter), search.Root);
+            if (!File.Exists(host))
+            {
+                return $"its dynamic linker {interpreter} is not on {(search.Root == "/" ? "this system" : search.Root)}";
+            }
+            ElfFile loader;
+            try
+            {
+                loader = search.Read(host);
+            }
+            catch (OsvException e)
+            {
+                return $"its dynamic linker {interpreter} cannot be read: {e.Message}";
+            }
+            return OsvPrograms.IsLinuxLinker(loader) ? null
+                : $"its dynamic linker {interpreter} is not glibc's {OsvPrograms.LinuxLinkerSoname}, the one OSv runs as a program";
+        }
+
+        private List<LinkedObject> Objects(string program, DependencyTree tree, DependencyResolver search)
+        {
+            var objects = new List<LinkedObject> { Linked(program, search) };
+            objects.AddRange(tree.ToCopy.Select(l => l.Path!).Distinct(StringComparer.Ordinal).Select(p => Linked(p, search)));
+            return objects;
+        }
+
+        private IReadOnlyList<DynamicSymbols> CompanionTables(string program, bool linux)
+            => companionTables.GetOrAdd((program, linux), key => new Lazy<IReadOnlyList<DynamicSymbols>>(() =>
+            {
+                var search = key.Item2 ? linuxResolver : resolver;
+                return Objects(key.Item1, search.Resolve(key.Item1), search).Select(o => o.Symbols).ToList();
+            })).Value;
+
+        /// <summary>
+        /// Checks many inputs on all cores, sharing the memos; results come back in input order, a failure as its
+        /// exception. Each input is a path and the programs it is checked with (<see cref="Check"/>).
+        /// </summary>
+        public IReadOnlyList<KeyValuePair<string, object>> CheckMany(IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>?>> inputs,
+            System.Threading.CancellationToken cancellation)
+        {
+            var results = new KeyValuePair<string, object>[inputs.Count];
+            System.Threading.Tasks.Parallel.For(0, inputs.Count, new System.Threading.Tasks.ParallelOptions { CancellationToken = cancellation }, i =>
+            {
+                try
+                {
+                    results[i] = new KeyValuePair<string, object>(inputs[i].Key, Check(inputs[i].Key, inputs[i].Value));
+                }
+                catch (OsvException e)
+                {
+                    results[i] = new KeyValuePair<string, object>(inputs[i].Key, e);
+                }
+            });
+            return results;
+        }
+
+        private LinkedObject Linked(string path, DependencyResolver search)
+            => new LinkedObject(path, SymbolsOf(path), relocations.GetOrAdd(path, p => new Lazy<ElfRelocations>(() => ElfRelocations.Read(search.Read(p)))).Value);
 
         private static void Add(IDictionary<string, List<string>> map, string key, string value)
         {

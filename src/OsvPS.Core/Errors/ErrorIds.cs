@@ -140,5 +140,11 @@ namespace OsvPS.Core.Errors
         public const string QmpPeerInvalid = "QmpPeerInvalid";
         public const string QmpUnavailable = "QmpUnavailable";
         public const string VolumeInvalid = "VolumeInvalid";
+
+        // ELF: Linux's dynamic linker.
+        /// <summary>Add-OsvBinary -LinuxLinker: the program's dynamic linker is not on the host (or not glibc's).</summary>
+        public const string LinuxLinkerNotFound = "LinuxLinkerNotFound";
+        /// <summary>Add-OsvBinary -LinuxLinker on a shared library that exports main, which only OSv's linker starts.</summary>
+        public const string LinuxLinkerNotApplicable = "LinuxLinkerNotApplicable";
     }
 }

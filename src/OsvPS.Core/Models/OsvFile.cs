@@ -10,8 +10,11 @@ namespace OsvPS.Core.Models
     /// <summary>A file Add-OsvBinary placed (or would place) in a project.</summary>
     public sealed class OsvFile
     {
-        public OsvFile(string guestPath, string sourcePath, string kind, string[] needed, string[] requiredBy, long size, FileAction action, string projectPath)
+        public OsvFile(string guestPath, string sourcePath, string kind, string[] needed, string[] requiredBy, long size, FileAction action, string projectPath,
+            string? bootCommand = null)
         {
+            BootCommand = bootCommand;
+            this.projectPath = projectPath;
             GuestPath = guestPath;
             SourcePath = sourcePath;
             Kind = kind;
@@ -36,6 +39,18 @@ namespace OsvPS.Core.Models
         public FileAction Action { get; }
         /// <summary>The file in the project folder.</summary>
         public string Path { get; }
+        /// <summary>
+        /// For a program input, the command that starts it as placed, to put first in a config set's bootcmd: its guest
+        /// path, or Linux's dynamic linker and then its guest path when it was added with -LinuxLinker
+        /// (e.g. <c>/lib64/ld-linux-x86-64.so.2 /busybox</c>); null for libraries.
+        /// </summary>
+        public string? BootCommand { get; }
+
+        /// <summary>This file with <paramref name="bootCommand"/>.</summary>
+        public OsvFile WithBootCommand(string? bootCommand)
+            => new OsvFile(GuestPath, SourcePath, Kind, Needed, RequiredBy, Size, Action, projectPath, bootCommand);
+
+        private readonly string projectPath;
 
         public override string ToString() => GuestPath;
     }

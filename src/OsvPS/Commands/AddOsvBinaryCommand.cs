@@ -18,21 +18,30 @@ namespace OsvPS.Commands
     [OutputType(typeof(OsvFile))]
     public sealed class AddOsvBinaryCommand : ElfInputCmdlet
     {
-        private DependencyResolver? resolver;
         private BinaryPlacer? placer;
         // Only when the default loader has a kernel beside it: then each input is also checked against it.
         private OsvCompatibility? compatibility;
         // Results wait for the one sync at the end of the call: what is emitted is on the disk.
         private readonly List<object> results = new List<object>();
+        // The inputs planned in this call, checked at its end: a library's missing symbols may be defined by a program added with it.
+        private readonly List<Placement> planned = new List<Placement>();
+        private int inputCount;
 
         /// <summary>The project: a folder or an OsvProject (default: the current folder, when it is a project).</summary>
         [Parameter]
         public object? Project { get; set; }
 
-        /// <summary>Where the (single) input goes in the guest, e.g. /app/server.</summary>
+        /// <summary>Where the input goes in the guest, e.g. /app/server; a path ending in '/' is a folder that receives every input under its file name.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? GuestPath { get; set; }
+
+        /// <summary>
+        /// Carry dynamic programs for Linux's own dynamic linker: the host's ld-linux-x86-64.so.2, its C library and every
+        /// library at the paths that loader searches. The program's BootCommand says how to start it.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter LinuxLinker { get; set; }
 
         /// <summary>Copy only the inputs.</summary>
         [Parameter]
@@ -68,9 +77,11 @@ namespace OsvPS.Commands
             {
                 string projectPath = ResolveProjectPath();
                 var provided = (Provided ?? DependencyResolver.OsvProvided.ToArray()).Where(p => !(IncludeLibStdCxx && p.StartsWith("libstdc++", System.StringComparison.Ordinal)));
-                resolver = new DependencyResolver(SearchOptions(provided, IncludeProvided));
-                placer = new BinaryPlacer(resolver, projectPath);
-                compatibility = DefaultLoaderCheck(resolver);
+                var options = SearchOptions(provided, IncludeProvided);
+                var resolver = new DependencyResolver(options);
+                var linuxResolver = new DependencyResolver(OsvCompatibility.LinuxOptions(options));
+                placer = new BinaryPlacer(resolver, projectPath, linuxResolver);
+                compatibility = DefaultLoaderCheck(resolver, linuxResolver);
             }
             catch (OsvException e)
             {
@@ -98,9 +109,11 @@ namespace OsvPS.Commands
         protected override void ProcessRecord()
         {
             var inputs = InputFiles();
-            if (GuestPath != null && inputs.Count > 1)
+            inputCount += inputs.Count;
+            if (GuestPath != null && !GuestPath.EndsWith("/", StringComparison.Ordinal) && inputCount > 1)
             {
-                ThrowFailure(new OsvException("GuestPathInvalid", OsvErrorKind.InvalidArgument, "-GuestPath names the place of one input; several were given.", GuestPath), GuestPath);
+                ThrowFailure(new OsvException("GuestPathInvalid", OsvErrorKind.InvalidArgument,
+                    $"-GuestPath '{GuestPath}' names the place of one input; several were given. End it with '/' to name a folder for all of them.", GuestPath), GuestPath);
             }
             foreach (string input in inputs)
             {
@@ -116,13 +129,17 @@ namespace OsvPS.Commands
             }
             var placement = placer!.Plan(input, new PlacementOptions
             {
-                GuestPath = GuestPath, NoDependencies = NoDependencies, Force = Force, SkipMissing = SkipMissing, Checksum = Checksum,
+                GuestPath = GuestPath, NoDependencies = NoDependencies, Force = Force, SkipMissing = SkipMissing, Checksum = Checksum, LinuxLinker = LinuxLinker,
             });
             foreach (string warning in placement.Warnings)
             {
                 WriteWarning(warning);
             }
-            WarnIfIncompatible(input);
+            planned.Add(placement);
+            if (placement.BootCommand != null)
+            {
+                WriteVerbose($"'{input}' starts with: {placement.BootCommand}");
+            }
             var changes = placement.Planned.Where(f => f.Action != FileAction.Unchanged).ToList();
             if (changes.Count == 0 && !placement.RefreshesTimes)
             {
@@ -137,7 +154,7 @@ namespace OsvPS.Commands
         }
 
         // The check against the kernel of the repository's default loader, when it has one that can be read.
-        private OsvCompatibility? DefaultLoaderCheck(DependencyResolver dependencies)
+        private OsvCompatibility? DefaultLoaderCheck(DependencyResolver resolver, DependencyResolver linuxResolver)
         {
             var repository = new CapstanRepository();
             string? kernel = OsvCompatibility.FindKernel(repository, "osv-loader");
@@ -147,7 +164,7 @@ namespace OsvPS.Commands
             }
             try
             {
-                return new OsvCompatibility(dependencies, kernel, OsvCompatibility.BootstrapLibGcc(repository));
+                return new OsvCompatibility(resolver, linuxResolver, kernel, OsvCompatibility.BootstrapLibGcc(repository));
             }
             catch (OsvException e)
             {
@@ -156,36 +173,55 @@ namespace OsvPS.Commands
             }
         }
 
-        // One warning per input that the repository's kernel cannot run; the adding goes on.
-        private void WarnIfIncompatible(string input)
+        // One warning per input that will not start the way it is added, from Test-OsvBinary's verdict; the programs of
+        // the call count for its libraries (plugins).
+        private void WarnFromVerdicts()
         {
             if (compatibility == null)
             {
                 return;
             }
-            OsvBinaryCompatibility report;
-            try
+            var programs = planned.Where(p => p.IsProgram).Select(p => p.Input).Distinct().ToList();
+            var inputs = planned.GroupBy(p => p.Input).Select(g => g.First()).ToList();
+            var reports = compatibility.CheckMany(inputs.Select(p => new KeyValuePair<string, IReadOnlyList<string>?>(p.Input, p.IsProgram ? null : programs)).ToList(), CancellationToken);
+            for (int i = 0; i < inputs.Count; i++)
             {
-                report = compatibility.Check(input);
+                if (reports[i].Value is OsvException e)
+                {
+                    WriteVerbose($"Could not check '{inputs[i].Input}' against the kernel: {e.Message}");
+                    continue;
+                }
+                bool dynamic = inputs[i].Elf.Kind != ElfKind.StaticExecutable && inputs[i].Elf.Kind != ElfKind.Other;
+                string? warning = AddedWayWarning((OsvBinaryCompatibility)reports[i].Value, LinuxLinker && dynamic ? OsvRunWay.LinuxLinker : OsvRunWay.OsvLinker);
+                if (warning != null)
+                {
+                    WriteWarning(warning);
+                }
             }
-            catch (OsvException e)
+        }
+
+        private static string? AddedWayWarning(OsvBinaryCompatibility report, OsvRunWay way)
+        {
+            var verdict = report.VerdictOf(way);
+            var better = report.RecommendedWay;
+            bool fails = verdict == OsvRunVerdict.FailsAtLoad || verdict == OsvRunVerdict.CannotRun;
+            // A program that starts is warned about only when another way runs it whole; a library, whenever it lacks a symbol.
+            bool worse = verdict == OsvRunVerdict.RunsUnlessCalled && (!report.IsProgram || (better != way && report.VerdictOf(better) == OsvRunVerdict.Runs));
+            if (!fails && !worse)
             {
-                WriteVerbose($"Could not check '{input}' against the kernel: {e.Message}");
-                return;
+                return null;
             }
-            if (report.Compatible)
-            {
-                return;
-            }
-            string why = report.MissingSymbols.Count > 0
-                ? "it needs symbols that neither the kernel nor its libraries define: " + string.Join(", ", report.MissingSymbols.Take(5).Select(m => m.Name)) +
-                  (report.MissingSymbols.Count > 5 ? $" and {report.MissingSymbols.Count - 5} more" : "")
-                : string.Join("; ", report.Notes);
-            WriteWarning($"'{input}' may not run on OSv ({report.Kernel}): {why}. Test-OsvBinary '{input}' tells more.");
+            string wayName = way == OsvRunWay.LinuxLinker ? "Linux's dynamic linker" : $"OSv's linker ({report.Kernel})";
+            string what = report.IsProgram ? (fails ? "will not start" : "may stop") : (fails ? "will not load" : "may stop its program");
+            string advice = better == way || better == OsvRunWay.None ? ""
+                : better == OsvRunWay.LinuxLinker ? " Linux's dynamic linker runs it: add it with -LinuxLinker."
+                : " OSv's linker runs it: add it without -LinuxLinker.";
+            return $"'{report.Path}' {what} on {wayName}: {report.ReasonOf(way)}.{advice} Test-OsvBinary '{report.Path}' tells more.";
         }
 
         protected override void EndProcessing()
         {
+            WarnFromVerdicts();
             try
             {
                 placer?.Complete();

@@ -9,7 +9,9 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// Tells, before booting, whether OSv can run a program: the symbols it and its libraries need that the kernel does not define, and what else stands in the way.
+    /// Tells, before booting, whether OSv can run a program, on OSv's own linker and on Linux's dynamic linker: the
+    /// symbols it and its libraries reference that nothing defines, whether their absence stops it at load or only
+    /// when called, what else stands in the way, and the way to run it.
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "OsvBinary", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(OsvBinaryCompatibility))]
@@ -32,6 +34,13 @@ namespace OsvPS.Commands
         [Parameter]
         public string[]? Provided { get; set; }
 
+        /// <summary>Programs that load the inputs (plugins): their symbols, and their libraries', count as defined.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? LoadedBy { get; set; }
+
+        private string[]? loaders;
+
         // No kernel is a problem of the whole call: say how to get one.
         protected override void BeginProcessing()
         {
@@ -49,6 +58,7 @@ namespace OsvPS.Commands
                 }
                 compatibility = new OsvCompatibility(SearchOptions(Provided, false), kernel, OsvCompatibility.BootstrapLibGcc(repository));
                 WriteVerbose($"Kernel: {kernel}{(compatibility.KernelHidesStdCxx ? " (built with hidden symbols: it does not supply libstdc++)" : "")}");
+                loaders = LoadedBy?.Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)).ToArray();
             }
             catch (OsvException e)
             {
@@ -60,7 +70,7 @@ namespace OsvPS.Commands
         {
             foreach (string input in InputFiles())
             {
-                ForItem(input, () => WriteObject(compatibility!.Check(input)));
+                ForItem(input, () => WriteObject(compatibility!.Check(input, loaders)));
             }
         }
     }

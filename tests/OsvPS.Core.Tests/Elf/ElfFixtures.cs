@@ -53,23 +53,29 @@ namespace OsvPS.Core.Tests.Elf
 
         private void Source(string name, string text) => Dir.File(name, text);
 
-        private void Gcc(params string[] args)
+        private void Gcc(params string[] args) => GccRunner.Run(Dir.Path, args);
+
+        private bool TryGcc(params string[] args) => GccRunner.TryRun(Dir.Path, args, out _);
+
+        public void Dispose() => Dir.Dispose();
+    }
+
+    /// <summary>gcc, run in a folder of fixtures.</summary>
+    public static class GccRunner
+    {
+        public static void Run(string folder, params string[] args)
         {
-            if (!TryGcc(args)) throw new InvalidOperationException("gcc failed: " + string.Join(" ", args) + "\n" + last);
+            if (!TryRun(folder, args, out string output)) throw new InvalidOperationException("gcc failed: " + string.Join(" ", args) + "\n" + output);
         }
 
-        private string last = "";
-
-        private bool TryGcc(params string[] args)
+        public static bool TryRun(string folder, string[] args, out string output)
         {
-            var info = new System.Diagnostics.ProcessStartInfo("gcc") { WorkingDirectory = Dir.Path, RedirectStandardError = true, RedirectStandardOutput = true };
+            var info = new System.Diagnostics.ProcessStartInfo("gcc") { WorkingDirectory = folder, RedirectStandardError = true, RedirectStandardOutput = true };
             foreach (var a in args) info.ArgumentList.Add(a);
             using var p = System.Diagnostics.Process.Start(info)!;
-            last = p.StandardError.ReadToEnd() + p.StandardOutput.ReadToEnd();
+            output = p.StandardError.ReadToEnd() + p.StandardOutput.ReadToEnd();
             p.WaitForExit();
             return p.ExitCode == 0;
         }
-
-        public void Dispose() => Dir.Dispose();
     }
 }

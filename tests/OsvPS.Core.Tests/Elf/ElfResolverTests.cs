@@ -31,7 +31,7 @@ namespace OsvPS.Core.Tests.Elf
             Assert.True(f.HasStatic, "gcc -static failed: libc.a (libc6-dev, which gcc brings) is missing");
             var s = r.Read(f.Path("bin/static"));
             Assert.Equal(ElfKind.StaticExecutable, s.Kind);
-            Assert.False(s.RunsOnOsv);
+            Assert.True(s.RunsOnOsv, "OSv starts a static executable at its entry point");
             Assert.Empty(s.Needed);
         }
 
@@ -215,7 +215,8 @@ namespace OsvPS.Core.Tests.Elf
         [Theory]
         [InlineData("/../etc/passwd")]
         [InlineData("/meta/run.yaml")]
-        [InlineData("/")]
+        [InlineData("/meta/")]
+        [InlineData("/../")]
         public void GuestPathsMustStayInTheProject(string guest)
         {
             using var project = new TempDir();
@@ -224,12 +225,45 @@ namespace OsvPS.Core.Tests.Elf
         }
 
         [Fact]
-        public void StaticExecutableIsPlacedWithAWarning()
+        public void StaticExecutableIsAProgramAtItsName()
         {
             Assert.True(f.HasStatic, "gcc -static failed: libc.a (libc6-dev, which gcc brings) is missing");
             using var project = new TempDir();
             var placement = new BinaryPlacer(Resolver(), project.Path).Plan(f.Path("bin/static"), new PlacementOptions());
-            Assert.Contains(placement.Warnings, w => w.Contains("static executable"));
+            Assert.Empty(placement.Warnings);
+            Assert.True(placement.IsProgram);
+            Assert.Equal("/static", placement.BootCommand);
+            Assert.Equal(new[] { "/static" }, placement.Planned.Select(p => p.GuestPath));
+        }
+
+        [Fact]
+        public void AGuestPathEndingInASlashIsAFolder()
+        {
+            using var project = new TempDir();
+            var placer = new BinaryPlacer(Resolver(), project.Path);
+            var options = new PlacementOptions { GuestPath = "/usr/lib/plugins/", NoDependencies = true };
+            Assert.Equal("/usr/lib/plugins/libbase.so.1", placer.Plan(f.Path("lib1/libbase.so.1"), options).Planned.Single().GuestPath);
+            Assert.Equal("/usr/lib/plugins/libmid.so.1", placer.Plan(f.Path("lib2/libmid.so.1"), options).Planned.Single().GuestPath);
+            Assert.Equal("/usr/lib/plugins/pie", placer.Plan(f.Path("bin/pie"), options).BootCommand);
+        }
+
+        [Fact]
+        public void TheLinuxLinkerLayoutCarriesTheLoaderAndTheCLibraryWhereTheLoaderLooks()
+        {
+            using var project = new TempDir();
+            var linux = new DependencyResolver(OsvCompatibility.LinuxOptions(new ResolverOptions()));
+            var placement = new BinaryPlacer(Resolver(), project.Path, linux).Plan(f.Path("bin/app-rpath"), new PlacementOptions { LinuxLinker = true });
+            var guests = placement.Planned.Select(p => p.GuestPath).ToList();
+            Assert.Equal("/app-rpath", guests[0]);
+            Assert.Contains(ElfFile.StandardInterpreter, guests);
+            // libc where the host's loader finds it (a system folder); the $ORIGIN libraries in the extra folder.
+            string libc = linux.Resolve(f.Path("bin/app-rpath")).Libraries.Single(l => l.Name == "libc.so.6").LoaderPath!;
+            Assert.Contains(libc, guests);
+            Assert.Contains("/usr/local/lib/libmid.so.1", guests);
+            Assert.Contains("/usr/local/lib/libbase.so.1", guests);
+            Assert.DoesNotContain(guests, g => g.EndsWith("/ld-linux-x86-64.so.2", StringComparison.Ordinal) && g != ElfFile.StandardInterpreter);
+            Assert.Equal("/lib64/ld-linux-x86-64.so.2 --library-path /usr/local/lib /app-rpath", placement.BootCommand);
+            Assert.Equal(placement.BootCommand, placement.Planned.First().BootCommand);
         }
     }
 }

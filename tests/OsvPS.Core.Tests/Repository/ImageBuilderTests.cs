@@ -157,10 +157,30 @@ namespace OsvPS.Core.Tests.Repository
         public void MissingPackageNamesItAndHowToGetIt()
         {
             var project = Project("needs", package: "name: needs\ntitle: n\nauthor: t\nrequire: [ghost]\n");
-            var e = Assert.Throws<OsvException>(() => new ImageBuilder(repo).Plan(new ImageBuildRequest { Project = project }));
+            var e = Assert.Throws<MissingInputException>(() => new ImageBuilder(repo).Plan(new ImageBuildRequest { Project = project }));
             Assert.Equal("PackageNotFound", e.ErrorId);
             Assert.Contains("'ghost'", e.Message);
             Assert.Contains("Save-OsvPackage ghost", e.Message);
+            Assert.Equal((MissingInputKind.Package, "ghost"), (e.Input.Kind, e.Input.Name));
+        }
+
+        [Fact]
+        public void ThePlanAsksForWhatItLacksOnceEachThenPlansAgain()
+        {
+            var project = Project("needs", package: "name: needs\ntitle: n\nauthor: t\nrequire: [ghost]\n");
+            var asked = new List<MissingInput>();
+            var plan = new ImageBuilder(repo).Plan(new ImageBuildRequest { Project = project }, missing =>
+            {
+                asked.Add(missing);
+                TestFiles.Package(Path.Combine(repo.PackagesPath, "ghost.mpm"), "name: ghost\ntitle: g\nauthor: t\n", null, ("ghost.txt", "boo"));
+                return true;
+            });
+            Assert.Equal(new[] { "package ghost" }, asked.Select(a => a.ToString()));
+            Assert.Contains("needs", plan.Composed.Packages);
+            // A fetch that brings nothing is asked once, then the error stands.
+            var never = new List<MissingInput>();
+            Assert.Throws<MissingInputException>(() => new ImageBuilder(repo).Plan(new ImageBuildRequest { Project = Project(), LoaderImage = "nothing-here" }, m => { never.Add(m); return true; }));
+            Assert.Single(never);
         }
 
         [Fact]
@@ -236,7 +256,7 @@ namespace OsvPS.Core.Tests.Repository
         [Fact]
         public void MissingLoaderSaysHowToGetOne()
         {
-            var e = Assert.Throws<OsvException>(() => new ImageBuilder(repo).Plan(new ImageBuildRequest { Project = Project(), LoaderImage = "nothing-here" }));
+            var e = Assert.Throws<MissingInputException>(() => new ImageBuilder(repo).Plan(new ImageBuildRequest { Project = Project(), LoaderImage = "nothing-here" }));
             Assert.Equal("LoaderImageNotFound", e.ErrorId);
             Assert.Contains("Import-OsvImage", e.Message);
         }
