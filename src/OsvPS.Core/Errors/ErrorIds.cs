@@ -26,5 +26,12 @@ namespace OsvPS.Core.Errors
         public const string ElfFormatInvalid = "ElfFormatInvalid";
         public const string ElfArchitectureNotSupported = "ElfArchitectureNotSupported";
         public const string SharedLibraryNotFound = "SharedLibraryNotFound";
+        public const string DpkgDatabaseNotFound = "DpkgDatabaseNotFound";
+        public const string DpkgDatabaseInvalid = "DpkgDatabaseInvalid";
+        public const string DebianPackageNotFound = "DebianPackageNotFound";
+        public const string DebianPackageNotInstalled = "DebianPackageNotInstalled";
+        public const string DebianFileNotOwned = "DebianFileNotOwned";
+        public const string DebianPathInvalid = "DebianPathInvalid";
+        public const string GuestPathConflict = "GuestPathConflict";
     }
 }
