@@ -93,7 +93,17 @@ namespace OsvPS.Core.Debian
         {
             var plan = new DebianPackagePlan(selection);
             var package = selection.Package;
-            var entries = database.Files(package);
+            IReadOnlyList<string> entries;
+            try
+            {
+                entries = database.Files(package);
+            }
+            catch (OsvException e)
+            {
+                // A broken list is this package's failure; the other packages go on.
+                plan.Errors.Add(e);
+                return plan;
+            }
             var folders = new HashSet<string>(entries.SelectMany(e => DebianLayout.SelfAndFolders(Sysroot.Parent(e))), StringComparer.Ordinal);
             var conffiles = new HashSet<string>(package.Conffiles.Where(c => !c.Obsolete).Select(c => c.Path), StringComparer.Ordinal);
             var missing = new List<string>();
