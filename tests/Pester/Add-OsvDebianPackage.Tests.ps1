@@ -58,10 +58,11 @@ AfterAll {
 
 Describe 'Add-OsvDebianPackage' {
     Context 'metadata' {
-        It 'takes names from the pipeline, paths by property name (Get-Command), and supports ShouldProcess' {
+        It 'takes names from the pipeline, paths by property name (Get-Command, Get-ChildItem), and supports ShouldProcess' {
             $command = Get-Command Add-OsvDebianPackage
             ($command.Parameters['Name'].Attributes | Where-Object { $_ -is [Parameter] }).ValueFromPipeline | Should -BeTrue
             ($command.Parameters['Path'].Attributes | Where-Object { $_ -is [Parameter] }).ValueFromPipelineByPropertyName | Should -BeTrue
+            $command.Parameters['Path'].Aliases | Should -Contain 'FullName'
             $command.ParameterSets.Name | Sort-Object | Should -Be @('Name', 'Path')
             $command.Parameters.Keys | Should -Contain 'WhatIf'
             $command.OutputType.Type.FullName | Should -Be 'OsvPS.Core.Models.OsvDebianFile'

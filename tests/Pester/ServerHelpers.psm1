@@ -1,15 +1,15 @@
 # Shared by tests/Pester/Examples.RealOsv.Tests.ps1 and bench/Servers.ps1: the examples/ servers,
 # how to start each one bounded by a timeout, ask it something from the host, and check where it listens.
 
-# One row per script in examples/: its Debian package, the guest port, what to send and what the answer must hold.
+# One row per script in examples/: its Debian package, the port it serves in the guest, what to send and what the answer must hold.
 function Get-ServerExample {
     $examples = Join-Path $PSScriptRoot '../../examples'
     @(
-        [pscustomobject]@{ Name = 'redis'; Package = 'redis-server'; Request = "PING`r`nSET osvps carried`r`nGET osvps`r`nQUIT`r`n"; Expect = '^\+PONG\r\n\+OK\r\n\$7\r\ncarried\r\n' }
-        [pscustomobject]@{ Name = 'memcached'; Package = 'memcached'; Request = "set osvps 0 0 7`r`ncarried`r`nget osvps`r`nquit`r`n"; Expect = '^STORED\r\nVALUE osvps 0 7\r\ncarried\r\nEND\r\n' }
-        [pscustomobject]@{ Name = 'nginx'; Package = 'nginx-light'; Request = "GET / HTTP/1.0`r`n`r`n"; Expect = '^HTTP/1\.1 200 OK\r\n' }
-        [pscustomobject]@{ Name = 'lighttpd'; Package = 'lighttpd'; Request = "GET / HTTP/1.0`r`n`r`n"; Expect = '^HTTP/1\.0 200 OK\r\n' }
-        [pscustomobject]@{ Name = 'python-http'; Package = 'python3'; Request = "GET / HTTP/1.0`r`n`r`n"; Expect = '^HTTP/1\.0 200 OK\r\n' }
+        [pscustomobject]@{ Name = 'redis'; Package = 'redis-server'; Guest = 6379; Request = "PING`r`nSET osvps carried`r`nGET osvps`r`nQUIT`r`n"; Expect = '^\+PONG\r\n\+OK\r\n\$7\r\ncarried\r\n' }
+        [pscustomobject]@{ Name = 'memcached'; Package = 'memcached'; Guest = 11211; Request = "set osvps 0 0 7`r`ncarried`r`nget osvps`r`nquit`r`n"; Expect = '^STORED\r\nVALUE osvps 0 7\r\ncarried\r\nEND\r\n' }
+        [pscustomobject]@{ Name = 'nginx'; Package = 'nginx-light'; Guest = 80; Request = "GET / HTTP/1.0`r`n`r`n"; Expect = '^HTTP/1\.1 200 OK\r\n' }
+        [pscustomobject]@{ Name = 'lighttpd'; Package = 'lighttpd'; Guest = 80; Request = "GET / HTTP/1.0`r`n`r`n"; Expect = '^HTTP/1\.0 200 OK\r\n' }
+        [pscustomobject]@{ Name = 'python-http'; Package = 'python3'; Guest = 8000; Request = "GET / HTTP/1.0`r`n`r`n"; Expect = '^HTTP/1\.0 200 OK\r\n' }
     ) | ForEach-Object { $_ | Add-Member -PassThru Script (Join-Path $examples "$($_.Name).ps1") }
 }
 

@@ -35,8 +35,9 @@ namespace OsvPS.Commands
         [ValidateNotNullOrEmpty]
         public string[] Name { get; set; } = new string[0];
 
-        /// <summary>Files (a program, say) whose owning packages are carried; binds from Get-Command output.</summary>
+        /// <summary>Files (a program, say) whose owning packages are carried; binds from Get-Command and Get-ChildItem output.</summary>
         [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName")]
         [ValidateNotNullOrEmpty]
         public string[] Path { get; set; } = new string[0];
 
