@@ -160,7 +160,7 @@ namespace OsvPS.Core.Debian
                         return;
                     }
                     // The soname link of a library placed by its name.
-                    if (resolvedType == SysrootEntryType.Regular && InLibraryFolder(located!) && IsLibrary(root.Host(resolved!)))
+                    if (resolvedType == SysrootEntryType.Regular && LoaderFindsByName(located!, Path.GetFileName(entry)) && IsLibrary(root.Host(resolved!)))
                     {
                         return;
                     }
@@ -174,7 +174,7 @@ namespace OsvPS.Core.Debian
             var elf = ReadElf(source);
             if (elf != null && elf.IsX8664 && elf.RunsOnOsv)
             {
-                bool byName = elf.Kind == ElfKind.SharedLibrary && InLibraryFolder(located!);
+                bool byName = elf.Kind == ElfKind.SharedLibrary && LoaderFindsByName(located!, elf.Soname ?? Path.GetFileName(entry));
                 if (byName && resolver.IsProvided(elf.Soname ?? Path.GetFileName(entry)))
                 {
                     return;
@@ -206,7 +206,10 @@ namespace OsvPS.Core.Debian
             }
         }
 
-        private bool InLibraryFolder(string located) => libraryFolders.Contains(Sysroot.Parent(located));
+        // The loader finds it without being told where: in one of its folders, or through ld.so.cache under that name.
+        private bool LoaderFindsByName(string located, string name)
+            => libraryFolders.Contains(Sysroot.Parent(located))
+               || resolver.Cache.Lookup(name).Any(p => database.Root.Locate(Sysroot.Join("/", p)) == located);
 
         private bool IsLibrary(string host) => ReadElf(host) is ElfFile elf && elf.Kind == ElfKind.SharedLibrary;
 
