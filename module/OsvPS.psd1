@@ -13,6 +13,7 @@
         'New-OsvProject'
         'Get-OsvProject'
         'Add-OsvBinary'
+        'Add-OsvDebianPackage'
         'Get-OsvElfInfo'
         'Test-OsvBinary'
         'Build-OsvImage'

@@ -22,6 +22,10 @@ namespace OsvPS
 
         public OsvProject Load() => ProjectStore.Load(Path);
 
+        /// <summary>The folder, when it is a project; else ProjectNotFound.</summary>
+        public string RequireProject() => ProjectStore.IsProject(Path) ? Path : throw new OsvException(ErrorIds.ProjectNotFound, OsvErrorKind.ObjectNotFound,
+            $"'{Path}' is not a project (no meta/package.yaml or meta/run.yaml); create one with New-OsvProject or name one with -Project.", Path);
+
         public override string ToString() => Path;
     }
 

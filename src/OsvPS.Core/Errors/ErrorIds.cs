@@ -146,5 +146,13 @@ namespace OsvPS.Core.Errors
         public const string LinuxLinkerNotFound = "LinuxLinkerNotFound";
         /// <summary>Add-OsvBinary -LinuxLinker on a shared library that exports main, which only OSv's linker starts.</summary>
         public const string LinuxLinkerNotApplicable = "LinuxLinkerNotApplicable";
+
+        // Debian packages.
+        public const string DpkgDatabaseNotFound = "DpkgDatabaseNotFound";
+        public const string DpkgDatabaseInvalid = "DpkgDatabaseInvalid";
+        public const string DebianPackageNotFound = "DebianPackageNotFound";
+        public const string DebianPackageNotInstalled = "DebianPackageNotInstalled";
+        public const string DebianFileNotOwned = "DebianFileNotOwned";
+        public const string DebianPathInvalid = "DebianPathInvalid";
     }
 }

@@ -1,0 +1,54 @@
+namespace OsvPS.Core.Models
+{
+    /// <summary>What a file carried from a Debian package is to the guest.</summary>
+    public enum DebianFileKind
+    {
+        /// <summary>An ELF program of the package.</summary>
+        Program,
+        /// <summary>An ELF shared library or plugin of the package.</summary>
+        Library,
+        /// <summary>A library an ELF file of the package needs, found as the glibc loader finds it.</summary>
+        Dependency,
+        /// <summary>A file dpkg lists among the package's conffiles.</summary>
+        Configuration,
+        /// <summary>Any other file of the package.</summary>
+        Data,
+        SymbolicLink,
+    }
+
+    /// <summary>A file Add-OsvDebianPackage carried (or would carry) into a project, with the package it came from.</summary>
+    public sealed class OsvDebianFile
+    {
+        public OsvDebianFile(string? package, DebianFileKind kind, string guestPath, string sourcePath, long size, FileAction action,
+            string? linkTarget, string[] requiredBy, string projectPath)
+        {
+            Package = package;
+            Kind = kind;
+            GuestPath = guestPath;
+            SourcePath = sourcePath;
+            Size = size;
+            Action = action;
+            LinkTarget = linkTarget;
+            RequiredBy = requiredBy;
+            Path = System.IO.Path.Combine(projectPath, guestPath.TrimStart('/'));
+        }
+
+        /// <summary>The Debian package the file belongs to; null for a dependency no installed package owns.</summary>
+        public string? Package { get; }
+        public DebianFileKind Kind { get; }
+        /// <summary>Where the guest sees it: the package's own path, or <c>/usr/lib/&lt;soname&gt;</c> for a library the loader finds by name.</summary>
+        public string GuestPath { get; }
+        /// <summary>The host file (under -Root, the file in that root).</summary>
+        public string SourcePath { get; }
+        public long Size { get; }
+        public FileAction Action { get; }
+        /// <summary>For a symbolic link, its target as the guest reads it.</summary>
+        public string? LinkTarget { get; }
+        /// <summary>For a dependency, the host files that need it.</summary>
+        public string[] RequiredBy { get; }
+        /// <summary>The file in the project folder.</summary>
+        public string Path { get; }
+
+        public override string ToString() => GuestPath;
+    }
+}

@@ -1,0 +1,213 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using OsvPS.Completers;
+using OsvPS.Core.Debian;
+using OsvPS.Core.Elf;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Models;
+using OsvPS.Core.Packaging;
+
+namespace OsvPS.Commands
+{
+    /// <summary>
+    /// Carries into a project what Debian packages installed (programs, libraries, modules, configuration and data, at the paths dpkg put them), with the libraries their ELF files need, read from dpkg's database.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Add, "OsvDebianPackage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = NameSet)]
+    [OutputType(typeof(OsvDebianFile))]
+    public sealed class AddOsvDebianPackageCommand : OsvCmdlet
+    {
+        private const string NameSet = "Name";
+        private const string PathSet = "Path";
+        private DpkgDatabase? database;
+        private DebianCarrier? carrier;
+        private string projectPath = "";
+        private DebianCarryOptions options = new DebianCarryOptions();
+        // Results wait for the one sync at the end of the call: what is emitted is on the disk.
+        private readonly List<OsvDebianFile> results = new List<OsvDebianFile>();
+
+        /// <summary>Installed Debian packages to carry (name or name:arch); wildcards match installed packages.</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet, ValueFromPipeline = true)]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(DebianPackageCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[] Name { get; set; } = new string[0];
+
+        /// <summary>Files (a program, say) whose owning packages are carried; binds from Get-Command and Get-ChildItem output.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName")]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; } = new string[0];
+
+        /// <summary>The project: a folder or an OsvProject (default: the current folder, when it is a project).</summary>
+        [Parameter]
+        [ProjectTransformation]
+        public ProjectArgument? Project { get; set; }
+
+        /// <summary>A root file system (a sysroot) whose dpkg database and files are read instead of the host's.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Root { get; set; }
+
+        /// <summary>Optional content to carry too: Documentation, ManPages, Locales.</summary>
+        [Parameter]
+        [ValidateSet("Documentation", "ManPages", "Locales", IgnoreCase = true)]
+        public string[]? Include { get; set; }
+
+        /// <summary>Guest paths to leave out (wildcards); a pattern that names a folder leaves out what is in it.</summary>
+        [Parameter]
+        [SupportsWildcards]
+        public string[]? Exclude { get; set; }
+
+        /// <summary>Which dependencies come along: Section (those in the same Debian section as the package needing them, the default), All (every one but the base system), None.</summary>
+        [Parameter]
+        [ValidateSet("Section", "All", "None", IgnoreCase = true)]
+        public string DependencyScope { get; set; } = "Section";
+
+        /// <summary>Replace a different file already at a guest path.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        /// <summary>Carry an ELF file even when some libraries it needs cannot be found.</summary>
+        [Parameter]
+        public SwitchParameter SkipMissing { get; set; }
+
+        protected override void BeginProcessing()
+        {
+            try
+            {
+                projectPath = (Project ?? new ProjectArgument(SessionState.Path.CurrentFileSystemLocation.ProviderPath)).RequireProject();
+                string root = Root == null ? "/" : ResolveNewPath(Root);
+                database = DpkgDatabase.Open(new Sysroot(root));
+                var resolver = new DependencyResolver(new ResolverOptions { Root = root });
+                carrier = new DebianCarrier(database, resolver, new BinaryPlacer(resolver, projectPath), projectPath);
+                var excluded = (Exclude ?? new string[0]).Select(p => new WildcardPattern(p, WildcardOptions.None)).ToList();
+                options = new DebianCarryOptions
+                {
+                    Scope = (DebianDependencyScope)Enum.Parse(typeof(DebianDependencyScope), DependencyScope, true),
+                    Include = (Include ?? new string[0]).Aggregate(DebianContent.None, (all, c) => all | (DebianContent)Enum.Parse(typeof(DebianContent), c, true)),
+                    Exclude = excluded.Count == 0 ? null : (Func<string, bool>)(p => excluded.Any(w => w.IsMatch(p))),
+                    Force = Force,
+                    SkipMissing = SkipMissing,
+                };
+            }
+            catch (OsvException e)
+            {
+                ThrowFailure(e, e.Target);
+            }
+        }
+
+        protected override void ProcessRecord()
+        {
+            var named = ParameterSetName == PathSet ? Owners() : Named();
+            if (named.Count == 0)
+            {
+                return;
+            }
+            List<DebianPackagePlan> plans;
+            try
+            {
+                plans = carrier!.Plan(named, options);
+            }
+            catch (OsvException e)
+            {
+                WriteFailure(e, e.Target);
+                return;
+            }
+            foreach (var plan in plans)
+            {
+                Carry(plan);
+            }
+        }
+
+        private List<DpkgPackage> Named()
+        {
+            var found = new List<DpkgPackage>();
+            foreach (string name in Name)
+            {
+                if (WildcardPattern.ContainsWildcardCharacters(name))
+                {
+                    var pattern = new WildcardPattern(name, WildcardOptions.None);
+                    found.AddRange(database!.Packages.Where(p => p.IsInstalled && pattern.IsMatch(p.Name)).Select(p => database.Find(p.Name)).Distinct());
+                    continue;
+                }
+                ForItem(name, () => found.Add(database!.Find(name)));
+            }
+            return found;
+        }
+
+        private List<DpkgPackage> Owners()
+        {
+            var found = new List<DpkgPackage>();
+            foreach (string path in Path)
+            {
+                ForItem(path, () =>
+                {
+                    string inRoot = PathInRoot(path);
+                    var owners = database!.Owners(inRoot);
+                    if (owners.Count == 0)
+                    {
+                        throw new OsvException(ErrorIds.DebianFileNotOwned, OsvErrorKind.ObjectNotFound,
+                            $"no installed Debian package owns '{inRoot}'; name the package with -Name, or add the file with Add-OsvBinary.", path);
+                    }
+                    found.AddRange(owners);
+                });
+            }
+            return found;
+        }
+
+        // A host path as the path inside -Root it names (under a root, an absolute path is one of the root's).
+        private string PathInRoot(string path)
+        {
+            string root = database!.Root.Root;
+            string full = root == "/" || !path.StartsWith("/", StringComparison.Ordinal) ? ResolveNewPath(path) : path;
+            if (root != "/" && full.StartsWith(root + "/", StringComparison.Ordinal))
+            {
+                full = full.Substring(root.Length);
+            }
+            string? why = DpkgFileList.Check(full);
+            return why == null ? full : throw new OsvException(ErrorIds.DebianPathInvalid, OsvErrorKind.InvalidArgument, why + ".", path);
+        }
+
+        private void Carry(DebianPackagePlan plan)
+        {
+            var package = plan.Package;
+            foreach (var error in plan.Errors)
+            {
+                WriteFailure(error, error.Target);
+            }
+            foreach (string warning in plan.Warnings)
+            {
+                WriteWarning(warning);
+            }
+            string why = plan.NeededBy == null ? "" : $", needed by {plan.NeededBy.Name}";
+            WriteVerbose($"{package.Name} {package.Version} ({package.Section}{why}): {plan.Planned.Count} files, {plan.Changes} to write, {plan.Excluded} left out.");
+            if (plan.Changes == 0)
+            {
+                results.AddRange(plan.Planned);
+                return;
+            }
+            long bytes = plan.Planned.Where(f => f.Action != FileAction.Unchanged).Sum(f => f.Size);
+            if (ShouldProcess($"{package.Name} {package.Version}{why}", $"Add {plan.Changes} files ({bytes / 1048576.0:0.0} MiB) to the project '{projectPath}'"))
+            {
+                ForItem(package.Name, () => results.AddRange(carrier!.Apply(plan)));
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            try
+            {
+                carrier?.Complete();
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                ThrowFailure(new OsvException(ErrorIds.FileWriteFailed, OsvErrorKind.WriteError,
+                    $"the files carried into the project could not be flushed to the disk: {e.Message}", null, e), null);
+            }
+            WriteObject(results, enumerateCollection: true);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+using System;
+using System.IO;
+using System.Linq;
+using OsvPS.Core.Debian;
+using OsvPS.Core.Elf;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Models;
+using OsvPS.Core.Tests.Support;
+using Xunit;
+
+namespace OsvPS.Core.Tests.Debian
+{
+    // A sysroot made here, with real ELF files of this machine (xz and its liblzma) and a dpkg database of its own.
+    public sealed class DebianCarrierTests : IDisposable
+    {
+        private readonly TempDir dir = new TempDir();
+        private readonly string root;
+        private readonly string project;
+        private readonly string lzma;
+
+        public DebianCarrierTests()
+        {
+            root = dir.Combine("root");
+            project = dir.Combine("project");
+            Directory.CreateDirectory(Path.Combine(project, "meta"));
+            lzma = new Sysroot("/").Resolve("/lib/x86_64-linux-gnu/liblzma.so.5")!;
+            string lzmaFile = Path.GetFileName(lzma);
+            Put("usr/bin/hello", File.ReadAllBytes("/usr/bin/xz"));
+            Put("usr/lib/hello/plugin.so", File.ReadAllBytes(lzma));
+            Put("lib/x86_64-linux-gnu/" + lzmaFile, File.ReadAllBytes(lzma));
+            File.CreateSymbolicLink(Path.Combine(root, "lib/x86_64-linux-gnu/liblzma.so.5"), lzmaFile);
+            Put("etc/hello.conf", "greeting = hi\n");
+            Put("usr/share/doc/hello/copyright", "GPL\n");
+            Put("usr/share/man/man1/hello.1.gz", "man\n");
+            Put("usr/share/hello/data.txt", "data\n");
+            File.CreateSymbolicLink(Path.Combine(root, "usr/bin/hi"), "hello");
+            File.CreateSymbolicLink(Path.Combine(root, "usr/share/hello/conf-link"), "/etc/hello.conf");
+            Put("var/lib/dpkg/status", string.Join("\n\n", new[]
+            {
+                "Package: hello\nStatus: install ok installed\nSection: utils\nArchitecture: amd64\nVersion: 1\nDepends: hello-data, liblzma5\n" +
+                "Conffiles:\n /etc/hello.conf 00000000000000000000000000000000",
+                "Package: hello-data\nStatus: install ok installed\nSection: utils\nArchitecture: all\nVersion: 1",
+                "Package: liblzma5\nStatus: install ok installed\nSection: libs\nArchitecture: amd64\nVersion: 5",
+            }) + "\n");
+            Put("var/lib/dpkg/info/hello.list", "/.\n/etc\n/etc/hello.conf\n/usr\n/usr/bin\n/usr/bin/hello\n/usr/bin/hi\n/usr/lib/hello\n/usr/lib/hello/plugin.so\n" +
+                "/usr/share/doc/hello/copyright\n/usr/share/man/man1/hello.1.gz\n/usr/share/hello/conf-link\n/usr/share/hello/gone\n");
+            Put("var/lib/dpkg/info/hello-data.list", "/.\n/usr/share/hello\n/usr/share/hello/data.txt\n");
+            Put("var/lib/dpkg/info/liblzma5:amd64.list", $"/.\n/lib\n/lib/x86_64-linux-gnu\n/lib/x86_64-linux-gnu/{lzmaFile}\n/lib/x86_64-linux-gnu/liblzma.so.5\n");
+        }
+
+        public void Dispose() => dir.Dispose();
+
+        private void Put(string relative, string text) => Put(relative, System.Text.Encoding.UTF8.GetBytes(text));
+
+        private void Put(string relative, byte[] bytes)
+        {
+            string path = Path.Combine(root, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, bytes);
+        }
+
+        private (DebianCarrier Carrier, DpkgDatabase Database) NewCarrier()
+        {
+            var database = DpkgDatabase.Open(new Sysroot(root));
+            var resolver = new DependencyResolver(new ResolverOptions { Root = root });
+            return (new DebianCarrier(database, resolver, new BinaryPlacer(resolver, project), project), database);
+        }
+
+        private System.Collections.Generic.List<DebianPackagePlan> Carry(DebianCarryOptions options)
+        {
+            var (carrier, database) = NewCarrier();
+            var plans = carrier.Plan(new[] { database.Find("hello") }, options);
+            foreach (var plan in plans)
+            {
+                carrier.Apply(plan);
+            }
+            carrier.Complete();
+            return plans;
+        }
+
+        private string InProject(string guest) => Path.Combine(project, guest.TrimStart('/'));
+
+        [Fact]
+        public void CarriesThePackageAndItsSectionAtDpkgsPathsWithTheLibrariesItsElfFilesNeed()
+        {
+            var plans = Carry(new DebianCarryOptions());
+            Assert.Equal(new[] { "hello", "hello-data" }, plans.Select(p => p.Package.Name));
+            var files = plans.SelectMany(p => p.Planned).ToDictionary(f => f.GuestPath);
+            Assert.Equal(DebianFileKind.Program, files["/usr/bin/hello"].Kind);
+            Assert.Equal(File.ReadAllBytes("/usr/bin/xz"), File.ReadAllBytes(InProject("/usr/bin/hello")));
+            // The library xz needs, at OSv's /usr/lib, with the package that owns it in the root.
+            var dependency = files["/usr/lib/liblzma.so.5"];
+            Assert.Equal(DebianFileKind.Dependency, dependency.Kind);
+            Assert.Equal("liblzma5", dependency.Package);
+            Assert.StartsWith(root + "/", dependency.SourcePath);
+            Assert.Equal(DebianFileKind.Library, files["/usr/lib/hello/plugin.so"].Kind);
+            Assert.Equal(DebianFileKind.Configuration, files["/etc/hello.conf"].Kind);
+            Assert.Equal("greeting = hi\n", File.ReadAllText(InProject("/etc/hello.conf")));
+            Assert.Equal("hello-data", files["/usr/share/hello/data.txt"].Package);
+            // Links: relative ones as written, absolute ones made relative so that they stay in the image.
+            Assert.Equal("hello", files["/usr/bin/hi"].LinkTarget);
+            Assert.Equal("hello", OsvPS.Core.IO.SymbolicLink.ReadTarget(InProject("/usr/bin/hi")));
+            Assert.Equal("../../../etc/hello.conf", OsvPS.Core.IO.SymbolicLink.ReadTarget(InProject("/usr/share/hello/conf-link")));
+            // Documentation and man pages stay out; a listed file that is not there is a warning.
+            Assert.False(File.Exists(InProject("/usr/share/doc/hello/copyright")));
+            Assert.False(File.Exists(InProject("/usr/share/man/man1/hello.1.gz")));
+            Assert.Equal(2, plans[0].Excluded);
+            Assert.Contains(plans[0].Warnings, w => w.Contains("/usr/share/hello/gone"));
+            Assert.Empty(plans.SelectMany(p => p.Errors));
+            Assert.All(files.Values, f => Assert.Equal(FileAction.Added, f.Action));
+
+            // Again: nothing to write.
+            var again = Carry(new DebianCarryOptions());
+            Assert.All(again.SelectMany(p => p.Planned), f => Assert.Equal(FileAction.Unchanged, f.Action));
+        }
+
+        [Fact]
+        public void KeepsWhatItWasToldToAndReplacesOnlyWhenForced()
+        {
+            var plans = Carry(new DebianCarryOptions { Include = DebianContent.Documentation, Exclude = p => p == "/usr/share/hello" });
+            Assert.True(File.Exists(InProject("/usr/share/doc/hello/copyright")));
+            Assert.False(File.Exists(InProject("/usr/share/man/man1/hello.1.gz")));
+            Assert.False(File.Exists(InProject("/usr/share/hello/data.txt")));
+            Assert.DoesNotContain(plans.SelectMany(p => p.Planned), f => f.GuestPath.StartsWith("/usr/share/hello/", StringComparison.Ordinal));
+
+            File.WriteAllText(InProject("/etc/hello.conf"), "changed by hand\n");
+            var conflict = Carry(new DebianCarryOptions()).SelectMany(p => p.Errors).Single();
+            Assert.Equal(ErrorIds.GuestPathConflict, conflict.ErrorId);
+            Assert.Equal("changed by hand\n", File.ReadAllText(InProject("/etc/hello.conf")));
+            var forced = Carry(new DebianCarryOptions { Force = true }).SelectMany(p => p.Planned).Single(f => f.GuestPath == "/etc/hello.conf");
+            Assert.Equal(FileAction.Replaced, forced.Action);
+            Assert.Equal("greeting = hi\n", File.ReadAllText(InProject("/etc/hello.conf")));
+        }
+
+        [Fact]
+        public void PlacesALibraryPackagesLibrariesByTheirNameWithAllDependencies()
+        {
+            var plans = Carry(new DebianCarryOptions { Scope = DebianDependencyScope.All });
+            Assert.Equal(new[] { "hello", "hello-data", "liblzma5" }, plans.Select(p => p.Package.Name));
+            var all = plans.SelectMany(p => p.Planned).ToList();
+            // Reported once (by the first package that needs it); the soname link is not carried beside it.
+            Assert.Single(all, f => f.GuestPath == "/usr/lib/liblzma.so.5");
+            Assert.DoesNotContain(all, f => f.GuestPath.StartsWith("/lib/", StringComparison.Ordinal));
+            Assert.False(Directory.Exists(InProject("/lib")));
+        }
+
+        [Fact]
+        public void ReportsABrokenListAsThatPackagesError()
+        {
+            Put("var/lib/dpkg/info/hello-data.list", "/.\n/usr/share/../../../../etc/passwd\n");
+            var (carrier, database) = NewCarrier();
+            var plans = carrier.Plan(new[] { database.Find("hello") }, new DebianCarryOptions());
+            Assert.Equal(ErrorIds.DpkgDatabaseInvalid, plans.Single(p => p.Package.Name == "hello-data").Errors.Single().ErrorId);
+            Assert.Contains(plans.Single(p => p.Package.Name == "hello").Planned, f => f.GuestPath == "/usr/bin/hello");
+        }
+    }
+}
