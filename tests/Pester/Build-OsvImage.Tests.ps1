@@ -63,6 +63,13 @@ Describe 'Build-OsvImage' {
         It 'completes -Boot with the project''s config sets' {
             $line = "Build-OsvImage -Project '$demo' -Boot "
             (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('default', 'say_hey')
+            # A relative path, from PowerShell's location (not the process's folder), as typed: ./demo -Boot <Tab>.
+            Push-Location (Split-Path $demo)
+            try {
+                $line = "Build-OsvImage ./$(Split-Path $demo -Leaf) -Boot s"
+                (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('say_hey')
+            }
+            finally { Pop-Location }
         }
 
         It 'takes an OsvProject from Get-OsvProject' {

@@ -64,13 +64,26 @@ namespace OsvPS.Core.Instances
             };
             var process = new Process { StartInfo = info, EnableRaisingEvents = true };
             var log = new StreamWriter(new FileStream(Path.Combine(folder, LogFile), FileMode.Create, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+            bool closed = false;
+            // Output can still arrive after the exit handler closed the log: it is dropped, never written
+            // to a closed stream (an exception there would end the whole PowerShell process).
             DataReceivedEventHandler append = (_, e) =>
             {
                 if (e.Data != null)
                 {
                     lock (log)
                     {
-                        log.WriteLine(e.Data);
+                        if (!closed)
+                        {
+                            try
+                            {
+                                log.WriteLine(e.Data);
+                            }
+                            catch (Exception ex) when (ex is IOException || ex is ObjectDisposedException)
+                            {
+                                closed = true;
+                            }
+                        }
                     }
                 }
             };
@@ -82,6 +95,7 @@ namespace OsvPS.Core.Instances
                 Thread.Sleep(50);
                 lock (log)
                 {
+                    closed = true;
                     log.Dispose();
                 }
             };

@@ -49,7 +49,14 @@ namespace OsvPS.Completers
         private static IEnumerable<string> ProjectSets(object? project)
         {
             object? value = project is PSObject pso ? pso.BaseObject : project;
-            string path = value is OsvProject p ? p.Path : Path.GetFullPath(LanguagePrimitives.ConvertTo<string>(value));
+            // Relative paths are PowerShell's location's, which need not be the process's current folder.
+            string? here = System.Management.Automation.Runspaces.Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation.ProviderPath;
+            string path = value switch
+            {
+                OsvProject p => p.Path,
+                ProjectArgument a => a.Path,
+                _ => Path.GetFullPath(Path.Combine(here ?? Directory.GetCurrentDirectory(), LanguagePrimitives.ConvertTo<string>(value))),
+            };
             return ProjectStore.Load(path).ConfigSets.Select(c => c.Name);
         }
     }
