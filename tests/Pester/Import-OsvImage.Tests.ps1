@@ -58,3 +58,36 @@ Describe 'Import-OsvImage' {
         $err[0].FullyQualifiedErrorId | Should -BeLike 'ImageFileNotFound,*'
     }
 }
+
+Describe 'Import-OsvImage -ReleaseFolder, as the README''s offline steps use it' {
+    BeforeAll { $osv = Find-RealOsv }
+
+    It 'refuses a folder without OSv''s disk loader, writing nothing' {
+        $empty = Join-Path $TestDrive 'not-a-release'
+        New-Item -ItemType Directory -Force $empty | Out-Null
+        Import-OsvImage -ReleaseFolder $empty -Name from-nothing -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ReleaseFolderInvalid,*'
+        Get-OsvImage from-nothing -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'followed literally in a fresh PowerShell, ends with a kernel boot of the seed''s say_hey' {
+        if (-not $osv.Loader) { Set-ItResult -Skipped -Because $osv.Reason; return }
+        # The README's block, as written; run where ../shared/osv is this machine's real OSv.
+        $readme = Get-Content -Raw (Join-Path $PSScriptRoot '../../README.md')
+        $block = [regex]::Match($readme, '(?s)Offline, with a folder of OSv.*?```powershell\n(.*?)```').Groups[1].Value
+        $block | Should -Match 'Import-OsvImage -ReleaseFolder \.\./shared/osv'
+        $base = Join-Path $TestDrive 'offline'
+        New-Item -ItemType Directory -Force (Join-Path $base 'work'), (Join-Path $base 'shared') | Out-Null
+        New-Item -ItemType SymbolicLink -Path (Join-Path $base 'shared/osv') -Target $osv.Folder | Out-Null
+        Set-Content -LiteralPath (Join-Path $base 'work/echo.c') -Value '#include <stdio.h>
+int main(int argc, char **argv) { for (int i = 1; i < argc; i++) printf("%s%s", argv[i], i + 1 < argc ? " " : "\n"); return 0; }'
+        $script = "`$ErrorActionPreference = 'Stop'; Set-Location '$(Join-Path $base 'work')'; `$env:CAPSTAN_ROOT = '$(Join-Path $base 'capstan')'; Import-Module '$(Get-OsvTestModulePath)'`n" + $block.TrimEnd().Replace('Start-OsvInstance -Boot say_hey -Wait', 'Start-OsvInstance -Boot say_hey -Wait -Timeout 60') + "`n| ForEach-Object { `"`$_`" }"
+        $output = Invoke-FreshPwsh $script
+        $text = $output -join "`n"
+        $output | Should -Contain 'Hey hey!' -Because $text
+        (Get-OsvInstance -ErrorAction SilentlyContinue) | Out-Null
+        $instance = Get-ChildItem (Join-Path $base 'capstan/instances/qemu') -Directory
+        Get-Content -Raw (Join-Path $instance[0].FullName 'instance.state') | Should -Match 'boot_mode=Kernel'
+        Get-Content (Join-Path $base 'capstan/packages/osv.bootstrap.yaml') | Should -Contain 'version: v0.57.0-398-g0e34e4dc'
+    }
+}

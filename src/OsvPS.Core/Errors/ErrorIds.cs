@@ -51,6 +51,8 @@ namespace OsvPS.Core.Errors
         public const string GuestProgramFailed = "GuestProgramFailed";
         public const string WaitTimedOut = "WaitTimedOut";
         public const string ImageInUse = "ImageInUse";
+        /// <summary>Import-OsvImage -ReleaseFolder: no folder, or one without OSv's disk loader asset.</summary>
+        public const string ReleaseFolderInvalid = "ReleaseFolderInvalid";
         /// <summary>A project root, its meta/, or a folder a write goes through (in a project or the repository) is a symbolic link.</summary>
         public const string FolderIsSymbolicLink = "FolderIsSymbolicLink";
         /// <summary>A download does not match the digest (sha256) its release publishes.</summary>

@@ -10,11 +10,21 @@ namespace OsvPS.Commands
     /// Imports a loader or any disk image (raw, qcow2, vmdk, vdi, vhdx) into the repository.
     /// </summary>
     [Cmdlet(VerbsData.Import, "OsvImage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = KernelSet)]
-    [OutputType(typeof(OsvImage))]
+    [OutputType(typeof(OsvImage), typeof(OsvPackage))]
     public sealed class ImportOsvImageCommand : OsvCmdlet
     {
         private const string ImageSet = "Image";
         private const string KernelSet = "Kernel";
+        private const string ReleaseSet = "ReleaseFolder";
+
+        /// <summary>
+        /// A folder of OSv's release assets under their release names (osv-loader.qemu.x86_64,
+        /// osv-loader.elf.x86_64.gz, osv.bootstrap.mpm.x86_64, osv.bootstrap.yaml): the loader with its kernel
+        /// and every package, as a download would have put them.
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = ReleaseSet)]
+        [ValidateNotNullOrEmpty]
+        public string ReleaseFolder { get; set; } = "";
 
         /// <summary>The image file.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ImageSet)]
@@ -22,9 +32,10 @@ namespace OsvPS.Commands
         [ValidateNotNullOrEmpty]
         public string Path { get; set; } = "";
 
-        /// <summary>The repository name (default: the file name without its extension).</summary>
+        /// <summary>The repository name (default: the file name without its extension; osv-loader for -ReleaseFolder).</summary>
         [Parameter(Position = 1, ParameterSetName = ImageSet)]
         [Parameter(Mandatory = true, ParameterSetName = KernelSet)]
+        [Parameter(ParameterSetName = ReleaseSet)]
         [ValidateNotNullOrEmpty]
         public string? Name { get; set; }
 
@@ -47,6 +58,22 @@ namespace OsvPS.Commands
         protected override void ProcessRecord()
         {
             var importer = new ImageImporter(new CapstanRepository());
+            if (ParameterSetName == ReleaseSet)
+            {
+                string folder = SessionState.Path.GetUnresolvedProviderPathFromPSPath(ReleaseFolder);
+                ForItem(folder, () =>
+                {
+                    var release = OsvPS.Core.Repository.ReleaseFolder.Read(folder);
+                    string name = Name ?? "osv-loader";
+                    if (ShouldProcess(folder, $"Import OSv's loader as '{name}'{(release.Kernel == null ? "" : " with its kernel")} and {release.Packages.Count} package(s)"))
+                    {
+                        var (loader, packages) = release.Import(new CapstanRepository(), name, Force, CancellationToken);
+                        WriteObject(loader);
+                        WriteObject(packages, enumerateCollection: true);
+                    }
+                });
+                return;
+            }
             string? kernel = Kernel == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Kernel);
             if (ParameterSetName == KernelSet)
             {
