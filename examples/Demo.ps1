@@ -59,11 +59,11 @@ Set-Content -LiteralPath (Join-Path $project 'meta/run.yaml') -Value @"
 runtime: native
 config_set:
   default:
-bootcmd: /hello
-env: { GREETING: hi }
+    bootcmd: /hello
+    env: { GREETING: hi }
   say_hey:
-bootcmd: /hello Hey hey
-env: { GREETING: "hey there; from run.yaml" }
+    bootcmd: /hello Hey hey
+    env: { GREETING: "hey there; from run.yaml" }
 config_set_default: default
 "@
 $source = Join-Path $WorkPath 'hello.c'
@@ -71,10 +71,10 @@ Set-Content -LiteralPath $source -Value @'
 #include <stdio.h>
 #include <stdlib.h>
 int main(int argc, char **argv) {
-printf("Hello from OSv! GREETING=%s, arguments:", getenv("GREETING"));
-for (int i = 1; i < argc; i++) printf(" %s", argv[i]);
-printf("\n");
-return 0;
+    printf("Hello from OSv! GREETING=%s, arguments:", getenv("GREETING"));
+    for (int i = 1; i < argc; i++) printf(" %s", argv[i]);
+    printf("\n");
+    return 0;
 }
 '@
 $binary = Join-Path $WorkPath 'build/hello'

@@ -409,7 +409,7 @@ int main(int argc, char **argv) {
             $saved = $env:CAPSTAN_ROOT
             $env:CAPSTAN_ROOT = $root
             try {
-                $verbose = Build-OsvImage $p -NoBootstrap -Verbose 4>&1 | Where-Object { $_ -is [Management.Automation.VerboseRecord] } | ForEach-Object Message
+                $verbose = Build-OsvImage $p -NoBootstrap -SkipProgramCheck -Verbose 4>&1 | Where-Object { $_ -is [Management.Automation.VerboseRecord] } | ForEach-Object Message
                 $verbose | Should -Contain '/run/default <- config set ''default'' of killed' -Because 'the verbose list names every file laid down'
                 @($verbose | Where-Object { $_ -match '\.tmp' }) | Should -BeNullOrEmpty -Because "the build packs no temporary ($temporary)"
                 Add-OsvBinary $hello -Project $p | Out-Null

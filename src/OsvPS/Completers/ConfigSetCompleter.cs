@@ -46,16 +46,37 @@ namespace OsvPS.Completers
             return found?.ConfigSets ?? new string[0];
         }
 
+        // PowerShell's file-system location, asked of the runspace the completion runs in (a nested command
+        // on its own thread); the process's folder when that cannot be had.
+        private static string CurrentLocation()
+        {
+            try
+            {
+                using (var ps = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace))
+                {
+                    var found = ps.AddCommand("Get-Location").AddParameter("PSProvider", "FileSystem").Invoke<PathInfo>();
+                    if (found.Count > 0)
+                    {
+                        return found[0].ProviderPath;
+                    }
+                }
+            }
+            catch (System.Exception e) when (e is PSInvalidOperationException || e is System.Management.Automation.Runspaces.InvalidRunspaceStateException || e is RuntimeException)
+            {
+            }
+            return Directory.GetCurrentDirectory();
+        }
+
         private static IEnumerable<string> ProjectSets(object? project)
         {
             object? value = project is PSObject pso ? pso.BaseObject : project;
             // Relative paths are PowerShell's location's, which need not be the process's current folder.
-            string? here = System.Management.Automation.Runspaces.Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation.ProviderPath;
+            string here = CurrentLocation();
             string path = value switch
             {
                 OsvProject p => p.Path,
                 ProjectArgument a => a.Path,
-                _ => Path.GetFullPath(Path.Combine(here ?? Directory.GetCurrentDirectory(), LanguagePrimitives.ConvertTo<string>(value))),
+                _ => Path.GetFullPath(Path.Combine(here, LanguagePrimitives.ConvertTo<string>(value))),
             };
             return ProjectStore.Load(path).ConfigSets.Select(c => c.Name);
         }
