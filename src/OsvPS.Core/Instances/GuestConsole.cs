@@ -69,9 +69,11 @@ namespace OsvPS.Core.Instances
             + @"|eth\d+: ethernet address|virtio[\w-]*: |\[[A-Z]/\d+ [\w-]+\]: |[a-z][a-z0-9_-]*: (?!\d{1,3}\.\d{1,3}\.))",
             RegexOptions.CultureInvariant);
 
-        // Whole lines of the shutdown's chatter.
+        // Whole debug lines after the command line: the loader's as it runs commands (loader.cc: env set by
+        // runscript, chdir, "Running from"), and the shutdown's (DHCP release, unmounting, "Powering off.").
         private static readonly Regex RunChatter = new Regex(
-            @"^(?:\[[A-Z]/\d+ dhcp\]: |VFS: unmounting |ROFS: |Powering off\.$)", RegexOptions.CultureInvariant);
+            @"^(?:\[[A-Z]/\d+ dhcp\]: |VFS: unmounting |ROFS: |Powering off\.$|Setting in environment: |Chdir to: '|chdir done$|Running from \S+: |Requested termination of |console=)",
+            RegexOptions.CultureInvariant);
 
         // Debug messages that may end a line a program had not finished (bsd/sys/dev/random/randomdev_soft.cc,
         // core/dhcp.cc, core/app.cc, runtime.cc).

@@ -19,7 +19,7 @@ namespace OsvPS.Core.Tests.Instances
             "Auto-discovering the root filesystem...", "VFS: mounting rofs at /rofs",
             "[I/22 dhcp]: Broadcasting DHCPDISCOVER message with xid: [1455019500]", "[I/22 dhcp]: Waiting for IP...",
             "eth0: 192.168.122.15", "[I/31 dhcp]: Configuring eth0: ip 192.168.122.15 subnet mask 255.255.255.0 gateway 192.168.122.1 MTU 1500",
-            "Booted up in 0.00 ms", "Cmdline: /ret 3", "ret prog 3", "program /ret returned 3",
+            "Booted up in 0.00 ms", "Cmdline: /ret 3", "Setting in environment: GREETING=hey there; from run.yaml", "ret prog 3", "program /ret returned 3",
             "[I/0 dhcp]: Unicasting DHCPRELEASE message with xid: [1016060219] from client: 192.168.122.15 to server: 192.168.122.1",
             "VFS: unmounting /dev", "VFS: unmounting /", "ROFS: spent 1.81 ms reading from disk", "ROFS: hit ratio is 93.10%", "Powering off.",
         };
