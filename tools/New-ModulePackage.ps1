@@ -20,7 +20,9 @@ $package = Join-Path $OutPath "OsvPS.$version.nupkg"
 Remove-Item -LiteralPath $package -ErrorAction Ignore
 
 $isolated = Join-Path ([IO.Path]::GetTempPath()) ("osvps-package-" + [Guid]::NewGuid().ToString('N'))
-New-Item -ItemType Directory -Path $isolated | Out-Null
+# .NET reports a data folder that does not exist as empty, and PSResourceGet then keeps its repository
+# list in the current folder: the folders are made first, and the child runs inside them.
+foreach ($sub in '.local/share', '.config', '.cache') { New-Item -ItemType Directory -Force -Path (Join-Path $isolated $sub) | Out-Null }
 try {
     $process = [Environment]::ProcessPath
     $info = [Diagnostics.ProcessStartInfo]::new($process)
@@ -33,6 +35,7 @@ try {
     $info.Environment['XDG_CONFIG_HOME'] = Join-Path $isolated '.config'
     $info.Environment['XDG_CACHE_HOME'] = Join-Path $isolated '.cache'
     $info.UseShellExecute = $false
+    $info.WorkingDirectory = $isolated
     $child = [Diagnostics.Process]::Start($info)
     $child.WaitForExit()
     if ($child.ExitCode -ne 0) { throw "Publish-PSResource failed (exit code $($child.ExitCode))" }

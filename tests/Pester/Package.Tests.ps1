@@ -48,6 +48,9 @@ Build-OsvImage demo | Start-OsvInstance -Boot say_hey -Wait -Timeout 60 | ForEac
         $info = [Diagnostics.ProcessStartInfo]::new($process)
         if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
         foreach ($a in '-NoProfile', '-NonInteractive', '-File', (Join-Path $work 'seed.ps1'), (Split-Path $package), $work) { $info.ArgumentList.Add($a) }
+        # .NET reports a data folder that does not exist as empty (PSResourceGet would then write into the current folder).
+        foreach ($sub in '.local/share', '.config', '.cache') { New-Item -ItemType Directory -Force (Join-Path $work "home/$sub") | Out-Null }
+        $info.WorkingDirectory = $work
         $info.Environment['HOME'] = Join-Path $work 'home'
         $info.Environment['XDG_DATA_HOME'] = Join-Path $work 'home/.local/share'
         $info.Environment['XDG_CONFIG_HOME'] = Join-Path $work 'home/.config'
