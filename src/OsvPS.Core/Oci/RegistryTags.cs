@@ -19,6 +19,7 @@ namespace OsvPS.Core.Oci
 
         public static IReadOnlyList<string> List(RegistryClient client, CancellationToken cancellation)
         {
+            client.Ping(cancellation);
             var tags = new List<string>();
             Uri? next = client.Url("tags/list?n=1000");
             for (int page = 0; next != null && page < MaxPages; page++)

@@ -48,7 +48,7 @@ namespace OsvPS.Core.Oci
         public IReadOnlyList<OciDescriptor> Layers { get; }
         public OsvImageLabels Labels { get; }
 
-        public OsvRegistryImage ToRegistryImage() => new OsvRegistryImage(Reference, Digest, Labels, Config.Size + Layers.Sum(l => l.Size));
+        public OsvRegistryImage ToRegistryImage() => new OsvRegistryImage(Reference.Tag != null ? Reference.WithTag(Reference.Tag) : Reference, Digest, Labels, Config.Size + Layers.Sum(l => l.Size));
 
         public static RemoteManifest Read(RegistryClient client, CancellationToken cancellation)
         {
