@@ -216,7 +216,16 @@ namespace OsvPS.Core.Oci
                 {
                     throw Failure(response, what, notFoundId);
                 }
-                byte[] body = RegistryJson.ReadBounded(response, RegistryJson.MaxDocumentBytes, what, cancellation);
+                byte[] body;
+                try
+                {
+                    body = RegistryJson.ReadBounded(response, RegistryJson.MaxDocumentBytes, what, cancellation);
+                }
+                catch (Exception e) when ((e is System.IO.IOException || e is HttpRequestException) && !cancellation.IsCancellationRequested)
+                {
+                    throw new OsvException(ErrorIds.RegistryUnreachable, OsvErrorKind.ConnectionError,
+                        $"{Reference.Registry} broke off while sending {what}: {Innermost(e)}", Reference.ToString(), e);
+                }
                 string? digest = response.Headers.TryGetValues("Docker-Content-Digest", out var values) ? values.FirstOrDefault() : null;
                 return (body, OciMediaTypes.Bare(response.Content.Headers.ContentType?.ToString()), digest);
             }
