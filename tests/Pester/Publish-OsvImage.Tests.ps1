@@ -51,6 +51,10 @@ Describe 'Publish-OsvImage' {
         }
         (Get-Command Save-OsvImage).DefaultParameterSet | Should -Be 'Release'
         (Get-Command Find-OsvImage).DefaultParameterSet | Should -Be 'Release'
+        $about = Get-Help about_OsvPS_Oci | Out-String
+        $about | Should -Match 'kubectl apply'
+        $about | Should -Match '107:107'
+        $about | Should -Match 'WHAT WAS RUN HERE'
     }
 
     It 'pushes an OCI image manifest that skopeo reads: the disk and kernel layers, OsvPS''s labels in the config' {

@@ -31,6 +31,7 @@ namespace OsvPS.Commands
 
         /// <summary>registry/repository (its tags; a wildcard tag filters them) or registry/repository:tag or @sha256:digest (that image, read).</summary>
         [Parameter(Mandatory = true, ParameterSetName = RegistrySet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         public string[] Reference { get; set; } = null!;
 
