@@ -19,6 +19,26 @@ namespace OsvPS.Core.Oci
     /// </summary>
     internal sealed class BlobDownloader
     {
+        /// <summary>A write-only stream that feeds a hash.</summary>
+        internal sealed class HashingSink : Stream
+        {
+            private readonly IncrementalHash hash;
+
+            public HashingSink(IncrementalHash hash) => this.hash = hash;
+
+            public override void Write(byte[] buffer, int offset, int count) => hash.AppendData(buffer, offset, count);
+
+            public override bool CanRead => false;
+            public override bool CanSeek => false;
+            public override bool CanWrite => true;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+            public override void Flush() { }
+            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+        }
+
         private readonly RegistryClient client;
         private readonly string cache;
         private readonly IProgress<TransferProgress>? progress;
@@ -46,11 +66,12 @@ namespace OsvPS.Core.Oci
                 return done;
             }
             OsvException? last = null;
+            string? actual = null;
             for (int attempt = 1; attempt <= Math.Max(1, client.Options.Attempts); attempt++)
             {
                 try
                 {
-                    Receive(name, blob, partial, cancellation);
+                    actual = Receive(name, blob, partial, cancellation);
                     last = null;
                     break;
                 }
@@ -65,17 +86,17 @@ namespace OsvPS.Core.Oci
                     $"the download of {name} from {client.Reference.Name} broke off {client.Options.Attempts} times; what arrived is kept and the next pull resumes it. Last: {last.Message}",
                     client.Reference.ToString(), last);
             }
-            string actual = Digest.OfFile(partial);
             if (actual != blob.Digest)
             {
                 AtomicFile.TryDelete(partial);
-                throw RemoteManifest.Mismatch(client.Reference, name, blob.Digest, actual);
+                throw RemoteManifest.Mismatch(client.Reference, name, blob.Digest, actual!);
             }
             AtomicFile.Commit(partial, done);
             return done;
         }
 
-        private void Receive(string name, OciDescriptor blob, string partial, CancellationToken cancellation)
+        // Fetches the rest of the blob into the partial file; returns the digest of the whole file, hashed as it arrives.
+        private string Receive(string name, OciDescriptor blob, string partial, CancellationToken cancellation)
         {
             long have = File.Exists(partial) ? new FileInfo(partial).Length : 0;
             if (have > blob.Size)
@@ -85,7 +106,7 @@ namespace OsvPS.Core.Oci
             }
             if (have == blob.Size)
             {
-                return;
+                return Digest.OfFile(partial);
             }
             HttpRequestMessage Make()
             {
@@ -107,9 +128,15 @@ namespace OsvPS.Core.Oci
                 {
                     have = 0;
                 }
+                using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
                 using (var input = response.Content.ReadAsStreamAsync().GetAwaiter().GetResult())
-                using (var output = new FileStream(partial, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+                using (var output = new FileStream(partial, resumed ? FileMode.Open : FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16))
                 {
+                    if (resumed)
+                    {
+                        // What arrived before is hashed first, so the whole file's digest comes out of this one pass.
+                        output.CopyTo(new HashingSink(hash), 1 << 20);
+                    }
                     var buffer = new byte[1 << 16];
                     long received = have;
                     try
@@ -132,12 +159,14 @@ namespace OsvPS.Core.Oci
                                     $"{client.Reference.Registry} sent more of {name} than the {blob.Size} bytes its manifest gives.", client.Reference.ToString());
                             }
                             output.Write(buffer, 0, n);
+                            hash.AppendData(buffer, 0, n);
                             received += n;
                             progress?.Report(new TransferProgress("Downloading", name, received, blob.Size));
                         }
                     }
                     catch (Exception e) when ((e is IOException || e is HttpRequestException || e is OperationCanceledException) && !cancellation.IsCancellationRequested)
                     {
+                        output.Flush(false);
                         throw new OsvException(ErrorIds.RegistryUnreachable, OsvErrorKind.ConnectionError,
                             $"the download of {name} broke off after {received} of {blob.Size} bytes ({e.Message})", client.Reference.ToString(), e);
                     }
@@ -146,6 +175,9 @@ namespace OsvPS.Core.Oci
                         throw new OsvException(ErrorIds.RegistryUnreachable, OsvErrorKind.ConnectionError,
                             $"the download of {name} ended after {received} of {blob.Size} bytes", client.Reference.ToString());
                     }
+                    // Not synced: the blob is a step on the way (deleted once the image is out of it); the image file is.
+                    output.Flush(false);
+                    return Digest.Format(hash.GetHashAndReset());
                 }
             }
         }

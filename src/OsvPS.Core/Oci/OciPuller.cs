@@ -188,13 +188,13 @@ namespace OsvPS.Core.Oci
                         }
                         string temp = AtomicFile.TemporaryPathFor(want.Target);
                         extracted[name] = temp;
+                        string actual;
                         using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
                         {
                             stream.Position = entry.DataOffset;
-                            Copy(stream, output, entry.Size, cancellation);
+                            actual = Copy(stream, output, entry.Size, cancellation);
                             output.Flush(true);
                         }
-                        string actual = Digest.OfFile(temp);
                         if (actual != want.Sha256)
                         {
                             throw RemoteManifest.Mismatch(reference, want.Name, want.Sha256, actual);
@@ -211,9 +211,11 @@ namespace OsvPS.Core.Oci
             }
         }
 
-        private static void Copy(Stream input, Stream output, long length, CancellationToken cancellation)
+        // Copies length bytes and returns their digest, hashed on the way.
+        private static string Copy(Stream input, Stream output, long length, CancellationToken cancellation)
         {
             var buffer = new byte[1 << 20];
+            using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
             while (length > 0)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -223,8 +225,10 @@ namespace OsvPS.Core.Oci
                     throw new IOException("a layer ended inside a file");
                 }
                 output.Write(buffer, 0, n);
+                hash.AppendData(buffer, 0, n);
                 length -= n;
             }
+            return Digest.Format(hash.GetHashAndReset());
         }
     }
 }

@@ -17,8 +17,12 @@ namespace OsvPS.Core.Oci
         /// <summary>PEM files of certificate authorities to trust for this registry, beside the system's.</summary>
         public IReadOnlyList<string> CertificateAuthorities { get; set; } = new string[0];
 
-        /// <summary>Blobs larger than this go up in PATCH chunks of this size (resumable); smaller ones in one PUT. 0: always one PUT.</summary>
-        public long ChunkSize { get; set; } = 16L << 20;
+        /// <summary>
+        /// Blobs larger than this go up in PATCH chunks of this size (a chunk that breaks resumes from the
+        /// session's Range); smaller ones in one PUT (restarted if it breaks). 0: always one PUT. The
+        /// distribution registry handles each PATCH at a cost, so chunks are large (bench/Oci.ps1).
+        /// </summary>
+        public long ChunkSize { get; set; } = 64L << 20;
 
         /// <summary>How often a broken blob upload or download is resumed or restarted before it is an error.</summary>
         public int Attempts { get; set; } = 3;

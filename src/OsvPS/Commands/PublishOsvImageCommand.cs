@@ -35,7 +35,7 @@ namespace OsvPS.Commands
         /// <summary>Blobs larger than this go up in resumable chunks of this size; 0 sends each blob in one request.</summary>
         [Parameter]
         [ValidateRange(0, long.MaxValue)]
-        public long ChunkSize { get; set; } = 16L << 20;
+        public long ChunkSize { get; set; } = 64L << 20;
 
         protected override void ProcessRecord()
         {
