@@ -28,6 +28,8 @@ namespace OsvPS.Core.Oci
         public string? ImagePullSecret { get; set; }
         /// <summary>Refer to the image by tag instead of by its digest.</summary>
         public bool ByTag { get; set; }
+        /// <summary>spec.domain.machine.type (KubeVirt's default on x86-64 is q35); null leaves the cluster's default.</summary>
+        public string? MachineType { get; set; }
     }
 
     /// <summary>
@@ -68,6 +70,7 @@ namespace OsvPS.Core.Oci
             var metadata = Map(("name", name), ("namespace", options.Namespace),
                 ("labels", Map(("app.kubernetes.io/name", name), ("app.kubernetes.io/managed-by", "OsvPS"))));
             var domain = Map(
+                ("machine", options.MachineType == null ? null : Map(("type", options.MachineType))),
                 ("cpu", Map(("cores", options.Cpus))),
                 ("resources", Map(("requests", Map(("memory", options.MemoryMiB.ToString(CultureInfo.InvariantCulture) + "Mi"))))),
                 ("firmware", kernel ? Map(("kernelBoot", Map(

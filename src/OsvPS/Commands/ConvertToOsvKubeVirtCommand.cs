@@ -65,6 +65,11 @@ namespace OsvPS.Commands
         [Parameter]
         public SwitchParameter ByTag { get; set; }
 
+        /// <summary>The QEMU machine type (spec.domain.machine.type), e.g. pc where the cluster allows it; default: the cluster's (q35).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? MachineType { get; set; }
+
         protected override void ProcessRecord()
         {
             object target = ParameterSetName == RegistrySet ? Reference : (object)InputObject;
@@ -89,6 +94,7 @@ namespace OsvPS.Commands
                     ImagePullPolicy = ImagePullPolicy,
                     ImagePullSecret = ImagePullSecret,
                     ByTag = ByTag,
+                    MachineType = MachineType,
                 }));
             });
         }

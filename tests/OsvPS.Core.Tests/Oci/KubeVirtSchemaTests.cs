@@ -52,7 +52,7 @@ namespace OsvPS.Core.Tests.Oci
             foreach (var (image, options) in new[]
             {
                 (Image(true), new KubeVirtOptions { Namespace = "osv", ImagePullPolicy = "IfNotPresent", ImagePullSecret = "regcred", Cpus = 2, MemoryMiB = 512 }),
-                (Image(true), new KubeVirtOptions { KernelBoot = false, ByTag = true }),
+                (Image(true), new KubeVirtOptions { KernelBoot = false, ByTag = true, MachineType = "pc" }),
                 (Image(false), new KubeVirtOptions()),
             })
             {
