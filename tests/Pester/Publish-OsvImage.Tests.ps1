@@ -126,6 +126,30 @@ Describe 'Publish-OsvImage' {
         (Get-FileHash (Join-Path $out 'disk/demo.qcow2')).Hash | Should -Be $imageHash
     }
 
+    It 'restarts a chunked push cut half way cleanly: the real registry drops the broken session, a new one gets the whole blob' {
+        if (Skip-WithoutRegistry) { return }
+        $proxy = Start-CuttingProxy ([int]$registry.Address.Split(':')[1]) 1.5MB
+        try {
+            $from = Get-RegistryLogLength $registry
+            $restarted = Publish-OsvImage demo -Reference "$($proxy.Address)/team/restarted:1" -ChunkSize 1MB -NoKernel @tls
+            $proxy.State.Cuts | Should -Be 1
+            $restarted.BlobsSent | Should -Be 2
+            Start-Sleep -Milliseconds 300
+            $log = @(Get-Content -LiteralPath $registry.LogFile | Select-Object -Skip $from | Where-Object { $_ -like '*/v2/team/restarted/*' })
+            # distribution 2.8 answers the cut PATCH with 500 and forgets the session: asked how much it holds, it says 404.
+            @($log | Where-Object { $_ -match '"PATCH [^"]+" 500 ' }).Count | Should -Be 1
+            @($log | Where-Object { $_ -match '"GET /v2/team/restarted/blobs/uploads/[^"]+" 404 ' }).Count | Should -Be 1
+            @($log | Where-Object { $_ -match '"DELETE /v2/team/restarted/blobs/uploads/' }).Count | Should -Be 1 -Because 'the broken session is cancelled'
+            @($log | Where-Object { $_ -match '"POST ' }).Count | Should -Be 3 -Because 'the disk twice (cut, then whole), the config once'
+        }
+        finally { $proxy.Stop.Invoke() }
+        $out = Join-Path $TestDrive 'restarted-dir'
+        Invoke-Skopeo $registry (@('copy') + $skopeoSrc + "docker://$($registry.Address)/team/restarted:1", "dir:$out") | Out-Null
+        $raw = Get-Content -Raw (Join-Path $out 'manifest.json') | ConvertFrom-Json
+        & tar -xf (Join-Path $out $raw.layers[0].digest.Substring(7)) -C $out
+        (Get-FileHash (Join-Path $out 'disk/demo.qcow2')).Hash | Should -Be $imageHash
+    }
+
     It 'sends nothing under -WhatIf' {
         if (Skip-WithoutRegistry) { return }
         Publish-OsvImage demo -Reference "$($registry.Address)/team/whatif:1" @tls -WhatIf | Should -BeNullOrEmpty

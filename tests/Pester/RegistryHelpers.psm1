@@ -181,4 +181,54 @@ function Start-FaultRegistry([string] $Mode, [byte[]] $Manifest, [byte[]] $Confi
     }
 }
 
-Export-ModuleMember -Function Get-RegistryTestSkipReason, Start-TestRegistry, Stop-TestRegistry, Get-RegistryRequests, Get-RegistryLogLength, Invoke-Skopeo, Start-FaultRegistry
+# A TCP proxy on 127.0.0.1 in front of a registry (TLS passes through untouched) that resets the first
+# connection on which the client has sent more than $CutAfter bytes, once: a push cut half way, to a real
+# registry. Returns Address (what to push to: the registry's certificate names 127.0.0.1), Cuts (how many
+# it made) and Stop.
+function Start-CuttingProxy([int] $TargetPort, [long] $CutAfter) {
+    $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    $state = [hashtable]::Synchronized(@{ Cuts = 0 })
+    $pool = [runspacefactory]::CreateRunspacePool(1, 16)
+    $pool.Open()
+    $pump = {
+        param($client, $targetPort, $cutAfter, $state)
+        $server = [Net.Sockets.TcpClient]::new('127.0.0.1', $targetPort)
+        try {
+            $up = $client.GetStream(); $down = $server.GetStream()
+            $back = $down.CopyToAsync($up)
+            $buffer = [byte[]]::new(65536); $sent = 0
+            while (($n = $up.Read($buffer, 0, $buffer.Length)) -gt 0) {
+                $sent += $n
+                if ($sent -gt $cutAfter -and $state.Cuts -eq 0) {
+                    $state.Cuts++
+                    $client.Client.LingerState = [Net.Sockets.LingerOption]::new($true, 0)
+                    $server.Client.LingerState = [Net.Sockets.LingerOption]::new($true, 0)
+                    break
+                }
+                $down.Write($buffer, 0, $n)
+            }
+        }
+        catch { }
+        finally { $client.Close(); $server.Close() }
+    }
+    $ps = [powershell]::Create()
+    $ps.RunspacePool = $pool
+    $null = $ps.AddScript({
+        param($listener, $pump, $targetPort, $cutAfter, $state, $pool)
+        while ($true) {
+            try { $client = $listener.AcceptTcpClient() } catch { break }
+            $worker = [powershell]::Create(); $worker.RunspacePool = $pool
+            $null = $worker.AddScript($pump).AddArgument($client).AddArgument($targetPort).AddArgument($cutAfter).AddArgument($state)
+            $null = $worker.BeginInvoke()
+        }
+    }).AddArgument($listener).AddArgument($pump).AddArgument($TargetPort).AddArgument($CutAfter).AddArgument($state).AddArgument($pool)
+    $null = $ps.BeginInvoke()
+    [pscustomobject]@{
+        Address = "127.0.0.1:$($listener.LocalEndpoint.Port)"
+        State   = $state
+        Stop    = { $listener.Stop(); $ps.Stop(); $ps.Dispose(); $pool.Close(); $pool.Dispose() }.GetNewClosure()
+    }
+}
+
+Export-ModuleMember -Function Start-CuttingProxy, Get-RegistryTestSkipReason, Start-TestRegistry, Stop-TestRegistry, Get-RegistryRequests, Get-RegistryLogLength, Invoke-Skopeo, Start-FaultRegistry
