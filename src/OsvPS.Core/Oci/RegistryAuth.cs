@@ -22,13 +22,15 @@ namespace OsvPS.Core.Oci
         private readonly ImageReference reference;
         private readonly RegistryOptions options;
         private readonly string actions;
+        private readonly Func<Uri, bool> allowed;
         private RegistryCredential? credential;
         private bool looked;
 
-        public RegistryAuth(ImageReference reference, RegistryOptions options, bool push)
+        public RegistryAuth(ImageReference reference, RegistryOptions options, bool push, Func<Uri, bool> allowed)
         {
             this.reference = reference;
             this.options = options;
+            this.allowed = allowed;
             actions = push ? "pull,push" : "pull";
         }
 
@@ -70,6 +72,11 @@ namespace OsvPS.Core.Oci
             if (!parameters.TryGetValue("realm", out string? realm) || !Uri.TryCreate(realm, UriKind.Absolute, out var realmUri))
             {
                 return false;
+            }
+            if (!allowed(realmUri))
+            {
+                throw new OsvException(ErrorIds.RegistryHttpRefused, OsvErrorKind.SecurityError,
+                    $"{reference.Registry} sends for a token to {realmUri.GetLeftPart(UriPartial.Path)} over plain HTTP; credentials go there only with -AllowHttp.", reference.ToString());
             }
             string previous = Header?.Parameter ?? "";
             Header = new AuthenticationHeaderValue("Bearer", FetchToken(http, realmUri, parameters, cancellation));

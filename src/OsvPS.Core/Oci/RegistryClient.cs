@@ -29,11 +29,16 @@ namespace OsvPS.Core.Oci
             trust = new RegistryTrust(reference.Registry, options);
             http = new HttpClient(trust.CreateHandler()) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
             http.DefaultRequestHeaders.UserAgent.ParseAdd("OsvPS/0.1");
-            auth = new RegistryAuth(reference, options, push);
+            auth = new RegistryAuth(reference, options, push, AllowsPlainHttp);
         }
 
         public ImageReference Reference { get; }
         public RegistryOptions Options { get; }
+
+        // Plain HTTP (for the registry, and for credentials sent to its token service) only on this machine or when allowed.
+        private bool AllowsPlainHttp(Uri uri)
+            => uri.Scheme == Uri.UriSchemeHttps || Options.AllowHttp ||
+               uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
         /// <summary>How long a request without a body may take.</summary>
         public static TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
@@ -111,9 +116,16 @@ namespace OsvPS.Core.Oci
             {
                 answered = auth.Answer(response, http, cancellation);
             }
-            if (!answered || !resendable)
+            if (!answered)
             {
                 throw RegistryAuth.Unauthorized(Reference, auth.Credential, what);
+            }
+            if (!resendable)
+            {
+                // A token that expired during an upload: the new one is in place, and the uploader's
+                // retry sends the body again (a body is not sent twice from here).
+                throw new OsvException(ErrorIds.RegistryUnreachable, OsvErrorKind.ConnectionError,
+                    $"{Reference.Registry} asked for new credentials during {what}.", Reference.ToString());
             }
             response = Exchange(make, what, timeout ?? RequestTimeout, cancellation, tick);
             if (response.StatusCode == HttpStatusCode.Unauthorized)

@@ -32,6 +32,8 @@ namespace OsvPS.Core.Tests.Oci
         public bool CutBlobOnce;
         /// <summary>Ask for a Bearer token from /token, given for user:password only.</summary>
         public (string User, string Password)? Bearer;
+        /// <summary>The token service the Bearer challenge names (default this server's /token).</summary>
+        public string? Realm;
         public List<string> Tags = new List<string>();
         public int TagPage = 2;
 
@@ -95,7 +97,7 @@ namespace OsvPS.Core.Tests.Oci
             }
             if (Bearer != null && Header("Authorization") != "Bearer t0ken")
             {
-                Reply(401, null, $"WWW-Authenticate: Bearer realm=\"http://{Address}/token\",service=\"fake\"\r\n");
+                Reply(401, null, $"WWW-Authenticate: Bearer realm=\"{Realm ?? $"http://{Address}/token"}\",service=\"fake\"\r\n");
                 return;
             }
             if (path == "/v2/") { Reply(200); return; }

@@ -103,6 +103,16 @@ namespace OsvPS.Core.Tests.Oci
         }
 
         [Fact]
+        public void CredentialsAreNotSentToATokenServiceOverPlainHttpOffThisMachine()
+        {
+            registry.Bearer = ("alice", "pw");
+            registry.Realm = "http://auth.invalid/token";
+            var e = Assert.Throws<OsvException>(() => Push(new RegistryOptions { Credential = new RegistryCredential("alice", "pw") }));
+            Assert.Equal(ErrorIds.RegistryHttpRefused, e.ErrorId);
+            Assert.Empty(registry.TokenRequests);
+        }
+
+        [Fact]
         public void APullCutHalfWayResumesWithARangeAndGivesTheSameBytes()
         {
             Push();
