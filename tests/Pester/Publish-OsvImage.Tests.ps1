@@ -335,6 +335,27 @@ Describe 'ConvertTo-OsvKubeVirt' {
         $inspect.Labels.'org.osvps.disk.path' | Should -Be '/disk/demo.qcow2'
     }
 
+    It 'boots on the real kernel as the YAML has KubeVirt attach it: kernelArgs to -append, the disk on a non-transitional virtio-blk (machine pc)' {
+        if (Skip-WithoutRegistry) { return }
+        if (-not $osv.Loader) { Set-ItResult -Skipped -Because $osv.Reason; return }
+        $yaml = $published | ConvertTo-OsvKubeVirt -MachineType pc
+        $yaml | Should -Match '(?m)^    machine:\n      type: "pc"$'
+        $kernelArgs = [regex]::Match($yaml, '(?m)^        kernelArgs: "(.*)"$').Groups[1].Value.Replace('\"', '"').Replace('\\', '\')
+        $env:CAPSTAN_ROOT = Join-Path $TestDrive 'kubevirt-like'
+        try { $pulled = Save-OsvImage -Reference $published.PinnedReference -Name kv @tls }
+        finally { $env:CAPSTAN_ROOT = $root }
+        $kernel = [IO.Path]::ChangeExtension($pulled.Path, '.elf')
+        # What virt-launcher gives QEMU, as far as OSv sees it: -kernel/-append from kernelBoot, the containerDisk
+        # behind a writable overlay (snapshot=on here) on virtio-blk-pci-non-transitional. On q35 this OSv build
+        # stops after probing virtio-blk (about_OsvPS_Oci), so the machine is pc.
+        $output = & timeout 60 qemu-system-x86_64 -machine pc -m 256 -smp 1 -display none -serial stdio -no-reboot -nodefaults `
+            -kernel $kernel -append $kernelArgs -drive "file=$($pulled.Path),if=none,id=hd0,format=qcow2,snapshot=on" `
+            -device virtio-blk-pci,drive=hd0,disable-legacy=on,disable-modern=off -device virtio-rng-pci,disable-legacy=on 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        $output | Should -Contain 'arg[1]=<big world>'
+        $output | Should -Contain 'env[FROM]=<the registry>'
+    }
+
     It 'reads the image from the registry with -Reference, and refuses a name that is not a DNS label' {
         if (Skip-WithoutRegistry) { return }
         ConvertTo-OsvKubeVirt -Reference $reference @tls -Name demo-vm -BootMode Disk | Should -Not -Match 'kernelBoot'
