@@ -22,6 +22,8 @@
         'Remove-OsvImage'
         'Save-OsvImage'
         'Find-OsvImage'
+        'Publish-OsvImage'
+        'ConvertTo-OsvKubeVirt'
         'Save-OsvPackage'
         'Get-OsvPackage'
         'Find-OsvPackage'

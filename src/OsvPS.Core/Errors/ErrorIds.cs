@@ -156,5 +156,24 @@ namespace OsvPS.Core.Errors
         public const string DebianPackageNotInstalled = "DebianPackageNotInstalled";
         public const string DebianFileNotOwned = "DebianFileNotOwned";
         public const string DebianPathInvalid = "DebianPathInvalid";
+
+        // OCI registries (Publish-OsvImage, Save-OsvImage -Reference, Find-OsvImage -Reference).
+        public const string OciReferenceInvalid = "OciReferenceInvalid";
+        public const string RegistryUnreachable = "RegistryUnreachable";
+        public const string RegistryUnauthorized = "RegistryUnauthorized";
+        public const string RegistryDenied = "RegistryDenied";
+        public const string RegistryCertificateInvalid = "RegistryCertificateInvalid";
+        public const string RegistryHttpRefused = "RegistryHttpRefused";
+        public const string RegistryError = "RegistryError";
+        public const string RegistryResponseTooLarge = "RegistryResponseTooLarge";
+        public const string RegistryCredentialsInvalid = "RegistryCredentialsInvalid";
+        public const string OciManifestNotFound = "OciManifestNotFound";
+        public const string OciManifestNotSupported = "OciManifestNotSupported";
+        public const string OciNotAnOsvImage = "OciNotAnOsvImage";
+        public const string OciDigestMismatch = "OciDigestMismatch";
+        public const string OciUploadFailed = "OciUploadFailed";
+        public const string OciDownloadFailed = "OciDownloadFailed";
+        public const string OciDiskFormatNotSupported = "OciDiskFormatNotSupported";
+        public const string KubeVirtSettingInvalid = "KubeVirtSettingInvalid";
     }
 }

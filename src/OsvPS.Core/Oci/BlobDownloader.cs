@@ -1,0 +1,185 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Threading;
+using OsvPS.Core.Errors;
+using OsvPS.Core.IO;
+
+namespace OsvPS.Core.Oci
+{
+    /// <summary>
+    /// Fetches a blob into a cache folder as <c>&lt;hex&gt;.partial</c> and names it <c>&lt;hex&gt;.blob</c>
+    /// only when its size and SHA-256 are the ones the manifest gives. Blobs are addressed by content, so a
+    /// partial file left by a broken or stopped pull is always the start of the same bytes: the next try
+    /// (in this call, up to <see cref="RegistryOptions.Attempts"/>, or a later call) asks for the rest with a
+    /// Range request; a registry that ignores Range sends it whole again. A wrong digest deletes the download.
+    /// </summary>
+    internal sealed class BlobDownloader
+    {
+        /// <summary>A write-only stream that feeds a hash.</summary>
+        internal sealed class HashingSink : Stream
+        {
+            private readonly IncrementalHash hash;
+
+            public HashingSink(IncrementalHash hash) => this.hash = hash;
+
+            public override void Write(byte[] buffer, int offset, int count) => hash.AppendData(buffer, offset, count);
+
+            public override bool CanRead => false;
+            public override bool CanSeek => false;
+            public override bool CanWrite => true;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+            public override void Flush() { }
+            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+        }
+
+        private readonly RegistryClient client;
+        private readonly string cache;
+        private readonly IProgress<TransferProgress>? progress;
+
+        public BlobDownloader(RegistryClient client, string cache, IProgress<TransferProgress>? progress)
+        {
+            this.client = client;
+            this.cache = cache;
+            this.progress = progress;
+        }
+
+        /// <summary>How long a download may go without a byte.</summary>
+        public static TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+        public string BlobPath(string digest) => Path.Combine(cache, Digest.Hex(digest) + ".blob");
+
+        public string PartialPath(string digest) => Path.Combine(cache, Digest.Hex(digest) + ".partial");
+
+        public string Fetch(string name, OciDescriptor blob, CancellationToken cancellation)
+        {
+            Directory.CreateDirectory(cache);
+            string done = BlobPath(blob.Digest), partial = PartialPath(blob.Digest);
+            if (File.Exists(done) && new FileInfo(done).Length == blob.Size && Digest.OfFile(done) == blob.Digest)
+            {
+                return done;
+            }
+            OsvException? last = null;
+            string? actual = null;
+            for (int attempt = 1; attempt <= Math.Max(1, client.Options.Attempts); attempt++)
+            {
+                try
+                {
+                    actual = Receive(name, blob, partial, cancellation);
+                    last = null;
+                    break;
+                }
+                catch (OsvException e) when (e.ErrorId == ErrorIds.RegistryUnreachable && !cancellation.IsCancellationRequested)
+                {
+                    last = e;
+                }
+            }
+            if (last != null)
+            {
+                throw new OsvException(ErrorIds.OciDownloadFailed, OsvErrorKind.ConnectionError,
+                    $"the download of {name} from {client.Reference.Name} broke off {client.Options.Attempts} times; what arrived is kept and the next pull resumes it. Last: {last.Message}",
+                    client.Reference.ToString(), last);
+            }
+            if (actual != blob.Digest)
+            {
+                AtomicFile.TryDelete(partial);
+                throw RemoteManifest.Mismatch(client.Reference, name, blob.Digest, actual!);
+            }
+            AtomicFile.Commit(partial, done);
+            return done;
+        }
+
+        // Fetches the rest of the blob into the partial file; returns the digest of the whole file, hashed as it arrives.
+        private string Receive(string name, OciDescriptor blob, string partial, CancellationToken cancellation)
+        {
+            long have = File.Exists(partial) ? new FileInfo(partial).Length : 0;
+            if (have > blob.Size)
+            {
+                AtomicFile.TryDelete(partial);
+                have = 0;
+            }
+            if (have == blob.Size)
+            {
+                return Digest.OfFile(partial);
+            }
+            HttpRequestMessage Make()
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, client.Url("blobs/" + blob.Digest));
+                if (have > 0)
+                {
+                    request.Headers.Range = new RangeHeaderValue(have, null);
+                }
+                return request;
+            }
+            using (var response = client.Send(Make, name, cancellation))
+            {
+                if (response.StatusCode != HttpStatusCode.OK && response.StatusCode != HttpStatusCode.PartialContent)
+                {
+                    throw client.Failure(response, name + " (" + blob.Digest + ")", ErrorIds.OciManifestNotFound);
+                }
+                bool resumed = response.StatusCode == HttpStatusCode.PartialContent && response.Content.Headers.ContentRange?.From == have;
+                if (!resumed)
+                {
+                    have = 0;
+                }
+                using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+                using (var input = response.Content.ReadAsStreamAsync().GetAwaiter().GetResult())
+                using (var output = new FileStream(partial, resumed ? FileMode.Open : FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16))
+                {
+                    if (resumed)
+                    {
+                        // What arrived before is hashed first, so the whole file's digest comes out of this one pass.
+                        output.CopyTo(new HashingSink(hash), 1 << 20);
+                    }
+                    var buffer = new byte[1 << 16];
+                    long received = have;
+                    try
+                    {
+                        while (true)
+                        {
+                            int n;
+                            using (var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellation))
+                            {
+                                idle.CancelAfter(IdleTimeout);
+                                n = input.ReadAsync(buffer, 0, buffer.Length, idle.Token).GetAwaiter().GetResult();
+                            }
+                            if (n == 0)
+                            {
+                                break;
+                            }
+                            if (received + n > blob.Size)
+                            {
+                                throw new OsvException(ErrorIds.OciDigestMismatch, OsvErrorKind.InvalidData,
+                                    $"{client.Reference.Registry} sent more of {name} than the {blob.Size} bytes its manifest gives.", client.Reference.ToString());
+                            }
+                            output.Write(buffer, 0, n);
+                            hash.AppendData(buffer, 0, n);
+                            received += n;
+                            progress?.Report(new TransferProgress("Downloading", name, received, blob.Size));
+                        }
+                    }
+                    catch (Exception e) when ((e is IOException || e is HttpRequestException || e is OperationCanceledException) && !cancellation.IsCancellationRequested)
+                    {
+                        output.Flush(false);
+                        throw new OsvException(ErrorIds.RegistryUnreachable, OsvErrorKind.ConnectionError,
+                            $"the download of {name} broke off after {received} of {blob.Size} bytes ({e.Message})", client.Reference.ToString(), e);
+                    }
+                    if (received != blob.Size)
+                    {
+                        throw new OsvException(ErrorIds.RegistryUnreachable, OsvErrorKind.ConnectionError,
+                            $"the download of {name} ended after {received} of {blob.Size} bytes", client.Reference.ToString());
+                    }
+                    // Not synced: the blob is a step on the way (deleted once the image is out of it); the image file is.
+                    output.Flush(false);
+                    return Digest.Format(hash.GetHashAndReset());
+                }
+            }
+        }
+    }
+}

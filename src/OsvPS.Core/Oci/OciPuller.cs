@@ -1,0 +1,234 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Threading;
+using OsvPS.Core.Disk;
+using OsvPS.Core.Errors;
+using OsvPS.Core.IO;
+using OsvPS.Core.Models;
+using OsvPS.Core.Packaging;
+using OsvPS.Core.Repository;
+
+namespace OsvPS.Core.Oci
+{
+    /// <summary>What a pull will do, decided before any layer is fetched.</summary>
+    public sealed class PullPlan
+    {
+        internal PullPlan(RemoteManifest manifest, string name, DiskFormat format, string targetPath)
+        {
+            Manifest = manifest;
+            Name = name;
+            Format = format;
+            TargetPath = targetPath;
+        }
+
+        public RemoteManifest Manifest { get; }
+        /// <summary>The repository name the image is saved as.</summary>
+        public string Name { get; }
+        public DiskFormat Format { get; }
+        public string TargetPath { get; }
+    }
+
+    /// <summary>
+    /// Pulls an OsvPS image from a registry into the repository: the layers (digest-checked, resumable, in
+    /// <c>cache/osvps/oci/</c>), the disk and kernel out of them (their SHA-256 must be the ones the labels
+    /// give: the same bytes that were published), then, only when all is there, the files under their names
+    /// and the index.yaml. A failure leaves the repository as it was.
+    /// </summary>
+    public sealed class OciPuller
+    {
+        private readonly CapstanRepository repository;
+
+        public OciPuller(CapstanRepository repository) => this.repository = repository;
+
+        public string CachePath => Path.Combine(repository.CachePath, "oci");
+
+        /// <summary>The default repository name for a pull: the repository's last segment.</summary>
+        public static string DefaultName(ImageReference reference) => reference.Repository.Substring(reference.Repository.LastIndexOf('/') + 1);
+
+        public PullPlan Plan(RegistryClient client, string? name, bool force, CancellationToken cancellation)
+        {
+            name ??= DefaultName(client.Reference);
+            CapstanRepository.ValidateImageName(name);
+            if (!force && repository.FindImageFile(name) != null)
+            {
+                throw new OsvException(ErrorIds.ImageExists, OsvErrorKind.ResourceExists,
+                    $"the repository already has an image '{name}'; use -Force to replace it, or -Name to save it under another name.", name);
+            }
+            var manifest = RemoteManifest.Read(client, cancellation);
+            var format = manifest.Labels.DiskFormat switch
+            {
+                "qcow2" => DiskFormat.Qcow2,
+                "raw" => DiskFormat.Raw,
+                _ => throw new OsvException(ErrorIds.OciNotAnOsvImage, OsvErrorKind.InvalidData,
+                    $"'{client.Reference}' says its disk is '{manifest.Labels.DiskFormat}'; OsvPS publishes qcow2 or raw.", client.Reference.ToString()),
+            };
+            foreach (var layer in manifest.Layers)
+            {
+                if (OciMediaTypes.IsGzipLayer(layer.MediaType) == null)
+                {
+                    throw RemoteManifest.NotSupported(client.Reference, $"a layer is '{layer.MediaType}' (OsvPS unpacks tar and tar+gzip layers)");
+                }
+            }
+            return new PullPlan(manifest, name, format, repository.ImageFile(name, format));
+        }
+
+        public OsvImage Pull(RegistryClient client, PullPlan plan, IProgress<TransferProgress>? progress, CancellationToken cancellation)
+        {
+            var labels = plan.Manifest.Labels;
+            var downloader = new BlobDownloader(client, CachePath, progress);
+            var wanted = new Dictionary<string, (string Name, string Sha256, string Target)>(StringComparer.Ordinal)
+            {
+                [Relative(labels.DiskPath)] = ("the disk", labels.DiskSha256, plan.TargetPath),
+            };
+            if (labels.KernelPath != null && labels.KernelSha256 != null)
+            {
+                wanted[Relative(labels.KernelPath)] = ("the kernel", labels.KernelSha256, Path.Combine(repository.ImageFolder(plan.Name), CapstanRepository.BaseName(plan.Name) + ".elf"));
+            }
+            string folder = repository.ImageFolder(plan.Name);
+            bool created = !Directory.Exists(folder);
+            var extracted = new Dictionary<string, string>(StringComparer.Ordinal);
+            var cached = new List<string>();
+            try
+            {
+                Directory.CreateDirectory(folder);
+                for (int i = 0; i < plan.Manifest.Layers.Count && extracted.Count < wanted.Count; i++)
+                {
+                    var layer = plan.Manifest.Layers[i];
+                    string blob = downloader.Fetch($"layer {i + 1} of {plan.Manifest.Layers.Count}", layer, cancellation);
+                    cached.Add(blob);
+                    Extract(blob, OciMediaTypes.IsGzipLayer(layer.MediaType) == true, wanted, extracted, client.Reference, cancellation);
+                }
+                foreach (var missing in wanted.Where(w => !extracted.ContainsKey(w.Key)))
+                {
+                    throw new OsvException(ErrorIds.OciNotAnOsvImage, OsvErrorKind.InvalidData,
+                        $"no layer of '{client.Reference}' holds /{missing.Key}, which its labels name.", client.Reference.ToString());
+                }
+                if (plan.Format == DiskFormat.Qcow2)
+                {
+                    // Refuses a qcow2 that needs a backing file (a host path), is encrypted or damaged.
+                    using (new Qcow2Reader(extracted[Relative(labels.DiskPath)]))
+                    {
+                    }
+                }
+                foreach (var file in extracted)
+                {
+                    AtomicFile.Commit(file.Value, wanted[file.Key].Target);
+                }
+                extracted.Clear();
+            }
+            catch
+            {
+                foreach (string temp in extracted.Values)
+                {
+                    AtomicFile.TryDelete(temp);
+                }
+                if (created && Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+                {
+                    Directory.Delete(folder);
+                }
+                throw;
+            }
+            foreach (DiskFormat other in Enum.GetValues(typeof(DiskFormat)))
+            {
+                if (repository.ImageFile(plan.Name, other) != plan.TargetPath)
+                {
+                    AtomicFile.TryDelete(repository.ImageFile(plan.Name, other));
+                }
+            }
+            if (labels.KernelPath == null)
+            {
+                AtomicFile.TryDelete(Path.Combine(folder, CapstanRepository.BaseName(plan.Name) + ".elf"));
+            }
+            AtomicFile.TryDelete(Path.Combine(folder, CapstanRepository.BaseName(plan.Name) + ".osvps-build"));
+            repository.WriteIndex(plan.Name, new ImageIndex
+            {
+                Version = labels.Version,
+                Created = labels.Created,
+                Description = labels.Description ?? $"pulled from {plan.Manifest.Reference}",
+                Platform = labels.Platform,
+                Sha256 = Digest.Hex(labels.DiskSha256),
+                KernelSha256 = labels.KernelSha256 == null ? null : Digest.Hex(labels.KernelSha256),
+            });
+            foreach (string blob in cached)
+            {
+                AtomicFile.TryDelete(blob);
+            }
+            return repository.GetImage(plan.Name);
+        }
+
+        private static string Relative(string path) => path.TrimStart('/');
+
+        // Copies the wanted members of one layer to temporaries beside their targets, checking each one's SHA-256.
+        private static void Extract(string blob, bool gzip, Dictionary<string, (string Name, string Sha256, string Target)> wanted,
+            Dictionary<string, string> extracted, ImageReference reference, CancellationToken cancellation)
+        {
+            string tar = blob;
+            if (gzip)
+            {
+                tar = blob + ".tar";
+                using (var input = new GZipStream(File.OpenRead(blob), CompressionMode.Decompress))
+                using (var output = File.Create(tar))
+                {
+                    input.CopyTo(output, 1 << 20);
+                }
+            }
+            try
+            {
+                using (var stream = File.OpenRead(tar))
+                {
+                    foreach (var entry in TarReader.ReadEntries(stream, "a layer of " + reference))
+                    {
+                        string name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name.Substring(2) : entry.Name.TrimStart('/');
+                        if (entry.Kind != TarEntryKind.File || !wanted.TryGetValue(name, out var want) || extracted.ContainsKey(name))
+                        {
+                            continue;
+                        }
+                        string temp = AtomicFile.TemporaryPathFor(want.Target);
+                        extracted[name] = temp;
+                        string actual;
+                        using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+                        {
+                            stream.Position = entry.DataOffset;
+                            actual = Copy(stream, output, entry.Size, cancellation);
+                            output.Flush(true);
+                        }
+                        if (actual != want.Sha256)
+                        {
+                            throw RemoteManifest.Mismatch(reference, want.Name, want.Sha256, actual);
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                if (gzip)
+                {
+                    AtomicFile.TryDelete(tar);
+                }
+            }
+        }
+
+        // Copies length bytes and returns their digest, hashed on the way.
+        private static string Copy(Stream input, Stream output, long length, CancellationToken cancellation)
+        {
+            var buffer = new byte[1 << 20];
+            using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            while (length > 0)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                int n = input.Read(buffer, 0, (int)Math.Min(buffer.Length, length));
+                if (n == 0)
+                {
+                    throw new IOException("a layer ended inside a file");
+                }
+                output.Write(buffer, 0, n);
+                hash.AppendData(buffer, 0, n);
+                length -= n;
+            }
+            return Digest.Format(hash.GetHashAndReset());
+        }
+    }
+}
