@@ -188,6 +188,24 @@ Describe 'Publish-OsvImage' {
         Probe-Lines $after | Should -Be $expected
     }
 
+    It 'resumes a pull cut half way: the real registry answers the Range with 206 and the rest, the image is the same bytes' {
+        if (Skip-WithoutRegistry) { return }
+        $proxy = Start-CuttingProxy ([int]$registry.Address.Split(':')[1]) 2MB -Download
+        $env:CAPSTAN_ROOT = Join-Path $TestDrive 'resumed-pull'
+        try {
+            $from = Get-RegistryLogLength $registry
+            $pulled = Save-OsvImage -Reference "$($proxy.Address)/team/demo:1.0" @tls
+            $proxy.State.Cuts | Should -Be 1
+            (Get-FileHash $pulled.Path).Hash | Should -Be $imageHash
+            Start-Sleep -Milliseconds 300
+            $layer = @(Get-Content -LiteralPath $registry.LogFile | Select-Object -Skip $from | Where-Object { $_ -match '"GET /v2/team/demo/blobs/sha256:[0-9a-f]+ [^"]*" (200|206) (\d+)' } |
+                ForEach-Object { [pscustomobject]@{ Status = $Matches[1]; Bytes = [long]$Matches[2] } })
+            @($layer | Where-Object Status -eq '206').Count | Should -Be 1 -Because 'the broken layer is asked for from where it broke'
+            ($layer | Where-Object Status -eq '206').Bytes | Should -BeLessThan ((Get-Item $image.Path).Length)
+        }
+        finally { $env:CAPSTAN_ROOT = $root; $proxy.Stop.Invoke() }
+    }
+
     It 'pulls by digest under another name, and refuses to replace an image without -Force' {
         if (Skip-WithoutRegistry) { return }
         $env:CAPSTAN_ROOT = Join-Path $TestDrive 'bydigest'

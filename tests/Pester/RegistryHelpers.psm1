@@ -4,7 +4,7 @@
 
 # Why the registry tests cannot run here, or $null when they can.
 function Get-RegistryTestSkipReason {
-    foreach ($tool in 'docker-registry', 'skopeo', 'openssl', 'htpasswd', 'tar') {
+    foreach ($tool in 'docker-registry', 'skopeo', 'openssl', 'htpasswd', 'tar', 'setpriv') {
         if (-not (Get-Command $tool -ErrorAction Ignore)) {
             return "$tool is not installed (apt-get install docker-registry skopeo openssl apache2-utils tar)"
         }
@@ -58,7 +58,8 @@ auth:
 "@
     # The access log (one line a request: method, path, status) goes to standard output.
     $log = Join-Path $Folder 'access.log'
-    $process = Start-Process -FilePath (Get-Command docker-registry).Source -ArgumentList 'serve', $config -PassThru `
+    # setpriv --pdeathsig: the registry is killed if this process dies without reaching Stop-TestRegistry.
+    $process = Start-Process -FilePath (Get-Command setpriv).Source -ArgumentList '--pdeathsig', 'KILL', '--', (Get-Command docker-registry).Source, 'serve', $config -PassThru `
         -RedirectStandardOutput $log -RedirectStandardError (Join-Path $Folder 'registry.err')
     $registry = [pscustomobject]@{
         Address    = "127.0.0.1:$port"
@@ -182,20 +183,23 @@ function Start-FaultRegistry([string] $Mode, [byte[]] $Manifest, [byte[]] $Confi
 }
 
 # A TCP proxy on 127.0.0.1 in front of a registry (TLS passes through untouched) that resets the first
-# connection on which the client has sent more than $CutAfter bytes, once: a push cut half way, to a real
-# registry. Returns Address (what to push to: the registry's certificate names 127.0.0.1), Cuts (how many
-# it made) and Stop.
-function Start-CuttingProxy([int] $TargetPort, [long] $CutAfter) {
+# connection on which the client has sent more than $CutAfter bytes (with -Download: received), once: a
+# push or a pull cut half way, with a real registry. Returns Address (what to use: the registry's
+# certificate names 127.0.0.1), State.Cuts (how many it made) and Stop.
+function Start-CuttingProxy([int] $TargetPort, [long] $CutAfter, [switch] $Download) {
     $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
     $listener.Start()
-    $state = [hashtable]::Synchronized(@{ Cuts = 0 })
+    $state = [hashtable]::Synchronized(@{ Cuts = 0; Sockets = [Collections.Concurrent.ConcurrentBag[Net.Sockets.TcpClient]]::new() })
     $pool = [runspacefactory]::CreateRunspacePool(1, 16)
     $pool.Open()
     $pump = {
-        param($client, $targetPort, $cutAfter, $state)
+        param($client, $targetPort, $cutAfter, $state, $download)
         $server = [Net.Sockets.TcpClient]::new('127.0.0.1', $targetPort)
+        $state.Sockets.Add($client); $state.Sockets.Add($server)
         try {
             $up = $client.GetStream(); $down = $server.GetStream()
+            # The watched direction is pumped here, counting; the other one by .NET.
+            if ($download) { $up, $down = $down, $up }
             $back = $down.CopyToAsync($up)
             $buffer = [byte[]]::new(65536); $sent = 0
             while (($n = $up.Read($buffer, 0, $buffer.Length)) -gt 0) {
@@ -215,19 +219,20 @@ function Start-CuttingProxy([int] $TargetPort, [long] $CutAfter) {
     $ps = [powershell]::Create()
     $ps.RunspacePool = $pool
     $null = $ps.AddScript({
-        param($listener, $pump, $targetPort, $cutAfter, $state, $pool)
+        param($listener, $pump, $targetPort, $cutAfter, $state, $pool, $download)
         while ($true) {
             try { $client = $listener.AcceptTcpClient() } catch { break }
             $worker = [powershell]::Create(); $worker.RunspacePool = $pool
-            $null = $worker.AddScript($pump).AddArgument($client).AddArgument($targetPort).AddArgument($cutAfter).AddArgument($state)
+            $null = $worker.AddScript($pump).AddArgument($client).AddArgument($targetPort).AddArgument($cutAfter).AddArgument($state).AddArgument($download)
             $null = $worker.BeginInvoke()
         }
-    }).AddArgument($listener).AddArgument($pump).AddArgument($TargetPort).AddArgument($CutAfter).AddArgument($state).AddArgument($pool)
+    }).AddArgument($listener).AddArgument($pump).AddArgument($TargetPort).AddArgument($CutAfter).AddArgument($state).AddArgument($pool).AddArgument([bool]$Download)
     $null = $ps.BeginInvoke()
     [pscustomobject]@{
         Address = "127.0.0.1:$($listener.LocalEndpoint.Port)"
         State   = $state
-        Stop    = { $listener.Stop(); $ps.Stop(); $ps.Dispose(); $pool.Close(); $pool.Dispose() }.GetNewClosure()
+        # Closing every socket ends the pumps still reading (a kept-alive connection the registry holds open).
+        Stop    = { $listener.Stop(); foreach ($socket in $state.Sockets) { $socket.Close() }; $ps.Stop(); $ps.Dispose(); $pool.Close(); $pool.Dispose() }.GetNewClosure()
     }
 }
 
