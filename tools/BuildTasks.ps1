@@ -74,7 +74,8 @@ function Invoke-Test {
         $counters = ([xml](Get-Content -Raw -LiteralPath $trx)).TestRun.ResultSummary.Counters
         $passed += [int]$counters.passed
         $failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
-        $skipped += [int]$counters.notExecuted
+        # A skipped xunit test is counted in total, not in executed (nor in notExecuted).
+        $skipped += [Math]::Max([int]$counters.notExecuted, [int]$counters.total - [int]$counters.executed)
         if ($xunitExit -ne 0 -and [int]$counters.failed -eq 0) { $failed += 1; Write-Warning "dotnet test exited with $xunitExit" }
     }
 
