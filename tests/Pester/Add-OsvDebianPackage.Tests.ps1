@@ -12,7 +12,6 @@ BeforeAll {
         $false
     }
     function Skip-WithoutOsv { if (-not $osv.Loader) { Set-ItResult -Skipped -Because $osv.Reason; return $true } $false }
-    function Lines($output) { @($output | Where-Object { $_ -is [string] }) }
 
     # Python, carried once for the tests that look at it and boot it.
     $python = Join-Path $TestDrive 'python'
@@ -118,7 +117,7 @@ Describe 'Add-OsvDebianPackage' {
             $image = Build-OsvImage $python
             $code = 'import json, sqlite3, ssl, http.server; print(json.dumps({\"ok\": True}), sqlite3.sqlite_version, ssl.OPENSSL_VERSION)'
             $output = Start-OsvInstance $image -Name "python-$_" -BootMode $_ -CommandLine "/usr/bin/python3 -c `"$code`"" -Wait -Timeout 120
-            $lines = Lines $output
+            $lines = Get-ConsoleLines $output
             ($output | Where-Object { $_ -isnot [string] }).State | Should -Be 'Stopped' -Because ($lines -join "`n")
             $lines | Where-Object { $_ -like '{"ok": true} 3.* OpenSSL 3.*' } | Should -Not -BeNullOrEmpty -Because ($lines -join "`n")
         }
@@ -177,7 +176,7 @@ Describe 'Add-OsvDebianPackage' {
         It 'runs the sysroot''s program on the real kernel, booted from <_>' -ForEach 'Disk', 'Kernel' {
             if (Skip-WithoutOsv) { return }
             $output = Start-OsvInstance (Build-OsvImage (Join-Path $TestDrive 'hello')) -Name "hello-$_" -BootMode $_ -Wait -Timeout 60
-            $lines = Lines $output
+            $lines = Get-ConsoleLines $output
             $lines | Where-Object { $_ -like 'xz (XZ Utils) *' } | Should -Not -BeNullOrEmpty -Because ($lines -join "`n")
         }
     }

@@ -9,8 +9,6 @@ BeforeAll {
     $osv = Find-RealOsv
     $limit = 60
     function Skip-WithoutOsv { if (-not $osv.Loader) { Set-ItResult -Skipped -Because $osv.Reason; return $true } $false }
-    function Lines($output) { @($output | Where-Object { $_ -is [string] }) }
-    function Instance($output) { $output | Where-Object { $_ -isnot [string] } | Select-Object -Last 1 }
 
     if ($osv.Loader) {
         New-RealOsvRepository (Join-Path $TestDrive 'capstan') $osv | Out-Null
@@ -53,12 +51,12 @@ Describe 'A guest program''s exit status on the real OSv kernel, booted from <_>
     It 'a program returning 3 ends Failed with ExitCode 3 and a GuestProgramFailed error' {
         if (Skip-WithoutOsv) { return }
         $output = Start-OsvInstance $image -Name "ret3-$mode" -BootMode $mode -CommandLine '/status 3' -Wait -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue
-        $lines = Lines $output
+        $lines = Get-ConsoleLines $output
         $lines | Should -Contain 'status: returning 3'
         $lines | Should -Not -Contain 'program /status returned 3' -Because 'the status line is OSv debug output, kept from the reader'
         @($lines | Where-Object { $_ -like 'VFS: *' -or $_ -like '`[I/*' -or $_ -eq 'Powering off.' }) | Should -BeNullOrEmpty
         $lines | Should -Contain 'Cmdline: /status 3'
-        $instance = Instance $output
+        $instance = Get-FinalInstance $output
         $instance.State | Should -Be 'Failed'
         $instance.ExitCode | Should -Be 3
         $instance.FailureId | Should -Be 'GuestProgramFailed'
@@ -73,8 +71,8 @@ Describe 'A guest program''s exit status on the real OSv kernel, booted from <_>
     It 'a program calling exit(4) ends Failed with ExitCode 4' {
         if (Skip-WithoutOsv) { return }
         $output = Start-OsvInstance $image -Name "exit4-$mode" -BootMode $mode -CommandLine '/status exit 4' -Wait -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue
-        Lines $output | Should -Contain 'status: calling exit(4)'
-        $instance = Instance $output
+        Get-ConsoleLines $output | Should -Contain 'status: calling exit(4)'
+        $instance = Get-FinalInstance $output
         ($instance.State, $instance.ExitCode, $instance.FailureId) | Should -Be @('Failed', 4, 'GuestProgramFailed')
         $err[0].FullyQualifiedErrorId | Should -BeLike 'GuestProgramFailed,*'
     }
@@ -82,8 +80,8 @@ Describe 'A guest program''s exit status on the real OSv kernel, booted from <_>
     It 'a program returning 0 ends Stopped with ExitCode 0 and no error' {
         if (Skip-WithoutOsv) { return }
         $output = Start-OsvInstance $image -Name "ret0-$mode" -BootMode $mode -Wait -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue
-        Lines $output | Should -Contain 'status: returning 0'
-        $instance = Instance $output
+        Get-ConsoleLines $output | Should -Contain 'status: returning 0'
+        $instance = Get-FinalInstance $output
         ($instance.State, $instance.ExitCode) | Should -Be @('Stopped', 0)
         $err | Should -BeNullOrEmpty
     }

@@ -14,8 +14,6 @@ BeforeAll {
     # The witness is the program: a function named Virsh calling 'virsh' would call itself.
     $virsh = (Get-Command virsh -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
     function Virsh { & $virsh -c $uri @args 2>&1 }
-    function Lines($output) { @($output | Where-Object { $_ -is [string] }) }
-    function Instance($output) { $output | Where-Object { $_ -isnot [string] } | Select-Object -Last 1 }
     function ContentVolumes { @(Virsh vol-list $pool | Where-Object { "$_" -match 'osvps-[0-9a-f]{32}\.' }) }
     if (-not $why) {
         # A pool left by an earlier run would hide the first upload.
@@ -71,12 +69,12 @@ Describe 'Instances on libvirt (qemu:///system)' {
         if (Skip-Without) { return }
         $name = "lv-wait-$Mode".ToLowerInvariant()
         $output = $image | Start-OsvInstance -Connection $uri -StoragePool $pool -Name $name -BootMode $Mode -Boot say_hey -Env @{ EXTRA = 'a;b' } -Wait -Timeout 120
-        $lines = Lines $output
+        $lines = Get-ConsoleLines $output
         $lines | Should -Contain 'arg[0]=<Hey>'
         $lines | Should -Contain 'arg[1]=<hey>'
         $lines | Should -Contain 'env[PORT]=<8000>'
         $lines | Should -Contain 'env[EXTRA]=<a;b>'
-        $instance = Instance $output
+        $instance = Get-FinalInstance $output
         $instance.State | Should -Be 'Stopped'
         $instance.Engine | Should -Be 'Libvirt'
         $instance.Connection | Should -Be $uri
@@ -123,9 +121,9 @@ Describe 'Instances on libvirt (qemu:///system)' {
     It 'stops a guest that runs past -Timeout, with a warning' {
         if (Skip-Without) { return }
         $output = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-timeout -Boot serve -Wait -Timeout 4 -WarningVariable warned -WarningAction SilentlyContinue
-        Lines $output | Should -Contain 'serving on 8080'
+        Get-ConsoleLines $output | Should -Contain 'serving on 8080'
         ($warned -join "`n") | Should -Match "ran longer than"
-        (Instance $output).State | Should -Be 'Stopped'
+        (Get-FinalInstance $output).State | Should -Be 'Stopped'
         (Virsh domstate osvps-lv-timeout) | Should -Contain 'shut off'
         Remove-OsvInstance lv-timeout -Connection $uri
     }
@@ -139,7 +137,7 @@ Describe 'Instances on libvirt (qemu:///system)' {
         Virsh vol-create-as $pool $volume 4096 --format raw | Out-Null
         Virsh vol-create-as $pool "$volume.partial" 1 --format raw | Out-Null
         $output = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-resume -BootMode Disk -Boot say_hey -Wait -Timeout 120
-        Lines $output | Should -Contain 'arg[0]=<Hey>'
+        Get-ConsoleLines $output | Should -Contain 'arg[0]=<Hey>'
         (Virsh vol-list $pool) -join "`n" | Should -Not -Match 'partial'
         $path = @(Virsh vol-path --pool $pool $volume)[0]
         (Get-Item -LiteralPath $path).Length | Should -Be (Get-Item -LiteralPath $image.Path).Length
@@ -149,7 +147,7 @@ Describe 'Instances on libvirt (qemu:///system)' {
     It 'reports a program that fails inside the guest as a failure outside it' {
         if (Skip-Without) { return }
         $output = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-missing -Boot missing -Wait -Timeout 120 -ErrorVariable failure -ErrorAction SilentlyContinue
-        $instance = Instance $output
+        $instance = Get-FinalInstance $output
         $instance.State | Should -Be 'Failed'
         $instance.FailureId | Should -Be 'GuestProgramNotFound'
         $failure.Count | Should -Be 1
@@ -204,8 +202,8 @@ Describe 'Instances on libvirt (qemu:///system)' {
         if (-not $ssh.Uri) { Set-ItResult -Skipped -Because $ssh.Reason; return }
         $remote = $ssh.Uri
         $output = Start-OsvInstance $image -Connection $remote -StoragePool "$pool-ssh" -Name lv-ssh -BootMode Disk -Boot say_hey -Wait -Timeout 120
-        Lines $output | Should -Contain 'arg[0]=<Hey>'
-        (Instance $output).Connection | Should -Be $remote
+        Get-ConsoleLines $output | Should -Contain 'arg[0]=<Hey>'
+        (Get-FinalInstance $output).Connection | Should -Be $remote
         @(Virsh vol-list "$pool-ssh" | Where-Object { "$_" -match 'osvps-[0-9a-f]{32}\.' }).Count | Should -Be 1 -Because 'a disk boot needs the image only, uploaded through a libvirt stream over SSH'
         Start-OsvInstance $image -Connection $remote -StoragePool "$pool-ssh" -Name lv-ssh-bg -Boot serve | Out-Null
         @(Virsh vol-list "$pool-ssh" | Where-Object { "$_" -match 'osvps-[0-9a-f]{32}\.' }).Count | Should -Be 2 -Because 'the kernel boot added the kernel'

@@ -12,8 +12,7 @@ BeforeAll {
     $skipReason = Get-RegistryTestSkipReason
     $osv = Find-RealOsv
     function Skip-WithoutRegistry { if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return $true } $false }
-    function Lines($output) { @($output | Where-Object { $_ -is [string] }) }
-    function Probe-Lines($output) { @(Lines $output | Where-Object { $_ -match '^(arg|env)\[' }) }
+    function Probe-Lines($output) { @(Get-ConsoleLines $output | Where-Object { $_ -match '^(arg|env)\[' }) }
 
     $root = Join-Path $TestDrive 'capstan'
     if ($osv.Loader) { New-RealOsvRepository $root $osv | Out-Null } else { New-TestRepository $root | Out-Null }
@@ -178,14 +177,14 @@ Describe 'Publish-OsvImage' {
             if (-not $osv.Loader) { Set-ItResult -Skipped -Because $osv.Reason; return }
             Test-Path (Join-Path $env:CAPSTAN_ROOT 'repository/copied/copied.elf') | Should -BeTrue
             $after = Start-OsvInstance copied -Name pulled-kernel -BootMode Kernel -Wait -Timeout 60
-            ($after | Select-Object -Last 1).State | Should -Be 'Stopped' -Because ((Lines $after) -join "`n")
+            ($after | Select-Object -Last 1).State | Should -Be 'Stopped' -Because ((Get-ConsoleLines $after) -join "`n")
         }
         finally { $env:CAPSTAN_ROOT = $root }
         $before = Start-OsvInstance demo -Name original-kernel -BootMode Kernel -Wait -Timeout 60
-        $expected = Probe-Lines $before
+        $expected = Probe-Get-ConsoleLines $before
         $expected | Should -Contain 'arg[1]=<big world>'
         $expected | Should -Contain 'env[FROM]=<the registry>'
-        Probe-Lines $after | Should -Be $expected
+        Probe-Get-ConsoleLines $after | Should -Be $expected
     }
 
     It 'resumes a pull cut half way: the real registry answers the Range with 206 and the rest, the image is the same bytes' {

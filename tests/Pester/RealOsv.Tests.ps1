@@ -8,8 +8,6 @@ BeforeAll {
     # Every -Wait has a timeout: a guest that hangs fails its test instead of the run.
     $limit = 60
     function Skip-WithoutOsv { if (-not $osv.Loader) { Set-ItResult -Skipped -Because $osv.Reason; return $true } $false }
-    function Lines($output) { @($output | Where-Object { $_ -is [string] }) }
-    function Instance($output) { $output | Where-Object { $_ -isnot [string] } | Select-Object -Last 1 }
 
     if ($osv.Loader) {
         New-RealOsvRepository (Join-Path $TestDrive 'capstan') $osv | Out-Null
@@ -96,8 +94,8 @@ Describe 'On the real OSv kernel, booted from <_>' -ForEach 'Disk', 'Kernel' {
     It 'runs the image''s own command line: config sets, soft env quoting, hard env, files, a package and base inheritance' {
         if (Skip-WithoutOsv) { return }
         $output = Start-OsvInstance $image -Name "own-$mode" -BootMode $mode -Wait -Timeout $limit
-        $lines = Lines $output
-        $instance = Instance $output
+        $lines = Get-ConsoleLines $output
+        $instance = Get-FinalInstance $output
         $instance.State | Should -Be 'Stopped' -Because ($lines -join "`n")
         $instance.BootMode | Should -Be $mode
         # default: arguments as OSv's command grammar reads them, env values byte for byte.
@@ -132,8 +130,8 @@ Describe 'On the real OSv kernel, booted from <_>' -ForEach 'Disk', 'Kernel' {
         if (Skip-WithoutOsv) { return }
         $hash = (Get-FileHash $image.Path).Hash
         $output = Start-OsvInstance $image -Name "boot-$mode" -BootMode $mode -Boot say_hey -Env @{ RUN = 'r u;n "q"' } -Wait -Timeout $limit
-        $lines = Lines $output
-        (Instance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
+        $lines = Get-ConsoleLines $output
+        (Get-FinalInstance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
         $lines | Should -Contain 'arg[0]=<Hey>'
         $lines | Should -Contain 'arg[1]=<hey>'
         $lines | Should -Contain 'env[PORT]=<8000>'
@@ -181,7 +179,7 @@ Describe 'On the real OSv kernel, booted from <_>' -ForEach 'Disk', 'Kernel' {
         $name = "$Boot-$mode"
         $output = Start-OsvInstance $image -Name $name -BootMode $mode -Boot $Boot -Wait -Timeout 100 -ErrorVariable failure -ErrorAction SilentlyContinue -WarningVariable warned -WarningAction SilentlyContinue
         ($warned -join "`n") | Should -Not -Match 'ran longer than' -Because 'the failure ends the guest, not the timeout'
-        $instance = Instance $output
+        $instance = Get-FinalInstance $output
         $instance.State | Should -Be 'Failed'
         $instance.Reason | Should -Be $Reason
         $instance.FailureId | Should -Be $Id
@@ -190,7 +188,7 @@ Describe 'On the real OSv kernel, booted from <_>' -ForEach 'Disk', 'Kernel' {
         $failure[0].CategoryInfo.Category | Should -Be 'InvalidResult'
         $failure[0].TargetObject.Name | Should -Be $name
         (Get-OsvInstance $name).State | Should -Be 'Failed'
-        if ($Boot -eq 'nosym') { Lines $output | Should -Contain '[backtrace]' }
+        if ($Boot -eq 'nosym') { Get-ConsoleLines $output | Should -Contain '[backtrace]' }
     }
 
     It 'reports the failure of a background instance through Get-OsvInstance and Wait-OsvInstance' {
@@ -209,8 +207,8 @@ Describe 'On the real OSv kernel, booted from <_>' -ForEach 'Disk', 'Kernel' {
     It 'runs a host program added with Add-OsvBinary, with its library' {
         if (Skip-WithoutOsv) { return }
         $output = Start-OsvInstance $hostImage -Name "xz-$mode" -BootMode $mode -CommandLine '/xz --version' -Wait -Timeout $limit
-        $lines = Lines $output
-        (Instance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
+        $lines = Get-ConsoleLines $output
+        (Get-FinalInstance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
         $lines | Where-Object { $_ -like 'xz (XZ Utils) *' } | Should -Not -BeNullOrEmpty
         $lines | Where-Object { $_ -like 'liblzma *' } | Should -Not -BeNullOrEmpty
     }
@@ -224,8 +222,8 @@ Describe 'Host programs on the real OSv kernel' {
         if (Skip-WithoutOsv) { return }
         $program = ($_ -split ' ')[0]
         $output = Start-OsvInstance $hostImage -Name "host-$($program.TrimStart('/'))" -BootMode Kernel -CommandLine $_ -Wait -Timeout $limit
-        $lines = Lines $output
-        (Instance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
+        $lines = Get-ConsoleLines $output
+        (Get-FinalInstance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
         $expected = @{ '/gzip' = 'gzip 1.*'; '/jq' = 'jq-1.*'; '/sqlite3' = '3.*'; '/openssl' = 'OpenSSL 3.*'; '/zstd' = '*Zstandard CLI*' }[$program]
         $lines | Where-Object { $_ -like $expected } | Should -Not -BeNullOrEmpty -Because ($lines -join "`n")
     }

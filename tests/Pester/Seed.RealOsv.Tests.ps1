@@ -8,8 +8,6 @@ BeforeAll {
     $osv = Find-RealOsv
     $limit = 60
     function Skip-WithoutOsv { if (-not $osv.Loader) { Set-ItResult -Skipped -Because $osv.Reason; return $true } $false }
-    function Lines($output) { @($output | Where-Object { $_ -is [string] }) }
-    function Instance($output) { $output | Where-Object { $_ -isnot [string] } | Select-Object -Last 1 }
     # Programs return from main: exit() would power OSv off and end every command after them.
     function New-SharedProgram([string] $Path, [string] $Source) {
         $c = "$Path.c"
@@ -131,8 +129,8 @@ Describe 'The seed and boot commands on the real OSv kernel, booted from <_>' -F
         if (Skip-WithoutOsv) { return }
         $seed.CommandLine | Should -Be ''
         $output = $seed | Start-OsvInstance -Name "seed-$mode" -BootMode $mode -Boot say_hey -Wait -Timeout $limit
-        $lines = Lines $output
-        (Instance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
+        $lines = Get-ConsoleLines $output
+        (Get-FinalInstance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
         $lines | Should -Contain 'Hey hey!'
     }
 
@@ -151,8 +149,8 @@ Describe 'The seed and boot commands on the real OSv kernel, booted from <_>' -F
     It 'passes a "!" inside or at the end of an argument, and in env, to the program' {
         if (Skip-WithoutOsv) { return }
         $output = Start-OsvInstance $grammarImage -Name "bang-$mode" -BootMode $mode -Boot bang, envbang -Wait -Timeout $limit
-        $lines = Lines $output
-        (Instance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
+        $lines = Get-ConsoleLines $output
+        (Get-FinalInstance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
         $received = $lines | Where-Object { $_ -like 'arg`[*' }
         $received | Should -Be @('arg[1]=<Hey>', 'arg[2]=<hey!>', 'arg[3]=<a!b>', 'arg[4]=<!x>', 'arg[5]=<q!>', 'arg[6]=<wow!!>', 'arg[7]=<back\!>',
             'arg[1]=<hi!>') -Because ($lines -join "`n")
@@ -161,8 +159,8 @@ Describe 'The seed and boot commands on the real OSv kernel, booted from <_>' -F
     It 'runs the commands after a lone "!" and after an empty command, in order' {
         if (Skip-WithoutOsv) { return }
         $output = Start-OsvInstance $grammarImage -Name "lone-$mode" -BootMode $mode -Boot lone, empty, sequence -Wait -Timeout $limit
-        $lines = Lines $output
-        (Instance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
+        $lines = Get-ConsoleLines $output
+        (Get-FinalInstance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
         $printed = $lines | Where-Object { $_ -in 'before the lone bang', 'after it', 'one', 'two', 'first', 'second' }
         $printed | Should -Be @('before the lone bang', 'after it', 'one', 'two', 'first', 'second') -Because ($lines -join "`n")
     }
@@ -173,8 +171,8 @@ Describe 'The seed and boot commands on the real OSv kernel, booted from <_>' -F
     ) {
         if (Skip-WithoutOsv) { return }
         $output = Start-OsvInstance $grammarImage -Name "$Set-$mode" -BootMode $mode -Boot $Set -Wait -Timeout $limit
-        $lines = Lines $output
-        (Instance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
+        $lines = Get-ConsoleLines $output
+        (Get-FinalInstance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
         # OSv v0.57 waits for a C program run with '&!' too: request_termination() does not stop it (loader.cc).
         $lines | Where-Object { $_ -in $Expected } | Should -Be $Expected -Because ($lines -join "`n")
     }
@@ -183,8 +181,8 @@ Describe 'The seed and boot commands on the real OSv kernel, booted from <_>' -F
         if (Skip-WithoutOsv) { return }
         $testerImage.Name | Should -Be 'Capstan-tester'
         $output = Start-OsvInstance $testerImage -Name "tester-$mode" -BootMode $mode -Wait -Timeout $limit
-        $lines = Lines $output
-        (Instance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
+        $lines = Get-ConsoleLines $output
+        (Get-FinalInstance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
         $lines | Should -Contain 'from the helper!'
     }
 }

@@ -319,4 +319,8 @@ function Test-ProcessGone([int] $Id, [double] $Seconds = 10) {
     }
 }
 
-Export-ModuleMember -Function Test-ProcessGone, Stop-TestLibvirt, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening
+# What Start-OsvInstance -Wait wrote: the console lines, and the instance it returned at the end.
+function Get-ConsoleLines($Output) { @($Output | Where-Object { $_ -is [string] }) }
+function Get-FinalInstance($Output) { $Output | Where-Object { $_ -isnot [string] } | Select-Object -Last 1 }
+
+Export-ModuleMember -Function Get-ConsoleLines, Get-FinalInstance, Test-ProcessGone, Stop-TestLibvirt, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening
