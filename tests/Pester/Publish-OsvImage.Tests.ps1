@@ -57,6 +57,7 @@ Describe 'Publish-OsvImage' {
     }
 
     It 'pushes an OCI image manifest that skopeo reads: the disk and kernel layers, OsvPS''s labels in the config' {
+        if (-not $osv.Loader) { Set-ItResult -Skipped -Because "it counts the real OSv image's layers and sizes (a disk and a kernel, a disk over the proxy's cut): $($osv.Reason)"; return }
         if (Skip-WithoutRegistry) { return }
         $published.Digest | Should -Match '^sha256:[0-9a-f]{64}$'
         $published.BlobsSent | Should -Be 3
@@ -98,6 +99,7 @@ Describe 'Publish-OsvImage' {
     }
 
     It 'sends no blob the second time: the registry sees only HEADs and the manifest' {
+        if (-not $osv.Loader) { Set-ItResult -Skipped -Because "it counts the real OSv image's layers and sizes (a disk and a kernel, a disk over the proxy's cut): $($osv.Reason)"; return }
         if (Skip-WithoutRegistry) { return }
         $from = Get-RegistryLogLength $registry
         $again = Get-OsvImage demo | Publish-OsvImage -Reference $reference @tls
@@ -126,6 +128,7 @@ Describe 'Publish-OsvImage' {
     }
 
     It 'restarts a chunked push cut half way cleanly: the real registry drops the broken session, a new one gets the whole blob' {
+        if (-not $osv.Loader) { Set-ItResult -Skipped -Because "it counts the real OSv image's layers and sizes (a disk and a kernel, a disk over the proxy's cut): $($osv.Reason)"; return }
         if (Skip-WithoutRegistry) { return }
         $proxy = Start-CuttingProxy ([int]$registry.Address.Split(':')[1]) 1.5MB
         try {
@@ -188,6 +191,7 @@ Describe 'Publish-OsvImage' {
     }
 
     It 'resumes a pull cut half way: the real registry answers the Range with 206 and the rest, the image is the same bytes' {
+        if (-not $osv.Loader) { Set-ItResult -Skipped -Because "it counts the real OSv image's layers and sizes (a disk and a kernel, a disk over the proxy's cut): $($osv.Reason)"; return }
         if (Skip-WithoutRegistry) { return }
         $proxy = Start-CuttingProxy ([int]$registry.Address.Split(':')[1]) 2MB -Download
         $env:CAPSTAN_ROOT = Join-Path $TestDrive 'resumed-pull'
