@@ -184,10 +184,10 @@ Describe 'Publish-OsvImage' {
         }
         finally { $env:CAPSTAN_ROOT = $root }
         $before = Start-OsvInstance demo -Name original-kernel -BootMode Kernel -Wait -Timeout 60
-        $expected = Probe-Get-ConsoleLines $before
+        $expected = Probe-Lines $before
         $expected | Should -Contain 'arg[1]=<big world>'
         $expected | Should -Contain 'env[FROM]=<the registry>'
-        Probe-Get-ConsoleLines $after | Should -Be $expected
+        Probe-Lines $after | Should -Be $expected
     }
 
     It 'resumes a pull cut half way: the real registry answers the Range with 206 and the rest, the image is the same bytes' {

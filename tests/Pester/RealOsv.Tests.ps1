@@ -142,7 +142,7 @@ Describe 'On the real OSv kernel, booted from <_>' -ForEach 'Disk', 'Kernel' {
 
     It 'runs -CommandLine as written, several commands included' {
         if (Skip-WithoutOsv) { return }
-        $lines = Lines (Start-OsvInstance $image -Name "cmd-$mode" -BootMode $mode -CommandLine '/probe args "x y" z; /probe args second' -Wait -Timeout $limit)
+        $lines = Get-ConsoleLines (Start-OsvInstance $image -Name "cmd-$mode" -BootMode $mode -CommandLine '/probe args "x y" z; /probe args second' -Wait -Timeout $limit)
         $lines | Should -Contain 'arg[0]=<x y>'
         $lines | Should -Contain 'arg[1]=<z>'
         $lines | Should -Contain 'arg[0]=<second>'
