@@ -13,7 +13,7 @@ namespace OsvPS.Core.Building
     /// it is, relative ones from <c>/</c>, symlinks followed. A missing one is refused at build time rather than
     /// found at boot as "Failed to load object".
     /// </summary>
-    public static class BootPrograms
+    internal static class BootPrograms
     {
         /// <summary>OSv's library search path for names without '/' (core/elf.cc, program::program).</summary>
         private static readonly string[] SearchPath = { "/", "/usr/lib/" };

@@ -23,7 +23,7 @@ namespace OsvPS.Core.Building
             Files = files;
         }
 
-        public ImageTree Tree { get; }
+        internal ImageTree Tree { get; }
 
         /// <summary>The packages collected, in the order their files were laid down (the project last).</summary>
         public IReadOnlyList<string> Packages { get; }
@@ -52,7 +52,7 @@ namespace OsvPS.Core.Building
     /// Collects an image's files: <c>osv.bootstrap</c>, then the required packages depth first, then
     /// the project (minus <c>.capstanignore</c> matches), then a <c>/run/&lt;set&gt;</c> file per config set.
     /// </summary>
-    public sealed class ImageComposer
+    internal sealed class ImageComposer
     {
         public const string Bootstrap = "osv.bootstrap";
 

@@ -25,7 +25,7 @@ namespace OsvPS.Core.Building
     }
 
     /// <summary>A build stopped on something a release could bring (<see cref="Input"/>); its id is PackageNotFound or LoaderImageNotFound.</summary>
-    public sealed class MissingInputException : OsvException
+    internal sealed class MissingInputException : OsvException
     {
         public MissingInputException(MissingInput input, string message)
             : base(input.Kind == MissingInputKind.Loader ? ErrorIds.LoaderImageNotFound : ErrorIds.PackageNotFound, OsvErrorKind.ObjectNotFound, message, input.Name)

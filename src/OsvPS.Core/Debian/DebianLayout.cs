@@ -22,7 +22,7 @@ namespace OsvPS.Core.Debian
     /// and where the glibc loader looks for libraries without being told (its default folders on x86-64
     /// Debian, multiarch ones first).
     /// </summary>
-    public static class DebianLayout
+    internal static class DebianLayout
     {
         private static readonly (string Prefix, DebianContent Content)[] Optional =
         {

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace OsvPS.Core.Debian
 {
     /// <summary>One package named in a Depends, Pre-Depends or Provides field, its version constraint dropped.</summary>
-    public sealed class DebianRelation
+    internal sealed class DebianRelation
     {
         private static readonly Regex NamePattern = new Regex(@"^[a-z0-9][a-z0-9+.\-]{0,254}$", RegexOptions.CultureInvariant);
         private static readonly Regex ArchPattern = new Regex(@"^[a-z0-9][a-z0-9\-]{0,63}$", RegexOptions.CultureInvariant);

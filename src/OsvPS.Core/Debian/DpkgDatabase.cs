@@ -18,7 +18,7 @@ namespace OsvPS.Core.Debian
     }
 
     /// <summary>A package to carry, and the package whose dependency brought it (null for one the user named).</summary>
-    public sealed class DebianSelection
+    internal sealed class DebianSelection
     {
         internal DebianSelection(DpkgPackage package, DpkgPackage? neededBy)
         {
@@ -174,7 +174,7 @@ namespace OsvPS.Core.Debian
         /// A group of alternatives is satisfied by its first installed package or provider; one that nothing
         /// installed satisfies is left out (dpkg would not have configured the package, or it is optional).
         /// </summary>
-        public List<DebianSelection> Closure(IEnumerable<DpkgPackage> named, DebianDependencyScope scope)
+        internal List<DebianSelection> Closure(IEnumerable<DpkgPackage> named, DebianDependencyScope scope)
         {
             var selected = new List<DebianSelection>();
             var seen = new HashSet<DpkgPackage>();

@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace OsvPS.Core.Debian
 {
     /// <summary>A configuration file a package installed (its <c>Conffiles</c> entry in dpkg's status).</summary>
-    public sealed class DebianConffile
+    internal sealed class DebianConffile
     {
         public DebianConffile(string path, bool obsolete)
         {
@@ -49,9 +49,9 @@ namespace OsvPS.Core.Debian
         /// <summary>The third word of <c>Status</c>: installed, config-files, half-installed, ...</summary>
         public string State { get; }
         /// <summary>Pre-Depends then Depends: each group is satisfied by any of its alternatives.</summary>
-        public IReadOnlyList<IReadOnlyList<DebianRelation>> Depends { get; }
-        public IReadOnlyList<DebianRelation> Provides { get; }
-        public IReadOnlyList<DebianConffile> Conffiles { get; }
+        internal IReadOnlyList<IReadOnlyList<DebianRelation>> Depends { get; }
+        internal IReadOnlyList<DebianRelation> Provides { get; }
+        internal IReadOnlyList<DebianConffile> Conffiles { get; }
 
         /// <summary>True when dpkg has the package's files on the disk and configured.</summary>
         public bool IsInstalled => FilesPresentStates.Contains(State);

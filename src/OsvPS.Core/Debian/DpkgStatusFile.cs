@@ -10,7 +10,7 @@ namespace OsvPS.Core.Debian
     /// lines, fields continued on lines that start with a space or tab) into packages. Fields OsvPS does
     /// not use are skipped; a malformed stanza is <see cref="ErrorIds.DpkgDatabaseInvalid"/> naming its line.
     /// </summary>
-    public static class DpkgStatusFile
+    internal static class DpkgStatusFile
     {
         /// <summary>Debian's own status files are a few MiB; this bounds what a hostile one can make OsvPS read.</summary>
         public const long MaxBytes = 256L << 20;

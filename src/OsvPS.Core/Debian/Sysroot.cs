@@ -7,7 +7,7 @@ using OsvPS.Core.IO;
 namespace OsvPS.Core.Debian
 {
     /// <summary>What a path of a root file system is, its last part not followed.</summary>
-    public enum SysrootEntryType
+    internal enum SysrootEntryType
     {
         Missing,
         Regular,
@@ -68,7 +68,7 @@ namespace OsvPS.Core.Debian
         }
 
         /// <summary>The type of a located path, its last part not followed.</summary>
-        public SysrootEntryType TypeOf(string located)
+        internal SysrootEntryType TypeOf(string located)
         {
             string host = Host(located);
             UnixFileStatus? status;

@@ -15,7 +15,7 @@ namespace OsvPS.Core.Disk
     }
 
     /// <summary>Recognises image formats by their magic bytes, never by file name.</summary>
-    public static class DiskFormats
+    internal static class DiskFormats
     {
         public static DiskFormat Detect(string path)
         {

@@ -5,7 +5,7 @@ using OsvPS.Core.Errors;
 namespace OsvPS.Core.Disk
 {
     /// <summary>Reads bytes of a raw or qcow2 disk at virtual offsets.</summary>
-    public abstract class DiskReader : IDisposable
+    internal abstract class DiskReader : IDisposable
     {
         public abstract long VirtualSize { get; }
 
@@ -61,7 +61,7 @@ namespace OsvPS.Core.Disk
     }
 
     /// <summary>A qcow2 reader (versions 2 and 3) for uncompressed, backing-free images such as OSv loaders.</summary>
-    public sealed class Qcow2Reader : DiskReader
+    internal sealed class Qcow2Reader : DiskReader
     {
         private readonly FileStream file;
         private readonly string path;

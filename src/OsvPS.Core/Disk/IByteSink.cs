@@ -3,7 +3,7 @@ using System.IO;
 namespace OsvPS.Core.Disk
 {
     /// <summary>Where a sequential producer (the ROFS writer, the disk composer) puts its bytes.</summary>
-    public interface IByteSink
+    internal interface IByteSink
     {
         /// <summary>Bytes written so far.</summary>
         long Position { get; }

@@ -11,7 +11,7 @@ namespace OsvPS.Core.Disk
     /// the compressed kernel from byte 65536, and the file system in MBR partition 2 at the next
     /// 2 MiB boundary. The facts come from OSv's arch/x64/boot16.S and scripts/imgedit.py.
     /// </summary>
-    public static class OsvDiskLayout
+    internal static class OsvDiskLayout
     {
         /// <summary>The longest command line the boot code reads: 63 sectors from byte 512, less the NUL.</summary>
         public const int MaxCommandLineBytes = 63 * 512 - 1;

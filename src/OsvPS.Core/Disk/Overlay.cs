@@ -5,7 +5,7 @@ using OsvPS.Core.IO;
 namespace OsvPS.Core.Disk
 {
     /// <summary>Per-instance qcow2 overlays: a run writes here, never into the image.</summary>
-    public static class Overlay
+    internal static class Overlay
     {
         /// <summary>
         /// Writes a qcow2 overlay of <paramref name="imagePath"/>. With <paramref name="commandLine"/> its first

@@ -119,7 +119,7 @@ namespace OsvPS.Core.Elf
             provided = new HashSet<string>(this.options.Provided, StringComparer.Ordinal);
         }
 
-        public LdCache Cache => cache;
+        internal LdCache Cache => cache;
 
         /// <summary>The root file system libraries are resolved on ("/" for the host).</summary>
         public string Root => options.Root;

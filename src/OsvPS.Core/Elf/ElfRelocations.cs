@@ -7,7 +7,7 @@ using OsvPS.Core.Errors;
 namespace OsvPS.Core.Elf
 {
     /// <summary>A symbol an object asks a linker for: the relocation that names it, and where that relocation is.</summary>
-    public sealed class SymbolReference
+    internal sealed class SymbolReference
     {
         internal SymbolReference(string name, uint type, bool inPlt, bool weak)
         {
@@ -30,7 +30,7 @@ namespace OsvPS.Core.Elf
     }
 
     /// <summary>The names of the x86-64 relocation types (the psABI's R_X86_64_*).</summary>
-    public static class RelocationTypes
+    internal static class RelocationTypes
     {
         public const uint None = 0, Direct64 = 1, Copy = 5, GlobDat = 6, JumpSlot = 7, Relative = 8,
             DtpMod64 = 16, DtpOff64 = 17, TpOff64 = 18, TlsDesc = 36, IRelative = 37;
@@ -52,7 +52,7 @@ namespace OsvPS.Core.Elf
     /// the object looks up in others (those it does not define, and those a copy relocation takes from another object),
     /// and every relocation type it uses.
     /// </summary>
-    public sealed class ElfRelocations
+    internal sealed class ElfRelocations
     {
         private const long DtPltRelSz = 2, DtStrtab = 5, DtSymtab = 6, DtRela = 7, DtRelaSz = 8, DtStrSz = 10, DtRel = 17, DtJmpRel = 23;
         private const int EntrySize = 24, SymbolSize = 24;

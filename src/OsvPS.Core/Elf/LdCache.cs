@@ -11,7 +11,7 @@ namespace OsvPS.Core.Elf
     /// process (current format, or the old format's entries when only those exist), or, when there is
     /// no cache, the folders of <c>/etc/ld.so.conf</c> and its includes.
     /// </summary>
-    public sealed class LdCache
+    internal sealed class LdCache
     {
         private const string OldMagic = "ld.so-1.7.0";
         private const string NewMagic = "glibc-ld.so.cache1.1";

@@ -1,7 +1,7 @@
 namespace OsvPS.Core.Elf
 {
     /// <summary>What happens to a program when a symbol it references is defined by no object loaded with it.</summary>
-    public enum MissingSymbolEffect
+    internal enum MissingSymbolEffect
     {
         /// <summary>Nothing: a weak reference, left null.</summary>
         None,
@@ -12,7 +12,7 @@ namespace OsvPS.Core.Elf
     }
 
     /// <summary>How a dynamic linker treats each relocation: the two linkers OsvPS can run a program with.</summary>
-    public abstract class LinkerRules
+    internal abstract class LinkerRules
     {
         /// <summary>The effect of <paramref name="reference"/> finding no definition, in an object that asks (or not) to be bound now.</summary>
         public abstract MissingSymbolEffect Missing(SymbolReference reference, bool bindNow);

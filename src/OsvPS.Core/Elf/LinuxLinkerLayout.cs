@@ -13,7 +13,7 @@ namespace OsvPS.Core.Elf
     /// boot command then names with <c>--library-path</c>. (Host folders are not kept for those: OSv mounts its own
     /// file systems over /tmp, /dev, /proc and /sys, as osv.bootstrap's /etc/fstab says, and would hide them.)
     /// </summary>
-    public static class LinuxLinkerLayout
+    internal static class LinuxLinkerLayout
     {
         /// <summary>The folder of the libraries outside the loader's system folders.</summary>
         public const string ExtraFolder = "/usr/local/lib";

@@ -7,7 +7,7 @@ namespace OsvPS.Core.Elf
     /// executables and glibc's dynamic linker (include/osv/elf.hh, <c>is_linux_dl</c>: the soname
     /// <c>ld-linux-x86-64.so.2</c>), which then loads a program the Linux way.
     /// </summary>
-    public static class OsvPrograms
+    internal static class OsvPrograms
     {
         /// <summary>The soname OSv recognises as Linux's dynamic linker.</summary>
         public const string LinuxLinkerSoname = "ld-linux-x86-64.so.2";

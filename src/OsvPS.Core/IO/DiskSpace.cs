@@ -6,7 +6,7 @@ using System.Text;
 namespace OsvPS.Core.IO
 {
     /// <summary>Free space, asked before a large write, and the error a full disk gives during one.</summary>
-    public static class DiskSpace
+    internal static class DiskSpace
     {
         [DllImport("libc", EntryPoint = "statvfs", SetLastError = true)]
         private static extern int StatVfs(byte[] path, byte[] buffer);

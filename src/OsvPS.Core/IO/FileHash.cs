@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 namespace OsvPS.Core.IO
 {
     /// <summary>Content hashes of files.</summary>
-    public static class FileHash
+    internal static class FileHash
     {
         /// <summary>The file's SHA-256, as lowercase hex.</summary>
         public static string Sha256(string path)

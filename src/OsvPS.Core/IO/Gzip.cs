@@ -9,7 +9,7 @@ namespace OsvPS.Core.IO
     /// Unpacking of the gzip files OsvPS reads (packages, kernels), in one place: bounded in size, and
     /// checked against the gzip trailer, because a file cut at a flush point decompresses without error.
     /// </summary>
-    public static class Gzip
+    internal static class Gzip
     {
         public static bool IsGzip(Stream input)
         {

@@ -9,7 +9,7 @@ namespace OsvPS.Core.IO
     /// The build system, as Capstan writes it into <c>platform</c> (<c>Ubuntu-14.04</c>): what users read to
     /// know where an image's programs were compiled. Read from /etc/os-release (ID and VERSION_ID).
     /// </summary>
-    public static class HostPlatform
+    internal static class HostPlatform
     {
         private static readonly Lazy<string> Cached = new Lazy<string>(() => Describe("/etc/os-release"));
 

@@ -7,7 +7,7 @@ using System.Threading;
 namespace OsvPS.Core.IO
 {
     /// <summary>Runs a program with an argument list (never through a shell) and collects its output.</summary>
-    public static class ProcessRunner
+    internal static class ProcessRunner
     {
         public sealed class Result
         {

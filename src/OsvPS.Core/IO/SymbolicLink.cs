@@ -6,7 +6,7 @@ using System.Text;
 namespace OsvPS.Core.IO
 {
     /// <summary>Reads symbolic links (.NET Standard 2.0 has no API for it).</summary>
-    public static class SymbolicLink
+    internal static class SymbolicLink
     {
         [DllImport("libc", EntryPoint = "readlink", SetLastError = true)]
         private static extern IntPtr ReadLink(byte[] path, byte[] buffer, IntPtr size);

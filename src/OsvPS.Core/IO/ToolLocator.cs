@@ -7,7 +7,7 @@ using OsvPS.Core.Errors;
 namespace OsvPS.Core.IO
 {
     /// <summary>Finds QEMU's programs: <c>$CAPSTAN_QEMU_PATH</c> (the emulator or its folder), then PATH.</summary>
-    public static class ToolLocator
+    internal static class ToolLocator
     {
         public static string Find(string program, string? explicitPath = null)
         {

@@ -9,7 +9,7 @@ using Microsoft.Win32.SafeHandles;
 namespace OsvPS.Core.IO
 {
     /// <summary>What a path leads to, symbolic links followed.</summary>
-    public enum UnixFileType
+    internal enum UnixFileType
     {
         Regular,
         Directory,
@@ -23,7 +23,7 @@ namespace OsvPS.Core.IO
     }
 
     /// <summary>The type, size and modification time of a file, symbolic links followed.</summary>
-    public sealed class UnixFileStatus
+    internal sealed class UnixFileStatus
     {
         internal UnixFileStatus(UnixFileType type, long size, long modifiedTicks, ulong device = 0, ulong inode = 0, uint owner = 0, int permissions = 0, long changedTicks = 0)
         {
@@ -60,7 +60,7 @@ namespace OsvPS.Core.IO
     /// that stay in the kernel or share blocks), and syncfs (one flush for many files). Elsewhere each
     /// falls back to what .NET offers.
     /// </summary>
-    public static class UnixFile
+    internal static class UnixFile
     {
         private const int AtFdCwd = -100;
         private const int StatxBasicStats = 0x7ff;

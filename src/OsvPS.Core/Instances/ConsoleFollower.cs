@@ -7,7 +7,7 @@ using System.Text;
 namespace OsvPS.Core.Instances
 {
     /// <summary>Reads a growing console log line by line, keeping a partial last line until it is complete.</summary>
-    public sealed class ConsoleFollower : IDisposable
+    internal sealed class ConsoleFollower : IDisposable
     {
         /// <summary>Characters kept of one console line; the rest of a longer line is dropped.</summary>
         public const int MaxLineChars = 64 * 1024;
@@ -95,7 +95,7 @@ namespace OsvPS.Core.Instances
 namespace OsvPS.Core.Instances
 {
     /// <summary>Reads a console log as the user reads it: with OSv's debug lines kept out when OsvPS turned them on.</summary>
-    public static class ConsoleReader
+    internal static class ConsoleReader
     {
         public static System.Collections.Generic.List<string> Read(string path, bool hideDebugLines, int? tail)
         {

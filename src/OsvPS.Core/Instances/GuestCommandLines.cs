@@ -10,7 +10,7 @@ namespace OsvPS.Core.Instances
     /// instance instead of halting OSv for ever (loader.cc, <c>opt_power_off_on_abort</c>), and
     /// <c>--verbose</c>, so the program's exit status reaches the console (<see cref="GuestExitStatus"/>).
     /// </summary>
-    public static class GuestCommandLines
+    internal static class GuestCommandLines
     {
         /// <summary>The command line the guest is given for <paramref name="commandLine"/>.</summary>
         public static string For(string commandLine)

@@ -19,7 +19,7 @@ namespace OsvPS.Core.Instances
     /// So every run gets <c>--verbose</c>, the status is read from these lines, and the debug chatter
     /// --verbose adds (boot messages, DHCP, unmounting) is kept out of what the user reads.
     /// </summary>
-    public static class GuestExitStatus
+    internal static class GuestExitStatus
     {
         /// <summary>The loader option that turns OSv's debug lines on (loader.cc, <c>opt_verbose</c>).</summary>
         public const string VerboseOption = "--verbose";
@@ -61,7 +61,7 @@ namespace OsvPS.Core.Instances
     /// <c>arg[3]=&lt;a!brandom: device unblocked.</c>, then <c>&gt;</c>), so a line that ends in a debug
     /// message keeps its start for the next line, and the program's line is put back together.
     /// </summary>
-    public sealed class VerboseConsoleFilter
+    internal sealed class VerboseConsoleFilter
     {
         // Boot lines printed with or without --verbose: the banner, the address, the boot time, the command line.
         private static readonly Regex BootChatter = new Regex(
@@ -124,7 +124,7 @@ namespace OsvPS.Core.Instances
     }
 
     /// <summary>What an ended guest's console says: the first failure OSv printed and the programs' exit status.</summary>
-    public sealed class GuestConsoleReport
+    internal sealed class GuestConsoleReport
     {
         public GuestConsoleReport(GuestFailure? failure, int? status, string? statusLine)
         {
@@ -160,7 +160,7 @@ namespace OsvPS.Core.Instances
     }
 
     /// <summary>Feeds console lines to the failure detector and the status reader at once.</summary>
-    public sealed class GuestConsoleScanner
+    internal sealed class GuestConsoleScanner
     {
         private readonly GuestFailureDetector detector = new GuestFailureDetector();
         private int? status;

@@ -6,7 +6,7 @@ using System.IO;
 namespace OsvPS.Core.Instances
 {
     /// <summary>A program that did not do its job inside the guest, as OSv's console said it.</summary>
-    public sealed class GuestFailure
+    internal sealed class GuestFailure
     {
         public GuestFailure(string errorId, string reason)
         {
@@ -30,7 +30,7 @@ namespace OsvPS.Core.Instances
     /// failed", "Aborted", and the "[backtrace]" every abort prints after its message) and
     /// core/commands.cc (runscript errors). Exit statuses are read apart, by <see cref="GuestExitStatus"/>.
     /// </summary>
-    public sealed class GuestFailureDetector
+    internal sealed class GuestFailureDetector
     {
         /// <summary>
         /// The loader option that makes an aborting OSv power off instead of halting forever, so that a
@@ -104,7 +104,7 @@ namespace OsvPS.Core.Instances
     /// Follows a running instance's console for its reader and watches it for OSv's failure lines.
     /// After a failure the guest gets a moment to print the rest (a backtrace), then is due to stop.
     /// </summary>
-    public sealed class GuestWatch : IDisposable
+    internal sealed class GuestWatch : IDisposable
     {
         /// <summary>How long a failed guest may go on printing before it is stopped.</summary>
         public static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);

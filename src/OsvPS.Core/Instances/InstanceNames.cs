@@ -4,7 +4,7 @@ using OsvPS.Core.Errors;
 namespace OsvPS.Core.Instances
 {
     /// <summary>What an instance may be called, on every engine: the name becomes a folder or a domain name.</summary>
-    public static class InstanceNames
+    internal static class InstanceNames
     {
         public static bool IsValid(string name)
             => name.Length > 0 && name.Length <= 64 && name != "." && name != ".." && name.All(c => c < 128 && (char.IsLetterOrDigit(c) || c == '.' || c == '_' || c == '-'));

@@ -5,7 +5,7 @@ using OsvPS.Core.Models;
 namespace OsvPS.Core.Instances
 {
     /// <summary>How an instance ended: the same rules for every engine.</summary>
-    public sealed class InstanceOutcome
+    internal sealed class InstanceOutcome
     {
         private InstanceOutcome(InstanceState state, int? exitCode, string? reason, string? failureId)
         {

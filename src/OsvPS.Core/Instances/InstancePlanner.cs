@@ -15,7 +15,7 @@ namespace OsvPS.Core.Instances
     /// format, the kernel for a direct boot, and the command line of the run. Engines add what is
     /// theirs (QEMU and the accelerator here, a storage pool on libvirt) and start from the plan.
     /// </summary>
-    public static class InstancePlanner
+    internal static class InstancePlanner
     {
         /// <summary>Checks <paramref name="request"/> and plans it; <paramref name="rawOrQcow2Only"/> for engines that need a raw or qcow2 image.</summary>
         public static StartPlan Plan(StartRequest request, bool rawOrQcow2Only = false)

@@ -25,7 +25,7 @@ namespace OsvPS.Core.Instances
     /// <c>osvps-&lt;name&gt;</c> whose metadata marks it as OsvPS's. The serial console is a file in the pool,
     /// read back through the same streams into a local copy, so following it works on a remote host too.
     /// </summary>
-    public sealed class LibvirtEngine : IInstanceEngine
+    internal sealed class LibvirtEngine : IInstanceEngine
     {
         public const string DomainPrefix = "osvps-";
         internal const string ConsoleSuffix = ".console";

@@ -13,7 +13,7 @@ namespace OsvPS.Core.Libvirt
     /// <see cref="OsvException"/> carrying libvirt's own message; the id is <c>LibvirtFailed</c> (or
     /// <c>LibvirtConnectFailed</c>, <c>LibvirtNotInstalled</c>), so runbooks can tell them apart.
     /// </summary>
-    public sealed class LibvirtConnection : IDisposable
+    internal sealed class LibvirtConnection : IDisposable
     {
         // libvirt prints every error to stderr unless a handler is set; ours drops them, each call reads its own.
         private static readonly ErrorFunc Quiet = (user, error) => { };
@@ -182,7 +182,7 @@ namespace OsvPS.Core.Libvirt
     }
 
     /// <summary>A handle to one libvirt object (domain, pool, volume), freed once on dispose.</summary>
-    public abstract class LibvirtObject : IDisposable
+    internal abstract class LibvirtObject : IDisposable
     {
         private IntPtr handle;
 
@@ -212,7 +212,7 @@ namespace OsvPS.Core.Libvirt
     }
 
     /// <summary>A domain handle.</summary>
-    public sealed class LibvirtDomain : LibvirtObject
+    internal sealed class LibvirtDomain : LibvirtObject
     {
 
         internal LibvirtDomain(LibvirtConnection connection, IntPtr handle, string name)
@@ -268,7 +268,7 @@ namespace OsvPS.Core.Libvirt
     }
 
     /// <summary>A storage pool handle.</summary>
-    public sealed class LibvirtPool : LibvirtObject
+    internal sealed class LibvirtPool : LibvirtObject
     {
 
         internal LibvirtPool(LibvirtConnection connection, IntPtr handle, string name)
@@ -324,7 +324,7 @@ namespace OsvPS.Core.Libvirt
     }
 
     /// <summary>A storage volume handle: its path on the host, upload and download through libvirt's streams.</summary>
-    public sealed class LibvirtVolume : LibvirtObject
+    internal sealed class LibvirtVolume : LibvirtObject
     {
         private const int Chunk = 1 << 20;
 

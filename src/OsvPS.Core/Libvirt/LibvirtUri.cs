@@ -19,7 +19,7 @@ namespace OsvPS.Core.Libvirt
     /// without authentication unless SASL is set up; use <c>+tls</c> or <c>+ssh</c>. (libvirt's URI grammar:
     /// https://libvirt.org/uri.html and https://libvirt.org/remote.html#uri-format.)
     /// </summary>
-    public static class LibvirtUri
+    internal static class LibvirtUri
     {
         private static readonly Dictionary<string, string[]> Parameters = new Dictionary<string, string[]>(StringComparer.Ordinal)
         {

@@ -13,7 +13,7 @@ namespace OsvPS.Core.Oci
     /// again gives the same digest and the registry already has every blob. Seekable, so an upload resumes
     /// at any offset. The owner and mode are those KubeVirt asks of a containerDisk (readable by qemu, 107:107).
     /// </summary>
-    public sealed class LayerStream : Stream
+    internal sealed class LayerStream : Stream
     {
         public const int QemuId = 107;
         private readonly List<(long Start, long Length, byte[]? Bytes)> segments = new List<(long, long, byte[]?)>();
@@ -180,7 +180,7 @@ namespace OsvPS.Core.Oci
     }
 
     /// <summary>OCI digests: <c>sha256:</c> and the lowercase hex of the hash.</summary>
-    public static class Digest
+    internal static class Digest
     {
         public static string Format(byte[] hash) => "sha256:" + BitConverter.ToString(hash).Replace("-", "").ToLowerInvariant();
 

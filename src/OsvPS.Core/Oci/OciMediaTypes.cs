@@ -6,7 +6,7 @@ namespace OsvPS.Core.Oci
     /// The media types of the OCI image and distribution specs (and Docker's schema 2, which registries
     /// still serve) that OsvPS writes or reads.
     /// </summary>
-    public static class OciMediaTypes
+    internal static class OciMediaTypes
     {
         public const string ImageManifest = "application/vnd.oci.image.manifest.v1+json";
         public const string ImageIndex = "application/vnd.oci.image.index.v1+json";

@@ -35,7 +35,7 @@ namespace OsvPS.Core.Oci
         /// <summary>The file's absolute path in the container image.</summary>
         public string PathInImage => "/" + Folder + "/" + FileName;
 
-        public LayerStream Open() => new LayerStream(Folder, FileName, SourceFile);
+        internal LayerStream Open() => new LayerStream(Folder, FileName, SourceFile);
     }
 
     /// <summary>Everything a push sends, computed before anything is sent (what -WhatIf and -Verbose show).</summary>
@@ -71,7 +71,7 @@ namespace OsvPS.Core.Oci
     /// <c>/boot/osv-kernel.elf</c>, each in a layer of its own (so images with the same kernel share that
     /// blob), both owned 107:107 and mode 0440; an image config for linux/amd64 whose labels carry OsvPS's metadata.
     /// </summary>
-    public static class OsvArtifact
+    internal static class OsvArtifact
     {
         public const string DiskFolder = "disk";
         public const string KernelFolder = "boot";

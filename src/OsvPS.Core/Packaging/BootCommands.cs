@@ -36,7 +36,7 @@ namespace OsvPS.Core.Packaging
     /// The boot-command rules of DESIGN.md: run scripts with soft env, base inheritance across
     /// packages, and the choice of the image's command line.
     /// </summary>
-    public static class BootCommands
+    internal static class BootCommands
     {
         /// <summary>The longest command line the boot code reads (63 sectors less the NUL).</summary>
         public const int MaxCommandLineBytes = OsvDiskLayout.MaxCommandLineBytes;

@@ -12,7 +12,7 @@ namespace OsvPS.Core.Packaging
     /// path segment, <c>/**/</c> across any number of folders; a pattern matching a folder drops
     /// everything beneath it.
     /// </summary>
-    public sealed class IgnoreRules
+    internal sealed class IgnoreRules
     {
         /// <summary>Paths never copied into an image.</summary>
         public static readonly IReadOnlyList<string> AlwaysIgnored = new[] { "/meta", "/mpm-pkg", "/.git", "/.capstanignore", "/.gitignore", "/volumes" };

@@ -4,7 +4,7 @@ using System.Text;
 namespace OsvPS.Core.Packaging
 {
     /// <summary>One word of a command: its text as written and the argument the program receives.</summary>
-    public sealed class OsvWord
+    internal sealed class OsvWord
     {
         internal OsvWord(string text, string value, bool quoted, int start)
         {
@@ -29,7 +29,7 @@ namespace OsvPS.Core.Packaging
     }
 
     /// <summary>One command of a command line: its words and the operator that ends it.</summary>
-    public sealed class OsvCommand
+    internal sealed class OsvCommand
     {
         internal OsvCommand(IReadOnlyList<OsvWord> words, string terminator)
         {
@@ -62,7 +62,7 @@ namespace OsvPS.Core.Packaging
     /// starts with <c>;</c> or <c>&amp;</c> fails to parse); a boot command's empty commands are dropped.</item>
     /// </list>
     /// </summary>
-    public static class OsvCommandGrammar
+    internal static class OsvCommandGrammar
     {
         private const string Escapes = "abfnrtv\\'\"";
         private const string Decoded = "\a\b\f\n\r\t\v\\'\"";

@@ -20,7 +20,7 @@ namespace OsvPS.Core.Packaging
     /// OSv v0.57's parser page-faults on bytes above 0x7F, and neither grammar carries NUL or line
     /// breaks, so those are refused before anything is written.
     /// </summary>
-    public static class OsvCommandLine
+    internal static class OsvCommandLine
     {
         /// <summary>Characters a soft-env value may hold without quotes.</summary>
         private static bool IsPlain(char c)

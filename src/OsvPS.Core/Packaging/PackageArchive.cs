@@ -16,7 +16,7 @@ namespace OsvPS.Core.Packaging
     /// A package (<c>.mpm</c>: a gzip-compressed tar of a project folder). It is decompressed once
     /// into a cache so its members can be streamed into images by offset.
     /// </summary>
-    public sealed class PackageArchive
+    internal sealed class PackageArchive
     {
         /// <summary>The most a package may unpack to (a few MB of gzip can claim many GiB).</summary>
         public const long MaxUnpackedBytes = 4L << 30;

@@ -6,7 +6,7 @@ using OsvPS.Core.Errors;
 namespace OsvPS.Core.Packaging
 {
     /// <summary>What a package may be called: one file name, as in Capstan (a name with a space is one).</summary>
-    public static class PackageNames
+    internal static class PackageNames
     {
         /// <summary>
         /// Refuses a package name that is not one safe path component in <c>packages/</c>. As in Capstan, any

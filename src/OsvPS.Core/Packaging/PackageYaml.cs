@@ -6,7 +6,7 @@ using OsvPS.Core.Yaml;
 namespace OsvPS.Core.Packaging
 {
     /// <summary>Reads and writes <c>meta/package.yaml</c>.</summary>
-    public static class PackageYaml
+    internal static class PackageYaml
     {
         public static PackageManifest Parse(string text, string source)
         {

@@ -11,7 +11,7 @@ using YamlDocument = OsvPS.Core.Yaml.YamlDocument;
 namespace OsvPS.Core.Packaging
 {
     /// <summary>Reads and writes <c>meta/run.yaml</c>.</summary>
-    public static class RunYaml
+    internal static class RunYaml
     {
         /// <summary>Runtimes Capstan knows that OsvPS does not build yet.</summary>
         private static readonly string[] LaterRuntimes = { "java", "python", "node" };
@@ -232,7 +232,7 @@ runtime: native
     }
 
     /// <summary>A parsed <c>base: package:configset</c> reference.</summary>
-    public sealed class BaseReference
+    internal sealed class BaseReference
     {
         private BaseReference(string package, string configSet)
         {

@@ -7,7 +7,7 @@ using OsvPS.Core.Errors;
 
 namespace OsvPS.Core.Packaging
 {
-    public enum TarEntryKind
+    internal enum TarEntryKind
     {
         File,
         Directory,
@@ -17,7 +17,7 @@ namespace OsvPS.Core.Packaging
     }
 
     /// <summary>One member of a tar archive; its data lies at <see cref="DataOffset"/> in the uncompressed archive.</summary>
-    public sealed class TarEntry
+    internal sealed class TarEntry
     {
         public TarEntry(string name, TarEntryKind kind, long size, string linkTarget, long dataOffset, DateTime modified)
         {
@@ -45,7 +45,7 @@ namespace OsvPS.Core.Packaging
     /// give members' data offsets, so it would mean extracting every package to disk first. GNU long
     /// names and pax paths are the two extensions packages use, and both are read here.
     /// </summary>
-    public static class TarReader
+    internal static class TarReader
     {
         public static List<TarEntry> ReadEntries(Stream tar, string source)
         {
@@ -265,7 +265,7 @@ namespace OsvPS.Core.Packaging
     }
 
     /// <summary>Writes ustar archives (GNU long-name records for long names), for packages OsvPS makes.</summary>
-    public sealed class TarWriter : IDisposable
+    internal sealed class TarWriter : IDisposable
     {
         private readonly Stream output;
 

@@ -27,7 +27,7 @@ namespace OsvPS.Core.Qemu
     /// Decides between KVM and TCG. A /dev/kvm node can exist and still fail, so KVM is chosen only
     /// after a tiny guest really ran under it; the answer is kept for the host's current boot.
     /// </summary>
-    public static class AcceleratorProbe
+    internal static class AcceleratorProbe
     {
         // tests/fixtures/kvm-probe.S assembled: prints OSVPS-KVM-OK on COM1, then powers off.
         private static readonly byte[] ProbeCode =

@@ -183,7 +183,7 @@ namespace OsvPS.Core.Qemu
     }
 
     /// <summary>Everything the QEMU command line of an instance depends on.</summary>
-    public sealed class InstanceSettings
+    internal sealed class InstanceSettings
     {
         public string Name { get; set; } = "";
         public string DiskPath { get; set; } = "";
@@ -203,7 +203,7 @@ namespace OsvPS.Core.Qemu
     }
 
     /// <summary>Builds QEMU's argument list from <see cref="InstanceSettings"/>; a pure function.</summary>
-    public static class QemuArguments
+    internal static class QemuArguments
     {
         public static IReadOnlyList<string> Build(InstanceSettings s)
         {
@@ -272,7 +272,7 @@ namespace OsvPS.Core.Qemu
     }
 
     /// <summary>Finds QEMU and reads its version.</summary>
-    public static class QemuInstallation
+    internal static class QemuInstallation
     {
         public static string FindEmulator(string? explicitPath = null) => ToolLocator.Find("qemu-system-x86_64", explicitPath);
 

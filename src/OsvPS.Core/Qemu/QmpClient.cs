@@ -13,7 +13,7 @@ using OsvPS.Core.IO;
 namespace OsvPS.Core.Qemu
 {
     /// <summary>A client of QEMU's machine protocol (QMP) over its Unix socket.</summary>
-    public sealed class QmpClient : IDisposable
+    internal sealed class QmpClient : IDisposable
     {
         private readonly Socket socket;
         private readonly StreamReader reader;

@@ -36,7 +36,7 @@ namespace OsvPS.Core.Remote
     /// with If-Range, so a file replaced on the server restarts instead of being spliced. Every file goes
     /// through the repository's <see cref="ContainedFolder"/>.
     /// </summary>
-    public static class Downloader
+    internal static class Downloader
     {
         /// <summary>How long a transfer may go without receiving a byte.</summary>
         public static TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);

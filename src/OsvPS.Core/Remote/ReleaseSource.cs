@@ -15,7 +15,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Core.Remote
 {
     /// <summary>One downloadable file of a release.</summary>
-    public sealed class ReleaseAsset
+    internal sealed class ReleaseAsset
     {
         public ReleaseAsset(string name, string url, long? size, string? sha256 = null)
         {
@@ -36,7 +36,7 @@ namespace OsvPS.Core.Remote
 
     public sealed class Release
     {
-        public Release(string tag, DateTime? published, IReadOnlyList<ReleaseAsset> assets)
+        internal Release(string tag, DateTime? published, IReadOnlyList<ReleaseAsset> assets)
         {
             Tag = tag;
             Published = published;
@@ -45,7 +45,7 @@ namespace OsvPS.Core.Remote
 
         public string Tag { get; }
         public DateTime? Published { get; }
-        public IReadOnlyList<ReleaseAsset> Assets { get; }
+        internal IReadOnlyList<ReleaseAsset> Assets { get; }
 
         public override string ToString() => Tag;
     }

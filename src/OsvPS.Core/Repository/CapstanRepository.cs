@@ -14,7 +14,7 @@ using OsvPS.Core.Yaml;
 namespace OsvPS.Core.Repository
 {
     /// <summary>The metadata of an image, as kept in its <c>index.yaml</c>.</summary>
-    public sealed class ImageIndex
+    internal sealed class ImageIndex
     {
         public string? Version { get; set; }
         public DateTime? Created { get; set; }
@@ -242,10 +242,10 @@ namespace OsvPS.Core.Repository
             => TryGetImage(name) ?? throw new OsvException("ImageNotFound", OsvErrorKind.ObjectNotFound,
                 $"there is no image '{name}' in {ImagesPath}.", name);
 
-        public ImageIndex ReadIndex(string name) => ReadIndexFile(Path.Combine(ImageFolder(name), "index.yaml"));
+        internal ImageIndex ReadIndex(string name) => ReadIndexFile(Path.Combine(ImageFolder(name), "index.yaml"));
 
         /// <summary>An image folder's index.yaml; empty when it is missing or unreadable.</summary>
-        public static ImageIndex ReadIndexFile(string path)
+        internal static ImageIndex ReadIndexFile(string path)
         {
             var index = new ImageIndex();
             if (!File.Exists(path))
@@ -291,7 +291,7 @@ namespace OsvPS.Core.Repository
             return images != null && full.StartsWith(images + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? full : null;
         }
 
-        public void WriteIndex(string name, ImageIndex index)
+        internal void WriteIndex(string name, ImageIndex index)
         {
             string text = new YamlWriter()
                 .Value("format_version", "1")

@@ -7,7 +7,7 @@ using OsvPS.Core.Errors;
 namespace OsvPS.Core.Rofs
 {
     /// <summary>Where a guest file's bytes come from.</summary>
-    public abstract class FileSource
+    internal abstract class FileSource
     {
         public abstract long Length { get; }
 
@@ -21,7 +21,7 @@ namespace OsvPS.Core.Rofs
     }
 
     /// <summary>A file of the host.</summary>
-    public sealed class HostFileSource : FileSource
+    internal sealed class HostFileSource : FileSource
     {
         public HostFileSource(string path, long length, DateTime lastWriteUtc, IO.UnixFileStatus? identity = null)
         {
@@ -48,7 +48,7 @@ namespace OsvPS.Core.Rofs
     }
 
     /// <summary>A byte range of a host file (a member of an uncompressed package archive).</summary>
-    public sealed class FileRangeSource : FileSource
+    internal sealed class FileRangeSource : FileSource
     {
         private readonly string description;
 
@@ -77,7 +77,7 @@ namespace OsvPS.Core.Rofs
     }
 
     /// <summary>Bytes made by OsvPS itself (the /run files).</summary>
-    public sealed class BytesSource : FileSource
+    internal sealed class BytesSource : FileSource
     {
         private readonly byte[] bytes;
         private readonly string description;
@@ -94,24 +94,24 @@ namespace OsvPS.Core.Rofs
         public override string ToString() => description;
     }
 
-    public abstract class TreeNode
+    internal abstract class TreeNode
     {
     }
 
-    public sealed class TreeDirectory : TreeNode
+    internal sealed class TreeDirectory : TreeNode
     {
         /// <summary>Children by name, in ordinal order (the order ROFS stores them).</summary>
         public SortedDictionary<string, TreeNode> Children { get; } = new SortedDictionary<string, TreeNode>(StringComparer.Ordinal);
     }
 
-    public sealed class TreeFile : TreeNode
+    internal sealed class TreeFile : TreeNode
     {
         public TreeFile(FileSource source) => Source = source;
 
         public FileSource Source { get; }
     }
 
-    public sealed class TreeSymlink : TreeNode
+    internal sealed class TreeSymlink : TreeNode
     {
         public TreeSymlink(string target, string origin)
         {
@@ -126,7 +126,7 @@ namespace OsvPS.Core.Rofs
     }
 
     /// <summary>The guest file system being composed: later additions replace earlier ones.</summary>
-    public sealed class ImageTree
+    internal sealed class ImageTree
     {
         public TreeDirectory Root { get; } = new TreeDirectory();
 

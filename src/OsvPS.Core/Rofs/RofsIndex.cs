@@ -7,7 +7,7 @@ using OsvPS.Core.Errors;
 namespace OsvPS.Core.Rofs
 {
     /// <summary>Reads folder listings from the ROFS partition of an OSv disk (to learn an image's config sets).</summary>
-    public static class RofsIndex
+    internal static class RofsIndex
     {
         /// <summary>The names in <paramref name="folder"/> of the image's file system; empty when there is no such folder or no ROFS.</summary>
         public static IReadOnlyList<string> List(DiskReader disk, string folder)

@@ -14,7 +14,7 @@ namespace OsvPS.Core.Rofs
     /// contents stream straight from their sources into the sink. Our own because ROFS is OSv's alone:
     /// OSv builds it with a Python script at image time, and no library writes it.
     /// </summary>
-    public sealed class RofsWriter
+    internal sealed class RofsWriter
     {
         public const ulong Magic = 0xDEADBEAD;
         public const int BlockSize = 512;
