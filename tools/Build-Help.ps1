@@ -50,16 +50,37 @@ function Get-CodeAndRest([string[]] $Lines) {
     [pscustomobject]@{ Code = $code -join "`n"; Rest = $rest.ToArray() }
 }
 
+# A parameter's description and its facts: one yaml block for each group of parameter sets in
+# which the parameter behaves alike (platyPS writes several when, say, it is required in one set only).
 function Get-ParameterFacts([string[]] $Lines) {
-    $facts = @{}; $description = [Collections.Generic.List[string]]::new(); $inYaml = $false
+    $blocks = [Collections.Generic.List[hashtable]]::new(); $description = [Collections.Generic.List[string]]::new(); $block = $null
     foreach ($line in $Lines) {
-        if ($line -match '^```yaml') { $inYaml = $true; continue }
-        if ($line -match '^```') { $inYaml = $false; continue }
-        if ($inYaml) { if ($line -match '^([\w ]+):\s?(.*)$') { $facts[$Matches[1]] = $Matches[2].Trim() } }
+        if ($line -match '^```yaml') { $block = @{}; continue }
+        if ($line -match '^```') { if ($null -ne $block) { $blocks.Add($block) }; $block = $null; continue }
+        if ($null -ne $block) { if ($line -match '^([\w ]+):\s?(.*)$') { $block[$Matches[1]] = $Matches[2].Trim() } }
         else { $description.Add($line) }
     }
+    if (-not $blocks.Count) { throw "a parameter has no yaml block of facts: $($Lines -join ' ')" }
+    foreach ($b in $blocks) { $b['Sets'] = @($b['Parameter Sets'] -split ',\s*' | Where-Object { $_ }) }
+    $facts = $blocks[0].Clone()
+    # Across sets: required only where it is required in every set; a position where it has one.
+    $positional = @($blocks | Where-Object { $_['Position'] -ne 'Named' })
+    if ($positional) { $facts['Position'] = $positional[0]['Position'] }
+    $facts['Required'] = [string](@($blocks | Where-Object { $_['Required'] -ne 'True' }).Count -eq 0)
+    $facts['Blocks'] = $blocks.ToArray()
     $facts['Description'] = $description.ToArray()
     $facts
+}
+
+# The facts of a parameter in one parameter set, or $null when it is not in that set.
+function Get-FactsInSet($Parameter, [string] $Set) {
+    foreach ($b in $Parameter['Blocks']) {
+        if ($b['Sets'] -contains '(All)' -or $b['Sets'] -contains $Set) {
+            $inSet = $b.Clone(); $inSet['Name'] = $Parameter['Name']; $inSet['Description'] = $Parameter['Description']
+            return $inSet
+        }
+    }
+    $null
 }
 
 function Invoke-HelpBuild {
@@ -102,18 +123,21 @@ function Invoke-HelpBuild {
                 $xml.WriteAttributeString('aliases', $(if ($p['Aliases']) { $p['Aliases'] } else { 'none' }))
                 $xml.WriteElementString('maml', 'name', $maml, $p['Name'])
                 $xml.WriteStartElement('maml', 'description', $maml); Write-Paragraphs $xml $p['Description']; $xml.WriteEndElement()
-                $xml.WriteStartElement('command', 'parameterValue', $command); $xml.WriteAttributeString('required', 'true'); $xml.WriteString($p['Type']); $xml.WriteEndElement()
+                if ($p['Type'] -ne 'SwitchParameter') { $xml.WriteStartElement('command', 'parameterValue', $command); $xml.WriteAttributeString('required', 'true'); $xml.WriteString($p['Type']); $xml.WriteEndElement() }
                 $xml.WriteStartElement('dev', 'type', $dev); $xml.WriteElementString('maml', 'name', $maml, $p['Type']); $xml.WriteEndElement()
                 $xml.WriteElementString('dev', 'defaultValue', $dev, $p['Default value'])
                 $xml.WriteEndElement()
             }
-            $sets = @($parameters | ForEach-Object { $_['Parameter Sets'] -split ',\s*' } | Where-Object { $_ -and $_ -ne '(All)' } | Sort-Object -Unique)
+            $sets = @($parameters | ForEach-Object { $_['Blocks'] } | ForEach-Object { $_['Sets'] } | Where-Object { $_ -ne '(All)' } | Sort-Object -Unique)
             if (-not $sets) { $sets = @('(All)') }
             $xml.WriteStartElement('command', 'syntax', $command)
             foreach ($set in $sets) {
                 $xml.WriteStartElement('command', 'syntaxItem', $command)
                 $xml.WriteElementString('maml', 'name', $maml, $name)
-                foreach ($p in $parameters) { $in = $p['Parameter Sets'] -split ',\s*'; if ($in -contains '(All)' -or $in -contains $set) { & $writeParameter $p } }
+                # As PowerShell writes a syntax line: positional parameters first, in their order.
+                $inSet = @(foreach ($p in $parameters) { Get-FactsInSet $p $set }) | Where-Object { $_ }
+                $ordered = @($inSet | Where-Object { $_['Position'] -ne 'Named' } | Sort-Object { [int]$_['Position'] }) + @($inSet | Where-Object { $_['Position'] -eq 'Named' })
+                foreach ($p in $ordered) { & $writeParameter $p }
                 $xml.WriteEndElement()
             }
             $xml.WriteEndElement()
