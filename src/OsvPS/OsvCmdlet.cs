@@ -140,36 +140,30 @@ namespace OsvPS
             return matches;
         }
 
+        private ProgressPacer? instanceProgress;
+
         /// <summary>
         /// Progress while an instance runs: booting until its console shows a line, then running; with a
         /// timeout, the share of it used and the seconds left. Nothing when no host can show it.
         /// </summary>
         protected Action<TimeSpan, bool>? InstanceProgress(string activity, string name, TimeSpan? timeout)
         {
-            if (Host?.UI?.RawUI == null)
+            var pacer = new ProgressPacer(this, 3, $"{activity} '{name}'");
+            if (!pacer.Enabled)
             {
                 return null;
             }
-            return (elapsed, seen) =>
-            {
-                var record = new ProgressRecord(3, $"{activity} '{name}'", seen ? $"running, {elapsed.TotalSeconds:0} s" : $"booting, {elapsed.TotalSeconds:0.0} s");
-                if (timeout.HasValue && timeout.Value > TimeSpan.Zero)
-                {
-                    record.PercentComplete = (int)Math.Min(100, elapsed.TotalMilliseconds * 100 / timeout.Value.TotalMilliseconds);
-                    record.SecondsRemaining = (int)Math.Max(0, (timeout.Value - elapsed).TotalSeconds);
-                }
-                WriteProgress(record);
-            };
+            instanceProgress = pacer;
+            bool limited = timeout.HasValue && timeout.Value > TimeSpan.Zero;
+            return (elapsed, seen) => pacer.Report(
+                seen ? $"running, {elapsed.TotalSeconds:0} s" : $"booting, {elapsed.TotalSeconds:0.0} s",
+                limited ? elapsed.TotalMilliseconds / timeout!.Value.TotalMilliseconds : (double?)null,
+                secondsLeft: limited ? (timeout!.Value - elapsed).TotalSeconds : (double?)null,
+                always: true);
         }
 
         /// <summary>Ends the progress <see cref="InstanceProgress"/> showed.</summary>
-        protected void CompleteInstanceProgress(string activity, string name)
-        {
-            if (Host?.UI?.RawUI != null)
-            {
-                WriteProgress(new ProgressRecord(3, $"{activity} '{name}'", "ended") { RecordType = ProgressRecordType.Completed });
-            }
-        }
+        protected void CompleteInstanceProgress() => instanceProgress?.Complete("ended");
 
         /// <summary>
         /// The wildcard pattern of a name, or NamePatternInvalid (WildcardPattern parses when first used, so
@@ -190,27 +184,11 @@ namespace OsvPS
             return wildcard;
         }
 
-        /// <summary>Write-Progress for downloads, at most four times a second.</summary>
+        /// <summary>Write-Progress for downloads, one bar a file, ended when the file is whole.</summary>
         protected OsvPS.Core.CallbackProgress<OsvPS.Core.Remote.DownloadProgress> DownloadProgressReporter()
         {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            long last = -1000;
-            return new OsvPS.Core.CallbackProgress<OsvPS.Core.Remote.DownloadProgress>(p =>
-            {
-                long now = clock.ElapsedMilliseconds;
-                if (now - last < 250 && !(p.Total.HasValue && p.Received == p.Total.Value))
-                {
-                    return;
-                }
-                last = now;
-                var record = new ProgressRecord(2, "Downloading " + p.Name,
-                    p.Total.HasValue ? $"{p.Received / 1048576.0:0.0} of {p.Total.Value / 1048576.0:0.0} MiB" : $"{p.Received / 1048576.0:0.0} MiB");
-                if (p.Total.HasValue && p.Total.Value > 0)
-                {
-                    record.PercentComplete = (int)Math.Min(100, p.Received * 100 / p.Total.Value);
-                }
-                WriteProgress(record);
-            });
+            var show = ProgressPacer.ForTransfers(this, 2);
+            return new OsvPS.Core.CallbackProgress<OsvPS.Core.Remote.DownloadProgress>(p => show("Downloading " + p.Name, p.Received, p.Total));
         }
 
         /// <summary>A release source for <paramref name="explicitSource"/> (or the configured one).</summary>

@@ -47,26 +47,11 @@ namespace OsvPS
             return options;
         }
 
-        /// <summary>Write-Progress for blob uploads and downloads, at most four times a second.</summary>
+        /// <summary>Write-Progress for blob uploads and downloads, one bar a blob, ended when it is whole.</summary>
         protected Core.CallbackProgress<TransferProgress> TransferProgressReporter()
         {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            long last = -1000;
-            return new Core.CallbackProgress<TransferProgress>(p =>
-            {
-                long now = clock.ElapsedMilliseconds;
-                if (now - last < 250 && p.Done != p.Total)
-                {
-                    return;
-                }
-                last = now;
-                var record = new ProgressRecord(3, $"{p.Activity} {p.Name}", $"{p.Done / 1048576.0:0.0} of {p.Total / 1048576.0:0.0} MiB");
-                if (p.Total > 0)
-                {
-                    record.PercentComplete = (int)Math.Min(100, p.Done * 100 / p.Total);
-                }
-                WriteProgress(record);
-            });
+            var show = ProgressPacer.ForTransfers(this, 3);
+            return new Core.CallbackProgress<TransferProgress>(p => show($"{p.Activity} {p.Name}", p.Done, p.Total));
         }
     }
 }

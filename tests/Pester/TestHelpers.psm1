@@ -323,4 +323,21 @@ function Test-ProcessGone([int] $Id, [double] $Seconds = 10) {
 function Get-ConsoleLines($Output) { @($Output | Where-Object { $_ -is [string] }) }
 function Get-FinalInstance($Output) { $Output | Where-Object { $_ -isnot [string] } | Select-Object -Last 1 }
 
-Export-ModuleMember -Function Get-ConsoleLines, Get-FinalInstance, Test-ProcessGone, Stop-TestLibvirt, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening
+# Runs a script in a runspace of its own, on this process's host (or, with -NoHost, on none), and
+# returns what it wrote: output, progress records and errors. The module is imported there first.
+function Invoke-WithProgress([string] $Script, [object[]] $Arguments = @(), [switch] $NoHost) {
+    $runspace = if ($NoHost) { [runspacefactory]::CreateRunspace() } else { [runspacefactory]::CreateRunspace($Host) }
+    $runspace.Open()
+    $ps = [powershell]::Create()
+    $ps.Runspace = $runspace
+    try {
+        $ps.AddScript("param(`$__module) Import-Module `$__module; `$ProgressPreference = 'Continue'").AddArgument((Get-OsvTestModulePath)).AddStatement() | Out-Null
+        $ps.AddScript($Script) | Out-Null
+        foreach ($argument in $Arguments) { $ps.AddArgument($argument) | Out-Null }
+        $output = $ps.Invoke()
+        [pscustomobject]@{ Output = @($output); Progress = @($ps.Streams.Progress); Errors = @($ps.Streams.Error) }
+    }
+    finally { $ps.Dispose(); $runspace.Dispose() }
+}
+
+Export-ModuleMember -Function Invoke-WithProgress, Get-ConsoleLines, Get-FinalInstance, Test-ProcessGone, Stop-TestLibvirt, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening

@@ -22,17 +22,8 @@ Describe 'Wait-OsvInstance' {
 
     It 'shows progress with the seconds left of -Timeout while it waits' {
         Start-OsvInstance demo-hang -Name watched | Out-Null
-        # A runspace on this process's own host, whose progress records its PowerShell keeps for us.
-        $runspace = [runspacefactory]::CreateRunspace($Host)
-        $runspace.Open()
-        $ps = [powershell]::Create()
-        $ps.Runspace = $runspace
-        try {
-            $ps.AddScript('param($m) Import-Module $m; $ProgressPreference = ''Continue''; Wait-OsvInstance watched -Timeout 2 -ErrorAction SilentlyContinue').AddArgument((Get-OsvTestModulePath)) | Out-Null
-            $ps.Invoke() | Out-Null
-            $records = @($ps.Streams.Progress | Where-Object Activity -eq "Waiting for 'watched'")
-        }
-        finally { $ps.Dispose(); $runspace.Dispose() }
+        $run = Invoke-WithProgress 'Wait-OsvInstance watched -Timeout 2 -ErrorAction SilentlyContinue'
+        $records = @($run.Progress | Where-Object Activity -eq "Waiting for 'watched'")
         $records.Count | Should -BeGreaterThan 2
         $running = @($records | Where-Object RecordType -eq 'Processing')
         $running[-1].PercentComplete | Should -BeGreaterThan $running[0].PercentComplete

@@ -26,6 +26,7 @@ namespace OsvPS.Commands
         // The inputs planned in this call, checked at its end: a library's missing symbols may be defined by a program added with it.
         private readonly List<Placement> planned = new List<Placement>();
         private int inputCount;
+        private ProgressPacer? progress;
 
         /// <summary>The project: a folder or an OsvProject (default: the current folder, when it is a project).</summary>
         [Parameter]
@@ -115,8 +116,15 @@ namespace OsvPS.Commands
                 ThrowFailure(new OsvException("GuestPathInvalid", OsvErrorKind.InvalidArgument,
                     $"-GuestPath '{GuestPath}' names the place of one input; several were given. End it with '/' to name a folder for all of them.", GuestPath), GuestPath);
             }
-            foreach (string input in inputs)
+            progress ??= new ProgressPacer(this, 1, "Add-OsvBinary");
+            // Without pipeline input every input is known now, so is the share done; from the pipeline, only the count so far.
+            bool allKnown = !MyInvocation.ExpectingInput;
+            for (int i = 0; i < inputs.Count; i++)
             {
+                string input = inputs[i];
+                int before = inputCount - inputs.Count + i;
+                progress.Report(allKnown ? $"{before} of {inputs.Count} inputs" : $"{before} inputs",
+                    allKnown ? (double)i / inputs.Count : (double?)null, input);
                 ForItem(input, () => AddOne(input));
             }
         }
@@ -221,10 +229,16 @@ namespace OsvPS.Commands
 
         protected override void EndProcessing()
         {
+            if (compatibility != null && planned.Count > 0)
+            {
+                progress?.Report($"checking {planned.Count} inputs against the kernel", 1, always: true);
+            }
             WarnFromVerdicts();
             try
             {
+                progress?.Report($"flushing {results.Count} files to the disk", 1, always: true);
                 placer?.Complete();
+                progress?.Complete();
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {

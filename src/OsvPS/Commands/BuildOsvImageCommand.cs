@@ -107,7 +107,10 @@ namespace OsvPS.Commands
                     Compose = new ComposeOptions { ExtraRequire = Require ?? new string[0], NoBootstrap = NoBootstrap, KeepExternalSymlinks = KeepExternalSymlinks },
                     SkipProgramCheck = SkipProgramCheck,
                 };
+                var progress = new ProgressPacer(this, 1, $"Build-OsvImage {Name ?? project.Name}");
+                progress.Report($"reading {project.Path} and the packages it requires", always: true);
                 var plan = PlanPulling(builder, repository, request);
+                progress.Activity = $"Build-OsvImage {plan.Name}";
                 WriteVerbose($"Packages, in order: {string.Join(", ", plan.Composed.Packages)}; loader: {plan.LoaderPath}");
                 WriteVerbose(plan.CommandLine.Length > 0 ? $"Command line: {plan.CommandLine}"
                     : $"Command line: empty (no -Boot, no config_set_default, no config set 'default'): pick a config set at start with -Boot {string.Join(",", plan.Composed.ConfigSets)}.");
@@ -122,16 +125,22 @@ namespace OsvPS.Commands
                 if (!Force && builder.IsUpToDate(plan))
                 {
                     WriteVerbose($"Image '{plan.Name}' is up to date: nothing that goes into it changed since {plan.OutputPath} was written.");
+                    progress.Complete("up to date");
                     WriteObject(repository.GetImage(plan.Name));
                     return;
                 }
                 if (!ShouldProcess(plan.OutputPath, $"Build OSv image '{plan.Name}' ({plan.Format}) from {project.Path}"))
                 {
+                    progress.Complete("not built");
                     return;
                 }
                 var watch = Stopwatch.StartNew();
-                var image = builder.Build(plan, Force, new CallbackProgress<BuildProgress>(ProgressThrottle(plan)), CancellationToken);
-                WriteProgress(new ProgressRecord(1, "Build-OsvImage", "Done") { RecordType = ProgressRecordType.Completed });
+                // The same bar goes on with the bytes written; its pace, and so the seconds left, from here.
+                var writing = new ProgressPacer(this, 1, $"Build-OsvImage {plan.Name}");
+                writing.Report($"0.0 of {plan.FileSystemBytes / 1048576.0:0.0} MiB", 0, always: true);
+                var image = builder.Build(plan, Force, new CallbackProgress<BuildProgress>(p => writing.Report(
+                    $"{p.BytesWritten / 1048576.0:0.0} of {p.TotalBytes / 1048576.0:0.0} MiB", p.TotalBytes == 0 ? 1 : (double)p.BytesWritten / p.TotalBytes, p.CurrentFile)), CancellationToken);
+                writing.Complete();
                 WriteVerbose($"Wrote {plan.OutputPath} in {watch.Elapsed.TotalSeconds:0.00} s.");
                 WriteObject(image);
             });
@@ -162,29 +171,6 @@ namespace OsvPS.Commands
                     return true;
                 }
             });
-        }
-
-        /// <summary>Turns byte counts into Write-Progress, at most four times a second.</summary>
-        private Action<BuildProgress> ProgressThrottle(ImageBuildPlan plan)
-        {
-            var clock = Stopwatch.StartNew();
-            long last = -1000;
-            return value =>
-            {
-                long now = clock.ElapsedMilliseconds;
-                if (now - last < 250)
-                {
-                    return;
-                }
-                last = now;
-                int percent = value.TotalBytes == 0 ? 100 : (int)Math.Min(100, value.BytesWritten * 100 / value.TotalBytes);
-                WriteProgress(new ProgressRecord(1, $"Build-OsvImage {plan.Name}",
-                    $"{value.BytesWritten / 1048576.0:0.0} of {value.TotalBytes / 1048576.0:0.0} MiB")
-                {
-                    PercentComplete = percent,
-                    CurrentOperation = value.CurrentFile,
-                });
-            };
         }
 
         // An image name is looked up in the repository; anything else is a path, relative to the current location.

@@ -186,7 +186,7 @@ namespace OsvPS.Commands
                         Tick = InstanceProgress("Running", plan.Name, Timeout),
                     };
                     var result = InstanceFollower.Follow(engine, running, options, CancellationToken);
-                    CompleteInstanceProgress("Running", plan.Name);
+                    CompleteInstanceProgress();
                     if (result.TimedOut)
                     {
                         WriteWarning($"Instance '{plan.Name}' ran longer than {Timeout}; stopping it.");

@@ -32,7 +32,7 @@ namespace OsvPS.Commands
                 {
                     var options = new FollowOptions { Timeout = Timeout, Tick = InstanceProgress("Waiting for", instance.Name, Timeout) };
                     var result = InstanceFollower.Follow(engine, running, options, CancellationToken);
-                    CompleteInstanceProgress("Waiting for", instance.Name);
+                    CompleteInstanceProgress();
                     if (result.Instance == null)
                     {
                         throw new OsvException(ErrorIds.WaitTimedOut, OsvErrorKind.OperationTimeout,
