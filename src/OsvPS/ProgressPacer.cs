@@ -7,10 +7,11 @@ namespace OsvPS
     /// <summary>
     /// Write-Progress for one activity the way PowerShell users know it: a status, the percent done and
     /// the seconds left where they can be known, at most four records a second, a Completed record at the
-    /// end of what was shown, and nothing at all when no host can show progress (a runspace made without
-    /// one). $ProgressPreference and -ProgressAction are honoured by WriteProgress itself.
+    /// end of what was shown. $ProgressPreference and -ProgressAction are honoured by WriteProgress
+    /// itself; whether a record is drawn is the host's affair (the console host draws none when its
+    /// output is redirected).
     /// </summary>
-    public sealed class ProgressPacer
+    internal sealed class ProgressPacer
     {
         private const long IntervalMs = 250;
         private readonly Cmdlet cmdlet;
@@ -18,6 +19,8 @@ namespace OsvPS
         private readonly Stopwatch clock = Stopwatch.StartNew();
         private long lastShown = -IntervalMs;
         private bool shown;
+        // The share done at the first report: a resumed transfer's bytes already there are no part of its pace.
+        private double? startFraction;
 
         public ProgressPacer(PSCmdlet cmdlet, int activityId, string activity)
         {
@@ -28,14 +31,20 @@ namespace OsvPS
         }
 
         /// <summary>
-        /// True when the cmdlet runs with a host that can show progress. A runspace made without a host
-        /// gets PowerShell's "Default Host", which has no user interface of its own (its RawUI answers
-        /// with empty sizes); no record is written there.
+        /// False only when the cmdlet has no host at all (invoked from .NET code outside a pipeline). A
+        /// runspace on PowerShell's "Default Host" still gets records: ForEach-Object -Parallel, thread jobs
+        /// and SDK callers pass its progress stream on to someone who shows it.
         /// </summary>
         public static bool CanShow(PSCmdlet cmdlet)
         {
-            var host = cmdlet.Host;
-            return host?.UI?.RawUI != null && !string.Equals(host.Name, "Default Host", StringComparison.Ordinal);
+            try
+            {
+                return cmdlet.CommandRuntime != null && cmdlet.Host?.UI != null;
+            }
+            catch (NullReferenceException)
+            {
+                return false;
+            }
         }
 
         public string Activity { get; set; }
@@ -72,9 +81,11 @@ namespace OsvPS
             {
                 double f = Math.Max(0, Math.Min(1, fraction.Value));
                 record.PercentComplete = (int)(f * 100);
-                if (secondsLeft == null && f > 0 && now >= 1000)
+                startFraction ??= f;
+                double gained = f - startFraction.Value;
+                if (secondsLeft == null && gained > 0 && now >= 1000)
                 {
-                    secondsLeft = now / 1000.0 * (1 - f) / f;
+                    secondsLeft = now / 1000.0 * (1 - f) / gained;
                 }
             }
             if (secondsLeft.HasValue)
@@ -103,14 +114,25 @@ namespace OsvPS
         public static Action<string, long, long?> ForTransfers(PSCmdlet cmdlet, int activityId)
         {
             ProgressPacer? pacer = null;
+            long last = 0;
+            bool ended = false;
             return (activity, done, total) =>
             {
-                if (pacer == null || pacer.Activity != activity)
+                // A new piece, or the same one started again (a retry): a new bar with its own pace.
+                if (pacer == null || pacer.Activity != activity || done < last)
                 {
                     pacer?.Complete();
                     pacer = new ProgressPacer(cmdlet, activityId, activity);
+                    ended = false;
                 }
+                last = done;
                 bool whole = total.HasValue && done >= total.Value;
+                // A piece already whole is not shown again (an upload reports while the registry answers).
+                if (ended)
+                {
+                    return;
+                }
+                ended = whole;
                 pacer.Report(total.HasValue ? $"{done / 1048576.0:0.0} of {total.Value / 1048576.0:0.0} MiB" : $"{done / 1048576.0:0.0} MiB",
                     total.HasValue && total.Value > 0 ? (double)done / total.Value : (double?)null, always: whole);
                 if (whole)

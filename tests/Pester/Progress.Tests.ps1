@@ -1,19 +1,19 @@
 # Progress the way PowerShell users know it: Write-Progress with a status, the percent done where it
-# can be known, a Completed record at the end, none when $ProgressPreference says so, and none at
-# all in a runspace without a host. Records are read from the progress stream of a runspace on this
-# process's own host.
+# can be known, a Completed record at the end, none when $ProgressPreference says so, and records
+# from runspaces with no host of their own (ForEach-Object -Parallel) passed on to the caller.
+# Records are read from the progress stream of a runspace on this process's own host.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-OsvTestModulePath) -Force
     $savedRoot = $env:CAPSTAN_ROOT
     New-TestRepository (Join-Path $TestDrive 'capstan') | Out-Null
-    # Forty dynamic programs of this machine: the inputs of Add-OsvBinary.
-    $inputs = @(Get-ChildItem /usr/bin -File | Where-Object Name -NotMatch '[][*?]' | Where-Object {
-            $head = [byte[]]::new(4)
-            $stream = [IO.File]::OpenRead($_.FullName)
-            try { $null = $stream.Read($head, 0, 4) } finally { $stream.Dispose() }
-            $head[0] -eq 0x7f -and $head[1] -eq 0x45 -and $_.Length -lt 2MB
-        } | Select-Object -First 40 | ForEach-Object FullName)
+    # Forty programs, one compiled here under forty names: the inputs of Add-OsvBinary.
+    $bin = Join-Path $TestDrive 'bin'
+    New-Item -ItemType Directory $bin | Out-Null
+    Set-Content (Join-Path $bin 'p.c') "#include <stdio.h>`nint main(void) { puts(`"p`"); return 0; }"
+    & gcc -fPIE -pie -o (Join-Path $bin 'p') (Join-Path $bin 'p.c')
+    if ($LASTEXITCODE) { throw 'gcc failed' }
+    $inputs = @(foreach ($i in 1..40) { $path = Join-Path $bin ('p{0:00}' -f $i); Copy-Item (Join-Path $bin 'p') $path; $path })
     # A project with 24 MiB in 600 files for Build-OsvImage.
     $tree = Join-Path $TestDrive 'tree'
     New-OsvProject $tree -BootCommand '/d0/f0' | Out-Null
@@ -39,16 +39,12 @@ BeforeAll {
 AfterAll { $env:CAPSTAN_ROOT = $savedRoot }
 
 Describe 'Progress' {
-    It 'has forty programs of this machine to add' {
-        $inputs.Count | Should -Be 40
-    }
-
     It 'Add-OsvBinary -Path: the share of the inputs done, the input at hand, then the flush' {
         $project = Join-Path $TestDrive 'many'
         New-OsvProject $project | Out-Null
         $run = Invoke-WithProgress 'param($p, $i) Add-OsvBinary -Project $p -Path $i' $project, $inputs
         $run.Errors | Should -BeNullOrEmpty
-        @($run.Output).Count | Should -BeGreaterThan 40
+        @($run.Output).Count | Should -Be 40 -Because 'each program is placed (OSv provides its C library)'
         $running = Assert-OneBar $run.Progress 'Add-OsvBinary'
         $running[0].StatusDescription | Should -Be '0 of 40 inputs'
         $running[0].PercentComplete | Should -Be 0
@@ -76,7 +72,9 @@ Describe 'Progress' {
         $writing | Should -Not -BeNullOrEmpty
         $writing[0].StatusDescription | Should -BeLike '0.0 of *'
         $writing[0].PercentComplete | Should -Be 0
-        $writing | Select-Object -Skip 1 | ForEach-Object { $_.CurrentOperation | Should -Match '^/d[0-9]/f[0-9]+$' }
+        $writing[-1].StatusDescription | Should -Match '^(2[0-9]\.[0-9]) of \1 MiB$' -Because 'the last bytes are always shown'
+        $writing[-1].PercentComplete | Should -Be 100
+        $writing | Select-Object -Skip 1 | ForEach-Object { $_.CurrentOperation | Should -Match '^/' -Because 'each record names the guest file at hand' }
         $run.Progress[-1].Activity | Should -Be 'Build-OsvImage progress'
     }
 
@@ -89,13 +87,10 @@ Describe 'Progress' {
         $run.Progress | Should -BeNullOrEmpty
     }
 
-    It 'writes no record in a runspace without a host' {
-        $project = Join-Path $TestDrive 'hostless'
-        New-OsvProject $project | Out-Null
-        $run = Invoke-WithProgress 'param($p, $i, $t) Add-OsvBinary -Project $p -Path $i; Build-OsvImage $t -Name hostless -NoBootstrap' $project, $inputs, $tree -NoHost
+    It 'passes its records on from ForEach-Object -Parallel, whose runspaces have no host of their own' {
+        $run = Invoke-WithProgress 'param($t, $m) 1 | ForEach-Object -Parallel { Import-Module $using:m; $ProgressPreference = ''Continue''; Build-OsvImage $using:t -Name parallel -NoBootstrap -Force }' $tree, (Get-OsvTestModulePath)
         $run.Errors | Should -BeNullOrEmpty
-        @($run.Output | Where-Object Name -eq 'hostless') | Should -HaveCount 1
-        @($run.Output).Count | Should -BeGreaterThan 40
-        $run.Progress | Should -BeNullOrEmpty
+        @($run.Output | Where-Object Name -eq 'parallel') | Should -HaveCount 1
+        Assert-OneBar $run.Progress 'Build-OsvImage parallel' | Should -Not -BeNullOrEmpty
     }
 }

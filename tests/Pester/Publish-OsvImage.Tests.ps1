@@ -127,6 +127,22 @@ Describe 'Publish-OsvImage' {
         (Get-FileHash (Join-Path $out 'disk/demo.qcow2')).Hash | Should -Be $imageHash
     }
 
+    It 'shows one bar a blob, ended once, though a chunked upload reports again while the registry answers' {
+        if (Skip-WithoutRegistry) { return }
+        $run = Invoke-WithProgress 'param($r, $tls) Publish-OsvImage demo -Reference $r -ChunkSize 1MB -NoKernel @tls' "$($registry.Address)/team/chunkbar:1", $tls
+        $run.Errors | Should -BeNullOrEmpty
+        $bars = @($run.Progress | Group-Object Activity)
+        $bars.Count | Should -BeGreaterThan 0
+        foreach ($bar in $bars) {
+            $records = @($bar.Group)
+            @($records | Where-Object RecordType -eq 'Completed').Count | Should -Be 1 -Because "$($bar.Name) ends once"
+            $records[-1].RecordType | Should -Be 'Completed' -Because "$($bar.Name) shows nothing after its end"
+        }
+        $disk = @($bars | Where-Object Name -like 'Uploading*disk*')
+        $disk | Should -HaveCount 1
+        @($disk[0].Group | Where-Object PercentComplete -eq 100).Count | Should -Be 1
+    }
+
     It 'restarts a chunked push cut half way cleanly: the real registry drops the broken session, a new one gets the whole blob' {
         if (-not $osv.Loader) { Set-ItResult -Skipped -Because "it counts the real OSv image's layers and sizes (a disk and a kernel, a disk over the proxy's cut): $($osv.Reason)"; return }
         if (Skip-WithoutRegistry) { return }

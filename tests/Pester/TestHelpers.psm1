@@ -323,10 +323,10 @@ function Test-ProcessGone([int] $Id, [double] $Seconds = 10) {
 function Get-ConsoleLines($Output) { @($Output | Where-Object { $_ -is [string] }) }
 function Get-FinalInstance($Output) { $Output | Where-Object { $_ -isnot [string] } | Select-Object -Last 1 }
 
-# Runs a script in a runspace of its own, on this process's host (or, with -NoHost, on none), and
-# returns what it wrote: output, progress records and errors. The module is imported there first.
-function Invoke-WithProgress([string] $Script, [object[]] $Arguments = @(), [switch] $NoHost) {
-    $runspace = if ($NoHost) { [runspacefactory]::CreateRunspace() } else { [runspacefactory]::CreateRunspace($Host) }
+# Runs a script in a runspace of its own on this process's host and returns what it wrote: output,
+# progress records and errors. The module is imported there first.
+function Invoke-WithProgress([string] $Script, [object[]] $Arguments = @()) {
+    $runspace = [runspacefactory]::CreateRunspace($Host)
     $runspace.Open()
     $ps = [powershell]::Create()
     $ps.Runspace = $runspace

@@ -263,6 +263,7 @@ namespace OsvPS.Core.Building
             var format = plan.Format == DiskFormat.Raw ? DiskFormat.Raw : DiskFormat.Qcow2;
             long total = plan.Rofs.TotalBytes;
             long written = 0;
+            string last = "/";
             using (var loader = DiskReader.Open(plan.LoaderPath))
             // Unbuffered: the cluster writer already hands over 1 MiB runs.
             using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1))
@@ -272,9 +273,12 @@ namespace OsvPS.Core.Building
                     sink => plan.Rofs.Write(sink, cancellation, progress == null ? null : (Action<long, string>)((n, guest) =>
                     {
                         written += n;
+                        last = guest;
                         progress.Report(new BuildProgress(written, total, guest));
                     })),
                     writer, cancellation);
+                // The file system's own blocks (inodes, folders, links) count in the total too: it is all written now.
+                progress?.Report(new BuildProgress(total, total, last));
                 writer.Complete();
                 file.Flush(true);
             }

@@ -30,7 +30,8 @@ namespace OsvPS.Commands
 
         /// <summary>The project: a folder or an OsvProject (default: the current folder, when it is a project).</summary>
         [Parameter]
-        public object? Project { get; set; }
+        [ProjectTransformation]
+        public ProjectArgument? Project { get; set; }
 
         /// <summary>Where the input goes in the guest, e.g. /app/server; a path ending in '/' is a folder that receives every input under its file name.</summary>
         [Parameter]
@@ -76,7 +77,7 @@ namespace OsvPS.Commands
         {
             try
             {
-                string projectPath = ResolveProjectPath();
+                string projectPath = (Project ?? new ProjectArgument(SessionState.Path.CurrentFileSystemLocation.ProviderPath)).RequireProject();
                 var provided = (Provided ?? DependencyResolver.OsvProvided.ToArray()).Where(p => !(IncludeLibStdCxx && p.StartsWith("libstdc++", System.StringComparison.Ordinal)));
                 var options = SearchOptions(provided, IncludeProvided);
                 var resolver = new DependencyResolver(options);
@@ -88,23 +89,6 @@ namespace OsvPS.Commands
             {
                 ThrowFailure(e, e.Target);
             }
-        }
-
-        private string ResolveProjectPath()
-        {
-            object? value = Project is PSObject pso ? pso.BaseObject : Project;
-            string path = value switch
-            {
-                null => SessionState.Path.CurrentFileSystemLocation.ProviderPath,
-                OsvProject project => project.Path,
-                _ => SessionState.Path.GetUnresolvedProviderPathFromPSPath(LanguagePrimitives.ConvertTo<string>(value)),
-            };
-            if (!ProjectStore.IsProject(path))
-            {
-                throw new OsvException(ErrorIds.ProjectNotFound, OsvErrorKind.ObjectNotFound,
-                    $"'{path}' is not a project (no meta/package.yaml or meta/run.yaml); create one with New-OsvProject or name one with -Project.", path);
-            }
-            return path;
         }
 
         protected override void ProcessRecord()
@@ -231,17 +215,18 @@ namespace OsvPS.Commands
         {
             if (compatibility != null && planned.Count > 0)
             {
-                progress?.Report($"checking {planned.Count} inputs against the kernel", 1, always: true);
+                progress?.Report($"checking {planned.Count} inputs against the kernel", always: true);
             }
             WarnFromVerdicts();
             try
             {
-                progress?.Report($"flushing {results.Count} files to the disk", 1, always: true);
+                progress?.Report("flushing the copies to the disk", always: true);
                 placer?.Complete();
                 progress?.Complete();
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
+                progress?.Complete("failed");
                 ThrowFailure(new OsvException(ErrorIds.FileWriteFailed, OsvErrorKind.WriteError,
                     $"the files copied into the project could not be flushed to the disk: {e.Message}", null, e), null);
             }

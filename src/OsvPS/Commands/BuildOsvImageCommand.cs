@@ -109,7 +109,16 @@ namespace OsvPS.Commands
                 };
                 var progress = new ProgressPacer(this, 1, $"Build-OsvImage {Name ?? project.Name}");
                 progress.Report($"reading {project.Path} and the packages it requires", always: true);
-                var plan = PlanPulling(builder, repository, request);
+                ImageBuildPlan plan;
+                try
+                {
+                    plan = PlanPulling(builder, repository, request);
+                }
+                catch
+                {
+                    progress.Complete("failed");
+                    throw;
+                }
                 progress.Activity = $"Build-OsvImage {plan.Name}";
                 WriteVerbose($"Packages, in order: {string.Join(", ", plan.Composed.Packages)}; loader: {plan.LoaderPath}");
                 WriteVerbose(plan.CommandLine.Length > 0 ? $"Command line: {plan.CommandLine}"
@@ -138,9 +147,17 @@ namespace OsvPS.Commands
                 // The same bar goes on with the bytes written; its pace, and so the seconds left, from here.
                 var writing = new ProgressPacer(this, 1, $"Build-OsvImage {plan.Name}");
                 writing.Report($"0.0 of {plan.FileSystemBytes / 1048576.0:0.0} MiB", 0, always: true);
-                var image = builder.Build(plan, Force, new CallbackProgress<BuildProgress>(p => writing.Report(
-                    $"{p.BytesWritten / 1048576.0:0.0} of {p.TotalBytes / 1048576.0:0.0} MiB", p.TotalBytes == 0 ? 1 : (double)p.BytesWritten / p.TotalBytes, p.CurrentFile)), CancellationToken);
-                writing.Complete();
+                OsvImage image;
+                try
+                {
+                    image = builder.Build(plan, Force, new CallbackProgress<BuildProgress>(p => writing.Report(
+                        $"{p.BytesWritten / 1048576.0:0.0} of {p.TotalBytes / 1048576.0:0.0} MiB", p.TotalBytes == 0 ? 1 : (double)p.BytesWritten / p.TotalBytes,
+                        p.CurrentFile, always: p.BytesWritten >= p.TotalBytes)), CancellationToken);
+                }
+                finally
+                {
+                    writing.Complete();
+                }
                 WriteVerbose($"Wrote {plan.OutputPath} in {watch.Elapsed.TotalSeconds:0.00} s.");
                 WriteObject(image);
             });
