@@ -20,7 +20,7 @@ function New-Tree([string] $Root, [int] $Count, [long] $Bytes) {
     Remove-Item -Recurse -Force -LiteralPath $Root -ErrorAction Ignore
     New-Item -ItemType Directory -Force (Join-Path $Root 'meta') | Out-Null
     Set-Content (Join-Path $Root 'meta/package.yaml') "name: bench`ntitle: bench`nauthor: bench`n"
-    Set-Content (Join-Path $Root 'meta/run.yaml') "runtime: native`nconfig_set:`n  default:`n    bootcmd: /f0`n"
+    Set-Content (Join-Path $Root 'meta/run.yaml') "runtime: native`nconfig_set:`n  default:`n    bootcmd: /d000/f0`n"
     $random = [Random]::new(42)
     $average = [long]($Bytes / $Count)
     $buffer = [byte[]]::new($average * 2)
@@ -63,7 +63,8 @@ function Measure-Build([string] $Project, [bool] $Force) {
 
 $root = Join-Path $WorkPath 'capstan'
 New-Item -ItemType Directory -Force $root | Out-Null
-$loader = [byte[]]::new(1MB); $loader[0x10] = 32; $loader[510] = 0x55; $loader[511] = 0xAA
+# A loader as large as its boot sector says (64 KiB of boot code, then 32 units of 32 KiB): what Build-OsvImage checks.
+$loader = [byte[]]::new(1MB + 64KB); $loader[0x10] = 32; $loader[510] = 0x55; $loader[511] = 0xAA
 [IO.File]::WriteAllBytes((Join-Path $root 'loader.img'), $loader)
 
 $small = Join-Path $WorkPath 'small'

@@ -51,6 +51,9 @@ namespace OsvPS
 
         public bool Enabled { get; }
 
+        /// <summary>True when a record would be shown now: callers on a hot path test it before making the status text.</summary>
+        public bool Due => Enabled && clock.ElapsedMilliseconds - lastShown >= IntervalMs;
+
         /// <summary>Time since the activity began.</summary>
         public TimeSpan Elapsed => clock.Elapsed;
 

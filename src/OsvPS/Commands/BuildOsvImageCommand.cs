@@ -150,9 +150,15 @@ namespace OsvPS.Commands
                 OsvImage image;
                 try
                 {
-                    image = builder.Build(plan, Force, new CallbackProgress<BuildProgress>(p => writing.Report(
-                        $"{p.BytesWritten / 1048576.0:0.0} of {p.TotalBytes / 1048576.0:0.0} MiB", p.TotalBytes == 0 ? 1 : (double)p.BytesWritten / p.TotalBytes,
-                        p.CurrentFile, always: p.BytesWritten >= p.TotalBytes)), CancellationToken);
+                    image = builder.Build(plan, Force, new CallbackProgress<BuildProgress>(p =>
+                    {
+                        bool whole = p.BytesWritten >= p.TotalBytes;
+                        if (whole || writing.Due)
+                        {
+                            writing.Report($"{p.BytesWritten / 1048576.0:0.0} of {p.TotalBytes / 1048576.0:0.0} MiB",
+                                p.TotalBytes == 0 ? 1 : (double)p.BytesWritten / p.TotalBytes, p.CurrentFile, always: whole);
+                        }
+                    }), CancellationToken);
                 }
                 finally
                 {
