@@ -74,4 +74,6 @@ try {
 finally {
     Clear-BenchPool
     Remove-Item -Recurse -Force $work -ErrorAction Ignore
+    # The daemons this script started (none that were running before it) stop with it.
+    Stop-TestLibvirt
 }
