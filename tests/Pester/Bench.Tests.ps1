@@ -20,34 +20,16 @@ BeforeAll {
 AfterAll { $env:CAPSTAN_ROOT = $savedRoot }
 
 Describe 'The benchmarks, at a small size' {
-    It 'Build-Image.ps1 builds its generated project and prints the ratio to the floor' {
-        $run = Invoke-Bench 'Build-Image.ps1' "-Files 200 -TotalBytes 4MB -WorkPath '$(Join-Path $TestDrive 'build-image')'"
-        $run.Text | Should -Match 'ratio build / floor\s+[0-9.]+x'
-        $run.Text | Should -Match 'unchanged rebuild\s+[0-9.]+ s'
+    # Each case: the script, its arguments (evaluated in the test, where $TestDrive and $elves are known) and what its figures must show.
+    It '<Script> ends and prints its figures' -ForEach @(
+        @{ Script = 'Build-Image.ps1'; Arguments = { "-Files 200 -TotalBytes 4MB -WorkPath '$(Join-Path $TestDrive 'build-image')'" }; Shows = 'ratio build / floor\s+[0-9.]+x', 'unchanged rebuild\s+[0-9.]+ s' }
+        @{ Script = 'Add-Binary.ps1'; Arguments = { '-Count 5 -Runs 1' }; Shows = 'speed-up vs ldd \+ cp', 'Actions, first run: Added=[0-9]+' }
+        @{ Script = 'Resolve-Elf.ps1'; Arguments = { "-Folders '$elves'" }; Shows = 'ELF files\s+3', 'speed-up over ldd\s+[0-9.]+x' }
+        @{ Script = 'Write-Layer.ps1'; Arguments = { '-Files 50 -TreeFiles 200 -Runs 1' }; Shows = 'ContainedFolder', 'SweepTemporaries' }
+    ) {
+        $run = Invoke-Bench $Script (& $Arguments)
+        foreach ($pattern in $Shows) { $run.Text | Should -Match $pattern }
         $run.Text | Should -Not -Match 'Exception|child failed'
-        $run.ExitCode | Should -Be 0
-    }
-
-    It 'Add-Binary.ps1 adds host programs twice and prints the speed-up against ldd + cp' {
-        $run = Invoke-Bench 'Add-Binary.ps1' '-Count 5 -Runs 1'
-        $run.Text | Should -Match 'speed-up vs ldd \+ cp'
-        $run.Text | Should -Match 'Actions, first run: Added=[0-9]+'
-        $run.Text | Should -Not -Match 'Exception'
-        $run.ExitCode | Should -Be 0
-    }
-
-    It 'Resolve-Elf.ps1 resolves a folder of programs and prints the speed-up over ldd' {
-        $run = Invoke-Bench 'Resolve-Elf.ps1' "-Folders '$elves'"
-        $run.Text | Should -Match 'ELF files\s+3'
-        $run.Text | Should -Match 'speed-up over ldd\s+[0-9.]+x'
-        $run.Text | Should -Not -Match 'Exception'
-        $run.ExitCode | Should -Be 0
-    }
-
-    It 'Write-Layer.ps1 writes through ContainedFolder and prints its ratios' {
-        $run = Invoke-Bench 'Write-Layer.ps1' '-Files 50 -TreeFiles 200 -Runs 1'
-        $run.Text | Should -Match 'SweepTemporaries'
-        $run.Text | Should -Not -Match 'Exception'
         $run.ExitCode | Should -Be 0
     }
 }
