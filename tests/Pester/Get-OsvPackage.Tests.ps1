@@ -12,6 +12,15 @@ AfterAll {
 }
 
 Describe 'Get-OsvPackage' {
+    It 'completes package names from the repository, and a half-written pattern to nothing' {
+        $line = 'Get-OsvPackage osv.b'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('osv.bootstrap')
+        $line = 'Get-OsvPackage o*st'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.ToolTip | Should -Be @('OSv bootstrap (test)')
+        $line = 'Get-OsvPackage osv['
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | Should -BeNullOrEmpty
+    }
+
     It 'lists local packages with their package.yaml' {
         $package = Get-OsvPackage
         $package.Name | Should -Be 'osv.bootstrap'

@@ -19,7 +19,7 @@ namespace OsvPS.Completers
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
-            string prefix = (wordToComplete ?? "").Trim('\'', '"');
+            string prefix = NameCompletion.Prefix(wordToComplete);
             IEnumerable<string> names;
             try
             {

@@ -13,7 +13,7 @@ namespace OsvPS.Completers
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
-            string prefix = (wordToComplete ?? "").Trim('\'', '"');
+            string prefix = NameCompletion.Prefix(wordToComplete);
             try
             {
                 string root = fakeBoundParameters.Contains("Root") ? LanguagePrimitives.ConvertTo<string>(fakeBoundParameters["Root"]) : "/";

@@ -13,20 +13,7 @@ namespace OsvPS.Completers
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
-            string prefix = (wordToComplete ?? "").Trim('\'', '"');
-            WildcardPattern pattern;
-            try
-            {
-                pattern = OsvCmdlet.NamePattern(prefix + "*");
-            }
-            catch (OsvPS.Core.Errors.OsvException)
-            {
-                return new CompletionResult[0]; // half a pattern ('a[') completes to nothing
-            }
-            return new CapstanRepository().GetImages()
-                .Where(i => pattern.IsMatch(i.Name))
-                .Select(i => new CompletionResult(i.Name, i.Name, CompletionResultType.ParameterValue, $"{i.Format} {i.Path}"))
-                .ToList();
+            return NameCompletion.Matching(wordToComplete, new CapstanRepository().GetImages(), i => i.Name, i => $"{i.Format} {i.Path}");
         }
     }
 }

@@ -23,8 +23,6 @@ namespace OsvPS.Completers
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
-            string prefix = (wordToComplete ?? "").Trim('\'', '"');
-            var pattern = new WildcardPattern(prefix + "*", WildcardOptions.IgnoreCase);
             string? connection = fakeBoundParameters?["Connection"] as string;
             var listing = Task.Run(() =>
             {
@@ -42,10 +40,7 @@ namespace OsvPS.Completers
             {
                 instances = new List<OsvInstance>();
             }
-            return instances
-                .Where(i => pattern.IsMatch(i.Name))
-                .Select(i => new CompletionResult(i.Name, i.Name, CompletionResultType.ParameterValue, $"{i.State} {i.Image}"))
-                .ToList();
+            return NameCompletion.Matching(wordToComplete, instances, i => i.Name, i => $"{i.State} {i.Image}");
         }
     }
 }

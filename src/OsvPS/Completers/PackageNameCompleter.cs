@@ -13,12 +13,7 @@ namespace OsvPS.Completers
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
-            string prefix = (wordToComplete ?? "").Trim('\'', '"');
-            var pattern = new WildcardPattern(prefix + "*", WildcardOptions.IgnoreCase);
-            return OsvPS.Core.Repository.LocalPackages.List(new CapstanRepository())
-                .Where(p => pattern.IsMatch(p.Name))
-                .Select(p => new CompletionResult(p.Name.IndexOf(' ') >= 0 ? "'" + p.Name + "'" : p.Name, p.Name, CompletionResultType.ParameterValue, $"{p.Version} {p.Title}".Trim()))
-                .ToList();
+            return NameCompletion.Matching(wordToComplete, LocalPackages.List(new CapstanRepository()), p => p.Name, p => $"{p.Version} {p.Title}".Trim());
         }
     }
 }
