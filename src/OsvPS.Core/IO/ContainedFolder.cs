@@ -104,6 +104,7 @@ namespace OsvPS.Core.IO
                         RequireInside(folder, path);
                         // Renamed while still locked: a sweep never takes a file that is about to get its name.
                         folder.Rename(temp, name);
+                        FolderHandle.Unlock(stream);
                     }
                     catch
                     {

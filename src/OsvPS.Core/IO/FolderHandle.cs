@@ -36,6 +36,7 @@ namespace OsvPS.Core.IO
         private const int AtSymlinkNoFollow = 0x100;
         private const int LockEx = 2;
         private const int LockNb = 4;
+        private const int LockUn = 8;
         internal const int EEXIST = 17;
         private const int ENOENT = 2;
         private const int ENOTDIR = 20;
@@ -182,6 +183,13 @@ namespace OsvPS.Core.IO
             return new FileStream(file, FileAccess.ReadWrite, bufferSize);
         }
 
+        /// <summary>
+        /// Lets go of the lock <see cref="CreateLocked"/> took, before the file is closed. A process being
+        /// started on another thread holds a copy of every descriptor until it runs its program, and a
+        /// lock left to the close would stay that long: a reader of the renamed file would find it taken.
+        /// </summary>
+        public static void Unlock(FileStream stream) => Flock(stream.SafeFileHandle.DangerousGetHandle().ToInt32(), LockUn);
+
         /// <summary>Opens <paramref name="name"/> for writing, never through a link: created when missing, emptied unless <paramref name="append"/> (then positioned at its end).</summary>
         public FileStream OpenWritable(string name, bool append, int bufferSize)
         {
@@ -225,13 +233,20 @@ namespace OsvPS.Core.IO
                 {
                     return false; // EWOULDBLOCK: its writer is alive
                 }
-                var opened = UnixFile.StatAt(fd, "", noFollow: true, emptyPath: true);
-                var named = Stat(name);
-                if (opened == null || named == null || opened.Inode != named.Inode || opened.Device != named.Device)
+                try
                 {
-                    return false;
+                    var opened = UnixFile.StatAt(fd, "", noFollow: true, emptyPath: true);
+                    var named = Stat(name);
+                    if (opened == null || named == null || opened.Inode != named.Inode || opened.Device != named.Device)
+                    {
+                        return false;
+                    }
+                    return UnlinkAt(Fd, Name(name), 0) == 0;
                 }
-                return UnlinkAt(Fd, Name(name), 0) == 0;
+                finally
+                {
+                    Flock(fd, LockUn);
+                }
             }
         }
 
