@@ -67,13 +67,16 @@ namespace OsvPS.Core.Tests.Qemu
                 return;
             }
             // The verdict is kept per host boot: the file names this boot and holds the answer given.
-            string cache = Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") ?? Path.Combine(Environment.GetEnvironmentVariable("HOME")!, ".cache"), "osvps", "kvm-probe");
+            // It lives in the repository the call was given (it follows CAPSTAN_ROOT), never in HOME.
+            string cache = Path.Combine(repo.Root, "cache", "kvm-probe");
             var lines = File.ReadAllLines(cache);
             Assert.StartsWith(File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim() + "|" + qemu, lines[0]);
             Assert.Equal(first.Accelerator == Accelerator.Kvm, lines[1] == "kvm");
+            // The second call answers from the file, not from a new probe: a verdict written there is the one given.
+            File.WriteAllText(cache, lines[0] + "\nremembered, not probed again\n");
             var second = AcceleratorProbe.Choose(Accelerator.Auto, qemu, repo, CancellationToken.None);
-            Assert.Equal(first.Accelerator, second.Accelerator);
-            Assert.Equal(first.Reason, second.Reason);
+            Assert.Equal(Accelerator.Tcg, second.Accelerator);
+            Assert.Contains("remembered, not probed again", second.Reason);
         }
 
         [Fact]
