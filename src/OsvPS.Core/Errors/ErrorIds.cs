@@ -114,6 +114,7 @@ namespace OsvPS.Core.Errors
         public const string LibvirtFailed = "LibvirtFailed";
         public const string LibvirtNotInstalled = "LibvirtNotInstalled";
         public const string LibvirtNotSupported = "LibvirtNotSupported";
+        public const string LibvirtTimeout = "LibvirtTimeout";
         public const string StoragePoolInvalid = "StoragePoolInvalid";
 
         // Projects and packages.

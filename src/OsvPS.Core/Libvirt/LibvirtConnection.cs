@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 using OsvPS.Core.Errors;
@@ -12,6 +13,9 @@ namespace OsvPS.Core.Libvirt
     /// One open libvirt connection and the objects OsvPS looks up through it. A failed call becomes an
     /// <see cref="OsvException"/> carrying libvirt's own message; the id is <c>LibvirtFailed</c> (or
     /// <c>LibvirtConnectFailed</c>, <c>LibvirtNotInstalled</c>), so runbooks can tell them apart.
+    /// Every call that talks to the daemon goes through <see cref="Call{T}"/>, which bounds it: a daemon
+    /// that does not answer (stopped, or stuck in its own QEMU probe) gives <c>LibvirtTimeout</c> naming
+    /// the call and the seconds, and every later call on the connection fails at once the same way.
     /// </summary>
     internal sealed class LibvirtConnection : IDisposable
     {
@@ -20,53 +24,130 @@ namespace OsvPS.Core.Libvirt
         private static int quietSet;
 
         private IntPtr handle;
+        // The call that did not answer in time; once set, the connection is not used again.
+        private volatile string? stuck;
 
-        private LibvirtConnection(string uri, IntPtr handle)
+        private LibvirtConnection(string uri, IntPtr handle, TimeSpan deadline)
         {
             Uri = uri;
             this.handle = handle;
+            Deadline = deadline;
         }
 
         public string Uri { get; }
 
+        /// <summary>How long one call may wait for the daemon.</summary>
+        public TimeSpan Deadline { get; }
+
         internal IntPtr Handle => handle != IntPtr.Zero ? handle : throw new ObjectDisposedException(nameof(LibvirtConnection));
 
-        public static LibvirtConnection Open(string uri)
+        /// <summary>Opens <paramref name="uri"/>; each call on it may wait <paramref name="deadline"/> (default: <see cref="LibvirtDeadline.Default"/>).</summary>
+        public static LibvirtConnection Open(string uri, TimeSpan? deadline = null)
         {
             LibvirtUri.Check(uri);
+            TimeSpan limit = deadline ?? LibvirtDeadline.Default;
             try
             {
                 if (Interlocked.Exchange(ref quietSet, 1) == 0)
                 {
                     virSetErrorFunc(IntPtr.Zero, Quiet);
                 }
-                IntPtr connection = virConnectOpen(Utf8z(uri));
-                if (connection == IntPtr.Zero)
+                var reply = Bounded(uri, limit, "connect", uri, () => virConnectOpen(Utf8z(uri)));
+                if (reply.Value == IntPtr.Zero)
                 {
-                    throw new OsvException("LibvirtConnectFailed", OsvErrorKind.ConnectionError,
-                        $"could not connect to libvirt at '{uri}': {LastMessage()}", uri);
+                    throw new OsvException(ErrorIds.LibvirtConnectFailed, OsvErrorKind.ConnectionError,
+                        $"could not connect to libvirt at '{uri}': {reply.Message}", uri);
                 }
-                return new LibvirtConnection(uri, connection);
+                return new LibvirtConnection(uri, reply.Value, limit);
             }
             catch (DllNotFoundException)
             {
-                throw new OsvException("LibvirtNotInstalled", OsvErrorKind.NotInstalled,
+                throw new OsvException(ErrorIds.LibvirtNotInstalled, OsvErrorKind.NotInstalled,
                     "libvirt's client library (libvirt.so.0) is not installed on this machine; install libvirt-clients (Debian: apt-get install libvirt-clients).", uri);
             }
         }
 
-        internal static string LastMessage()
+        /// <summary>
+        /// Runs one call of libvirt's C API that may wait for the daemon, on a thread of its own, and waits at most
+        /// <see cref="Deadline"/> for it. libvirt keeps its last error per thread, so the error is read there too.
+        /// A call that did not answer is left behind on its (background) thread, and the connection is not used again.
+        /// </summary>
+        internal LibvirtReply<T> Call<T>(string what, string? target, Func<T> native)
+        {
+            string? earlier = stuck;
+            if (earlier != null)
+            {
+                throw new OsvException(ErrorIds.LibvirtTimeout, OsvErrorKind.OperationTimeout,
+                    $"libvirt ({Uri}) did not answer an earlier call ({earlier}) within {Seconds(Deadline)} s, so OsvPS will not {what} on this connection; check the daemon (systemctl status libvirtd), then try again.", target);
+            }
+            try
+            {
+                return Bounded(Uri, Deadline, what, target, native);
+            }
+            catch (OsvException e) when (e.ErrorId == ErrorIds.LibvirtTimeout)
+            {
+                stuck = what;
+                throw;
+            }
+        }
+
+        private static LibvirtReply<T> Bounded<T>(string uri, TimeSpan deadline, string what, string? target, Func<T> native)
+        {
+            var reply = new LibvirtReply<T>();
+            var done = new ManualResetEventSlim(false);
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    reply.Value = native();
+                    reply.Code = virGetLastErrorCode();
+                    reply.Message = reply.Code != 0 ? LastMessage() : string.Empty;
+                }
+                catch (Exception e)
+                {
+                    reply.Failure = ExceptionDispatchInfo.Capture(e);
+                }
+                finally
+                {
+                    done.Set();
+                }
+            }, 256 * 1024)
+            {
+                IsBackground = true,
+                Name = "libvirt: " + what,
+            };
+            thread.Start();
+            if (!done.Wait(deadline))
+            {
+                throw new OsvException(ErrorIds.LibvirtTimeout, OsvErrorKind.OperationTimeout,
+                    $"libvirt ({uri}) did not answer within {Seconds(deadline)} s when asked to {what}; the daemon may be stopped or busy (OSVPS_LIBVIRT_TIMEOUT sets the deadline in seconds).", target);
+            }
+            done.Dispose();
+            reply.Failure?.Throw();
+            return reply;
+        }
+
+        private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+
+        private static string LastMessage()
         {
             IntPtr message = virGetLastErrorMessage();
             return message == IntPtr.Zero ? "unknown error" : Marshal.PtrToStringAnsi(message) ?? "unknown error";
         }
 
-        internal OsvException Failure(string what, string? target)
+        internal OsvException Failure<T>(string what, string? target, LibvirtReply<T> reply)
         {
-            int code = virGetLastErrorCode();
+            int code = reply.Code;
             var kind = code == ErrNoDomain || code == ErrNoStoragePool || code == ErrNoStorageVol ? OsvErrorKind.ObjectNotFound
                 : code == ErrOperationInvalid ? OsvErrorKind.InvalidOperation : OsvErrorKind.InvalidResult;
-            return new OsvException("LibvirtFailed", kind, $"libvirt ({Uri}) could not {what}: {LastMessage()} (libvirt error {code})", target);
+            return new OsvException(ErrorIds.LibvirtFailed, kind, $"libvirt ({Uri}) could not {what}: {reply.Message} (libvirt error {code})", target);
+        }
+
+        /// <summary>Runs a call whose int result is negative on failure, and throws libvirt's error for it.</summary>
+        internal int Check(string what, string? target, Func<int> native)
+        {
+            var reply = Call(what, target, native);
+            return reply.Value >= 0 ? reply.Value : throw Failure(what, target, reply);
         }
 
         /// <summary>A string libvirt allocated for us, freed once read.</summary>
@@ -101,82 +182,120 @@ namespace OsvPS.Core.Libvirt
         /// <summary>The libvirt version of the daemon at the other end, as major * 1,000,000 + minor * 1,000 + release.</summary>
         public ulong DaemonVersion()
         {
-            return virConnectGetLibVersion(Handle, out ulong version) == 0 ? version : throw Failure("read the daemon's version", null);
+            const string what = "read the daemon's version";
+            var reply = Call(what, null, () => virConnectGetLibVersion(Handle, out ulong version) == 0 ? version : ulong.MaxValue);
+            return reply.Value != ulong.MaxValue ? reply.Value : throw Failure(what, null, reply);
         }
 
         /// <summary>The names of all domains, running or defined.</summary>
         public List<string> DomainNames()
         {
-            int count = virConnectListAllDomains(Handle, out IntPtr array, ListDomainsAll);
-            if (count < 0)
+            const string what = "list domains";
+            var reply = Call(what, null, () =>
             {
-                throw Failure("list domains", null);
-            }
-            var names = new List<string>(count);
-            try
-            {
-                for (int i = 0; i < count; i++)
+                int count = virConnectListAllDomains(Handle, out IntPtr array, ListDomainsAll);
+                if (count < 0)
                 {
-                    IntPtr domain = Marshal.ReadIntPtr(array, i * IntPtr.Size);
-                    names.Add(PtrToUtf8(virDomainGetName(domain)));
-                    virDomainFree(domain);
+                    return null;
                 }
-            }
-            finally
-            {
-                free(array);
-            }
-            return names;
+                var names = new List<string>(count);
+                try
+                {
+                    for (int i = 0; i < count; i++)
+                    {
+                        IntPtr domain = Marshal.ReadIntPtr(array, i * IntPtr.Size);
+                        names.Add(PtrToUtf8(virDomainGetName(domain)));
+                        virDomainFree(domain);
+                    }
+                }
+                finally
+                {
+                    free(array);
+                }
+                return names;
+            });
+            return reply.Value ?? throw Failure(what, null, reply);
         }
 
         /// <summary>The domain of that name, or null when there is none.</summary>
         public LibvirtDomain? FindDomain(string name)
         {
-            IntPtr domain = virDomainLookupByName(Handle, Utf8z(name));
-            if (domain != IntPtr.Zero)
+            string what = $"look up domain '{name}'";
+            var reply = Call(what, name, () => virDomainLookupByName(Handle, Utf8z(name)));
+            if (reply.Value != IntPtr.Zero)
             {
-                return new LibvirtDomain(this, domain, name);
+                return new LibvirtDomain(this, reply.Value, name);
             }
-            if (virGetLastErrorCode() == ErrNoDomain)
-            {
-                return null;
-            }
-            throw Failure($"look up domain '{name}'", name);
+            return reply.Code == ErrNoDomain ? null : throw Failure(what, name, reply);
         }
 
         public LibvirtDomain DefineDomain(string xml, string name)
         {
-            IntPtr domain = virDomainDefineXML(Handle, Utf8z(xml));
-            return domain != IntPtr.Zero ? new LibvirtDomain(this, domain, name) : throw Failure($"define domain '{name}'", name);
+            string what = $"define domain '{name}'";
+            var reply = Call(what, name, () => virDomainDefineXML(Handle, Utf8z(xml)));
+            return reply.Value != IntPtr.Zero ? new LibvirtDomain(this, reply.Value, name) : throw Failure(what, name, reply);
         }
 
         /// <summary>The storage pool of that name, or null when there is none.</summary>
         public LibvirtPool? FindPool(string name)
         {
-            IntPtr pool = virStoragePoolLookupByName(Handle, Utf8z(name));
-            if (pool != IntPtr.Zero)
+            string what = $"look up storage pool '{name}'";
+            var reply = Call(what, name, () => virStoragePoolLookupByName(Handle, Utf8z(name)));
+            if (reply.Value != IntPtr.Zero)
             {
-                return new LibvirtPool(this, pool, name);
+                return new LibvirtPool(this, reply.Value, name);
             }
-            if (virGetLastErrorCode() == ErrNoStoragePool)
-            {
-                return null;
-            }
-            throw Failure($"look up storage pool '{name}'", name);
+            return reply.Code == ErrNoStoragePool ? null : throw Failure(what, name, reply);
         }
 
         public LibvirtPool DefinePool(string xml, string name)
         {
-            IntPtr pool = virStoragePoolDefineXML(Handle, Utf8z(xml), 0);
-            return pool != IntPtr.Zero ? new LibvirtPool(this, pool, name) : throw Failure($"define storage pool '{name}'", name);
+            string what = $"define storage pool '{name}'";
+            var reply = Call(what, name, () => virStoragePoolDefineXML(Handle, Utf8z(xml), 0));
+            return reply.Value != IntPtr.Zero ? new LibvirtPool(this, reply.Value, name) : throw Failure(what, name, reply);
         }
 
+        /// <summary>Closes the connection; one whose daemon stopped answering is left as it is (closing it would wait too).</summary>
         public void Dispose()
         {
             IntPtr open = Interlocked.Exchange(ref handle, IntPtr.Zero);
-            if (open != IntPtr.Zero)
+            if (open != IntPtr.Zero && stuck == null)
             {
-                virConnectClose(open);
+                try
+                {
+                    Bounded(Uri, Deadline, "close the connection", null, () => virConnectClose(open));
+                }
+                catch (OsvException)
+                {
+                    // A close that does not answer in time is given up; nothing waits for it.
+                }
+            }
+        }
+    }
+
+    /// <summary>What one bounded libvirt call returned, with libvirt's error as its own thread saw it.</summary>
+    internal sealed class LibvirtReply<T>
+    {
+        public T Value { get; set; } = default!;
+        /// <summary>libvirt's virErrorNumber after the call (0: none).</summary>
+        public int Code { get; set; }
+        public string Message { get; set; } = string.Empty;
+        internal ExceptionDispatchInfo? Failure { get; set; }
+    }
+
+    /// <summary>How long OsvPS waits for one libvirt call.</summary>
+    internal static class LibvirtDeadline
+    {
+        /// <summary>60 s, or <c>OSVPS_LIBVIRT_TIMEOUT</c> seconds (1 to 3600) when set.</summary>
+        public static TimeSpan Default
+        {
+            get
+            {
+                string? text = Environment.GetEnvironmentVariable("OSVPS_LIBVIRT_TIMEOUT");
+                return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double seconds)
+                    && seconds >= 1 && seconds <= 3600
+                    ? TimeSpan.FromSeconds(seconds)
+                    : TimeSpan.FromSeconds(60);
             }
         }
     }
@@ -199,6 +318,7 @@ namespace OsvPS.Core.Libvirt
 
         private protected IntPtr Handle => handle != IntPtr.Zero ? handle : throw new ObjectDisposedException(GetType().Name);
 
+        // Freeing a handle only drops libvirt's reference in this process; it never waits for the daemon.
         private protected abstract void Free(IntPtr open);
 
         public void Dispose()
@@ -214,22 +334,24 @@ namespace OsvPS.Core.Libvirt
     /// <summary>A domain handle.</summary>
     internal sealed class LibvirtDomain : LibvirtObject
     {
-
         internal LibvirtDomain(LibvirtConnection connection, IntPtr handle, string name)
             : base(connection, handle, name)
         {
         }
 
-        public string Xml() => LibvirtConnection.TakeString(virDomainGetXMLDesc(Handle, 0)) ?? throw Connection.Failure($"read the XML of domain '{Name}'", Name);
+        public string Xml()
+        {
+            string what = $"read the XML of domain '{Name}'";
+            var reply = Connection.Call(what, Name, () => LibvirtConnection.TakeString(virDomainGetXMLDesc(Handle, 0)));
+            return reply.Value ?? throw Connection.Failure(what, Name, reply);
+        }
 
         /// <summary>libvirt's virDomainState: 1 running, 3 paused, 4 being shut down, 5 shut off, 6 crashed...</summary>
         public int State()
         {
-            if (virDomainGetState(Handle, out int state, out _, 0) < 0)
-            {
-                throw Connection.Failure($"read the state of domain '{Name}'", Name);
-            }
-            return state;
+            string what = $"read the state of domain '{Name}'";
+            var reply = Connection.Call(what, Name, () => virDomainGetState(Handle, out int state, out _, 0) < 0 ? -1 : state);
+            return reply.Value >= 0 ? reply.Value : throw Connection.Failure(what, Name, reply);
         }
 
         /// <summary>True while a QEMU runs for the domain (running, paused, being shut down, suspended).</summary>
@@ -241,28 +363,22 @@ namespace OsvPS.Core.Libvirt
             return state == DomainRunning || state == DomainBlocked || state == DomainPaused || state == DomainShutdown || state == DomainPmSuspended;
         }
 
-        public void Start() => Check(virDomainCreate(Handle), "start");
+        public void Start() => Connection.Check($"start domain '{Name}'", Name, () => virDomainCreate(Handle));
 
-        public void Shutdown() => Check(virDomainShutdown(Handle), "shut down");
+        public void Shutdown() => Connection.Check($"shut down domain '{Name}'", Name, () => virDomainShutdown(Handle));
 
         /// <summary>Stops the domain at once; a domain that already stopped is no error.</summary>
         public void Destroy()
         {
-            if (virDomainDestroy(Handle) < 0 && virGetLastErrorCode() != ErrOperationInvalid)
+            string what = $"destroy domain '{Name}'";
+            var reply = Connection.Call(what, Name, () => virDomainDestroy(Handle));
+            if (reply.Value < 0 && reply.Code != ErrOperationInvalid)
             {
-                throw Connection.Failure($"destroy domain '{Name}'", Name);
+                throw Connection.Failure(what, Name, reply);
             }
         }
 
-        public void Undefine() => Check(virDomainUndefine(Handle), "undefine");
-
-        private void Check(int result, string what)
-        {
-            if (result < 0)
-            {
-                throw Connection.Failure($"{what} domain '{Name}'", Name);
-            }
-        }
+        public void Undefine() => Connection.Check($"undefine domain '{Name}'", Name, () => virDomainUndefine(Handle));
 
         private protected override void Free(IntPtr open) => virDomainFree(open);
     }
@@ -270,64 +386,51 @@ namespace OsvPS.Core.Libvirt
     /// <summary>A storage pool handle.</summary>
     internal sealed class LibvirtPool : LibvirtObject
     {
-
         internal LibvirtPool(LibvirtConnection connection, IntPtr handle, string name)
             : base(connection, handle, name)
         {
         }
 
-        public bool IsActive()
-        {
-            int active = virStoragePoolIsActive(Handle);
-            return active >= 0 ? active == 1 : throw Connection.Failure($"read the state of storage pool '{Name}'", Name);
-        }
+        public bool IsActive() => Connection.Check($"read the state of storage pool '{Name}'", Name, () => virStoragePoolIsActive(Handle)) == 1;
 
-        public void Build() => Check(virStoragePoolBuild(Handle, 0), "build");
+        public void Build() => Connection.Check($"build storage pool '{Name}'", Name, () => virStoragePoolBuild(Handle, 0));
 
-        public void Start() => Check(virStoragePoolCreate(Handle, 0), "start");
+        public void Start() => Connection.Check($"start storage pool '{Name}'", Name, () => virStoragePoolCreate(Handle, 0));
 
-        public void SetAutostart() => Check(virStoragePoolSetAutostart(Handle, 1), "mark autostart");
+        public void SetAutostart() => Connection.Check($"mark autostart storage pool '{Name}'", Name, () => virStoragePoolSetAutostart(Handle, 1));
 
         /// <summary>Rescans the pool's folder, so files the host made (a console log) become volumes.</summary>
-        public void Refresh() => Check(virStoragePoolRefresh(Handle, 0), "refresh");
+        public void Refresh() => Connection.Check($"refresh storage pool '{Name}'", Name, () => virStoragePoolRefresh(Handle, 0));
 
         /// <summary>The volume of that name, or null when there is none.</summary>
         public LibvirtVolume? FindVolume(string name)
         {
-            IntPtr volume = virStorageVolLookupByName(Handle, Utf8z(name));
-            if (volume != IntPtr.Zero)
+            string what = $"look up volume '{name}' in storage pool '{Name}'";
+            var reply = Connection.Call(what, name, () => virStorageVolLookupByName(Handle, Utf8z(name)));
+            if (reply.Value != IntPtr.Zero)
             {
-                return new LibvirtVolume(Connection, volume, name);
+                return new LibvirtVolume(Connection, reply.Value, name);
             }
-            if (virGetLastErrorCode() == ErrNoStorageVol)
-            {
-                return null;
-            }
-            throw Connection.Failure($"look up volume '{name}' in storage pool '{Name}'", name);
+            return reply.Code == ErrNoStorageVol ? null : throw Connection.Failure(what, name, reply);
         }
 
         public LibvirtVolume CreateVolume(string xml, string name)
         {
-            IntPtr volume = virStorageVolCreateXML(Handle, Utf8z(xml), 0);
-            return volume != IntPtr.Zero ? new LibvirtVolume(Connection, volume, name) : throw Connection.Failure($"create volume '{name}' in storage pool '{Name}'", name);
-        }
-
-        private void Check(int result, string what)
-        {
-            if (result < 0)
-            {
-                throw Connection.Failure($"{what} storage pool '{Name}'", Name);
-            }
+            string what = $"create volume '{name}' in storage pool '{Name}'";
+            var reply = Connection.Call(what, name, () => virStorageVolCreateXML(Handle, Utf8z(xml), 0));
+            return reply.Value != IntPtr.Zero ? new LibvirtVolume(Connection, reply.Value, name) : throw Connection.Failure(what, name, reply);
         }
 
         private protected override void Free(IntPtr open) => virStoragePoolFree(open);
     }
 
-    /// <summary>A storage volume handle: its path on the host, upload and download through libvirt's streams.</summary>
+    /// <summary>
+    /// A storage volume handle: its path on the host, upload and download through libvirt's streams. Each
+    /// stream call is bounded on its own, so a transfer may take as long as it needs while it moves.
+    /// </summary>
     internal sealed class LibvirtVolume : LibvirtObject
     {
         private const int Chunk = 1 << 20;
-
 
         internal LibvirtVolume(LibvirtConnection connection, IntPtr handle, string name)
             : base(connection, handle, name)
@@ -335,15 +438,14 @@ namespace OsvPS.Core.Libvirt
         }
 
         /// <summary>The volume's file on the libvirt host.</summary>
-        public string Path() => LibvirtConnection.TakeString(virStorageVolGetPath(Handle)) ?? throw Connection.Failure($"read the path of volume '{Name}'", Name);
-
-        public void Delete()
+        public string Path()
         {
-            if (virStorageVolDelete(Handle, 0) < 0)
-            {
-                throw Connection.Failure($"delete volume '{Name}'", Name);
-            }
+            string what = $"read the path of volume '{Name}'";
+            var reply = Connection.Call(what, Name, () => LibvirtConnection.TakeString(virStorageVolGetPath(Handle)));
+            return reply.Value ?? throw Connection.Failure(what, Name, reply);
         }
+
+        public void Delete() => Connection.Check($"delete volume '{Name}'", Name, () => virStorageVolDelete(Handle, 0));
 
         /// <summary>Sends <paramref name="file"/> as the volume's content through a libvirt stream (the same call serves a remote host).</summary>
         public void Upload(string file, CancellationToken cancellation)
@@ -351,21 +453,16 @@ namespace OsvPS.Core.Libvirt
             using (var source = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
             {
                 IntPtr stream = NewStream();
+                bool finished = false;
                 try
                 {
-                    if (virStorageVolUpload(Handle, stream, 0, (ulong)source.Length, 0) < 0)
-                    {
-                        throw Connection.Failure($"upload to volume '{Name}'", Name);
-                    }
+                    long length = source.Length;
+                    Connection.Check($"upload to volume '{Name}'", Name, () => virStorageVolUpload(Handle, stream, 0, (ulong)length, 0));
                     var buffer = new byte[Chunk];
                     int read;
                     while ((read = source.Read(buffer, 0, buffer.Length)) > 0)
                     {
-                        if (cancellation.IsCancellationRequested)
-                        {
-                            virStreamAbort(stream);
-                            cancellation.ThrowIfCancellationRequested();
-                        }
+                        cancellation.ThrowIfCancellationRequested();
                         int sent = 0;
                         while (sent < read)
                         {
@@ -377,23 +474,19 @@ namespace OsvPS.Core.Libvirt
                                 Buffer.BlockCopy(buffer, sent, piece, 0, piece.Length);
                                 data = piece;
                             }
-                            int n = virStreamSend(stream, data, (UIntPtr)(read - sent));
-                            if (n < 0)
-                            {
-                                var failure = Connection.Failure($"upload to volume '{Name}'", Name);
-                                virStreamAbort(stream);
-                                throw failure;
-                            }
-                            sent += n;
+                            int count = read - sent;
+                            sent += Connection.Check($"upload to volume '{Name}'", Name, () => virStreamSend(stream, data, (UIntPtr)count));
                         }
                     }
-                    if (virStreamFinish(stream) < 0)
-                    {
-                        throw Connection.Failure($"finish the upload to volume '{Name}'", Name);
-                    }
+                    Connection.Check($"finish the upload to volume '{Name}'", Name, () => virStreamFinish(stream));
+                    finished = true;
                 }
                 finally
                 {
+                    if (!finished)
+                    {
+                        Abort(stream);
+                    }
                     virStreamFree(stream);
                 }
             }
@@ -403,42 +496,50 @@ namespace OsvPS.Core.Libvirt
         public long Download(long offset, Stream destination)
         {
             IntPtr stream = NewStream();
+            bool finished = false;
             try
             {
-                if (virStorageVolDownload(Handle, stream, (ulong)offset, 0, 0) < 0)
-                {
-                    throw Connection.Failure($"download volume '{Name}'", Name);
-                }
+                Connection.Check($"download volume '{Name}'", Name, () => virStorageVolDownload(Handle, stream, (ulong)offset, 0, 0));
                 var buffer = new byte[Chunk];
                 long total = 0;
                 int n;
-                while ((n = virStreamRecv(stream, buffer, (UIntPtr)buffer.Length)) > 0)
+                while ((n = Connection.Check($"download volume '{Name}'", Name, () => virStreamRecv(stream, buffer, (UIntPtr)buffer.Length))) > 0)
                 {
                     destination.Write(buffer, 0, n);
                     total += n;
                 }
-                if (n < 0)
-                {
-                    var failure = Connection.Failure($"download volume '{Name}'", Name);
-                    virStreamAbort(stream);
-                    throw failure;
-                }
-                if (virStreamFinish(stream) < 0)
-                {
-                    throw Connection.Failure($"finish the download of volume '{Name}'", Name);
-                }
+                Connection.Check($"finish the download of volume '{Name}'", Name, () => virStreamFinish(stream));
+                finished = true;
                 return total;
             }
             finally
             {
+                if (!finished)
+                {
+                    Abort(stream);
+                }
                 virStreamFree(stream);
+            }
+        }
+
+        // Tells the daemon the transfer is off; a connection that stopped answering is not asked.
+        private void Abort(IntPtr stream)
+        {
+            try
+            {
+                Connection.Call($"abort the transfer of volume '{Name}'", Name, () => virStreamAbort(stream));
+            }
+            catch (OsvException)
+            {
+                // The transfer's own failure is the one to report.
             }
         }
 
         private IntPtr NewStream()
         {
-            IntPtr stream = virStreamNew(Connection.Handle, 0);
-            return stream != IntPtr.Zero ? stream : throw Connection.Failure("open a stream", Name);
+            string what = "open a stream";
+            var reply = Connection.Call(what, Name, () => virStreamNew(Connection.Handle, 0));
+            return reply.Value != IntPtr.Zero ? reply.Value : throw Connection.Failure(what, Name, reply);
         }
 
         private protected override void Free(IntPtr open) => virStorageVolFree(open);
