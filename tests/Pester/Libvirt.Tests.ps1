@@ -1,4 +1,4 @@
-# Instances on a real libvirtd (qemu:///system) booting the real OSv kernel (../shared/osv), from the
+# Instances on a real libvirtd (qemu:///system) booting the real OSv kernel (OSVPS_TEST_OSV, else /var/lib/osvps/test-osv), from the
 # kernel and from disk. The daemons are started when installed and not running; without them, or
 # without a real OSv, each test says why it skipped. virsh is the independent witness here: what the
 # cmdlets did through libvirt's C API must show in it.
@@ -8,20 +8,20 @@ BeforeAll {
     $savedRoot = $env:CAPSTAN_ROOT
     $osv = Find-RealOsv
     $uri = 'qemu:///system'
-    $pool = 'osvps-test'
+    # Every fixture is named per run (domains osvps-lv-<run>-*, pools osvps-test-<run>*), so nothing a
+    # killed run left is in the way; what it left is removed first (Clear-TestLibvirt).
+    $run = [guid]::NewGuid().ToString('N').Substring(0, 4)
+    $pool = "osvps-test-$run"
+    # Every libvirt call of these tests, the cmdlets' and virsh's, has a deadline.
+    $env:OSVPS_LIBVIRT_TIMEOUT = '60'
     $why = if (-not $osv.Loader) { $osv.Reason } else { Start-TestLibvirt }
+    if (-not $why) { $why = Clear-TestLibvirt $uri }
     function Skip-Without { if ($why) { Set-ItResult -Skipped -Because $why; return $true } $false }
     # The witness is the program: a function named Virsh calling 'virsh' would call itself.
     $virsh = (Get-Command virsh -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
-    function Virsh { & $virsh -c $uri @args 2>&1 }
+    function Virsh { & timeout -k 5 60 $virsh -c $uri @args 2>&1 }
     function ContentVolumes { @(Virsh vol-list $pool | Where-Object { "$_" -match 'osvps-[0-9a-f]{32}\.' }) }
     if (-not $why) {
-        # A pool left by an earlier run would hide the first upload.
-        foreach ($domain in (Virsh list --all --name) | Where-Object { "$_" -like 'osvps-lv-*' }) { Virsh destroy $domain | Out-Null; Virsh undefine $domain | Out-Null }
-        if (@(Virsh pool-list --all --name | ForEach-Object { "$_".Trim() }) -contains $pool) {  # virsh pads pool names
-            foreach ($line in Virsh vol-list $pool) { if ("$line" -match '^\s*(osvps-\S+)') { Virsh vol-delete --pool $pool $Matches[1] | Out-Null } }
-            Virsh pool-destroy $pool | Out-Null; Virsh pool-undefine $pool | Out-Null
-        }
         New-RealOsvRepository (Join-Path $TestDrive 'capstan') $osv | Out-Null
         $project = Join-Path $TestDrive 'lv'
         New-OsvProject $project -BootCommand '/probe args from-libvirt' | Out-Null
@@ -47,15 +47,10 @@ config_set_default: default
 
 AfterAll {
     if (-not $why) {
-        foreach ($domain in (Virsh list --all --name) | Where-Object { "$_" -like 'osvps-lv-*' }) { Virsh destroy $domain | Out-Null; Virsh undefine $domain | Out-Null }
-        foreach ($line in Virsh vol-list $pool) { if ("$line" -match '^\s*(osvps-\S+)') { Virsh vol-delete --pool $pool $Matches[1] | Out-Null } }
-        Virsh pool-destroy $pool | Out-Null; Virsh pool-undefine $pool | Out-Null
-        Remove-Item -Recurse -Force "/var/lib/libvirt/images/$pool" -ErrorAction Ignore
-        foreach ($line in Virsh vol-list "$pool-ssh") { if ("$line" -match '^\s*(osvps-\S+)') { Virsh vol-delete --pool "$pool-ssh" $Matches[1] | Out-Null } }
-        Virsh pool-destroy "$pool-ssh" | Out-Null; Virsh pool-undefine "$pool-ssh" | Out-Null
-        Remove-Item -Recurse -Force "/var/lib/libvirt/images/$pool-ssh" -ErrorAction Ignore
+        Clear-TestLibvirt $uri | Out-Null
         Stop-TestSsh $ssh.PidFile
     }
+    Remove-Item Env:OSVPS_LIBVIRT_TIMEOUT -ErrorAction Ignore
     # The daemons this file started go with it; ones that were running before stay.
     Stop-TestLibvirt
     $env:CAPSTAN_ROOT = $savedRoot
@@ -67,7 +62,7 @@ Describe 'Instances on libvirt (qemu:///system)' {
         @{ Mode = 'Disk' }
     ) {
         if (Skip-Without) { return }
-        $name = "lv-wait-$Mode".ToLowerInvariant()
+        $name = "lv-${run}-wait-$Mode".ToLowerInvariant()
         $output = $image | Start-OsvInstance -Connection $uri -StoragePool $pool -Name $name -BootMode $Mode -Boot say_hey -Env @{ EXTRA = 'a;b' } -Wait -Timeout 120
         $lines = Get-ConsoleLines $output
         $lines | Should -Contain 'arg[0]=<Hey>'
@@ -89,43 +84,43 @@ Describe 'Instances on libvirt (qemu:///system)' {
         if (Skip-Without) { return }
         $volumes = (ContentVolumes).Count
         $volumes | Should -Be 2 -Because 'the image and the kernel are one volume each, whatever the earlier starts'
-        $started = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-bg -Boot serve
+        $started = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-${run}-bg -Boot serve
         $started.State | Should -Be 'Running'
         (ContentVolumes).Count | Should -Be $volumes -Because 'a second start uploads nothing'
         $listed = Get-OsvInstance -Connection $uri
-        $listed.Name | Should -Contain 'lv-bg'
-        ($listed | Where-Object Name -eq 'lv-bg').State | Should -Be 'Running'
-        (Virsh list --name) | Should -Contain 'osvps-lv-bg'
+        $listed.Name | Should -Contain "lv-${run}-bg"
+        ($listed | Where-Object Name -eq "lv-${run}-bg").State | Should -Be 'Running'
+        (Virsh list --name) | Should -Contain "osvps-lv-${run}-bg"
         $deadline = [DateTime]::UtcNow.AddSeconds(60)
-        while (-not ((Get-OsvInstanceLog lv-bg -Connection $uri) -match 'serving on 8080') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 200 }
-        Get-OsvInstanceLog lv-bg -Connection $uri | Should -Contain 'serving on 8080'
-        $stopped = Get-OsvInstance -Connection $uri lv-bg | Stop-OsvInstance -Timeout 5 -PassThru
+        while (-not ((Get-OsvInstanceLog lv-${run}-bg -Connection $uri) -match 'serving on 8080') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 200 }
+        Get-OsvInstanceLog lv-${run}-bg -Connection $uri | Should -Contain 'serving on 8080'
+        $stopped = Get-OsvInstance -Connection $uri lv-${run}-bg | Stop-OsvInstance -Timeout 5 -PassThru
         $stopped.State | Should -Be 'Stopped'
-        (Virsh domstate osvps-lv-bg) | Should -Contain 'shut off'
-        Get-OsvInstance -Connection $uri lv-bg | Remove-OsvInstance
-        (Virsh list --all --name) | Should -Not -Contain 'osvps-lv-bg'
-        (Virsh vol-list $pool) -join "`n" | Should -Not -Match 'osvps-lv-bg' -Because 'the overlay and console volumes go with the domain'
-        Get-OsvInstance -Connection $uri lv-bg -ErrorVariable missing -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        (Virsh domstate osvps-lv-${run}-bg) | Should -Contain 'shut off'
+        Get-OsvInstance -Connection $uri lv-${run}-bg | Remove-OsvInstance
+        (Virsh list --all --name) | Should -Not -Contain "osvps-lv-${run}-bg"
+        (Virsh vol-list $pool) -join "`n" | Should -Not -Match "osvps-lv-${run}-bg" -Because 'the overlay and console volumes go with the domain'
+        Get-OsvInstance -Connection $uri lv-${run}-bg -ErrorVariable missing -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $missing[0].FullyQualifiedErrorId | Should -BeLike 'InstanceNotFound,*'
     }
 
     It 'stops the domain when the pipeline that waits on it stops' {
         if (Skip-Without) { return }
-        $first = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-first -Boot serve -Wait -Timeout 120 | Select-Object -First 1
+        $first = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-${run}-first -Boot serve -Wait -Timeout 120 | Select-Object -First 1
         $first | Should -BeLike 'OSv v*'
-        (Virsh domstate osvps-lv-first) | Should -Contain 'shut off'
-        (Get-OsvInstance lv-first -Connection $uri).State | Should -Be 'Stopped'
-        Remove-OsvInstance lv-first -Connection $uri
+        (Virsh domstate osvps-lv-${run}-first) | Should -Contain 'shut off'
+        (Get-OsvInstance lv-${run}-first -Connection $uri).State | Should -Be 'Stopped'
+        Remove-OsvInstance lv-${run}-first -Connection $uri
     }
 
     It 'stops a guest that runs past -Timeout, with a warning' {
         if (Skip-Without) { return }
-        $output = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-timeout -Boot serve -Wait -Timeout 4 -WarningVariable warned -WarningAction SilentlyContinue
+        $output = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-${run}-timeout -Boot serve -Wait -Timeout 4 -WarningVariable warned -WarningAction SilentlyContinue
         Get-ConsoleLines $output | Should -Contain 'serving on 8080'
         ($warned -join "`n") | Should -Match "ran longer than"
         (Get-FinalInstance $output).State | Should -Be 'Stopped'
-        (Virsh domstate osvps-lv-timeout) | Should -Contain 'shut off'
-        Remove-OsvInstance lv-timeout -Connection $uri
+        (Virsh domstate osvps-lv-${run}-timeout) | Should -Contain 'shut off'
+        Remove-OsvInstance lv-${run}-timeout -Connection $uri
     }
 
     It 'uploads again what an interrupted upload left cut' {
@@ -136,35 +131,35 @@ Describe 'Instances on libvirt (qemu:///system)' {
         Virsh vol-delete --pool $pool $volume | Out-Null
         Virsh vol-create-as $pool $volume 4096 --format raw | Out-Null
         Virsh vol-create-as $pool "$volume.partial" 1 --format raw | Out-Null
-        $output = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-resume -BootMode Disk -Boot say_hey -Wait -Timeout 120
+        $output = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-${run}-resume -BootMode Disk -Boot say_hey -Wait -Timeout 120
         Get-ConsoleLines $output | Should -Contain 'arg[0]=<Hey>'
         (Virsh vol-list $pool) -join "`n" | Should -Not -Match 'partial'
         $path = @(Virsh vol-path --pool $pool $volume)[0]
         (Get-Item -LiteralPath $path).Length | Should -Be (Get-Item -LiteralPath $image.Path).Length
-        Remove-OsvInstance lv-resume -Connection $uri
+        Remove-OsvInstance lv-${run}-resume -Connection $uri
     }
 
     It 'reports a program that fails inside the guest as a failure outside it' {
         if (Skip-Without) { return }
-        $output = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-missing -Boot missing -Wait -Timeout 120 -ErrorVariable failure -ErrorAction SilentlyContinue
+        $output = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-${run}-missing -Boot missing -Wait -Timeout 120 -ErrorVariable failure -ErrorAction SilentlyContinue
         $instance = Get-FinalInstance $output
         $instance.State | Should -Be 'Failed'
         $instance.FailureId | Should -Be 'GuestProgramNotFound'
         $failure.Count | Should -Be 1
         $failure[0].FullyQualifiedErrorId | Should -BeLike 'GuestProgramNotFound,*'
-        (Get-OsvInstance lv-missing -Connection $uri).State | Should -Be 'Failed'
-        Remove-OsvInstance lv-missing -Connection $uri
+        (Get-OsvInstance lv-${run}-missing -Connection $uri).State | Should -Be 'Failed'
+        Remove-OsvInstance lv-${run}-missing -Connection $uri
 
         # The same in the background: Wait-OsvInstance reports it.
-        $started = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-missing-bg -Boot missing -WhatIf
+        $started = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-${run}-missing-bg -Boot missing -WhatIf
         $started | Should -BeNullOrEmpty
-        (Virsh list --all --name) | Should -Not -Contain 'osvps-lv-missing-bg' -Because '-WhatIf defines nothing'
-        Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-missing-bg -Boot missing | Out-Null
-        $ended = Get-OsvInstance lv-missing-bg -Connection $uri | Wait-OsvInstance -Timeout 60 -ErrorVariable waited -ErrorAction SilentlyContinue
+        (Virsh list --all --name) | Should -Not -Contain "osvps-lv-${run}-missing-bg" -Because '-WhatIf defines nothing'
+        Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-${run}-missing-bg -Boot missing | Out-Null
+        $ended = Get-OsvInstance lv-${run}-missing-bg -Connection $uri | Wait-OsvInstance -Timeout 60 -ErrorVariable waited -ErrorAction SilentlyContinue
         $ended.State | Should -Be 'Failed'
         $ended.Reason | Should -Be 'Failed to load object: /echo.so. Powering off.'
         $waited[0].FullyQualifiedErrorId | Should -BeLike 'GuestProgramNotFound,*'
-        Remove-OsvInstance lv-missing-bg -Connection $uri
+        Remove-OsvInstance lv-${run}-missing-bg -Connection $uri
     }
 
     It 'says plainly what a libvirt connection cannot do, and what is wrong with a connection: <Case>' -ForEach @(
@@ -178,7 +173,7 @@ Describe 'Instances on libvirt (qemu:///system)' {
         $before = @(Virsh list --all --name)
         # -QemuPath is wrong for the whole call (terminating); the rest for this image only.
         $caught = $null
-        try { Start-OsvInstance $image -Name lv-refused @Arguments -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null } catch { $caught = $_ }
+        try { Start-OsvInstance $image -Name lv-${run}-refused @Arguments -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null } catch { $caught = $_ }
         if ($caught) { $err = @($caught) }
         $err.Count | Should -Be 1
         $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
@@ -190,7 +185,7 @@ Describe 'Instances on libvirt (qemu:///system)' {
         $daemon = (& $virsh -c $uri version 2>$null | Where-Object { "$_" -match 'Using API: QEMU (\d+)\.(\d+)\.(\d+)' } | ForEach-Object { [version]"$($Matches[1]).$($Matches[2]).$($Matches[3])" }) | Select-Object -First 1
         if ($daemon -ge [version]'9.2.0') { Set-ItResult -Skipped -Because "libvirt here is $daemon, which has port forwards (passt); a run with them needs passt installed and is not part of these tests"; return }
         $before = @(Virsh list --all --name)
-        Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-fwd -Forward '8080:8080' -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+        Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-${run}-fwd -Forward '8080:8080' -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
         $err.Count | Should -Be 1
         $err[0].FullyQualifiedErrorId | Should -BeLike 'LibvirtNotSupported,*'
         $err[0].Exception.Message | Should -Match "needs libvirt 9\.2 or later .* runs libvirt $([regex]::Escape("$daemon"))"
@@ -201,29 +196,55 @@ Describe 'Instances on libvirt (qemu:///system)' {
         if (Skip-Without) { return }
         if (-not $ssh.Uri) { Set-ItResult -Skipped -Because $ssh.Reason; return }
         $remote = $ssh.Uri
-        $output = Start-OsvInstance $image -Connection $remote -StoragePool "$pool-ssh" -Name lv-ssh -BootMode Disk -Boot say_hey -Wait -Timeout 120
+        $output = Start-OsvInstance $image -Connection $remote -StoragePool "$pool-ssh" -Name lv-${run}-ssh -BootMode Disk -Boot say_hey -Wait -Timeout 120
         Get-ConsoleLines $output | Should -Contain 'arg[0]=<Hey>'
         (Get-FinalInstance $output).Connection | Should -Be $remote
         @(Virsh vol-list "$pool-ssh" | Where-Object { "$_" -match 'osvps-[0-9a-f]{32}\.' }).Count | Should -Be 1 -Because 'a disk boot needs the image only, uploaded through a libvirt stream over SSH'
-        Start-OsvInstance $image -Connection $remote -StoragePool "$pool-ssh" -Name lv-ssh-bg -Boot serve | Out-Null
+        Start-OsvInstance $image -Connection $remote -StoragePool "$pool-ssh" -Name lv-${run}-ssh-bg -Boot serve | Out-Null
         @(Virsh vol-list "$pool-ssh" | Where-Object { "$_" -match 'osvps-[0-9a-f]{32}\.' }).Count | Should -Be 2 -Because 'the kernel boot added the kernel'
-        (Get-OsvInstance -Connection $remote | Where-Object Name -eq 'lv-ssh-bg').State | Should -Be 'Running'
+        (Get-OsvInstance -Connection $remote | Where-Object Name -eq "lv-${run}-ssh-bg").State | Should -Be 'Running'
         $deadline = [DateTime]::UtcNow.AddSeconds(60)
-        while (-not ((Get-OsvInstanceLog lv-ssh-bg -Connection $remote) -contains 'serving on 8080') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 200 }
-        Get-OsvInstanceLog lv-ssh-bg -Connection $remote | Should -Contain 'serving on 8080'
-        (Get-OsvInstance lv-ssh-bg -Connection $remote | Stop-OsvInstance -Timeout 5 -PassThru).State | Should -Be 'Stopped'
-        Get-OsvInstance -Connection $remote | Where-Object Name -like 'lv-ssh*' | Remove-OsvInstance
-        (Virsh list --all --name) | Should -Not -Contain 'osvps-lv-ssh'
-        (Virsh list --all --name) | Should -Not -Contain 'osvps-lv-ssh-bg'
+        while (-not ((Get-OsvInstanceLog lv-${run}-ssh-bg -Connection $remote) -contains 'serving on 8080') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 200 }
+        Get-OsvInstanceLog lv-${run}-ssh-bg -Connection $remote | Should -Contain 'serving on 8080'
+        (Get-OsvInstance lv-${run}-ssh-bg -Connection $remote | Stop-OsvInstance -Timeout 5 -PassThru).State | Should -Be 'Stopped'
+        Get-OsvInstance -Connection $remote | Where-Object Name -like "lv-${run}-ssh*" | Remove-OsvInstance
+        (Virsh list --all --name) | Should -Not -Contain "osvps-lv-${run}-ssh"
+        (Virsh list --all --name) | Should -Not -Contain "osvps-lv-${run}-ssh-bg"
+    }
+
+    It 'gives LibvirtTimeout, naming the call and the seconds, while libvirtd is stopped; answers again once it runs' {
+        if (Skip-Without) { return }
+        $daemons = @(Get-Process libvirtd, virtqemud -ErrorAction Ignore)
+        $daemons | Should -Not -BeNullOrEmpty -Because 'a daemon answers on qemu:///system'
+        $env:OSVPS_LIBVIRT_TIMEOUT = '5'
+        $errors = @()
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        & kill -STOP $daemons.Id
+        try {
+            try { Get-OsvInstance -Connection $uri -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null; $errors = @($err) }
+            catch { $errors = @($_) }
+        }
+        finally {
+            & kill -CONT $daemons.Id
+            $env:OSVPS_LIBVIRT_TIMEOUT = '60'
+        }
+        $watch.Stop()
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'LibvirtTimeout,*'
+        $errors[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+        $errors[0].Exception.Message | Should -Match 'did not answer within 5 s when asked to connect'
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 30
+        # Running again, the daemon answers the next call as ever.
+        { Get-OsvInstance -Connection $uri -ErrorAction Stop | Out-Null } | Should -Not -Throw
     }
 
     It 'takes instances of both engines from one pipeline: each goes to its own' {
         if (Skip-Without) { return }
-        $here = [pscustomobject]@{ Name = 'lv-nowhere'; Connection = $null }
-        $there = [pscustomobject]@{ Name = 'lv-nowhere'; Connection = $uri }
+        $here = [pscustomobject]@{ Name = "lv-${run}-nowhere"; Connection = $null }
+        $there = [pscustomobject]@{ Name = "lv-${run}-nowhere"; Connection = $uri }
         $here, $there | Get-OsvInstance -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err.Count | Should -Be 2
-        $err[0].Exception.Message | Should -Be "there is no instance 'lv-nowhere'."
-        $err[1].Exception.Message | Should -Be "there is no instance 'lv-nowhere' on $uri."
+        $err[0].Exception.Message | Should -Be "there is no instance 'lv-${run}-nowhere'."
+        $err[1].Exception.Message | Should -Be "there is no instance 'lv-${run}-nowhere' on $uri."
     }
 }

@@ -196,10 +196,11 @@ function New-TestReleaseSite([string] $Root) {
 
 # The real OSv build the guest-facing tests run on: OSVPS_TEST_LOADER / OSVPS_TEST_KERNEL /
 # OSVPS_TEST_BOOTSTRAP name files, OSVPS_TEST_OSV a folder holding them under OSv's release asset
-# names; else ../shared/osv beside the repository. Returns @{ Loader; Kernel; Bootstrap; Reason }:
+# names; else /var/lib/osvps/test-osv, the one machine folder the project uses for it (outside every repository:
+# the kernel is built on the machine from OSv's sources and never committed). Returns @{ Loader; Kernel; Bootstrap; Reason }:
 # Loader is $null (and Reason says why) when there is none, so the tests say why they skip.
 function Find-RealOsv {
-    $folder = if ($env:OSVPS_TEST_OSV) { $env:OSVPS_TEST_OSV } else { Join-Path $PSScriptRoot '../../../shared/osv' }
+    $folder = if ($env:OSVPS_TEST_OSV) { $env:OSVPS_TEST_OSV } else { '/var/lib/osvps/test-osv' }
     $pick = { param($variable, $name) if ($variable) { $variable } elseif (Test-Path -LiteralPath (Join-Path $folder $name)) { Join-Path $folder $name } }
     $found = [pscustomobject]@{
         Loader    = & $pick $env:OSVPS_TEST_LOADER 'osv-loader.qemu.x86_64'
@@ -246,11 +247,40 @@ function Start-TestLibvirt {
         & unshare --mount --propagation private sh -c "mount --bind '$conf' /etc/libvirt/qemu.conf && exec /usr/sbin/libvirtd -d"
     }
     foreach ($try in 1..50) {
-        & virsh -c qemu:///system version *> $null
+        & timeout -k 5 10 virsh -c qemu:///system version *> $null
         if ($LASTEXITCODE -eq 0) { return $null }
         Start-Sleep -Milliseconds 200
     }
     'libvirtd does not answer on qemu:///system'
+}
+
+# Removes what earlier runs of the libvirt tests left (killed ones included): domains osvps-lv-*, pools
+# osvps-test*, their volumes and folders. Then defines and removes a domain of its own, the call a daemon
+# stuck in its QEMU probe never answers: returns the reason to skip when it does not answer in time,
+# else $null. Every virsh call here has a deadline.
+function Clear-TestLibvirt([string] $Uri, [int] $Seconds = 60) {
+    function Bounded { & timeout -k 5 $Seconds virsh -c $Uri @args 2>&1; $script:BoundedExit = $LASTEXITCODE }
+    $domains = Bounded list --all --name
+    if ($script:BoundedExit -eq 124 -or $script:BoundedExit -eq 137) { return "libvirtd did not list its domains within $Seconds s: it is stuck" }
+    foreach ($domain in $domains | ForEach-Object { "$_".Trim() } | Where-Object { $_ -like 'osvps-lv-*' }) {
+        Bounded destroy $domain | Out-Null; Bounded undefine $domain | Out-Null
+    }
+    foreach ($pool in Bounded pool-list --all --name | ForEach-Object { "$_".Trim() } | Where-Object { $_ -like 'osvps-test*' }) {
+        foreach ($line in Bounded vol-list $pool) { if ("$line" -match '^\s*(osvps-\S+)') { Bounded vol-delete --pool $pool $Matches[1] | Out-Null } }
+        Bounded pool-destroy $pool | Out-Null; Bounded pool-undefine $pool | Out-Null
+        Remove-Item -Recurse -Force "/var/lib/libvirt/images/$pool" -ErrorAction Ignore
+    }
+    $probe = 'osvps-lv-probe-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+    $xml = Join-Path ([IO.Path]::GetTempPath()) "$probe.xml"
+    Set-Content -LiteralPath $xml -Value "<domain type='qemu'><name>$probe</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os></domain>"
+    try {
+        $defined = Bounded define $xml
+        if ($script:BoundedExit -eq 124 -or $script:BoundedExit -eq 137) { return "libvirtd did not define a test domain within $Seconds s (as when it is stuck probing QEMU's capabilities)" }
+        if ($script:BoundedExit -ne 0) { return "libvirtd refused a test domain: $($defined -join ' ')" }
+        Bounded undefine $probe | Out-Null
+    }
+    finally { Remove-Item -LiteralPath $xml -ErrorAction Ignore }
+    $null
 }
 
 $script:StartedDaemons = @()
@@ -273,6 +303,8 @@ function Start-TestSsh([string] $Folder) {
     if (-not (Test-Path /usr/sbin/sshd)) { return [pscustomobject]@{ Uri = $null; PidFile = $null; Reason = 'openssh-server is not installed' } }
     if (-not (Get-Command virt-ssh-helper -ErrorAction Ignore)) { return [pscustomobject]@{ Uri = $null; PidFile = $null; Reason = 'virt-ssh-helper (libvirt-clients) is not installed' } }
     if ((& id -u) -ne '0') { return [pscustomobject]@{ Uri = $null; PidFile = $null; Reason = 'qemu:///system over SSH needs root' } }
+    # An sshd of an earlier run that was killed before it stopped its own is known by its config's name.
+    & pkill -f 'sshd -f .*osvps-test-sshd_config' 2>$null
     New-Item -ItemType Directory -Force $Folder | Out-Null
     $key = Join-Path $Folder 'client-key'; $hostKey = Join-Path $Folder 'host-key'
     & ssh-keygen -q -t ed25519 -N '' -f $key
@@ -280,7 +312,7 @@ function Start-TestSsh([string] $Folder) {
     Copy-Item "$key.pub" (Join-Path $Folder 'authorized_keys')
     $port = Get-FreePort
     $pidFile = Join-Path $Folder 'sshd.pid'
-    $config = Join-Path $Folder 'sshd_config'
+    $config = Join-Path $Folder 'osvps-test-sshd_config'
     Set-Content -LiteralPath $config -Value @(
         "Port $port", 'ListenAddress 127.0.0.1', "HostKey $hostKey", "AuthorizedKeysFile $(Join-Path $Folder 'authorized_keys')",
         'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PermitRootLogin prohibit-password', 'StrictModes no', "PidFile $pidFile")
@@ -288,7 +320,7 @@ function Start-TestSsh([string] $Folder) {
     & /usr/sbin/sshd -f $config
     $uri = "qemu+ssh://root@127.0.0.1:$port/system?keyfile=$key&no_verify=1&no_tty=1"
     foreach ($try in 1..50) {
-        & virsh -c $uri version *> $null
+        & timeout -k 5 20 virsh -c $uri version *> $null
         if ($LASTEXITCODE -eq 0) { return [pscustomobject]@{ Uri = $uri; PidFile = $pidFile; Reason = $null } }
         Start-Sleep -Milliseconds 200
     }
