@@ -1,6 +1,6 @@
 <#
 .SYNOPSIS
-    The cost of Linux's dynamic linker against OSv's own, on the real OSv kernel (../shared/osv, or OSVPS_TEST_OSV),
+    The cost of Linux's dynamic linker against OSv's own, on the real OSv kernel (OSVPS_TEST_OSV, else /var/lib/osvps/test-osv),
     in one run and one image: the same programs are carried both ways (Add-OsvBinary, then Add-OsvBinary
     -LinuxLinker), and only the boot command differs. Three tasks, booted straight into the kernel, median of -Runs:
     the time from Start-OsvInstance to the program's first line, a CPU-bound task (zstd -3 of a file, timed between

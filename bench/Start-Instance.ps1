@@ -3,7 +3,7 @@
     Benchmark of Start-OsvInstance -Wait against running the identical QEMU command line directly,
     in the same run: total time, time to the program's line on the console, and the overhead OsvPS
     adds, for disk boot and for booting straight into the kernel. On the stand-in guest always; on
-    the real OSv kernel (../shared/osv, or OSVPS_TEST_OSV) when it is there, where it also gives
+    the real OSv kernel (OSVPS_TEST_OSV, else /var/lib/osvps/test-osv) when it is there, where it also gives
     the ratio of disk boot to kernel boot.
 .EXAMPLE
     dotnet pwsh ./build.ps1 build; dotnet pwsh ./bench/Start-Instance.ps1

@@ -1,7 +1,7 @@
 <#
 .SYNOPSIS
     Benchmark of Start-OsvInstance -Connection qemu:///system -Wait against Start-OsvInstance -Wait
-    on this machine's QEMU, in the same run, on the real OSv kernel (../shared/osv, or
+    on this machine's QEMU, in the same run, on the real OSv kernel (OSVPS_TEST_OSV, else
     OSVPS_TEST_OSV), kernel and disk boot: the first start into an empty pool (it uploads the image
     and kernel), the later ones (nothing uploaded), and the direct engine. Needs libvirtd running
     (the tests' Start-TestLibvirt starts it when it is installed).

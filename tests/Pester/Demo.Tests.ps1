@@ -1,5 +1,5 @@
 # The README's main job (build.ps1 demo), end to end on the real OSv kernel: a release source on
-# 127.0.0.1 serves ../shared/osv under OSv's release asset names, the repository starts empty.
+# 127.0.0.1 serves the real OSv build under OSv's release asset names, the repository starts empty.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $osv = Find-RealOsv

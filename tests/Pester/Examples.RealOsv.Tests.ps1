@@ -1,4 +1,4 @@
-# The scripts in examples/ on the real OSv kernel (../shared/osv, or OSVPS_TEST_OSV), booted from disk
+# The scripts in examples/ on the real OSv kernel (OSVPS_TEST_OSV, else /var/lib/osvps/test-osv), booted from disk
 # and straight into the kernel: each takes the host's own Debian package to a server that answers
 # from the host on 127.0.0.1 through its forward, and stops cleanly. Each QEMU runs under -Wait with
 # -Timeout in a thread job, and is stopped in AfterAll whatever happened.

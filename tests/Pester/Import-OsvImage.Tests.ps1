@@ -72,13 +72,13 @@ Describe 'Import-OsvImage -ReleaseFolder, as the README''s offline steps use it'
 
     It 'followed literally in a fresh PowerShell, ends with a kernel boot of the seed''s say_hey' {
         if (-not $osv.Loader) { Set-ItResult -Skipped -Because $osv.Reason; return }
-        # The README's block, as written; run where ../shared/osv is this machine's real OSv.
+        # The README's block, as written; run where ./osv-release is this machine's real OSv.
         $readme = Get-Content -Raw (Join-Path $PSScriptRoot '../../README.md')
         $block = [regex]::Match($readme, '(?s)Offline, with a folder of OSv.*?```powershell\n(.*?)```').Groups[1].Value
-        $block | Should -Match 'Import-OsvImage -ReleaseFolder \.\./shared/osv'
+        $block | Should -Match 'Import-OsvImage -ReleaseFolder \./osv-release'
         $base = Join-Path $TestDrive 'offline'
-        New-Item -ItemType Directory -Force (Join-Path $base 'work'), (Join-Path $base 'shared') | Out-Null
-        New-Item -ItemType SymbolicLink -Path (Join-Path $base 'shared/osv') -Target $osv.Folder | Out-Null
+        New-Item -ItemType Directory -Force (Join-Path $base 'work') | Out-Null
+        New-Item -ItemType SymbolicLink -Path (Join-Path $base 'work/osv-release') -Target $osv.Folder | Out-Null
         Set-Content -LiteralPath (Join-Path $base 'work/echo.c') -Value '#include <stdio.h>
 int main(int argc, char **argv) { for (int i = 1; i < argc; i++) printf("%s%s", argv[i], i + 1 < argc ? " " : "\n"); return 0; }'
         $script = "`$ErrorActionPreference = 'Stop'; Set-Location '$(Join-Path $base 'work')'; `$env:CAPSTAN_ROOT = '$(Join-Path $base 'capstan')'; Import-Module '$(Get-OsvTestModulePath)'`n" + $block.TrimEnd().Replace('Start-OsvInstance -Boot say_hey -Wait', 'Start-OsvInstance -Boot say_hey -Wait -Timeout 60') + "`n| ForEach-Object { `"`$_`" }"
@@ -88,6 +88,9 @@ int main(int argc, char **argv) { for (int i = 1; i < argc; i++) printf("%s%s", 
         (Get-OsvInstance -ErrorAction SilentlyContinue) | Out-Null
         $instance = Get-ChildItem (Join-Path $base 'capstan/instances/qemu') -Directory
         Get-Content -Raw (Join-Path $instance[0].FullName 'instance.state') | Should -Match 'boot_mode=Kernel'
-        Get-Content (Join-Path $base 'capstan/packages/osv.bootstrap.yaml') | Should -Contain 'version: v0.57.0-398-g0e34e4dc'
+        # The bootstrap's description came along as the release folder has it (the real build's version).
+        $version = @(Get-Content (Join-Path $osv.Folder 'osv.bootstrap.yaml') | Where-Object { $_ -match '^version:' })
+        $version | Should -Not -BeNullOrEmpty
+        Get-Content (Join-Path $base 'capstan/packages/osv.bootstrap.yaml') | Should -Contain $version[0]
     }
 }

@@ -1,4 +1,4 @@
-# How a guest program's end reaches the host, on the real OSv kernel (../shared/osv, or OSVPS_TEST_OSV),
+# How a guest program's end reaches the host, on the real OSv kernel (OSVPS_TEST_OSV, else /var/lib/osvps/test-osv),
 # from disk and straight into the kernel: the status main returned or exit() was given becomes the
 # instance's ExitCode, a non-zero one is a failure (GuestProgramFailed), and the --verbose chatter that
 # carries it stays out of what the user reads. Without a real OSv each test says it skipped and why.

@@ -1,4 +1,4 @@
-# Test-OsvBinary's verdicts for both ways to run, against what the real OSv kernel (../shared/osv, or OSVPS_TEST_OSV)
+# Test-OsvBinary's verdicts for both ways to run, against what the real OSv kernel (OSVPS_TEST_OSV, else /var/lib/osvps/test-osv)
 # then does with the same programs: OSv's own linker and Linux's dynamic linker carried by Add-OsvBinary -LinuxLinker.
 # Every case boots straight into the kernel; representatives also boot from disk.
 BeforeAll {

@@ -1,6 +1,6 @@
 # Images through an OCI registry: Debian's docker-registry on 127.0.0.1 (TLS from a CA made for the
 # run, htpasswd auth) and skopeo as the independent client; faults from a fake registry on loopback.
-# The pulled image boots on the real OSv kernel (../shared/osv, or OSVPS_TEST_OSV) with the same output.
+# The pulled image boots on the real OSv kernel (OSVPS_TEST_OSV, else /var/lib/osvps/test-osv) with the same output.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot 'RegistryHelpers.psm1') -Force

@@ -1,4 +1,4 @@
-# Everything that reaches the guest, on a real OSv kernel (../shared/osv, or OSVPS_TEST_OSV), booted
+# Everything that reaches the guest, on a real OSv kernel (OSVPS_TEST_OSV, else /var/lib/osvps/test-osv), booted
 # from disk and straight into the kernel. Where no real OSv is at hand, each test says it skipped and why.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force

@@ -1,5 +1,5 @@
 # The seed's steps (Capstan's "Runtime native" page) and the boot-command rules, on the real OSv kernel
-# (../shared/osv, or OSVPS_TEST_OSV), booted from disk and straight into the kernel. Where no real OSv is
+# (OSVPS_TEST_OSV, else /var/lib/osvps/test-osv), booted from disk and straight into the kernel. Where no real OSv is
 # at hand, each test says it skipped and why.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force

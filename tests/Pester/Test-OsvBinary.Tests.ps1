@@ -1,4 +1,4 @@
-# Test-OsvBinary against the real OSv kernel's symbol table (../shared/osv, or OSVPS_TEST_OSV).
+# Test-OsvBinary against the real OSv kernel's symbol table (OSVPS_TEST_OSV, else /var/lib/osvps/test-osv).
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-OsvTestModulePath) -Force

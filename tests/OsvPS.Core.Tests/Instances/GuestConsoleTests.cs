@@ -9,7 +9,7 @@ namespace OsvPS.Core.Tests.Instances
     /// <summary>The exit-status lines and the chatter of OSv's --verbose console, as the real kernel printed them.</summary>
     public sealed class GuestConsoleTests
     {
-        // A kernel boot of OSv v0.57.0-398 with --verbose running '/ret 3' (lines as seen on ../shared/osv).
+        // A kernel boot of OSv v0.57.0-398 with --verbose running '/ret 3' (lines as seen on a real OSv build).
         private static readonly string[] VerboseRun =
         {
             "OSv v0.57.0-398-g0e34e4dc", "2 CPUs detected", "Firmware vendor: SeaBIOS", "NUMA: no SRAT, assuming a single flat node",

@@ -7,7 +7,7 @@ namespace OsvPS.Core.Tests.Instances
 {
     public class GuestFailureTests
     {
-        // Lines as OSv v0.57 prints them (seen on ../shared/osv, or quoted from its sources).
+        // Lines as OSv v0.57 prints them (seen on a real OSv build, or quoted from its sources).
         [Theory]
         [InlineData("Failed to load object: /echo.so. Powering off.", "GuestProgramNotFound")]
         [InlineData("/nosym: failed looking up symbol tdelete", "GuestSymbolNotFound")]

@@ -6,7 +6,7 @@ using Xunit;
 namespace OsvPS.Core.Tests.Packaging
 {
     /// <summary>
-    /// The kernel's reading is what OSv v0.57 printed for each line in ../shared/osv (booted with -append, a
+    /// The kernel's reading is what OSv v0.57 printed for each line in a real OSv build (booted with -append, a
     /// program printing its arguments); tests/Pester/Seed.RealOsv.Tests.ps1 checks the boot-command side there.
     /// </summary>
     public class OsvCommandGrammarTests
