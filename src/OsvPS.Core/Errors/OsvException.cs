@@ -4,12 +4,13 @@ namespace OsvPS.Core.Errors
 {
     /// <summary>
     /// A failure the user can act on. <see cref="ErrorId"/> is stable (scripts match on it),
-    /// <see cref="Target"/> is the item that failed (a path, a name, a config set).
+    /// <see cref="Target"/> is the item that failed (a path, a name, a config set). The message is made
+    /// printable (<see cref="TextSafety"/>): text from outside that it quotes cannot drive the terminal.
     /// </summary>
     public class OsvException : Exception
     {
         public OsvException(string errorId, OsvErrorKind kind, string message, object? target = null, Exception? inner = null)
-            : base(message, inner)
+            : base(TextSafety.Printable(message), inner)
         {
             ErrorId = errorId;
             Kind = kind;

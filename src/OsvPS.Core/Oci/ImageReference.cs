@@ -120,6 +120,12 @@ namespace OsvPS.Core.Oci
                 {
                     throw Invalid(text, $"'{registry}' is not a valid registry host[:port]");
                 }
+                int portColon = registry.LastIndexOf(':');
+                if (portColon > registry.LastIndexOf(']') &&
+                    (!int.TryParse(registry.Substring(portColon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port) || port < 1 || port > 65535))
+                {
+                    throw Invalid(text, $"'{registry.Substring(portColon + 1)}' is not a TCP port (1 to 65535)");
+                }
             }
             if (registry == "index.docker.io" || registry == "registry-1.docker.io")
             {

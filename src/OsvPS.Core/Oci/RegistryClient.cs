@@ -54,7 +54,39 @@ namespace OsvPS.Core.Oci
         {
             var location = response.Headers.Location ?? throw new OsvException(ErrorIds.RegistryError, OsvErrorKind.InvalidResult,
                 $"{Reference.Registry} answered {(int)response.StatusCode} without the Location the upload goes on at.", Reference.ToString());
-            return location.IsAbsoluteUri ? location : new Uri(response.RequestMessage?.RequestUri ?? Root, location);
+            return Follow(location.IsAbsoluteUri ? location : new Uri(response.RequestMessage?.RequestUri ?? Root, location), "an upload Location");
+        }
+
+        /// <summary>
+        /// An address the registry sent (an upload Location, a next page) checked before it is followed: http or https
+        /// only, and plain http only where plain HTTP is allowed. Credentials go with it only when it is on the registry
+        /// itself (<see cref="IsRegistry"/>).
+        /// </summary>
+        public Uri Follow(Uri address, string what)
+        {
+            if (address.Scheme != Uri.UriSchemeHttps && address.Scheme != Uri.UriSchemeHttp)
+            {
+                throw new OsvException(ErrorIds.RegistryError, OsvErrorKind.InvalidResult,
+                    $"{Reference.Registry} sent {what} that is not an http or https address ({TextSafety.Printable(address.Scheme)}:); OsvPS follows none.", Reference.ToString());
+            }
+            if (!AllowsPlainHttp(address))
+            {
+                throw new OsvException(ErrorIds.RegistryHttpRefused, OsvErrorKind.SecurityError,
+                    $"{Reference.Registry} sent {what} over plain HTTP ({TextSafety.Printable(address.GetLeftPart(UriPartial.Authority))}); OsvPS goes there only with -AllowHttp.", Reference.ToString());
+            }
+            return address;
+        }
+
+        /// <summary>
+        /// True for an address on the registry itself: the scheme, host and port its <c>/v2/</c> answered on. The
+        /// Authorization goes to no other (an upload Location or a next page on another host gets none).
+        /// </summary>
+        public bool IsRegistry(Uri address)
+        {
+            return root != null && address.IsAbsoluteUri &&
+                string.Equals(address.Scheme, root.Scheme, StringComparison.OrdinalIgnoreCase) &&
+                string.Equals(address.IdnHost, root.IdnHost, StringComparison.OrdinalIgnoreCase) &&
+                address.Port == root.Port;
         }
 
         /// <summary>GET /v2/: chooses HTTPS or plain HTTP and answers the auth challenge.</summary>
@@ -141,7 +173,7 @@ namespace OsvPS.Core.Oci
         private HttpResponseMessage Exchange(Func<HttpRequestMessage> make, string what, TimeSpan timeout, CancellationToken cancellation, Action? tick = null)
         {
             var request = make();
-            if (auth.Header != null)
+            if (auth.Header != null && request.RequestUri != null && IsRegistry(request.RequestUri))
             {
                 request.Headers.Authorization = auth.Header;
             }

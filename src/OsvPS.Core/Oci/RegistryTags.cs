@@ -35,7 +35,7 @@ namespace OsvPS.Core.Oci
                     if (response.Headers.TryGetValues("Link", out var links))
                     {
                         var match = Regex.Match(string.Join(",", links), "<([^>]+)>\\s*;\\s*rel=\"?next\"?");
-                        next = match.Success ? new Uri(client.Root, match.Groups[1].Value) : null;
+                        next = match.Success ? client.Follow(new Uri(current, match.Groups[1].Value), "a next page of the tag list") : null;
                     }
                     byte[] body = RegistryJson.ReadBounded(response, RegistryJson.MaxDocumentBytes, "the tag list of " + client.Reference.Name, cancellation);
                     try

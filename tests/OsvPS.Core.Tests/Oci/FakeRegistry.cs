@@ -35,6 +35,12 @@ namespace OsvPS.Core.Tests.Oci
         /// <summary>The token service the Bearer challenge names (default this server's /token).</summary>
         public string? Realm;
         public List<string> Tags = new List<string>();
+        /// <summary>Each request as "METHOD path" and the Authorization it carried ("" for none).</summary>
+        public readonly ConcurrentQueue<(string Request, string Authorization)> Authorizations = new ConcurrentQueue<(string, string)>();
+        /// <summary>A hostile registry's upload Location, with {id} for the session (default: its own /upload/{id}).</summary>
+        public string? UploadLocation;
+        /// <summary>A hostile registry's next-page address prefix, put before /v2/... (default: none, a relative Link).</summary>
+        public string? NextPagePrefix;
         public int TagPage = 2;
 
         public FakeRegistry()
@@ -71,6 +77,7 @@ namespace OsvPS.Core.Tests.Oci
             string? Header(string name) => lines.FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase))?.Substring(name.Length + 1).Trim();
             long length = long.TryParse(Header("Content-Length"), out long l) ? l : 0;
             Requests.Enqueue($"{method} {path}" + (Header("Range") is string r ? " " + r : "") + (Header("Content-Range") is string cr ? " " + cr : ""));
+            Authorizations.Enqueue(($"{method} {path}", Header("Authorization") ?? ""));
 
             void Reply(int status, byte[]? body = null, string extra = "", string type = "application/json")
             {
@@ -106,7 +113,7 @@ namespace OsvPS.Core.Tests.Oci
             {
                 string id = Guid.NewGuid().ToString("N");
                 lock (uploads) uploads[id] = new MemoryStream();
-                Reply(202, null, $"Location: /upload/{id}?_state=0\r\n");
+                Reply(202, null, $"Location: {(UploadLocation ?? "/upload/{id}").Replace("{id}", id)}?_state=0\r\n");
                 return;
             }
             if (path.StartsWith("/upload/"))
@@ -190,7 +197,7 @@ namespace OsvPS.Core.Tests.Oci
             {
                 int last = query.Contains("last=") ? Tags.IndexOf(Uri.UnescapeDataString(query.Split('&').First(p => p.StartsWith("last=")).Substring(5))) + 1 : 0;
                 var page = Tags.Skip(last).Take(TagPage).ToList();
-                string link = last + TagPage < Tags.Count ? $"Link: </v2/{name}?n={TagPage}&last={page.Last()}>; rel=\"next\"\r\n" : "";
+                string link = last + TagPage < Tags.Count ? $"Link: <{NextPagePrefix}/v2/{name}?n={TagPage}&last={page.Last()}>; rel=\"next\"\r\n" : "";
                 Reply(200, Encoding.UTF8.GetBytes("{\"name\":\"x\",\"tags\":[" + string.Join(",", page.Select(t => "\"" + t + "\"")) + "]}"), link);
                 return;
             }

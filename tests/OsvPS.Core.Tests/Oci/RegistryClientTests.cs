@@ -180,6 +180,77 @@ namespace OsvPS.Core.Tests.Oci
             Assert.Equal(disk, File.ReadAllBytes(Pull($"{registry.Address}/team/demo:multi").Path));
         }
 
+        // Credentials go only to the registry's own scheme, host and port: an upload Location or a next page on
+        // another host (another port of this machine here) is followed without them.
+        [Fact]
+        public void AnUploadLocationOnAnotherHostGetsNoCredentials()
+        {
+            using var elsewhere = new FakeRegistry();
+            registry.Bearer = ("alice", "pw");
+            registry.UploadLocation = $"http://{elsewhere.Address}/upload/{{id}}";
+            var e = Assert.Throws<OsvException>(() => Push(new RegistryOptions { Credential = new RegistryCredential("alice", "pw") }));
+            Assert.StartsWith("Registry", e.ErrorId);
+            Assert.Contains(elsewhere.Authorizations, a => a.Request.StartsWith("PATCH /upload/") || a.Request.StartsWith("PUT /upload/"));
+            Assert.All(elsewhere.Authorizations, a => Assert.Equal("", a.Authorization));
+            Assert.Contains(registry.Authorizations, a => a.Authorization == "Bearer t0ken");
+        }
+
+        [Fact]
+        public void ANextTagPageOnAnotherHostGetsNoCredentials()
+        {
+            using var elsewhere = new FakeRegistry { Tags = new() { "a", "b", "c", "d" } };
+            registry.Bearer = ("alice", "pw");
+            registry.Tags = new() { "a", "b", "c", "d" };
+            registry.NextPagePrefix = "http://" + elsewhere.Address;
+            using (var client = new RegistryClient(ImageReference.Parse($"{registry.Address}/team/demo"), new RegistryOptions { Credential = new RegistryCredential("alice", "pw") }, false))
+            {
+                Assert.Equal(new[] { "a", "b", "c", "d" }, RegistryTags.List(client, CancellationToken.None));
+            }
+            Assert.Contains(elsewhere.Authorizations, a => a.Request == "GET /v2/team/demo/tags/list");
+            Assert.All(elsewhere.Authorizations, a => Assert.Equal("", a.Authorization));
+        }
+
+        [Theory]
+        [InlineData("file:///etc/passwd")]
+        [InlineData("ftp://127.0.0.1/x")]
+        public void AnUploadLocationThatIsNotHttpIsACleanRegistryError(string location)
+        {
+            registry.UploadLocation = location;
+            var e = Assert.Throws<OsvException>(() => Push());
+            Assert.Equal(ErrorIds.RegistryError, e.ErrorId);
+            Assert.Contains("not an http or https address", e.Message);
+        }
+
+        [Fact]
+        public void AnUploadLocationOverPlainHttpOffThisMachineIsRefused()
+        {
+            registry.UploadLocation = "http://upload.invalid/upload/{id}";
+            var e = Assert.Throws<OsvException>(() => Push());
+            Assert.Equal(ErrorIds.RegistryHttpRefused, e.ErrorId);
+        }
+
+        [Fact]
+        public void ATokenRealmThatIsNotHttpIsACleanRegistryErrorAndGetsNoCredentials()
+        {
+            registry.Bearer = ("alice", "pw");
+            registry.Realm = "file:///etc/passwd";
+            var e = Assert.Throws<OsvException>(() => Push(new RegistryOptions { Credential = new RegistryCredential("alice", "pw") }));
+            Assert.Equal(ErrorIds.RegistryError, e.ErrorId);
+            Assert.Contains("not http or https", e.Message);
+            Assert.Empty(registry.TokenRequests);
+        }
+
+        [Theory]
+        [InlineData("127.0.0.1:99999/team/demo")]
+        [InlineData("127.0.0.1:0/team/demo")]
+        [InlineData("localhost:65536/team/demo:1")]
+        public void AReferenceWithAPortOutOfRangeIsOciReferenceInvalid(string text)
+        {
+            var e = Assert.Throws<OsvException>(() => ImageReference.Parse(text));
+            Assert.Equal(ErrorIds.OciReferenceInvalid, e.ErrorId);
+            Assert.Contains("is not a TCP port", e.Message);
+        }
+
         [Fact]
         public void TagsAreReadPageAfterPageFollowingLink()
         {
