@@ -73,11 +73,7 @@ namespace OsvPS.Core.Oci
             {
                 return false;
             }
-            if (realmUri.Scheme != Uri.UriSchemeHttps && realmUri.Scheme != Uri.UriSchemeHttp)
-            {
-                throw new OsvException(ErrorIds.RegistryError, OsvErrorKind.InvalidResult,
-                    $"{reference.Registry} sends for a token to an address that is not http or https ({TextSafety.Printable(realmUri.Scheme)}:); OsvPS sends no credentials there.", reference.ToString());
-            }
+            RegistryClient.RequireHttp(realmUri, reference, "a token service (realm)");
             if (!allowed(realmUri))
             {
                 throw new OsvException(ErrorIds.RegistryHttpRefused, OsvErrorKind.SecurityError,

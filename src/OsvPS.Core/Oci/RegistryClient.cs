@@ -64,17 +64,23 @@ namespace OsvPS.Core.Oci
         /// </summary>
         public Uri Follow(Uri address, string what)
         {
-            if (address.Scheme != Uri.UriSchemeHttps && address.Scheme != Uri.UriSchemeHttp)
-            {
-                throw new OsvException(ErrorIds.RegistryError, OsvErrorKind.InvalidResult,
-                    $"{Reference.Registry} sent {what} that is not an http or https address ({TextSafety.Printable(address.Scheme)}:); OsvPS follows none.", Reference.ToString());
-            }
+            RequireHttp(address, Reference, what);
             if (!AllowsPlainHttp(address))
             {
                 throw new OsvException(ErrorIds.RegistryHttpRefused, OsvErrorKind.SecurityError,
                     $"{Reference.Registry} sent {what} over plain HTTP ({TextSafety.Printable(address.GetLeftPart(UriPartial.Authority))}); OsvPS goes there only with -AllowHttp.", Reference.ToString());
             }
             return address;
+        }
+
+        /// <summary>An address a registry sent (<paramref name="what"/>) must be http or https: no file:, ftp: or other scheme is followed.</summary>
+        internal static void RequireHttp(Uri address, ImageReference reference, string what)
+        {
+            if (address.Scheme != Uri.UriSchemeHttps && address.Scheme != Uri.UriSchemeHttp)
+            {
+                throw new OsvException(ErrorIds.RegistryError, OsvErrorKind.InvalidResult,
+                    $"{reference.Registry} sent {what} that is not an http or https address ({address.Scheme}:); OsvPS follows none and sends nothing there.", reference.ToString());
+            }
         }
 
         /// <summary>

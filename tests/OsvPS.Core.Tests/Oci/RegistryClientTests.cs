@@ -236,7 +236,7 @@ namespace OsvPS.Core.Tests.Oci
             registry.Realm = "file:///etc/passwd";
             var e = Assert.Throws<OsvException>(() => Push(new RegistryOptions { Credential = new RegistryCredential("alice", "pw") }));
             Assert.Equal(ErrorIds.RegistryError, e.ErrorId);
-            Assert.Contains("not http or https", e.Message);
+            Assert.Contains("a token service (realm) that is not an http or https address", e.Message);
             Assert.Empty(registry.TokenRequests);
         }
 
