@@ -131,7 +131,7 @@ function Invoke-Test {
     $clock = [Diagnostics.Stopwatch]::StartNew()
     $hung = @()
     # Restored and built before HOME moves, so the run itself needs nothing from the network.
-    Invoke-Dotnet build (Join-Path $root 'tests/OsvPS.Core.Tests/OsvPS.Core.Tests.csproj') -c $Configuration --nologo -v quiet
+    Invoke-Dotnet build (Join-Path $root 'tests/OsvPS.Core.Tests/OsvPS.Core.Tests.csproj') -c $Configuration --nologo -v quiet '-clp:NoSummary'
     Invoke-Dotnet restore (Join-Path $root 'tests/Pester/TestDependencies.proj') --nologo -v quiet
     $pester = Get-NuGetPackageFolder 'Pester' '5.7.1'
     $environment = Enter-TestEnvironment

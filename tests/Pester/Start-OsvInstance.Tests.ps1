@@ -124,10 +124,28 @@ Describe 'Start-OsvInstance' {
             Import-OsvImage -Name osv-loader -Kernel $kernel | Out-Null
         }
 
-        It 'boots the kernel with the command line on -append, for images built from that loader' {
+        It 'boots the kernel with the command line (QEMU reads both from a config file), for images built from that loader' {
             $output = Start-OsvInstance demo -Name kernel-boot -Boot say_hey -Wait -Timeout $limit
             $output | Should -Contain 'OSVPS-STANDIN-KERNEL cmdline: --power-off-on-abort --verbose runscript /run/say_hey;'
             ($output | Select-Object -Last 1).BootMode | Should -Be 'Kernel'
+        }
+
+        It 'keeps the command line with -Env values out of QEMU''s arguments: QEMU reads it from an owner-only file' {
+            $output = Start-OsvInstance demo -Name kernel-secret -Boot say_hey -Env @{ TOKEN = 's3cr3t value' } -Wait -Timeout $limit
+            $output | Should -Contain 'OSVPS-STANDIN-KERNEL cmdline: --power-off-on-abort --verbose --env=TOKEN=s3cr3t\ value runscript /run/say_hey;' -Because 'the kernel still gets it'
+            $instance = $output | Select-Object -Last 1
+            $instance.BootMode | Should -Be 'Kernel'
+            # QemuCommand is QEMU's own argument list, which every local user reads in /proc/<pid>/cmdline.
+            ($instance.QemuCommand -join ' ') | Should -Not -Match 's3cr3t'
+            $instance.QemuCommand | Should -Contain '-readconfig'
+            $instance.QemuCommand | Should -Not -Contain '-append'
+            (Get-Item -LiteralPath (Join-Path $env:CAPSTAN_ROOT 'instances/qemu/kernel-secret/kernel.cfg')).UnixMode | Should -Be '-rw-------'
+        }
+
+        It 'says so when the command line with -Env values cannot be kept out of QEMU''s arguments' {
+            $output = Start-OsvInstance demo -Name kernel-quoted -CommandLine '/echo.so "a b"' -Env @{ TOKEN = 'x' } -Wait -Timeout $limit -WarningVariable warned -WarningAction SilentlyContinue
+            ($warned -join "`n") | Should -Match 'goes to QEMU as -append, where every local user can read it'
+            $output | Should -Contain 'OSVPS-STANDIN-KERNEL cmdline: --power-off-on-abort --verbose --env=TOKEN=x /echo.so "a b"'
         }
 
         It 'passes the image''s own command line to the kernel' {

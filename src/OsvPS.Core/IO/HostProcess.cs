@@ -98,6 +98,15 @@ namespace OsvPS.Core.IO
             }
         }
 
+        /// <summary>Restricts a file to its owner (0600).</summary>
+        public static void MakeFilePrivate(string file)
+        {
+            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                Chmod(System.Text.Encoding.UTF8.GetBytes(file + "\0"), 0x180);
+            }
+        }
+
         /// <summary>Restricts a folder to its owner (0700).</summary>
         public static void MakePrivate(string folder)
         {

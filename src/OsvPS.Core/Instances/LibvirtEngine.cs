@@ -103,6 +103,10 @@ namespace OsvPS.Core.Instances
                     $"-Forward on a libvirt connection needs libvirt 9.2 or later on the host (port forwards of user networking come with its passt backend); {Connection} runs libvirt {version / 1000000}.{version / 1000 % 1000}.{version % 1000}. Put the instance on a bridge (-Network Bridge) or a libvirt network and reach its address instead.", plan.Name);
             }
             plan.Host = Connection;
+            if (plan.Kernel != null && request.Env?.Count > 0)
+            {
+                plan.Warn($"instance '{plan.Name}': libvirt hands a kernel's command line to QEMU as -append, so the -Env values are in QEMU's arguments on {Connection}, where its local users can read them; -BootMode Disk keeps them in the overlay.");
+            }
             plan.Accelerator = new AcceleratorChoice(request.Accelerator == Accelerator.Kvm ? Accelerator.Kvm : Accelerator.Tcg, "", false);
             return plan;
         }

@@ -32,6 +32,10 @@ namespace OsvPS.Core.Instances
         public StartPlan Plan(StartRequest request, CancellationToken cancellation)
         {
             var plan = InstancePlanner.Plan(request);
+            if (plan.Kernel != null && request.Env?.Count > 0 && QemuArguments.KernelConfig(plan.Kernel, plan.GuestCommandLine) == null)
+            {
+                plan.Warn($"instance '{plan.Name}': its kernel command line (with the -Env values) has a double quote or is over 1023 bytes, which QEMU's config file cannot hold, so it goes to QEMU as -append, where every local user can read it; -BootMode Disk keeps it in the overlay.");
+            }
             foreach (var forward in request.Machine.Forwards)
             {
                 if (forward.IsIPv6)
@@ -130,6 +134,17 @@ namespace OsvPS.Core.Instances
                 KernelPath = plan.Kernel,
                 KernelCommandLine = plan.Kernel != null ? guestLine : null,
             };
+            string? kernelConfig = plan.Kernel != null ? QemuArguments.KernelConfig(plan.Kernel, guestLine) : null;
+            if (kernelConfig != null)
+            {
+                settings.KernelConfigPath = Path.Combine(folder, QemuLauncher.KernelConfigFile);
+                AtomicFile.Write(settings.KernelConfigPath, stream =>
+                {
+                    HostProcess.MakeFilePrivate(stream.Name);
+                    var bytes = Encoding.UTF8.GetBytes(kernelConfig);
+                    stream.Write(bytes, 0, bytes.Length);
+                });
+            }
             var arguments = QemuArguments.Build(settings);
             string qemu = plan.Qemu ?? QemuInstallation.FindEmulator(plan.Request.QemuPath);
 

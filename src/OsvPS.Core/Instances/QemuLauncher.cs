@@ -23,8 +23,10 @@ namespace OsvPS.Core.Instances
         public const string LogFile = "qemu.log";
         /// <summary>Written by the shell that waits on a background QEMU: its exit status, in the shell's encoding (128 + N for signal N).</summary>
         public const string ExitFile = "qemu.exit";
+        /// <summary>The kernel and its command line for a kernel boot, read by QEMU with -readconfig (owner-only).</summary>
+        public const string KernelConfigFile = "kernel.cfg";
 
-        public static readonly string[] RunFiles = { OverlayFile, ConsoleFile, MonitorFile, PidFile, LogFile, ExitFile, ExitFile + ".tmp" };
+        public static readonly string[] RunFiles = { OverlayFile, ConsoleFile, MonitorFile, PidFile, LogFile, ExitFile, ExitFile + ".tmp", KernelConfigFile };
 
         /// <summary>
         /// Starts QEMU. Attached runs die with the caller (a parent-death signal) and the caller sees the

@@ -42,6 +42,11 @@ namespace OsvPS.Core.Instances
         public string Host { get; internal set; } = "this machine";
         /// <summary>The QEMU program (this machine's engine), or null where the host chooses its own.</summary>
         public string? Qemu { get; internal set; }
+        /// <summary>What the user should hear before the start (the engine adds them while it plans).</summary>
+        public IReadOnlyList<string> Warnings => warnings;
+        private readonly List<string> warnings = new List<string>();
+        internal void Warn(string warning) => warnings.Add(warning);
+
         /// <summary>KVM or TCG, and why.</summary>
         public AcceleratorChoice Accelerator { get; internal set; } = new AcceleratorChoice(OsvPS.Core.Qemu.Accelerator.Tcg, "", false);
     }

@@ -200,6 +200,12 @@ namespace OsvPS.Core.Qemu
         /// <summary>With a kernel ELF: <c>-kernel</c> and <c>-append</c>.</summary>
         public string? KernelPath { get; set; }
         public string? KernelCommandLine { get; set; }
+        /// <summary>
+        /// A QEMU config file (<see cref="QemuArguments.KernelConfig"/>) that holds the kernel and its command line, read
+        /// with <c>-readconfig</c>, so the command line (with the values of -Env) is not in QEMU's arguments, which every
+        /// local user can read in /proc.
+        /// </summary>
+        public string? KernelConfigPath { get; set; }
     }
 
     /// <summary>Builds QEMU's argument list from <see cref="InstanceSettings"/>; a pure function.</summary>
@@ -262,9 +268,33 @@ namespace OsvPS.Core.Qemu
             }
             if (s.KernelPath != null)
             {
-                a.AddRange(new[] { "-kernel", s.KernelPath, "-append", s.KernelCommandLine ?? "" });
+                a.AddRange(s.KernelConfigPath != null
+                    ? new[] { "-readconfig", s.KernelConfigPath }
+                    : new[] { "-kernel", s.KernelPath, "-append", s.KernelCommandLine ?? "" });
             }
             return a;
+        }
+
+        // QEMU's config file reader (util/qemu-config.c) takes a value as the text between two double quotes, at most
+        // 1023 bytes, with no escape: a longer value spills into the next key, a quote ends it.
+        private const int MaxConfigValue = 1023;
+
+        /// <summary>
+        /// The text of a QEMU config file that boots <paramref name="kernelPath"/> with <paramref name="commandLine"/>
+        /// (the machine's <c>kernel</c> and <c>append</c> properties, as <c>-kernel</c> and <c>-append</c> set them);
+        /// null when QEMU's config grammar cannot carry them (a double quote, a line break, over 1023 bytes).
+        /// </summary>
+        public static string? KernelConfig(string kernelPath, string commandLine)
+        {
+            bool Fits(string value) => value.IndexOfAny(new[] { '"', '\n', '\r', '\0' }) < 0 && System.Text.Encoding.UTF8.GetByteCount(value) <= MaxConfigValue;
+            if (!Fits(kernelPath) || !Fits(commandLine))
+            {
+                return null;
+            }
+            return "# Written by OsvPS: the kernel and its command line, kept out of QEMU's arguments.\n" +
+                "[machine]\n" +
+                "  kernel = \"" + kernelPath + "\"\n" +
+                "  append = \"" + commandLine + "\"\n";
         }
 
         // QEMU's option syntax doubles a comma to keep it inside a value.

@@ -159,6 +159,10 @@ namespace OsvPS.Commands
                 {
                     return;
                 }
+                foreach (string warning in plan.Warnings)
+                {
+                    WriteWarning(warning);
+                }
                 if (plan.Accelerator.Warn && !warnedAboutAccelerator)
                 {
                     warnedAboutAccelerator = true;

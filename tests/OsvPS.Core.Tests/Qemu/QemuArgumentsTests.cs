@@ -66,6 +66,37 @@ namespace OsvPS.Core.Tests.Qemu
             Assert.Equal("4", After(a, "-smp"));
         }
 
+        // The kernel's command line carries -Env values: with a config file it is not among QEMU's arguments.
+        [Fact]
+        public void AKernelConfigFileKeepsTheCommandLineOutOfTheArguments()
+        {
+            var s = Settings();
+            s.KernelPath = "/r/repository/osv-loader/osv-loader.elf";
+            s.KernelCommandLine = "--env=TOKEN=s3cr3t\\ value runscript /run/default;";
+            s.KernelConfigPath = "/r/instances/qemu/x/kernel.cfg";
+            var a = QemuArguments.Build(s);
+            Assert.Equal(s.KernelConfigPath, After(a, "-readconfig"));
+            Assert.DoesNotContain("-append", a);
+            Assert.DoesNotContain("-kernel", a);
+            Assert.DoesNotContain(a, x => x.Contains("s3cr3t"));
+            Assert.Equal("# Written by OsvPS: the kernel and its command line, kept out of QEMU's arguments.\n[machine]\n" +
+                "  kernel = \"/r/repository/osv-loader/osv-loader.elf\"\n  append = \"--env=TOKEN=s3cr3t\\ value runscript /run/default;\"\n",
+                QemuArguments.KernelConfig(s.KernelPath, s.KernelCommandLine));
+        }
+
+        [Theory]
+        [InlineData("/run \"quoted\"")]
+        [InlineData("two\nlines")]
+        public void AKernelConfigCannotHoldAQuoteOrALineBreak(string line) => Assert.Null(QemuArguments.KernelConfig("/k.elf", line));
+
+        [Fact]
+        public void AKernelConfigHoldsAtMost1023BytesAValue()
+        {
+            Assert.NotNull(QemuArguments.KernelConfig("/k.elf", new string('a', 1023)));
+            Assert.Null(QemuArguments.KernelConfig("/k.elf", new string('a', 1024)));
+            Assert.Null(QemuArguments.KernelConfig("/k.elf", new string('\u00e9', 512))); // 1024 bytes in UTF-8
+        }
+
         [Fact]
         public void OtherNetworksAndVolumes()
         {
