@@ -46,14 +46,16 @@ config_set_default: default
 }
 
 AfterAll {
-    if (-not $why) {
-        Clear-TestLibvirt $uri | Out-Null
-        Stop-TestSsh $ssh.PidFile
+    try {
+        if (-not $why) { Clear-TestLibvirt $uri | Out-Null }
     }
-    Remove-Item Env:OSVPS_LIBVIRT_TIMEOUT -ErrorAction Ignore
-    # The daemons this file started go with it; ones that were running before stay.
-    Stop-TestLibvirt
-    $env:CAPSTAN_ROOT = $savedRoot
+    finally {
+        if ($ssh) { Stop-TestSsh $ssh.PidFile }
+        Remove-Item Env:OSVPS_LIBVIRT_TIMEOUT -ErrorAction Ignore
+        # The daemons this file started go with it; ones that were running before stay.
+        Stop-TestLibvirt
+        $env:CAPSTAN_ROOT = $savedRoot
+    }
 }
 
 Describe 'Instances on libvirt (qemu:///system)' {

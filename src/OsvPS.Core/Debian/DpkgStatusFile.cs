@@ -22,7 +22,9 @@ namespace OsvPS.Core.Debian
         public static List<DpkgPackage> Parse(IEnumerable<string> lines, string source)
         {
             var packages = new List<DpkgPackage>();
-            var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            // A field's continuation lines are appended to a builder: joining strings line by line would copy a long
+            // field again for every line (a 10 MiB Description took minutes).
+            var fields = new Dictionary<string, System.Text.StringBuilder>(StringComparer.OrdinalIgnoreCase);
             string? current = null;
             int number = 0;
             int start = 0;
@@ -34,7 +36,7 @@ namespace OsvPS.Core.Debian
                 {
                     if (fields.Count > 0)
                     {
-                        packages.Add(ToPackage(fields, source, start));
+                        packages.Add(ToPackage(fields.ToDictionary(f => f.Key, f => f.Value.ToString(), StringComparer.OrdinalIgnoreCase), source, start));
                     }
                     fields.Clear();
                     current = null;
@@ -50,7 +52,7 @@ namespace OsvPS.Core.Debian
                     {
                         throw DpkgText.Invalid(source, number, "a continuation line comes before any field");
                     }
-                    fields[current] = fields[current] + "\n" + line.Substring(1);
+                    fields[current].Append('\n').Append(line, 1, line.Length - 1);
                     continue;
                 }
                 int colon = line.IndexOf(':');
@@ -63,7 +65,7 @@ namespace OsvPS.Core.Debian
                 {
                     throw DpkgText.Invalid(source, number, $"the field '{current}' appears twice in one stanza");
                 }
-                fields[current] = line.Substring(colon + 1).Trim();
+                fields[current] = new System.Text.StringBuilder(line.Substring(colon + 1).Trim());
             }
             return packages;
         }

@@ -18,7 +18,8 @@ namespace OsvPS.Core.Debian
             FileStream stream;
             try
             {
-                stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
+                // Never blocks: a FIFO in a root where dpkg keeps a file is refused at once.
+                stream = IO.UnixFile.OpenRegular(path);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {

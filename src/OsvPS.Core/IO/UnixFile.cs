@@ -69,6 +69,8 @@ namespace OsvPS.Core.IO
         private const int ORdOnly = 0;
         private const int ONoFollow = 0x20000;
         private const int OCloExec = 0x80000;
+        private const int ONonBlock = 0x800;
+        private const int FGetFl = 3, FSetFl = 4;
         private const uint Ficlone = 0x40049409;
         private const int ENOENT = 2;
         private const int ENOTDIR = 20;
@@ -79,6 +81,9 @@ namespace OsvPS.Core.IO
 
         [DllImport("libc", EntryPoint = "open", SetLastError = true)]
         private static extern int Open(byte[] path, int flags);
+
+        [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+        private static extern int Fcntl(int fd, int command, int argument);
 
         [DllImport("libc", EntryPoint = "copy_file_range", SetLastError = true)]
         private static extern IntPtr CopyFileRange(int fdIn, IntPtr offIn, int fdOut, IntPtr offOut, IntPtr length, uint flags);
@@ -200,6 +205,66 @@ namespace OsvPS.Core.IO
             return new FileStream(handle, FileAccess.Read, 1);
         }
 
+        /// <summary>
+        /// Opens <paramref name="path"/> (links followed) for reading only when it is a regular file. The open itself
+        /// cannot block: it is non-blocking, so a FIFO put where a file was expected (by a hostile root, layer or auth
+        /// file) is opened at once, seen for what it is and refused, instead of waiting for a writer forever. A folder,
+        /// FIFO, device or socket is an <see cref="IOException"/> that says which.
+        /// </summary>
+        public static FileStream OpenRegular(string path)
+        {
+            if (!IsLinux)
+            {
+                return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
+            }
+            int fd = Open(Encoding.UTF8.GetBytes(path + "\0"), ORdOnly | ONonBlock | OCloExec);
+            if (fd < 0)
+            {
+                int errno = Marshal.GetLastWin32Error();
+                if (errno == ENOENT || errno == ENOTDIR)
+                {
+                    throw new FileNotFoundException($"'{path}' does not exist.", path);
+                }
+                throw new IOException($"cannot open '{path}': {Describe(errno)}.");
+            }
+            var handle = new SafeFileHandle((IntPtr)fd, true);
+            var buffer = new byte[256];
+            if (Statx(fd, new byte[] { 0 }, AtEmptyPath, StatxBasicStats, buffer) != 0)
+            {
+                handle.Dispose();
+                throw new IOException($"cannot look at '{path}' once opened.");
+            }
+            var opened = FromStatx(buffer);
+            if (opened.Type != UnixFileType.Regular)
+            {
+                handle.Dispose();
+                throw new IOException($"'{path}' is {Describe(opened.Type)}, not a regular file.");
+            }
+            // Reads of a regular file never wait on O_NONBLOCK; it is cleared all the same, for what reads it next.
+            int flags = Fcntl(fd, FGetFl, 0);
+            if (flags >= 0)
+            {
+                Fcntl(fd, FSetFl, flags & ~ONonBlock);
+            }
+            return new FileStream(handle, FileAccess.Read, 1 << 16);
+        }
+
+        /// <summary>What a file of <paramref name="type"/> is, in words (<c>a FIFO (named pipe)</c>).</summary>
+        public static string Describe(UnixFileType type)
+        {
+            switch (type)
+            {
+                case UnixFileType.Directory: return "a folder";
+                case UnixFileType.Fifo: return "a FIFO (named pipe)";
+                case UnixFileType.CharacterDevice:
+                case UnixFileType.BlockDevice: return "a device";
+                case UnixFileType.Socket: return "a socket";
+                case UnixFileType.SymbolicLink: return "a symbolic link";
+                case UnixFileType.Regular: return "a regular file";
+                default: return "not a regular file";
+            }
+        }
+
         private static UnixFileType TypeOf(int mode)
         {
             switch (mode & 0xF000)
@@ -262,10 +327,7 @@ namespace OsvPS.Core.IO
             }
             if (status.Type != UnixFileType.Regular)
             {
-                string what = status.Type == UnixFileType.Directory ? "a folder" : status.Type == UnixFileType.Fifo ? "a FIFO (named pipe)"
-                    : status.Type == UnixFileType.CharacterDevice || status.Type == UnixFileType.BlockDevice ? "a device"
-                    : status.Type == UnixFileType.Socket ? "a socket" : "not a regular file";
-                throw new Errors.OsvException(wrongTypeId, Errors.OsvErrorKind.InvalidArgument, $"'{path}' is {what}, not a regular file.", path);
+                throw new Errors.OsvException(wrongTypeId, Errors.OsvErrorKind.InvalidArgument, $"'{path}' is {Describe(status.Type)}, not a regular file.", path);
             }
             return status;
         }

@@ -50,8 +50,6 @@ namespace OsvPS.Core.Oci
             this.progress = progress;
         }
 
-        /// <summary>How long a download may go without a byte.</summary>
-        public static TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
         public string BlobPath(string digest) => Path.Combine(cache, Digest.Hex(digest) + ".blob");
 
@@ -139,6 +137,8 @@ namespace OsvPS.Core.Oci
                     }
                     var buffer = new byte[1 << 16];
                     long received = have;
+                    var limits = client.Options.Limits;
+                    var floor = new TransferFloor(limits);
                     try
                     {
                         while (true)
@@ -146,12 +146,24 @@ namespace OsvPS.Core.Oci
                             int n;
                             using (var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellation))
                             {
-                                idle.CancelAfter(IdleTimeout);
-                                n = input.ReadAsync(buffer, 0, buffer.Length, idle.Token).GetAwaiter().GetResult();
+                                idle.CancelAfter(limits.IdleTimeout);
+                                try
+                                {
+                                    n = input.ReadAsync(buffer, 0, buffer.Length, idle.Token).GetAwaiter().GetResult();
+                                }
+                                catch (OperationCanceledException e) when (!cancellation.IsCancellationRequested)
+                                {
+                                    throw new IOException($"no data for {limits.IdleTimeout.TotalSeconds:0} s", e);
+                                }
                             }
                             if (n == 0)
                             {
                                 break;
+                            }
+                            floor.Moved(received + n - have);
+                            if (floor.Shortfall() is string slow)
+                            {
+                                throw new IOException(slow);
                             }
                             if (received + n > blob.Size)
                             {

@@ -164,7 +164,8 @@ namespace OsvPS.Core.Oci
                 return request;
             }
             using (var response = client.Send(Make, $"{name} (bytes {offset}-{offset + length})", cancellation, System.Threading.Timeout.InfiniteTimeSpan, resendable: false,
-                tick: () => progress?.Report(new TransferProgress("Uploading", name, Interlocked.Read(ref done), total))))
+                tick: () => progress?.Report(new TransferProgress("Uploading", name, Interlocked.Read(ref done), total)),
+                bodySent: () => Interlocked.Read(ref done) - offset, bodyLength: length))
             {
                 if (closing)
                 {

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using OsvPS.Core.Errors;
+using OsvPS.Core.IO;
 
 namespace OsvPS.Core.Oci
 {
@@ -40,8 +41,6 @@ namespace OsvPS.Core.Oci
             => uri.Scheme == Uri.UriSchemeHttps || Options.AllowHttp ||
                uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
-        /// <summary>How long a request without a body may take.</summary>
-        public static TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
         /// <summary>The scheme and host requests go to, once the ping chose them.</summary>
         public Uri Root => root ?? throw new InvalidOperationException("the registry was not pinged");
@@ -106,7 +105,7 @@ namespace OsvPS.Core.Oci
             HttpResponseMessage response;
             try
             {
-                response = Exchange(() => new HttpRequestMessage(HttpMethod.Get, new Uri(https, "/v2/")), "the registry's /v2/", RequestTimeout, cancellation);
+                response = Exchange(() => new HttpRequestMessage(HttpMethod.Get, new Uri(https, "/v2/")), "the registry's /v2/", Options.Limits.AnswerTimeout, cancellation);
                 root = https;
             }
             catch (OsvException e) when (e.ErrorId == ErrorIds.RegistryUnreachable && trust.Rejected == null && e.InnerException is HttpRequestException)
@@ -118,7 +117,7 @@ namespace OsvPS.Core.Oci
                         Reference.ToString(), e.InnerException);
                 }
                 var plain = new Uri("http://" + Reference.Endpoint + "/");
-                response = Exchange(() => new HttpRequestMessage(HttpMethod.Get, new Uri(plain, "/v2/")), "the registry's /v2/", RequestTimeout, cancellation);
+                response = Exchange(() => new HttpRequestMessage(HttpMethod.Get, new Uri(plain, "/v2/")), "the registry's /v2/", Options.Limits.AnswerTimeout, cancellation);
                 root = plain;
             }
             using (response)
@@ -140,11 +139,15 @@ namespace OsvPS.Core.Oci
         /// <summary>
         /// Sends a request made by <paramref name="make"/> with the current Authorization; after a 401 it answers
         /// the new challenge and sends it once more (a request whose body cannot be made again is not resent).
+        /// Without <paramref name="bodySent"/> the answer must come within the limits' AnswerTimeout; with it (a
+        /// request with a large body: the bytes of it sent so far, of <paramref name="bodyLength"/>), the body must
+        /// keep above the transfer floor and the answer come within AnswerTimeout once all of it is sent.
         /// </summary>
-        public HttpResponseMessage Send(Func<HttpRequestMessage> make, string what, CancellationToken cancellation, TimeSpan? timeout = null, bool resendable = true, Action? tick = null)
+        public HttpResponseMessage Send(Func<HttpRequestMessage> make, string what, CancellationToken cancellation, TimeSpan? timeout = null, bool resendable = true, Action? tick = null,
+            Func<long>? bodySent = null, long bodyLength = 0)
         {
             Ping(cancellation);
-            var response = Exchange(make, what, timeout ?? RequestTimeout, cancellation, tick);
+            var response = Exchange(make, what, timeout ?? Options.Limits.AnswerTimeout, cancellation, tick, bodySent, bodyLength);
             if (response.StatusCode != HttpStatusCode.Unauthorized)
             {
                 return response;
@@ -165,7 +168,7 @@ namespace OsvPS.Core.Oci
                 throw new OsvException(ErrorIds.RegistryUnreachable, OsvErrorKind.ConnectionError,
                     $"{Reference.Registry} asked for new credentials during {what}.", Reference.ToString());
             }
-            response = Exchange(make, what, timeout ?? RequestTimeout, cancellation, tick);
+            response = Exchange(make, what, timeout ?? Options.Limits.AnswerTimeout, cancellation, tick, bodySent, bodyLength);
             if (response.StatusCode == HttpStatusCode.Unauthorized)
             {
                 response.Dispose();
@@ -176,8 +179,13 @@ namespace OsvPS.Core.Oci
 
         // The request runs on the pool; this (the caller's) thread waits and calls tick a few times a second,
         // so progress is reported on the caller's thread, as the core's IProgress contract says.
-        private HttpResponseMessage Exchange(Func<HttpRequestMessage> make, string what, TimeSpan timeout, CancellationToken cancellation, Action? tick = null)
+        private HttpResponseMessage Exchange(Func<HttpRequestMessage> make, string what, TimeSpan timeout, CancellationToken cancellation, Action? tick = null,
+            Func<long>? bodySent = null, long bodyLength = 0)
         {
+            string? shortfall = null;
+            var floor = bodySent != null ? new TransferFloor(Options.Limits) : null;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            TimeSpan? bodyDone = null;
             var request = make();
             if (auth.Header != null && request.RequestUri != null && IsRegistry(request.RequestUri))
             {
@@ -195,6 +203,27 @@ namespace OsvPS.Core.Oci
                     while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(200))
                     {
                         tick?.Invoke();
+                        if (floor != null && shortfall == null)
+                        {
+                            long sent = bodySent!();
+                            floor.Moved(sent);
+                            if (sent >= bodyLength)
+                            {
+                                bodyDone ??= clock.Elapsed;
+                                if (clock.Elapsed - bodyDone >= Options.Limits.AnswerTimeout)
+                                {
+                                    shortfall = $"all {bodyLength} bytes were sent and no answer came in {Options.Limits.AnswerTimeout.TotalSeconds:0} s";
+                                }
+                            }
+                            else
+                            {
+                                shortfall = floor.Shortfall();
+                            }
+                            if (shortfall != null)
+                            {
+                                limit.Cancel();
+                            }
+                        }
                     }
                     tick?.Invoke();
                     return task.GetAwaiter().GetResult();
@@ -207,7 +236,7 @@ namespace OsvPS.Core.Oci
                 }
                 catch (Exception e) when ((e is HttpRequestException || e is OperationCanceledException || e is System.IO.IOException) && !cancellation.IsCancellationRequested)
                 {
-                    string why = e is OperationCanceledException ? $"no answer in {timeout.TotalSeconds:0} s" : Innermost(e);
+                    string why = shortfall ?? (e is OperationCanceledException ? $"no answer in {timeout.TotalSeconds:0} s" : Innermost(e));
                     throw new OsvException(ErrorIds.RegistryUnreachable, OsvErrorKind.ConnectionError,
                         $"{Reference.Registry} did not answer {request.Method} for {what}: {why}", Reference.ToString(), e);
                 }

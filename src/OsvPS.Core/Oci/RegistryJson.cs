@@ -30,7 +30,17 @@ namespace OsvPS.Core.Oci
 
         public static byte[] ReadFileBounded(string path, int cap, string errorId)
         {
-            using (var input = File.OpenRead(path))
+            FileStream input;
+            try
+            {
+                // Never blocks: an auth file that is a FIFO is refused at once.
+                input = IO.UnixFile.OpenRegular(path);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new OsvException(errorId, OsvErrorKind.ReadError, $"cannot read {path}: {e.Message}", path, e);
+            }
+            using (input)
             {
                 if (input.Length > cap)
                 {

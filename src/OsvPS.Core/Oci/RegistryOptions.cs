@@ -26,5 +26,11 @@ namespace OsvPS.Core.Oci
 
         /// <summary>How often a broken blob upload or download is resumed or restarted before it is an error.</summary>
         public int Attempts { get; set; } = 3;
+
+        /// <summary>
+        /// The floor every request and transfer keeps above: an answer within <see cref="IO.TransferLimits.AnswerTimeout"/>
+        /// (of a request without a body, or once a body was sent), a byte within its IdleTimeout, and its MinimumRate.
+        /// </summary>
+        public IO.TransferLimits Limits { get; set; } = new IO.TransferLimits();
     }
 }

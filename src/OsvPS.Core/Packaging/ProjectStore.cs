@@ -68,7 +68,12 @@ namespace OsvPS.Core.Packaging
             UnixFileGuard(path);
             try
             {
-                return DecodeText(File.ReadAllBytes(path), path);
+                using (var stream = IO.UnixFile.OpenRegular(path))
+                using (var bytes = new MemoryStream())
+                {
+                    stream.CopyTo(bytes);
+                    return DecodeText(bytes.ToArray(), path);
+                }
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {

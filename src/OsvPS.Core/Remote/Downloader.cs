@@ -197,9 +197,8 @@ namespace OsvPS.Core.Remote
             {
                 var buffer = new byte[1 << 16];
                 long received = have;
-                var clock = Stopwatch.StartNew();
-                var windowStart = TimeSpan.Zero;
-                long windowBytes = 0;
+                var floor = new TransferFloor(new TransferLimits { IdleTimeout = IdleTimeout, MinimumRate = source.MinimumRate, RateWindow = source.RateWindow });
+                long start = received;
                 try
                 {
                     while (true)
@@ -219,15 +218,10 @@ namespace OsvPS.Core.Remote
                         output.Write(buffer, 0, n);
                         received += n;
                         progress?.Report(new DownloadProgress(asset.Name, received, expected));
-                        windowBytes += n;
-                        if (clock.Elapsed - windowStart >= source.RateWindow)
+                        floor.Moved(received - start);
+                        if (floor.Shortfall() is string slow)
                         {
-                            if (windowBytes < source.MinimumRate * source.RateWindow.TotalSeconds)
-                            {
-                                throw new IOException($"slower than {source.MinimumRate} bytes/s for {source.RateWindow.TotalSeconds:0} s");
-                            }
-                            windowStart = clock.Elapsed;
-                            windowBytes = 0;
+                            throw new IOException(slow);
                         }
                     }
                     output.Flush(true);

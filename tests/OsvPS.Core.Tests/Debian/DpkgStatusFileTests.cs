@@ -135,5 +135,39 @@ Essential: yes
             Assert.True(expected.Count > 50, output);
             Assert.Equal(expected, actual);
         }
+
+        // Hostile roots: a FIFO where dpkg keeps a file is refused at once (an open that waited for a writer would
+        // hang the call); a field of many continuation lines is read in one pass.
+        [Fact]
+        public void AStatusFileOrAListThatIsAFifoIsRefusedWithoutWaiting()
+        {
+            using var dir = new TempDir();
+            foreach (string name in new[] { "status", "info/pkg.list" })
+            {
+                string path = dir.Combine(name);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                var (code, output) = TestFiles.Run("mkfifo", path);
+                Assert.True(code == 0, output);
+                var read = System.Threading.Tasks.Task.Run(() => name == "status" ? (object)DpkgStatusFile.Read(path) : DpkgFileList.Read(path));
+                Assert.True(((IAsyncResult)read).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(60)), $"reading the FIFO {name} did not return");
+                var e = Assert.IsType<OsvException>(read.Exception!.InnerException);
+                Assert.Equal(ErrorIds.FileReadFailed, e.ErrorId);
+                Assert.Contains("a FIFO (named pipe), not a regular file", e.Message);
+            }
+        }
+
+        [Fact]
+        public void AFieldOfTenMebibytesInContinuationLinesIsReadWhole()
+        {
+            const int lines = 200_000;
+            var text = new System.Text.StringBuilder("Package: big\nStatus: install ok installed\nArchitecture: amd64\nDescription: large\n");
+            for (int i = 0; i < lines; i++)
+            {
+                text.Append(' ').Append('x', 51).Append('\n');
+            }
+            text.Append("Version: 1\n");
+            var packages = Parse(text.ToString());
+            Assert.Equal("big", Assert.Single(packages).Name);
+        }
     }
 }

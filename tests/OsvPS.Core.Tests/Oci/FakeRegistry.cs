@@ -37,6 +37,11 @@ namespace OsvPS.Core.Tests.Oci
         public List<string> Tags = new List<string>();
         /// <summary>Each request as "METHOD path" and the Authorization it carried ("" for none).</summary>
         public readonly ConcurrentQueue<(string Request, string Authorization)> Authorizations = new ConcurrentQueue<(string, string)>();
+        /// <summary>A hostile registry sends a layer's bytes one at a time, this many milliseconds apart (0: at once).</summary>
+        public int DripBlobMs;
+        /// <summary>A hostile registry takes a closing PUT's body and never answers.</summary>
+        public bool SilentPut;
+        private readonly ManualResetEventSlim stopping = new ManualResetEventSlim(false);
         /// <summary>A hostile registry's upload Location, with {id} for the session (default: its own /upload/{id}).</summary>
         public string? UploadLocation;
         /// <summary>A hostile registry's next-page address prefix, put before /v2/... (default: none, a relative Link).</summary>
@@ -142,6 +147,12 @@ namespace OsvPS.Core.Tests.Oci
                     Reply(202, null, $"Location: /upload/{id}?_state={upload.Length}\r\nRange: 0-{upload.Length - 1}\r\n");
                     return;
                 }
+                if (method == "PUT" && SilentPut)
+                {
+                    ReadBody(length);
+                    stopping.Wait();
+                    return;
+                }
                 if (method == "PUT")
                 {
                     upload.Write(ReadBody(length));
@@ -164,6 +175,16 @@ namespace OsvPS.Core.Tests.Oci
                 {
                     long from = long.Parse(range.Split('=')[1].TrimEnd('-'));
                     Reply(206, blob.Skip((int)from).ToArray(), $"Content-Range: bytes {from}-{blob.Length - 1}/{blob.Length}\r\n", "application/octet-stream");
+                    return;
+                }
+                if (DripBlobMs > 0 && method == "GET" && blob.Length > 65536)
+                {
+                    var status = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {blob.Length}\r\nConnection: close\r\n\r\n");
+                    stream.Write(status, 0, status.Length);
+                    for (int i = 0; i < blob.Length && !stopping.Wait(DripBlobMs); i++)
+                    {
+                        stream.Write(blob, i, 1);
+                    }
                     return;
                 }
                 if (CutBlobOnce && method == "GET" && blob.Length > 65536)
@@ -204,6 +225,10 @@ namespace OsvPS.Core.Tests.Oci
             Reply(404);
         }
 
-        public void Dispose() => listener.Stop();
+        public void Dispose()
+        {
+            stopping.Set();
+            listener.Stop();
+        }
     }
 }

@@ -240,6 +240,45 @@ namespace OsvPS.Core.Tests.Oci
             Assert.Empty(registry.TokenRequests);
         }
 
+        // A registry may not hold a call for ever: a layer that drips, or a PUT taken and never answered, ends the
+        // call with its transfer's error once the transfer falls below its floor (short limits here, 60 s by default).
+        private static OsvPS.Core.IO.TransferLimits ShortLimits() => new OsvPS.Core.IO.TransferLimits
+        {
+            IdleTimeout = TimeSpan.FromSeconds(5), MinimumRate = 1024, RateWindow = TimeSpan.FromSeconds(2), AnswerTimeout = TimeSpan.FromSeconds(2),
+        };
+
+        [Fact]
+        public void ALayerThatDripsEndsBelowTheRateFloor()
+        {
+            Push();
+            registry.DripBlobMs = 200;
+            var e = Assert.Throws<OsvException>(() => Pull($"{registry.Address}/team/demo:1.0", new RegistryOptions { Limits = ShortLimits(), Attempts = 1 }));
+            Assert.Equal(ErrorIds.OciDownloadFailed, e.ErrorId);
+            Assert.Contains("slower than 1024 bytes/s for 2 s", e.Message + e.InnerException?.Message);
+        }
+
+        [Fact]
+        public void AnUploadWhosePutIsNeverAnsweredEnds()
+        {
+            registry.SilentPut = true;
+            var e = Assert.Throws<OsvException>(() => Push(new RegistryOptions { Limits = ShortLimits(), Attempts = 1, ChunkSize = 0 }));
+            Assert.Equal(ErrorIds.OciUploadFailed, e.ErrorId);
+            Assert.Contains("were sent and no answer came in 2 s", e.Message + e.InnerException?.Message);
+        }
+
+        [Fact]
+        public void AnAuthFileThatIsAFifoIsRefusedWithoutWaiting()
+        {
+            string fifo = dir.Combine("auth.json");
+            var (code, output) = TestFiles.Run("mkfifo", fifo);
+            Assert.True(code == 0, output);
+            var read = System.Threading.Tasks.Task.Run(() => RegistryCredential.FromAuthFile(fifo, registry.Address));
+            Assert.True(((IAsyncResult)read).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(60)), "reading the FIFO did not return");
+            var e = Assert.IsType<OsvException>(read.Exception!.InnerException);
+            Assert.Equal(ErrorIds.RegistryCredentialsInvalid, e.ErrorId);
+            Assert.Contains("a FIFO (named pipe)", e.Message);
+        }
+
         [Theory]
         [InlineData("127.0.0.1:99999/team/demo")]
         [InlineData("127.0.0.1:0/team/demo")]
