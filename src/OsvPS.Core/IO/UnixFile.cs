@@ -188,14 +188,7 @@ namespace OsvPS.Core.IO
                 int errno = Marshal.GetLastWin32Error();
                 throw new IOException(errno == 40 ? $"'{path}' became a symbolic link after the build was planned." : $"cannot open '{path}': {Describe(errno)}.");
             }
-            var handle = new SafeFileHandle((IntPtr)fd, true);
-            var buffer = new byte[256];
-            if (Statx(fd, new byte[] { 0 }, AtEmptyPath, StatxBasicStats, buffer) != 0)
-            {
-                handle.Dispose();
-                throw new IOException($"cannot look at '{path}' once opened.");
-            }
-            var opened = FromStatx(buffer);
+            var (handle, opened) = StatOpened(fd, path);
             if (opened.Inode != planned.Inode || opened.Device != planned.Device || opened.Type != UnixFileType.Regular ||
                 opened.Size != planned.Size || opened.ModifiedTicks != planned.ModifiedTicks)
             {
@@ -227,14 +220,7 @@ namespace OsvPS.Core.IO
                 }
                 throw new IOException($"cannot open '{path}': {Describe(errno)}.");
             }
-            var handle = new SafeFileHandle((IntPtr)fd, true);
-            var buffer = new byte[256];
-            if (Statx(fd, new byte[] { 0 }, AtEmptyPath, StatxBasicStats, buffer) != 0)
-            {
-                handle.Dispose();
-                throw new IOException($"cannot look at '{path}' once opened.");
-            }
-            var opened = FromStatx(buffer);
+            var (handle, opened) = StatOpened(fd, path);
             if (opened.Type != UnixFileType.Regular)
             {
                 handle.Dispose();
@@ -247,6 +233,19 @@ namespace OsvPS.Core.IO
                 Fcntl(fd, FSetFl, flags & ~ONonBlock);
             }
             return new FileStream(handle, FileAccess.Read, 1 << 16);
+        }
+
+        // The descriptor as a handle, and what it opened (statx on the descriptor itself, so no path is looked up again).
+        private static (SafeFileHandle Handle, UnixFileStatus Status) StatOpened(int fd, string path)
+        {
+            var handle = new SafeFileHandle((IntPtr)fd, true);
+            var buffer = new byte[256];
+            if (Statx(fd, new byte[] { 0 }, AtEmptyPath, StatxBasicStats, buffer) != 0)
+            {
+                handle.Dispose();
+                throw new IOException($"cannot look at '{path}' once opened.");
+            }
+            return (handle, FromStatx(buffer));
         }
 
         /// <summary>What a file of <paramref name="type"/> is, in words (<c>a FIFO (named pipe)</c>).</summary>
