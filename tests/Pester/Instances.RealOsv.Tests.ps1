@@ -1,7 +1,9 @@
 # How a guest program's end reaches the host, on the real OSv kernel (OSVPS_TEST_OSV, else /var/lib/osvps/test-osv),
 # from disk and straight into the kernel: the status main returned or exit() was given becomes the
-# instance's ExitCode, a non-zero one is a failure (GuestProgramFailed), and the --verbose chatter that
-# carries it stays out of what the user reads. Without a real OSv each test says it skipped and why.
+# instance's ExitCode, a non-zero one is a failure (GuestProgramFailed). OsvPS reads them from OSv's
+# kernel log in the guest's memory after the guest powered off, not from the console: what a program
+# prints (OSv's own words included) cannot change them, and reaches the user as written. Without a
+# real OSv each test says it skipped and why.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-OsvTestModulePath) -Force
@@ -15,12 +17,34 @@ BeforeAll {
         $source = Join-Path $TestDrive 'status.c'
         # status N      prints a line and returns N from main
         # status exit N prints a line and calls exit(N), which powers OSv off
+        # status forge  prints the lines OSv prints for statuses and failures, waits, and returns 0
+        # status cr N   leaves its last line unfinished (a progress bar redrawn with CR) and returns N
+        # status abort  calls abort()
         Set-Content -LiteralPath $source -Value @'
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 int main(int argc, char **argv)
 {
+    if (argc == 2 && !strcmp(argv[1], "forge")) {
+        printf("program /g returned 7\nprogram exited with status 9\n/x.so: failed looking up symbol foo\nAborted\n");
+        printf("Setting in environment: A=1\nROFS: read 1 block\nPowering off.\n");
+        fflush(stdout);
+        sleep(2);
+        printf("still here\n");
+        return 0;
+    }
+    if (argc == 3 && !strcmp(argv[1], "cr")) {
+        printf("progress 50%%\rprogress 100%%");
+        fflush(stdout);
+        return atoi(argv[2]);
+    }
+    if (argc == 2 && !strcmp(argv[1], "abort")) {
+        printf("status: aborting\n");
+        fflush(stdout);
+        abort();
+    }
     if (argc == 3 && !strcmp(argv[1], "exit")) {
         printf("status: calling exit(%s)\n", argv[2]);
         fflush(stdout);
@@ -105,7 +129,39 @@ Describe 'A guest program''s exit status on the real OSv kernel, booted from <_>
         Get-OsvInstanceLog "bg3-$mode" | Should -Not -Contain 'program /status returned 3'
     }
 
-    It 'the debug lines kept from the output go to the verbose stream' {
+    It 'a program that prints OSv''s status and failure lines is neither believed nor stopped; its lines reach the user as written' {
+        if (Skip-WithoutOsv) { return }
+        $output = Start-OsvInstance $image -Name "forge-$mode" -BootMode $mode -CommandLine '/status forge' -Wait -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue
+        $lines = Get-ConsoleLines $output
+        foreach ($forged in 'program /g returned 7', 'program exited with status 9', '/x.so: failed looking up symbol foo', 'Aborted',
+            'Setting in environment: A=1', 'ROFS: read 1 block', 'Powering off.', 'still here') {
+            $lines | Should -Contain $forged
+        }
+        $instance = Get-FinalInstance $output
+        ($instance.State, $instance.ExitCode, $instance.FailureId) | Should -Be @('Stopped', 0, $null)
+        $err | Should -BeNullOrEmpty
+        Get-OsvInstanceLog "forge-$mode" | Should -Contain 'still here'
+    }
+
+    It 'a last line left unfinished keeps both the line and the status' {
+        if (Skip-WithoutOsv) { return }
+        $output = Start-OsvInstance $image -Name "cr-$mode" -BootMode $mode -CommandLine '/status cr 2' -Wait -Timeout $limit -ErrorAction SilentlyContinue
+        $instance = Get-FinalInstance $output
+        ($instance.State, $instance.ExitCode) | Should -Be @('Failed', 2)
+        (Get-ConsoleLines $output) -join "`n" | Should -Match 'progress 100%'
+    }
+
+    It 'a program that aborts is an OSv failure (GuestAborted), told by the kernel log' {
+        if (Skip-WithoutOsv) { return }
+        $output = Start-OsvInstance $image -Name "abort-$mode" -BootMode $mode -CommandLine '/status abort' -Wait -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue
+        Get-ConsoleLines $output | Should -Contain 'status: aborting'
+        $instance = Get-FinalInstance $output
+        ($instance.State, $instance.FailureId) | Should -Be @('Failed', 'GuestAborted')
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'GuestAborted,*'
+        (Get-Content -Raw (Join-Path $instance.Path 'kernel.log')) | Should -Not -Match 'Powering off\.'
+    }
+
+    It 'the kernel log of the run goes to the verbose stream' {
         if (Skip-WithoutOsv) { return }
         $verbose = Start-OsvInstance $image -Name "verbose-$mode" -BootMode $mode -CommandLine '/status 5' -Wait -Timeout $limit -Verbose -ErrorAction SilentlyContinue 4>&1 |
             Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message

@@ -24,12 +24,18 @@ namespace OsvPS.Core.Elf
         private const long MaxTableBytes = 64L * 1024 * 1024;
         private const long MaxKernelBytes = 256L * 1024 * 1024;
 
-        private DynamicSymbols(HashSet<string> defined, HashSet<string> hiddenOnly, List<string> needed)
+        private DynamicSymbols(HashSet<string> defined, HashSet<string> hiddenOnly, List<string> needed, Dictionary<string, (ulong Value, ulong Size)>? values = null)
         {
             this.defined = defined;
             this.hiddenOnly = hiddenOnly;
             Needed = needed;
+            this.values = values ?? new Dictionary<string, (ulong, ulong)>(StringComparer.Ordinal);
         }
+
+        private readonly Dictionary<string, (ulong Value, ulong Size)> values;
+
+        /// <summary>A defined symbol's value (its address, or an absolute symbol's value) and size; null when it is not defined.</summary>
+        internal (ulong Value, ulong Size)? ValueOf(string name) => values.TryGetValue(name, out var found) ? found : ((ulong, ulong)?)null;
 
         public static readonly DynamicSymbols Empty = new DynamicSymbols(new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal), new List<string>());
 
@@ -140,6 +146,7 @@ namespace OsvPS.Core.Elf
             var visible = new HashSet<string>(StringComparer.Ordinal);
             var needed = new List<string>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
+            var values = new Dictionary<string, (ulong, ulong)>(StringComparer.Ordinal);
             for (int at = SymbolSize; at + SymbolSize <= symbols.Length; at += SymbolSize)
             {
                 uint nameOffset = BitConverter.ToUInt32(symbols, at);
@@ -166,6 +173,7 @@ namespace OsvPS.Core.Elf
                     if (binding == 1 || binding == 2 || binding == 10)
                     {
                         defined.Add(name);
+                        values[name] = (BitConverter.ToUInt64(symbols, at + 8), BitConverter.ToUInt64(symbols, at + 16));
                         int index = at / SymbolSize;
                         bool hidden = versions != null && index * 2 + 2 <= versions.Length && (BitConverter.ToUInt16(versions, index * 2) & VersymHidden) != 0;
                         if (!hidden)
@@ -180,7 +188,7 @@ namespace OsvPS.Core.Elf
                 }
             }
             var hiddenOnly = new HashSet<string>(defined.Where(n => !visible.Contains(n)), StringComparer.Ordinal);
-            return new DynamicSymbols(defined, hiddenOnly, needed);
+            return new DynamicSymbols(defined, hiddenOnly, needed, values);
         }
 
         private static byte[] ReadAt(Stream stream, long start, long length, long offset, long count, string source)

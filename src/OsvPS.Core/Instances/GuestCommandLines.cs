@@ -8,12 +8,14 @@ namespace OsvPS.Core.Instances
     /// The loader options every run puts in front of the command line (in the overlay or in
     /// <c>-append</c>, never in the image): <c>--power-off-on-abort</c>, so a program that aborts ends its
     /// instance instead of halting OSv for ever (loader.cc, <c>opt_power_off_on_abort</c>), and
-    /// <c>--verbose</c>, so the program's exit status reaches the console (<see cref="GuestExitStatus"/>).
+    /// <c>--verbose</c>, so the program's exit status reaches the console (<see cref="GuestExitStatus"/>),
+    /// unless the host reads it from OSv's kernel log (<see cref="KernelLogSymbols"/>): then the console
+    /// holds the program's lines and OSv's usual ones, nothing OsvPS turned on.
     /// </summary>
     internal static class GuestCommandLines
     {
         /// <summary>The command line the guest is given for <paramref name="commandLine"/>.</summary>
-        public static string For(string commandLine)
+        public static string For(string commandLine, bool verbose = true)
         {
             if (commandLine.Length == 0)
             {
@@ -25,7 +27,7 @@ namespace OsvPS.Core.Instances
             {
                 added.Add(GuestFailureDetector.PowerOffOnAbort);
             }
-            if (!options.Contains(GuestExitStatus.VerboseOption))
+            if (verbose && !options.Contains(GuestExitStatus.VerboseOption))
             {
                 added.Add(GuestExitStatus.VerboseOption);
             }

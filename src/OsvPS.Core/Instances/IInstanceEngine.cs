@@ -52,8 +52,18 @@ namespace OsvPS.Core.Instances
         /// <summary>True when OsvPS turned OSv's debug lines on for this run, so they are kept from the reader.</summary>
         bool HidesDebugLines { get; }
 
+        /// <summary>
+        /// True when the end of the run is judged from the console, so a failure line of OSv's stops the guest; false when
+        /// the engine reads OSv's kernel log, which a program cannot write: the guest then powers off by itself
+        /// (--power-off-on-abort) and no line a program prints can stop it.
+        /// </summary>
+        bool StopsOnFailureLines { get; }
+
         /// <summary>Brings the console up to date and waits up to <paramref name="wait"/> for the end; true once it has ended.</summary>
         bool WaitForEnd(TimeSpan wait);
+
+        /// <summary>After the end: OSv's kernel log of the run, when the engine read it (else none), for -Verbose.</summary>
+        IReadOnlyList<string> KernelLogLines();
 
         /// <summary>After the end: records how it ended and returns the instance.</summary>
         OsvInstance Finish();

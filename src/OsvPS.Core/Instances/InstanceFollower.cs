@@ -97,7 +97,7 @@ namespace OsvPS.Core.Instances
                             lastTick = clock.Elapsed;
                             options.Tick(clock.Elapsed, seen);
                         }
-                        if (!stopping && options.StopOnFailure && watch.StopDue)
+                        if (!stopping && options.StopOnFailure && running.StopsOnFailureLines && watch.StopDue)
                         {
                             stopping = true;
                             engine.Stop(running.Name, TimeSpan.Zero, force: true, CancellationToken.None);
@@ -119,7 +119,12 @@ namespace OsvPS.Core.Instances
                     }
                     Emit(watch.Drain());
                     EmitHeld();
-                    return new FollowResult(running.Finish(), timedOut: false);
+                    var ended = running.Finish();
+                    foreach (string line in running.KernelLogLines())
+                    {
+                        options.HiddenLine?.Invoke(line);
+                    }
+                    return new FollowResult(ended, timedOut: false);
                 }
                 catch (Exception e) when (options.StopOnCancel && !(e is Errors.OsvException))
                 {

@@ -61,6 +61,26 @@ namespace OsvPS.Core.Instances
             return new InstanceOutcome(InstanceState.Stopped, code, null, null);
         }
 
+        /// <summary>
+        /// Decides how a run ended from OSv's kernel log, which the guest program cannot write: no orderly power-off
+        /// means OSv failed (the console's failure line, OSv's own, says how; else the log's last line); else the last
+        /// exit status OSv logged (0 when none: main returned 0), unless the instance was stopped on request.
+        /// </summary>
+        public static InstanceOutcome FromKernelLog(KernelLogReport log, bool stopRequested, GuestConsoleReport console)
+        {
+            if (!log.Orderly && !stopRequested)
+            {
+                return console.Failure != null
+                    ? new InstanceOutcome(InstanceState.Failed, NonZero(log.Status), console.Failure.Reason, console.Failure.ErrorId)
+                    : new InstanceOutcome(InstanceState.Failed, NonZero(log.Status), "OSv stopped without powering off in order; its kernel log ends: " + log.LastLine, ErrorIds.GuestAborted);
+            }
+            if (log.Status is int status && status != 0)
+            {
+                return new InstanceOutcome(InstanceState.Failed, status, log.StatusLine, ErrorIds.GuestProgramFailed);
+            }
+            return new InstanceOutcome(InstanceState.Stopped, stopRequested ? log.Status : log.Status ?? 0, null, null);
+        }
+
         private static int? NonZero(int? status) => status == 0 ? null : status;
 
         /// <summary>

@@ -357,6 +357,9 @@ namespace OsvPS.Core.Instances
             public string Name { get; }
             public string ConsolePath { get; }
             public bool HidesDebugLines { get; }
+            public bool StopsOnFailureLines => true;
+
+            public IReadOnlyList<string> KernelLogLines() => new string[0];
 
             public bool WaitForEnd(TimeSpan wait)
             {

@@ -32,6 +32,12 @@ namespace OsvPS.Core.Instances
         public StartPlan Plan(StartRequest request, CancellationToken cancellation)
         {
             var plan = InstancePlanner.Plan(request);
+            if (plan.RewriteDisk || plan.Kernel != null)
+            {
+                // The run's status comes from OSv's kernel log when the kernel that belongs to the image exports it.
+                string? elf = plan.Kernel ?? InstancePlanner.FindKernel(request.ImagePath);
+                plan.KernelLog = elf != null ? KernelLogSymbols.Read(elf) : null;
+            }
             if (plan.Kernel != null && request.Env?.Count > 0 && QemuArguments.KernelConfig(plan.Kernel, plan.GuestCommandLine) == null)
             {
                 plan.Warn($"instance '{plan.Name}': its kernel command line (with the -Env values) has a double quote or is over 1023 bytes, which QEMU's config file cannot hold, so it goes to QEMU as -append, where every local user can read it; -BootMode Disk keeps it in the overlay.");
@@ -133,6 +139,7 @@ namespace OsvPS.Core.Instances
                 PidPath = Path.Combine(folder, QemuLauncher.PidFile),
                 KernelPath = plan.Kernel,
                 KernelCommandLine = plan.Kernel != null ? guestLine : null,
+                NoShutdown = plan.KernelLog != null,
             };
             string? kernelConfig = plan.Kernel != null ? QemuArguments.KernelConfig(plan.Kernel, guestLine) : null;
             if (kernelConfig != null)
@@ -162,6 +169,7 @@ namespace OsvPS.Core.Instances
                 ["forwards"] = string.Join(",", plan.Request.Machine.Forwards.Select(f => f.ToString())),
                 ["monitor"] = monitor,
                 ["folder"] = folder,
+                ["kernel_log"] = plan.KernelLog?.ToString(),
             };
             record.SetTime("started", DateTime.UtcNow);
             // NUL cannot occur in an argument, so it separates them safely.
@@ -205,7 +213,7 @@ namespace OsvPS.Core.Instances
                 record["pid"] = qemuPid.ToString(CultureInfo.InvariantCulture);
                 record.Save(folder);
             }
-            return new RunningQemu(this, plan.Name, folder, process, arguments, GuestCommandLines.HidesDebugLines(record["guest_command_line"]!, plan.CommandLine));
+            return new RunningQemu(this, plan.Name, folder, process, arguments, GuestCommandLines.HidesDebugLines(record["guest_command_line"]!, plan.CommandLine), plan.KernelLog == null);
         }
 
         // True when QEMU has already ended cleanly: status 0, seen here for an attached run, written by
@@ -224,7 +232,8 @@ namespace OsvPS.Core.Instances
         public IRunningInstance Attach(string name, CancellationToken cancellation)
         {
             var instance = Get(name, cancellation);
-            return new RunningQemu(this, name, instance.Path, null, instance.QemuCommand, GuestCommandLines.HidesDebugLines(instance.GuestCommandLine, instance.CommandLine));
+            return new RunningQemu(this, name, instance.Path, null, instance.QemuCommand, GuestCommandLines.HidesDebugLines(instance.GuestCommandLine, instance.CommandLine),
+                InstanceRecord.Load(instance.Path)["kernel_log"] == null);
         }
 
         public IEnumerable<OsvInstance> List(CancellationToken cancellation, Action<OsvException>? invalid = null)
@@ -257,7 +266,8 @@ namespace OsvPS.Core.Instances
             store.MarkStopRequested(name);
             int pid = instance.Pid.Value;
             string folder = instance.Path;
-            string monitor = InstanceRecord.Load(folder)["monitor"] ?? Path.Combine(folder, QemuLauncher.MonitorFile);
+            var record = InstanceRecord.Load(folder);
+            string monitor = record["monitor"] ?? Path.Combine(folder, QemuLauncher.MonitorFile);
             bool Alive() => HostProcess.IsAlive(pid, folder);
             try
             {
@@ -266,7 +276,9 @@ namespace OsvPS.Core.Instances
                     if (!force)
                     {
                         qmp.PowerDown();
-                        if (WaitFor(() => !Alive(), timeout, cancellation))
+                        // A guest kept by -no-shutdown pauses once it has powered off: its log is read and QEMU quits.
+                        if (WaitFor(() => !Alive() || KernelLogHarvest.Settle(folder, record, pid, qmp), timeout, cancellation) &&
+                            WaitFor(() => !Alive(), TimeSpan.FromSeconds(5), cancellation))
                         {
                             return Stopped(name);
                         }
@@ -352,7 +364,7 @@ namespace OsvPS.Core.Instances
             private readonly QemuEngine engine;
             private readonly Process? process;
 
-            public RunningQemu(QemuEngine engine, string name, string folder, Process? process, IReadOnlyList<string> arguments, bool hidesDebugLines)
+            public RunningQemu(QemuEngine engine, string name, string folder, Process? process, IReadOnlyList<string> arguments, bool hidesDebugLines, bool stopsOnFailureLines)
             {
                 this.engine = engine;
                 this.process = process;
@@ -360,6 +372,7 @@ namespace OsvPS.Core.Instances
                 Folder = folder;
                 Arguments = arguments;
                 HidesDebugLines = hidesDebugLines;
+                StopsOnFailureLines = stopsOnFailureLines;
             }
 
             public string Name { get; }
@@ -367,12 +380,35 @@ namespace OsvPS.Core.Instances
             public IReadOnlyList<string> Arguments { get; }
             public string ConsolePath => Path.Combine(Folder, QemuLauncher.ConsoleFile);
             public bool HidesDebugLines { get; }
+            public bool StopsOnFailureLines { get; }
+
+            public IReadOnlyList<string> KernelLogLines()
+            {
+                string log = Path.Combine(Folder, KernelLogHarvest.LogFile);
+                try
+                {
+                    return File.Exists(log) ? File.ReadAllText(log).Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList() : new List<string>();
+                }
+                catch (IOException)
+                {
+                    return new List<string>();
+                }
+            }
 
             public bool WaitForEnd(TimeSpan wait)
             {
                 if (process != null && process.Id > 0 && InstanceRecord.Load(Folder)["wrapper_pid"] == null)
                 {
-                    return process.WaitForExit((int)wait.TotalMilliseconds);
+                    if (process.WaitForExit((int)wait.TotalMilliseconds))
+                    {
+                        return true;
+                    }
+                    if (!StopsOnFailureLines)
+                    {
+                        // A guest that shut down keeps its QEMU (-no-shutdown) until its log is read: looking settles it.
+                        engine.store.Get(Name);
+                    }
+                    return false;
                 }
                 if (engine.store.Get(Name).State != InstanceState.Running)
                 {

@@ -122,6 +122,12 @@ namespace OsvPS.Core.Instances
                 throw new FormatException("it names no image, or an unreadable start time.");
             }
             int? running = RunningPid(folder, r);
+            if (running is int pid && KernelLogHarvest.Settle(folder, r, pid))
+            {
+                // The guest had shut down: its log is saved and QEMU told to quit; its end (and its shell's status) follow at once.
+                QemuEngine.WaitFor(() => RunningPid(folder, r) == null, TimeSpan.FromSeconds(10), System.Threading.CancellationToken.None);
+                running = RunningPid(folder, r);
+            }
             var outcome = running != null ? InstanceOutcome.Running : OutcomeOf(folder, r);
             DateTime? stopped = running != null ? null : r.Time("stopped") ?? QemuLauncher.ReadExit(folder)?.When;
             string forwards = r["forwards"] ?? "";
@@ -145,8 +151,11 @@ namespace OsvPS.Core.Instances
             }
             string guestLine = record["guest_command_line"] ?? record["command_line"] ?? "";
             var console = GuestConsoleReport.Scan(Path.Combine(folder, QemuLauncher.ConsoleFile));
-            var outcome = InstanceOutcome.Ended(record["start_failure"], HypervisorEnd(folder, record), record["stop_requested"] != null,
-                console, GuestCommandLines.ReportsExitStatus(guestLine));
+            var kernelLog = record["kernel_log"] != null ? KernelLogReport.ReadFrom(Path.Combine(folder, KernelLogHarvest.LogFile)) : null;
+            var outcome = kernelLog != null
+                ? InstanceOutcome.FromKernelLog(kernelLog, record["stop_requested"] != null, console)
+                : InstanceOutcome.Ended(record["start_failure"], HypervisorEnd(folder, record), record["stop_requested"] != null,
+                    console, GuestCommandLines.ReportsExitStatus(guestLine));
             record["outcome"] = outcome.State.ToString();
             record["guest_exit"] = outcome.ExitCode?.ToString(CultureInfo.InvariantCulture);
             record["failure"] = outcome.Reason;

@@ -36,7 +36,10 @@ namespace OsvPS.Core.Instances
         /// What the guest is really given: <see cref="CommandLine"/> behind the loader options every run
         /// gets (see <see cref="GuestCommandLines"/>). Empty when the image's own line cannot be replaced.
         /// </summary>
-        public string GuestCommandLine => GuestCommandLines.For(CommandLine);
+        public string GuestCommandLine => GuestCommandLines.For(CommandLine, verbose: KernelLog == null);
+
+        /// <summary>Where the engine reads OSv's kernel log after the run (the exit status, an orderly end); null when it reads the console.</summary>
+        internal KernelLogSymbols? KernelLog { get; set; }
 
         /// <summary>Where the instance runs, for messages: <c>this machine</c> or a libvirt URI.</summary>
         public string Host { get; internal set; } = "this machine";

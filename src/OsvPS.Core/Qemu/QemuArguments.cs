@@ -206,6 +206,8 @@ namespace OsvPS.Core.Qemu
         /// local user can read in /proc.
         /// </summary>
         public string? KernelConfigPath { get; set; }
+        /// <summary>Keep QEMU (paused) when the guest powers off, so OSv's kernel log can be read from its memory.</summary>
+        public bool NoShutdown { get; set; }
     }
 
     /// <summary>Builds QEMU's argument list from <see cref="InstanceSettings"/>; a pure function.</summary>
@@ -258,6 +260,10 @@ namespace OsvPS.Core.Qemu
                 "-mon", "chardev=monitor0,mode=control",
                 "-pidfile", s.PidPath,
             });
+            if (s.NoShutdown)
+            {
+                a.Add("-no-shutdown");
+            }
             if (s.Accelerator == Accelerator.Kvm)
             {
                 a.AddRange(new[] { "-accel", "kvm", "-cpu", "host" });

@@ -98,9 +98,9 @@ namespace OsvPS.Core.Qemu
         }
 
         /// <summary>Runs a command and returns its <c>return</c> value; a QMP error becomes an exception.</summary>
-        public JsonElement Execute(string command)
+        public JsonElement Execute(string command, Dictionary<string, object>? arguments = null)
         {
-            byte[] request = JsonSerializer.SerializeToUtf8Bytes(new QmpRequest { Execute = command });
+            byte[] request = JsonSerializer.SerializeToUtf8Bytes(new QmpRequest { Execute = command, Arguments = arguments });
             stream.Write(request, 0, request.Length);
             stream.WriteByte((byte)'\n');
             stream.Flush();
@@ -121,6 +121,10 @@ namespace OsvPS.Core.Qemu
                 }
             }
         }
+
+        /// <summary><c>pmemsave</c>: <paramref name="size"/> bytes of the guest's physical memory from <paramref name="address"/> into <paramref name="file"/> (written by QEMU).</summary>
+        public void SavePhysicalMemory(ulong address, ulong size, string file)
+            => Execute("pmemsave", new Dictionary<string, object> { ["val"] = address, ["size"] = size, ["filename"] = file });
 
         /// <summary><c>query-status</c>: the VM's run state, e.g. <c>running</c>, <c>paused</c>, <c>shutdown</c>.</summary>
         public string QueryStatus()

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -8,6 +9,10 @@ namespace OsvPS.Core.Qemu
     {
         [JsonPropertyName("execute")]
         public string Execute { get; set; } = "";
+
+        [JsonPropertyName("arguments")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public Dictionary<string, object>? Arguments { get; set; }
     }
 
     /// <summary>
