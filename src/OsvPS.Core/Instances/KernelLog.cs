@@ -4,7 +4,6 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
-using System.Text.RegularExpressions;
 using OsvPS.Core.Elf;
 using OsvPS.Core.Errors;
 using OsvPS.Core.IO;
@@ -128,9 +127,6 @@ namespace OsvPS.Core.Instances
     /// <summary>What OSv's kernel log says of a run: whether OSv powered off in order, and the program's exit status.</summary>
     internal sealed class KernelLogReport
     {
-        private static readonly Regex Returned = new Regex(@"^program (?<command>\S.*?) returned (?<status>-?\d{1,10})$", RegexOptions.CultureInvariant);
-        private static readonly Regex Exited = new Regex(@"^program exited with status (?<status>-?\d{1,19})$", RegexOptions.CultureInvariant);
-
         private KernelLogReport(bool orderly, int? status, string? statusLine, string? lastLine)
         {
             Orderly = orderly;
@@ -154,15 +150,11 @@ namespace OsvPS.Core.Instances
             string? statusLine = null;
             foreach (string line in lines)
             {
-                var m = Returned.Match(line);
-                if (!m.Success)
+                // The same lines OSv prints on the console under --verbose; here each is a whole line of its own.
+                if (GuestExitStatus.TryParse(line, out int code, out string shown, out string before) && before.Length == 0)
                 {
-                    m = Exited.Match(line);
-                }
-                if (m.Success && long.TryParse(m.Groups["status"].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value))
-                {
-                    status = unchecked((int)value);
-                    statusLine = line;
+                    status = code;
+                    statusLine = shown;
                 }
             }
             return new KernelLogReport(lines.Contains("Powering off."), status, statusLine, lines.LastOrDefault());
