@@ -228,11 +228,14 @@ Describe 'Add-OsvBinary' {
 
         It 'reports <Id> for <Case>' -ForEach @(
             @{ Case = 'a guest path leaving the project'; Id = 'GuestPathInvalid'; Arguments = @{ GuestPath = '/../escape' } }
+            @{ Case = 'a guest path under /tmp, where OSv mounts a ramfs'; Id = 'GuestPathInvalid'; Arguments = @{ GuestPath = '/tmp/lib/' }; Message = '*under /tmp, where OSv mounts a ramfs at boot*' }
+            @{ Case = 'a guest path under /dev'; Id = 'GuestPathInvalid'; Arguments = @{ GuestPath = '/dev/x.so' }; Message = '*under /dev*' }
             @{ Case = 'a missing file'; Id = 'BinaryNotFound'; File = 'nope'; Arguments = @{} }
         ) {
             $file = if ($File) { Join-Path $TestDrive $File } else { Join-Path $libs 'libone.so.1' }
             Add-OsvBinary $file -Project $project @Arguments -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
             $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
+            if ($Message) { $err[0].Exception.Message | Should -BeLike $Message }
         }
 
         It 'keeps each copy''s source time, so equal size and time mean unchanged; -Checksum reads the content' {

@@ -120,7 +120,7 @@ namespace OsvPS.Core.Elf
             }
             string guest = DefaultGuestPath(options.GuestPath, full, elf, program);
             var files = new List<(OsvFile, string)> { Describe(guest, full, elf, new string[0], options) };
-            string? boot = program ? guest : null;
+            string? boot = program ? Packaging.OsvCommandGrammar.Word(guest) : null;
             if (linux)
             {
                 boot = PlanLinux(full, elf, guest, program, files, warnings, options);
@@ -247,6 +247,9 @@ namespace OsvPS.Core.Elf
         private static bool SameFile(UnixFileStatus a, UnixFileStatus b) => a.Size == b.Size && a.ModifiedTicks == b.ModifiedTicks;
 
         /// <summary>The project file of a guest path; an error when the path would leave the project.</summary>
+        // The folders OSv's fstab mounts over at boot (static/etc/fstab_rofs: devfs, procfs, sysfs, ramfs on /tmp).
+        private static readonly HashSet<string> OsvMountPoints = new HashSet<string>(StringComparer.Ordinal) { "tmp", "dev", "proc", "sys" };
+
         public string GuestTarget(string guest)
         {
             if (!guest.StartsWith("/", StringComparison.Ordinal))
@@ -256,8 +259,14 @@ namespace OsvPS.Core.Elf
             var parts = guest.Split('/').Where(p => p.Length > 0).ToList();
             if (parts.Count == 0 || parts.Any(p => p == ".." || p == ".") || parts[0] == "meta")
             {
-                throw new OsvException("GuestPathInvalid", OsvErrorKind.InvalidArgument,
+                throw new OsvException(ErrorIds.GuestPathInvalid, OsvErrorKind.InvalidArgument,
                     $"'{guest}' is not a guest path inside the project (it must name a file, without '..', outside /meta).", guest);
+            }
+            if (parts.Count > 1 && OsvMountPoints.Contains(parts[0]))
+            {
+                // OSv mounts over these at boot (its fstab: ramfs on /tmp, devfs, procfs, sysfs): a file the image holds there is hidden.
+                throw new OsvException(ErrorIds.GuestPathInvalid, OsvErrorKind.InvalidArgument,
+                    $"'{guest}' is under /{parts[0]}, where OSv mounts {(parts[0] == "tmp" ? "a ramfs" : "its own file system")} at boot and hides what the image holds; place it elsewhere (-GuestPath).", guest);
             }
             // A folder of the project that is a symbolic link would carry the write outside it.
             string current = projectPath;
@@ -267,7 +276,7 @@ namespace OsvPS.Core.Elf
                 var info = new DirectoryInfo(current);
                 if (info.Exists && SymbolicLink.IsLink(info))
                 {
-                    throw new OsvException("GuestPathInvalid", OsvErrorKind.InvalidArgument,
+                    throw new OsvException(ErrorIds.GuestPathInvalid, OsvErrorKind.InvalidArgument,
                         $"'{guest}' goes through '{current}', a symbolic link in the project; OsvPS writes only into the project's own folders.", guest);
                 }
             }

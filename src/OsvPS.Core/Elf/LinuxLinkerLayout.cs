@@ -31,7 +31,7 @@ namespace OsvPS.Core.Elf
         /// <summary>The command that starts <paramref name="program"/> through <paramref name="interpreter"/>, given the guest paths of its libraries.</summary>
         public static string BootCommand(string interpreter, IEnumerable<string> libraries, string program)
             => libraries.Any(l => l.StartsWith(ExtraFolder + "/", StringComparison.Ordinal))
-                ? $"{interpreter} --library-path {ExtraFolder} {program}"
-                : $"{interpreter} {program}";
+                ? $"{Packaging.OsvCommandGrammar.Word(interpreter)} --library-path {ExtraFolder} {Packaging.OsvCommandGrammar.Word(program)}"
+                : $"{Packaging.OsvCommandGrammar.Word(interpreter)} {Packaging.OsvCommandGrammar.Word(program)}";
     }
 }

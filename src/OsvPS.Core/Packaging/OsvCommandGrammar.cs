@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 
 namespace OsvPS.Core.Packaging
@@ -90,6 +91,13 @@ namespace OsvPS.Core.Packaging
             }
             return sb.Append(bootCommand, copied, bootCommand.Length - copied).ToString();
         }
+
+        /// <summary>
+        /// <paramref name="value"/> as one word of a boot command: as it is when it holds only characters that mean
+        /// nothing to OSv's command grammar, else quoted (a path with a space or ';' would be split otherwise).
+        /// </summary>
+        public static string Word(string value)
+            => value.Length > 0 && value.All(c => c < 128 && (char.IsLetterOrDigit(c) || "/._-+=@%:,".IndexOf(c) >= 0)) ? value : Quote(value);
 
         /// <summary>A double-quoted word whose value is <paramref name="value"/>, for the command grammar.</summary>
         public static string Quote(string value)

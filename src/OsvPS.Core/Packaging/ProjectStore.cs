@@ -39,7 +39,10 @@ namespace OsvPS.Core.Packaging
         public static string RunPath(string projectPath) => Path.Combine(projectPath, MetaFolder, RunFile);
 
         /// <summary>True when the folder has a meta/package.yaml or meta/run.yaml; a folder or meta/ that is a symbolic link is refused (FolderIsSymbolicLink).</summary>
-        public static bool IsProject(string path) => ContainedFolder.RefuseLinks(path, MetaFolder) && (File.Exists(PackagePath(path)) || File.Exists(RunPath(path)));
+        public static bool IsProject(string path) => ContainedFolder.RefuseLinks(path, MetaFolder) && (Present(PackagePath(path)) || Present(RunPath(path)));
+
+        // A meta file is there when anything is at its path: a folder or FIFO named run.yaml is an error when read, not "no run.yaml".
+        private static bool Present(string path) => IO.UnixFile.Stat(path, noFollow: true) != null;
 
         /// <summary>Loads a project folder. A folder without meta files is an error.</summary>
         public static OsvProject Load(string path)
@@ -55,8 +58,8 @@ namespace OsvPS.Core.Packaging
                 throw new OsvException(ErrorIds.ProjectNotFound, OsvErrorKind.ObjectNotFound,
                     $"'{full}' is not an OsvPS/Capstan project: it has neither meta/package.yaml nor meta/run.yaml. Create one with New-OsvProject.", full);
             }
-            var package = File.Exists(PackagePath(full)) ? PackageYaml.Parse(ReadText(PackagePath(full)), PackagePath(full)) : null;
-            var run = File.Exists(RunPath(full)) ? RunYaml.Parse(ReadText(RunPath(full)), RunPath(full)) : null;
+            var package = Present(PackagePath(full)) ? PackageYaml.Parse(ReadText(PackagePath(full)), PackagePath(full)) : null;
+            var run = Present(RunPath(full)) ? RunYaml.Parse(ReadText(RunPath(full)), RunPath(full)) : null;
             return new OsvProject(full, package, run, package?.Name ?? System.IO.Path.GetFileName(full));
         }
 

@@ -109,5 +109,18 @@ namespace OsvPS.Core.Tests.Packaging
             Assert.Equal(value, words[1].Value);
             Assert.True(words[1].Quoted);
         }
+
+        // A path taken from a file (a program's PT_INTERP, a guest path) goes into a boot command as one word.
+        [Theory]
+        [InlineData("/lib64/ld-linux-x86-64.so.2", "/lib64/ld-linux-x86-64.so.2")]
+        [InlineData("/opt/my app/ld;x.so", "\"/opt/my app/ld;x.so\"")]
+        [InlineData("/a&b!c", "\"/a&b!c\"")]
+        [InlineData("/q\"uote\\d", "\"/q\\\"uote\\\\d\"")]
+        public void APathIsOneWordOfABootCommand(string path, string word)
+        {
+            Assert.Equal(word, OsvCommandGrammar.Word(path));
+            var command = Assert.Single(OsvCommandGrammar.ParseBootCommand(OsvCommandGrammar.Word(path) + " /prog arg"));
+            Assert.Equal(new[] { path, "/prog", "arg" }, command.Words.Select(w => w.Value));
+        }
     }
 }

@@ -92,6 +92,32 @@ namespace OsvPS.Core.Tests.Packaging
             Assert.Contains("'author'", e.Message);
         }
 
+        // A run.yaml or package.yaml that is a folder or a FIFO is a read error naming what it is, not "no run.yaml".
+        [Theory]
+        [InlineData("run.yaml", "folder")]
+        [InlineData("package.yaml", "folder")]
+        [InlineData("run.yaml", "fifo")]
+        public void AMetaFileThatIsNotAFileIsAnError(string name, string kind)
+        {
+            string meta = Path.Combine(dir, "meta");
+            Directory.CreateDirectory(meta);
+            File.WriteAllText(Path.Combine(meta, name == "run.yaml" ? "package.yaml" : "run.yaml"), name == "run.yaml"
+                ? "name: p\ntitle: p\nauthor: a\n" : "runtime: native\nconfig_set:\n  default:\n    bootcmd: /x\n");
+            string path = Path.Combine(meta, name);
+            if (kind == "folder")
+            {
+                Directory.CreateDirectory(path);
+            }
+            else
+            {
+                var (code, output) = OsvPS.Core.Tests.Support.TestFiles.Run("mkfifo", path);
+                Assert.True(code == 0, output);
+            }
+            var e = Assert.Throws<OsvException>(() => ProjectStore.Load(dir));
+            Assert.Equal(ErrorIds.FileReadFailed, e.ErrorId);
+            Assert.Contains(kind == "folder" ? "is a folder, not a regular file" : "is a FIFO (named pipe), not a regular file", e.Message);
+        }
+
         [Fact]
         public void FolderWithoutMetaIsNotAProject()
         {
