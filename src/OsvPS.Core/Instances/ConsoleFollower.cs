@@ -20,15 +20,31 @@ namespace OsvPS.Core.Instances
         private FileStream? stream;
         private long position;
 
-        /// <summary>The last <paramref name="tail"/> complete lines of a console log (all when null).</summary>
-        public static List<string> ReadLines(string path, int? tail)
+        /// <summary>
+        /// Every line of a console log, the partial last one included, read a buffer at a time: a log of a GiB of
+        /// short lines never sits in memory whole (a reader that keeps only some of them holds only those).
+        /// </summary>
+        public static IEnumerable<string> ReadLines(string path)
         {
             using (var follower = new ConsoleFollower(path))
             {
-                var lines = follower.Drain();
-                return tail.HasValue && lines.Count > tail.Value ? lines.GetRange(lines.Count - tail.Value, tail.Value) : lines;
+                List<string> batch;
+                while ((batch = follower.Poll(maxBytes: 1 << 20)).Count > 0 || follower.More)
+                {
+                    foreach (string line in batch)
+                    {
+                        yield return line;
+                    }
+                }
+                foreach (string line in follower.Drain())
+                {
+                    yield return line;
+                }
             }
         }
+
+        // True when the last Poll stopped at its byte limit with more of the file to read.
+        private bool More { get; set; }
 
         public ConsoleFollower(string path, long startAt = 0)
         {
@@ -36,9 +52,10 @@ namespace OsvPS.Core.Instances
             position = startAt;
         }
 
-        /// <summary>The complete lines that arrived since the last call (without line ends).</summary>
-        public List<string> Poll()
+        /// <summary>The complete lines that arrived since the last call (without line ends), reading at most <paramref name="maxBytes"/>.</summary>
+        public List<string> Poll(long maxBytes = long.MaxValue)
         {
+            More = false;
             var lines = new List<string>();
             if (stream == null)
             {
@@ -54,9 +71,11 @@ namespace OsvPS.Core.Instances
             }
             stream.Seek(position, SeekOrigin.Begin);
             int n;
+            long read = 0;
             while ((n = stream.Read(buffer, 0, buffer.Length)) > 0)
             {
                 position += n;
+                read += n;
                 int count = decoder.GetChars(buffer, 0, n, chars, 0);
                 for (int i = 0; i < count; i++)
                 {
@@ -71,6 +90,11 @@ namespace OsvPS.Core.Instances
                         // A longer line is cut: the console cannot make the reader hold unbounded text.
                         partial.Append(c);
                     }
+                }
+                if (read >= maxBytes)
+                {
+                    More = true;
+                    break;
                 }
             }
             return lines;
@@ -97,19 +121,35 @@ namespace OsvPS.Core.Instances
     /// <summary>Reads a console log as the user reads it: with OSv's debug lines kept out when OsvPS turned them on.</summary>
     internal static class ConsoleReader
     {
+        /// <summary>The console as the user reads it; with <paramref name="tail"/>, only its last lines, holding no more than those.</summary>
         public static System.Collections.Generic.List<string> Read(string path, bool hideDebugLines, int? tail)
         {
-            var lines = ConsoleFollower.ReadLines(path, hideDebugLines ? null : tail);
+            IEnumerable<string> lines = ConsoleFollower.ReadLines(path);
             if (hideDebugLines)
             {
                 var filter = new VerboseConsoleFilter();
-                lines = lines.Select(filter.Filter).Append(filter.Flush()).Where(l => l != null).Select(l => l!).ToList();
-                if (tail.HasValue && lines.Count > tail.Value)
+                lines = lines.Select(filter.Filter).Concat(Flushed(filter)).Where(l => l != null).Select(l => l!);
+            }
+            if (!tail.HasValue)
+            {
+                return lines.ToList();
+            }
+            var last = new Queue<string>(Math.Min(tail.Value, 4096) + 1);
+            foreach (string line in lines)
+            {
+                last.Enqueue(line);
+                if (last.Count > tail.Value)
                 {
-                    lines = lines.GetRange(lines.Count - tail.Value, tail.Value);
+                    last.Dequeue();
                 }
             }
-            return lines;
+            return last.ToList();
+        }
+
+        // The filter's held line, asked for only once every line went through it.
+        private static IEnumerable<string?> Flushed(VerboseConsoleFilter filter)
+        {
+            yield return filter.Flush();
         }
     }
 }

@@ -40,12 +40,15 @@ namespace OsvPS.Core.Oci
         }
 
         private readonly RegistryClient client;
+        private readonly ContainedFolder store;
         private readonly string cache;
         private readonly IProgress<TransferProgress>? progress;
 
-        public BlobDownloader(RegistryClient client, string cache, IProgress<TransferProgress>? progress)
+        /// <param name="store">The repository's writer: every file of the cache is written through it, never through a link.</param>
+        public BlobDownloader(RegistryClient client, ContainedFolder store, string cache, IProgress<TransferProgress>? progress)
         {
             this.client = client;
+            this.store = store;
             this.cache = cache;
             this.progress = progress;
         }
@@ -57,7 +60,7 @@ namespace OsvPS.Core.Oci
 
         public string Fetch(string name, OciDescriptor blob, CancellationToken cancellation)
         {
-            Directory.CreateDirectory(cache);
+            store.CreateFolder(cache);
             string done = BlobPath(blob.Digest), partial = PartialPath(blob.Digest);
             if (File.Exists(done) && new FileInfo(done).Length == blob.Size && Digest.OfFile(done) == blob.Digest)
             {
@@ -86,10 +89,10 @@ namespace OsvPS.Core.Oci
             }
             if (actual != blob.Digest)
             {
-                AtomicFile.TryDelete(partial);
+                store.Delete(partial);
                 throw RemoteManifest.Mismatch(client.Reference, name, blob.Digest, actual!);
             }
-            AtomicFile.Commit(partial, done);
+            store.Move(partial, done);
             return done;
         }
 
@@ -99,7 +102,7 @@ namespace OsvPS.Core.Oci
             long have = File.Exists(partial) ? new FileInfo(partial).Length : 0;
             if (have > blob.Size)
             {
-                AtomicFile.TryDelete(partial);
+                store.Delete(partial);
                 have = 0;
             }
             if (have == blob.Size)
@@ -128,13 +131,17 @@ namespace OsvPS.Core.Oci
                 }
                 using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
                 using (var input = response.Content.ReadAsStreamAsync().GetAwaiter().GetResult())
-                using (var output = new FileStream(partial, resumed ? FileMode.Open : FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16))
                 {
                     if (resumed)
                     {
                         // What arrived before is hashed first, so the whole file's digest comes out of this one pass.
-                        output.CopyTo(new HashingSink(hash), 1 << 20);
+                        using (var before = UnixFile.OpenRegular(partial))
+                        {
+                            before.CopyTo(new HashingSink(hash), 1 << 20);
+                        }
                     }
+                    using (var output = store.OpenForWriting(partial, append: resumed))
+                    {
                     var buffer = new byte[1 << 16];
                     long received = have;
                     var limits = client.Options.Limits;
@@ -176,6 +183,14 @@ namespace OsvPS.Core.Oci
                             progress?.Report(new TransferProgress("Downloading", name, received, blob.Size));
                         }
                     }
+                    catch (IOException e) when (DiskSpace.IsFull(e))
+                    {
+                        // Not kept for a resume: a full disk is given its space back.
+                        output.Dispose();
+                        store.Delete(partial);
+                        throw new OsvException(ErrorIds.DiskSpaceInsufficient, OsvErrorKind.ResourceUnavailable,
+                            $"the disk of '{cache}' filled up while {name} of {client.Reference.Name} was written ({blob.Size} bytes); what was written was removed. Free some space and pull again.", client.Reference.ToString(), e);
+                    }
                     catch (Exception e) when ((e is IOException || e is HttpRequestException || e is OperationCanceledException) && !cancellation.IsCancellationRequested)
                     {
                         output.Flush(false);
@@ -190,6 +205,7 @@ namespace OsvPS.Core.Oci
                     // Not synced: the blob is a step on the way (deleted once the image is out of it); the image file is.
                     output.Flush(false);
                     return Digest.Format(hash.GetHashAndReset());
+                    }
                 }
             }
         }

@@ -78,7 +78,10 @@ namespace OsvPS.Core.Oci
         public OsvImage Pull(RegistryClient client, PullPlan plan, IProgress<TransferProgress>? progress, CancellationToken cancellation)
         {
             var labels = plan.Manifest.Labels;
-            var downloader = new BlobDownloader(client, CachePath, progress);
+            // Every file of the pull (cache, image folder) is written through the repository's writer: a folder on
+            // the way that is a link (repository/<name>, cache/osvps/oci) is refused, never written through.
+            using var store = repository.Writer();
+            var downloader = new BlobDownloader(client, store, CachePath, progress);
             var wanted = new Dictionary<string, (string Name, string Sha256, string Target)>(StringComparer.Ordinal)
             {
                 [Relative(labels.DiskPath)] = ("the disk", labels.DiskSha256, plan.TargetPath),
@@ -93,13 +96,13 @@ namespace OsvPS.Core.Oci
             var cached = new List<string>();
             try
             {
-                Directory.CreateDirectory(folder);
+                store.CreateFolder(folder);
                 for (int i = 0; i < plan.Manifest.Layers.Count && extracted.Count < wanted.Count; i++)
                 {
                     var layer = plan.Manifest.Layers[i];
                     string blob = downloader.Fetch($"layer {i + 1} of {plan.Manifest.Layers.Count}", layer, cancellation);
                     cached.Add(blob);
-                    Extract(blob, OciMediaTypes.IsGzipLayer(layer.MediaType) == true, wanted, extracted, client.Reference, cancellation);
+                    Extract(store, blob, OciMediaTypes.IsGzipLayer(layer.MediaType) == true, wanted, extracted, client.Reference, cancellation);
                 }
                 foreach (var missing in wanted.Where(w => !extracted.ContainsKey(w.Key)))
                 {
@@ -115,19 +118,34 @@ namespace OsvPS.Core.Oci
                 }
                 foreach (var file in extracted)
                 {
-                    AtomicFile.Commit(file.Value, wanted[file.Key].Target);
+                    store.Move(file.Value, wanted[file.Key].Target);
                 }
                 extracted.Clear();
             }
-            catch
+            catch (Exception e)
             {
                 foreach (string temp in extracted.Values)
                 {
-                    AtomicFile.TryDelete(temp);
+                    TryDelete(store, temp);
                 }
-                if (created && Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+                if (e is OsvException { ErrorId: ErrorIds.DiskSpaceInsufficient })
                 {
-                    Directory.Delete(folder);
+                    // Out of space: the layers written whole give theirs back (a broken transfer keeps them, to resume).
+                    foreach (string blob in cached)
+                    {
+                        TryDelete(store, blob);
+                    }
+                }
+                if (created)
+                {
+                    try
+                    {
+                        store.DeleteEmptyFolder(folder);
+                    }
+                    catch (Exception cleanup) when (cleanup is IOException || cleanup is OsvException || cleanup is UnauthorizedAccessException)
+                    {
+                        // Not empty, or not ours to remove: left as it is.
+                    }
                 }
                 throw;
             }
@@ -135,14 +153,14 @@ namespace OsvPS.Core.Oci
             {
                 if (repository.ImageFile(plan.Name, other) != plan.TargetPath)
                 {
-                    AtomicFile.TryDelete(repository.ImageFile(plan.Name, other));
+                    store.Delete(repository.ImageFile(plan.Name, other));
                 }
             }
             if (labels.KernelPath == null)
             {
-                AtomicFile.TryDelete(Path.Combine(folder, CapstanRepository.BaseName(plan.Name) + ".elf"));
+                store.Delete(Path.Combine(folder, CapstanRepository.BaseName(plan.Name) + ".elf"));
             }
-            AtomicFile.TryDelete(Path.Combine(folder, CapstanRepository.BaseName(plan.Name) + ".osvps-build"));
+            store.Delete(Path.Combine(folder, CapstanRepository.BaseName(plan.Name) + ".osvps-build"));
             repository.WriteIndex(plan.Name, new ImageIndex
             {
                 Version = labels.Version,
@@ -154,30 +172,73 @@ namespace OsvPS.Core.Oci
             });
             foreach (string blob in cached)
             {
-                AtomicFile.TryDelete(blob);
+                TryDelete(store, blob);
             }
             return repository.GetImage(plan.Name);
+        }
+
+        private static void TryDelete(ContainedFolder store, string path)
+        {
+            try
+            {
+                store.Delete(path);
+            }
+            catch (Exception e) when (e is IOException || e is OsvException || e is UnauthorizedAccessException)
+            {
+                // Clean-up after a failure: the failure is what the caller hears of.
+            }
         }
 
         private static string Relative(string path) => path.TrimStart('/');
 
         // Copies the wanted members of one layer to temporaries beside their targets, checking each one's SHA-256.
-        private static void Extract(string blob, bool gzip, Dictionary<string, (string Name, string Sha256, string Target)> wanted,
+        private static void Extract(ContainedFolder store, string blob, bool gzip, Dictionary<string, (string Name, string Sha256, string Target)> wanted,
             Dictionary<string, string> extracted, ImageReference reference, CancellationToken cancellation)
         {
             string tar = blob;
             if (gzip)
             {
                 tar = blob + ".tar";
-                using (var input = new GZipStream(File.OpenRead(blob), CompressionMode.Decompress))
-                using (var output = File.Create(tar))
+                // A layer may unpack to far more than it weighs (a gzip bomb): it stops, cleanly, before it takes
+                // the disk's last space (what is free less a reserve), and what it wrote is removed.
+                long free = DiskSpace.Available(store.Root) ?? long.MaxValue;
+                long limit = free == long.MaxValue ? long.MaxValue : free - Math.Max(64L << 20, free / 20);
+                try
                 {
-                    input.CopyTo(output, 1 << 20);
+                    using (var input = new GZipStream(UnixFile.OpenRegular(blob), CompressionMode.Decompress))
+                    using (var output = store.OpenForWriting(tar, append: false))
+                    {
+                        var buffer = new byte[1 << 20];
+                        long written = 0;
+                        int n;
+                        while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
+                        {
+                            cancellation.ThrowIfCancellationRequested();
+                            written += n;
+                            if (written > limit)
+                            {
+                                throw new OsvException(ErrorIds.DiskSpaceInsufficient, OsvErrorKind.ResourceUnavailable,
+                                    $"a layer of '{reference}' unpacks to more than the {Math.Max(0, limit) >> 20} MiB the disk of '{store.Root}' can spare (a {new FileInfo(blob).Length >> 20} MiB download); nothing of it was kept.", reference.ToString());
+                            }
+                            output.Write(buffer, 0, n);
+                        }
+                    }
+                }
+                catch (IOException e) when (DiskSpace.IsFull(e))
+                {
+                    TryDelete(store, tar);
+                    throw new OsvException(ErrorIds.DiskSpaceInsufficient, OsvErrorKind.ResourceUnavailable,
+                        $"the disk of '{store.Root}' filled up while a layer of '{reference}' was unpacked; nothing of it was kept. Free some space and pull again.", reference.ToString(), e);
+                }
+                catch
+                {
+                    TryDelete(store, tar);
+                    throw;
                 }
             }
             try
             {
-                using (var stream = File.OpenRead(tar))
+                using (var stream = UnixFile.OpenRegular(tar))
                 {
                     foreach (var entry in TarReader.ReadEntries(stream, "a layer of " + reference))
                     {
@@ -187,18 +248,17 @@ namespace OsvPS.Core.Oci
                             continue;
                         }
                         string temp = AtomicFile.TemporaryPathFor(want.Target);
-                        extracted[name] = temp;
-                        string actual;
-                        using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+                        // Written whole and checked before it gets its temporary name; a mismatch leaves nothing.
+                        store.WriteFile(temp, output =>
                         {
                             stream.Position = entry.DataOffset;
-                            actual = Copy(stream, output, entry.Size, cancellation);
-                            output.Flush(true);
-                        }
-                        if (actual != want.Sha256)
-                        {
-                            throw RemoteManifest.Mismatch(reference, want.Name, want.Sha256, actual);
-                        }
+                            string actual = Copy(stream, output, entry.Size, cancellation);
+                            if (actual != want.Sha256)
+                            {
+                                throw RemoteManifest.Mismatch(reference, want.Name, want.Sha256, actual);
+                            }
+                        });
+                        extracted[name] = temp;
                     }
                 }
             }
@@ -206,7 +266,7 @@ namespace OsvPS.Core.Oci
             {
                 if (gzip)
                 {
-                    AtomicFile.TryDelete(tar);
+                    TryDelete(store, tar);
                 }
             }
         }
