@@ -169,9 +169,9 @@ namespace OsvPS
         /// The wildcard pattern of a name, or NamePatternInvalid (WildcardPattern parses when first used, so
         /// a pattern like 'a[' would otherwise fail later as a WildcardPatternException).
         /// </summary>
-        protected internal static WildcardPattern NamePattern(string pattern)
+        protected internal static WildcardPattern NamePattern(string pattern, WildcardOptions options = WildcardOptions.IgnoreCase)
         {
-            var wildcard = new WildcardPattern(pattern, WildcardOptions.IgnoreCase);
+            var wildcard = new WildcardPattern(pattern, options);
             try
             {
                 wildcard.IsMatch("");

@@ -140,10 +140,12 @@ Describe 'Add-OsvDebianPackage' {
             if (Skip-Without redis-tools) { return }
             $p = Join-Path $TestDrive 'names'
             New-OsvProject $p -BootCommand /x | Out-Null
-            $files = Add-OsvDebianPackage 'no-such-package-here', 'redis-t*' -Project $p -DependencyScope None -ErrorVariable failed -ErrorAction SilentlyContinue
-            $failed.Count | Should -Be 1
+            $files = Add-OsvDebianPackage 'no-such-package-here', 'x[', 'redis-t*' -Project $p -DependencyScope None -ErrorVariable failed -ErrorAction SilentlyContinue
+            $failed.Count | Should -Be 2
             $failed[0].FullyQualifiedErrorId | Should -BeLike 'DebianPackageNotFound,*'
             $failed[0].TargetObject | Should -Be 'no-such-package-here'
+            $failed[1].FullyQualifiedErrorId | Should -BeLike 'NamePatternInvalid,*' -Because 'a pattern that is not one is a clean error for that name'
+            $failed[1].TargetObject | Should -Be 'x['
             $files.Package | Where-Object { $_ -like 'redis*' } | Select-Object -Unique | Should -Be 'redis-tools'
         }
 

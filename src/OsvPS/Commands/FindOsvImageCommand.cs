@@ -82,7 +82,7 @@ namespace OsvPS.Commands
                     WriteObject(RemoteManifest.Read(client, CancellationToken).ToRegistryImage());
                     return;
                 }
-                var wildcard = new WildcardPattern(pattern ?? "*", WildcardOptions.IgnoreCase);
+                var wildcard = NamePattern(pattern ?? "*");
                 foreach (string tag in RegistryTags.List(client, CancellationToken).Where(t => wildcard.IsMatch(t)))
                 {
                     WriteObject(new OsvRegistryImage(reference.WithTag(tag), null, null, null));
