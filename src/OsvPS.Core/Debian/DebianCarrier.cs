@@ -70,7 +70,7 @@ namespace OsvPS.Core.Debian
             this.resolver = resolver;
             this.placer = placer;
             this.projectPath = Path.GetFullPath(projectPath);
-            files = new ProjectFiles(placer);
+            files = new ProjectFiles(placer, placer.Project);
             libraryFolders = new HashSet<string>(DebianLayout.LibraryFolders.Concat(resolver.Cache.Folders)
                 .Select(f => database.Root.Resolve(Sysroot.Join("/", f))).Where(f => f != null).Select(f => f!), StringComparer.Ordinal);
         }

@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Runtime.InteropServices;
-using System.Text;
 using OsvPS.Core.Elf;
 using OsvPS.Core.Errors;
 using OsvPS.Core.IO;
@@ -42,19 +40,17 @@ namespace OsvPS.Core.Debian
     /// </summary>
     internal sealed class ProjectFiles
     {
-        [DllImport("libc", EntryPoint = "symlink", SetLastError = true)]
-        private static extern int Symlink(byte[] target, byte[] path);
-
-        [DllImport("libc", EntryPoint = "rename", SetLastError = true)]
-        private static extern int Rename(byte[] from, byte[] to);
-
         private readonly BinaryPlacer placer;
+        private readonly ContainedFolder project;
         private readonly Dictionary<string, string> decided = new Dictionary<string, string>(StringComparer.Ordinal);
         private readonly List<string> written = new List<string>();
 
-        public ProjectFiles(BinaryPlacer placer)
+        /// <param name="project">The project's writer: every file and link goes through it, so a link placed earlier
+        /// in the same call (a package's link climbing out) can never carry a later write outside the project.</param>
+        public ProjectFiles(BinaryPlacer placer, ContainedFolder project)
         {
             this.placer = placer;
+            this.project = project;
         }
 
         public PlannedFile PlanCopy(string guest, string source, bool force)
@@ -116,14 +112,13 @@ namespace OsvPS.Core.Debian
             }
             try
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(file.Target)!);
                 if (file.LinkTarget != null)
                 {
-                    WriteLink(file.Target, file.LinkTarget);
+                    project.WriteLink(file.Target, file.LinkTarget);
                 }
                 else
                 {
-                    AtomicFile.Write(file.Target, output =>
+                    project.WriteFile(file.Target, output =>
                     {
                         using (var input = UnixFile.OpenPlanned(file.Source, file.Status))
                         {
@@ -138,24 +133,6 @@ namespace OsvPS.Core.Debian
                 throw new OsvException(ErrorIds.FileWriteFailed, OsvErrorKind.WriteError, $"cannot put '{file.Source}' at '{file.Target}': {e.Message}", file.Source, e);
             }
         }
-
-        // The link is made under a temporary name and renamed over the target: never half there.
-        private static void WriteLink(string path, string target)
-        {
-            string temp = AtomicFile.TemporaryPathFor(path);
-            if (Symlink(Bytes(target), Bytes(temp)) != 0)
-            {
-                throw new IOException($"symlink failed (errno {Marshal.GetLastWin32Error()})");
-            }
-            if (Rename(Bytes(temp), Bytes(path)) != 0)
-            {
-                int errno = Marshal.GetLastWin32Error();
-                File.Delete(temp);
-                throw new IOException($"rename failed (errno {errno})");
-            }
-        }
-
-        private static byte[] Bytes(string s) => Encoding.UTF8.GetBytes(s + "\0");
 
         /// <summary>Makes the copied data durable, in one sync of the project's file system.</summary>
         public void Complete()

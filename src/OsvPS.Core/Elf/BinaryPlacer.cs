@@ -73,6 +73,9 @@ namespace OsvPS.Core.Elf
         private readonly DependencyResolver? linuxResolver;
         private readonly string projectPath;
         private readonly ContainedFolder project;
+
+        /// <summary>The project's one writer, which every file placed in it goes through (the Debian carrier's too).</summary>
+        internal ContainedFolder Project => project;
         // Project file -> the source placed there in this call, and what a later input finds there.
         private readonly Dictionary<string, (string Source, UnixFileStatus Status, FileAction Action)> decided =
             new Dictionary<string, (string, UnixFileStatus, FileAction)>(StringComparer.Ordinal);

@@ -181,6 +181,37 @@ namespace OsvPS.Core.IO
             });
         }
 
+        /// <summary>
+        /// Makes <paramref name="path"/> a symbolic link to <paramref name="target"/> (kept as written), under a temporary
+        /// name renamed over what is there: never half made, and never through a link on the way.
+        /// </summary>
+        public void WriteLink(string path, string target)
+        {
+            var (folders, name) = Split(path);
+            if (!IsLinux)
+            {
+                throw new PlatformNotSupportedException("symbolic links in a project are made on Linux only.");
+            }
+            Guarded(path, () =>
+            {
+                using (var folder = Walk(folders, create: true))
+                {
+                    string temp = AtomicFile.TemporaryName(name);
+                    folder.CreateLink(temp, target);
+                    try
+                    {
+                        RequireInside(folder, path);
+                        folder.Rename(temp, name);
+                    }
+                    catch
+                    {
+                        TryDelete(folder, temp);
+                        throw;
+                    }
+                }
+            });
+        }
+
         /// <summary>Renames <paramref name="from"/> to <paramref name="to"/> (both in the same folder), replacing what is there.</summary>
         public void Move(string from, string to)
         {

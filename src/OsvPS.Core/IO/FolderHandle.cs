@@ -56,6 +56,9 @@ namespace OsvPS.Core.IO
         [DllImport("libc", EntryPoint = "renameat", SetLastError = true)]
         private static extern int RenameAt(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath);
 
+        [DllImport("libc", EntryPoint = "symlinkat", SetLastError = true)]
+        private static extern int SymlinkAt(byte[] target, int dirfd, byte[] path);
+
         [DllImport("libc", EntryPoint = "unlinkat", SetLastError = true)]
         private static extern int UnlinkAt(int dirfd, byte[] path, int flags);
 
@@ -255,6 +258,15 @@ namespace OsvPS.Core.IO
             if (RenameAt(Fd, Name(from), Fd, Name(to)) != 0)
             {
                 throw Failure(Marshal.GetLastWin32Error(), Combine(to), "rename '" + from + "' to");
+            }
+        }
+
+        /// <summary>Makes the symbolic link <paramref name="name"/> in this folder, holding <paramref name="target"/> as written.</summary>
+        public void CreateLink(string name, string target)
+        {
+            if (SymlinkAt(System.Text.Encoding.UTF8.GetBytes(target + "\0"), Fd, Name(name)) != 0)
+            {
+                throw Failure(Marshal.GetLastWin32Error(), Combine(name), "make the link");
             }
         }
 

@@ -132,6 +132,44 @@ namespace OsvPS.Core.Tests.Debian
             Assert.Equal("greeting = hi\n", File.ReadAllText(InProject("/etc/hello.conf")));
         }
 
+        // Two packages in one call: the first places a link that climbs out of the project, the second a file under
+        // it. The file is refused at the link (written through the project's one writer), nothing lands outside.
+        [Fact]
+        public void AFileUnderALinkPlacedEarlierInTheSameCallIsRefusedAndNothingIsWrittenOutside()
+        {
+            string outside = dir.Combine("outside");
+            Directory.CreateDirectory(outside);
+            string climb = string.Concat(Enumerable.Repeat("../", 16)) + outside.TrimStart('/');
+            Directory.CreateDirectory(Path.Combine(root, "usr/share"));
+            File.CreateSymbolicLink(Path.Combine(root, "usr/share/climb"), climb);
+            // In the root, the link leads to the same path under the root: filler's file is there.
+            Put(outside.TrimStart('/') + "/evil.txt", "evil\n");
+            File.Delete(Path.Combine(root, "var/lib/dpkg/status"));
+            Put("var/lib/dpkg/status", "Package: climber\nStatus: install ok installed\nArchitecture: all\nVersion: 1\n\n" +
+                "Package: filler\nStatus: install ok installed\nArchitecture: all\nVersion: 1\n");
+            Put("var/lib/dpkg/info/climber.list", "/.\n/usr\n/usr/share\n/usr/share/climb\n");
+            Put("var/lib/dpkg/info/filler.list", "/.\n/usr/share/climb/evil.txt\n");
+            var (carrier, database) = NewCarrier();
+            var plans = carrier.Plan(new[] { database.Find("climber"), database.Find("filler") }, new DebianCarryOptions { Scope = DebianDependencyScope.None });
+            var errors = new System.Collections.Generic.List<OsvException>();
+            foreach (var plan in plans)
+            {
+                try
+                {
+                    carrier.Apply(plan);
+                }
+                catch (OsvException e)
+                {
+                    errors.Add(e); // the cmdlet makes it this package's error and goes on
+                }
+                errors.AddRange(plan.Errors);
+            }
+            carrier.Complete();
+            Assert.Empty(Directory.EnumerateFileSystemEntries(outside, "*", SearchOption.AllDirectories));
+            Assert.Equal(climb, new FileInfo(InProject("/usr/share/climb")).LinkTarget);
+            Assert.Contains(errors, e => e.ErrorId == ErrorIds.FolderIsSymbolicLink || e.ErrorId == ErrorIds.GuestPathInvalid);
+        }
+
         [Fact]
         public void PlacesALibraryPackagesLibrariesByTheirNameWithAllDependencies()
         {
