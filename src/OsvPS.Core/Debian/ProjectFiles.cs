@@ -110,6 +110,8 @@ namespace OsvPS.Core.Debian
             {
                 return;
             }
+            // What a killed run left (its temporaries, locked by no one now) goes first; the first call sweeps.
+            project.SweepTemporaries();
             try
             {
                 if (file.LinkTarget != null)

@@ -171,6 +171,23 @@ namespace OsvPS.Core.Tests.Debian
         }
 
         [Fact]
+        public void ATemporaryAKilledRunLeftIsSweptByTheNext()
+        {
+            // A package of data files alone: no ELF file, so no program placer runs its own sweep.
+            string left = InProject("/usr/share/hello/.data.txt.0123456789ab.tmp");
+            Directory.CreateDirectory(Path.GetDirectoryName(left)!);
+            File.WriteAllText(left, "half written by a run that was killed\n");
+            var (carrier, database) = NewCarrier();
+            foreach (var plan in carrier.Plan(new[] { database.Find("hello-data") }, new DebianCarryOptions { Scope = DebianDependencyScope.None }))
+            {
+                carrier.Apply(plan);
+            }
+            carrier.Complete();
+            Assert.False(File.Exists(left));
+            Assert.Equal("data\n", File.ReadAllText(InProject("/usr/share/hello/data.txt")));
+        }
+
+        [Fact]
         public void PlacesALibraryPackagesLibrariesByTheirNameWithAllDependencies()
         {
             var plans = Carry(new DebianCarryOptions { Scope = DebianDependencyScope.All });
