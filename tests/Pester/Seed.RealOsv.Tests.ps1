@@ -131,7 +131,11 @@ Describe 'The seed and boot commands on the real OSv kernel, booted from <_>' -F
         $output = $seed | Start-OsvInstance -Name "seed-$mode" -BootMode $mode -Boot say_hey -Wait -Timeout $limit
         $lines = Get-ConsoleLines $output
         (Get-FinalInstance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
+        (Get-FinalInstance $output).ExitCode | Should -Be 0
         $lines | Should -Contain 'Hey hey!'
+        # Only the program's lines and OSv's usual ones: nothing OsvPS's own -Boot made OSv echo.
+        @($lines | Where-Object { $_ -like 'runscript expand*' -or $_ -like '*"hey!"*' }) | Should -BeNullOrEmpty
+        Get-OsvInstanceLog "seed-$mode" | Should -Not -Match '^runscript expand'
     }
 
     It 'refuses to start the seed without -Boot, listing its sets, before QEMU starts' {

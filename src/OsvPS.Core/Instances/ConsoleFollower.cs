@@ -122,14 +122,10 @@ namespace OsvPS.Core.Instances
     internal static class ConsoleReader
     {
         /// <summary>The console as the user reads it; with <paramref name="tail"/>, only its last lines, holding no more than those.</summary>
-        public static System.Collections.Generic.List<string> Read(string path, bool hideDebugLines, int? tail)
+        public static System.Collections.Generic.List<string> Read(string path, bool hideDebugLines, int? tail, IEnumerable<string>? runscriptFiles = null)
         {
-            IEnumerable<string> lines = ConsoleFollower.ReadLines(path);
-            if (hideDebugLines)
-            {
-                var filter = new VerboseConsoleFilter();
-                lines = lines.Select(filter.Filter).Concat(Flushed(filter)).Where(l => l != null).Select(l => l!);
-            }
+            var view = new ConsoleView(hideDebugLines, runscriptFiles ?? Enumerable.Empty<string>());
+            IEnumerable<string> lines = ConsoleFollower.ReadLines(path).Select(view.Filter).Concat(Flushed(view)).Where(l => l != null).Select(l => l!);
             if (!tail.HasValue)
             {
                 return lines.ToList();
@@ -147,7 +143,7 @@ namespace OsvPS.Core.Instances
         }
 
         // The filter's held line, asked for only once every line went through it.
-        private static IEnumerable<string?> Flushed(VerboseConsoleFilter filter)
+        private static IEnumerable<string?> Flushed(ConsoleView filter)
         {
             yield return filter.Flush();
         }

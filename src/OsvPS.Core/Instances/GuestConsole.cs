@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Text.RegularExpressions;
 
 namespace OsvPS.Core.Instances
@@ -180,5 +182,47 @@ namespace OsvPS.Core.Instances
         public GuestFailure? Failure => detector.Failure;
 
         public GuestConsoleReport Report => new GuestConsoleReport(detector.Failure, status, statusLine);
+    }
+}
+
+namespace OsvPS.Core.Instances
+{
+    /// <summary>
+    /// The console as the user reads it: OSv's debug chatter kept out when OsvPS turned --verbose on (a
+    /// <see cref="VerboseConsoleFilter"/>), and the one line OSv's runscript (core/commands.cc) prints for each line of a
+    /// /run file the command line names (<c>runscript expand fn='/run/x' line=0 '...'</c>, showing OSv's quoting of a
+    /// boot command the user wrote otherwise). Each such echo is hidden once, the first time it comes, as OSv prints it
+    /// before the command runs; a program printing the same words later is shown as written.
+    /// </summary>
+    internal sealed class ConsoleView
+    {
+        private readonly VerboseConsoleFilter? verbose;
+        private readonly List<string> echoes;
+
+        public ConsoleView(bool hideDebugLines, IEnumerable<string> runscriptFiles)
+        {
+            verbose = hideDebugLines ? new VerboseConsoleFilter() : null;
+            echoes = runscriptFiles.Select(f => $"runscript expand fn='{f}' line=").ToList();
+        }
+
+        /// <summary>The line the user sees for <paramref name="line"/>, or null when OsvPS keeps it out.</summary>
+        public string? Filter(string line)
+        {
+            string? shown = verbose == null ? line : verbose.Filter(line);
+            if (shown == null || echoes.Count == 0)
+            {
+                return shown;
+            }
+            int echo = echoes.FindIndex(e => shown.StartsWith(e, StringComparison.Ordinal));
+            if (echo < 0)
+            {
+                return shown;
+            }
+            echoes.RemoveAt(echo);
+            return null;
+        }
+
+        /// <summary>What is still held when the console ends, or null.</summary>
+        public string? Flush() => verbose?.Flush();
     }
 }

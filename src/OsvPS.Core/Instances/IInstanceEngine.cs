@@ -52,6 +52,9 @@ namespace OsvPS.Core.Instances
         /// <summary>True when OsvPS turned OSv's debug lines on for this run, so they are kept from the reader.</summary>
         bool HidesDebugLines { get; }
 
+        /// <summary>The /run files the run's command line names, whose echo OSv prints once each (kept from the reader).</summary>
+        IReadOnlyList<string> RunscriptFiles { get; }
+
         /// <summary>
         /// True when the end of the run is judged from the console, so a failure line of OSv's stops the guest; false when
         /// the engine reads OSv's kernel log, which a program cannot write: the guest then powers off by itself

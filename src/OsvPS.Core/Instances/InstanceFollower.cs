@@ -52,7 +52,7 @@ namespace OsvPS.Core.Instances
 
         public static FollowResult Follow(IInstanceEngine engine, IRunningInstance running, FollowOptions options, CancellationToken cancellation)
         {
-            var filter = running.HidesDebugLines ? new VerboseConsoleFilter() : null;
+            var filter = new ConsoleView(running.HidesDebugLines, running.RunscriptFiles);
             var clock = Stopwatch.StartNew();
             bool stopping = false;
             int skip = options.Skip;
@@ -65,7 +65,7 @@ namespace OsvPS.Core.Instances
                     foreach (string line in lines)
                     {
                         seen = true;
-                        string? shown = filter == null ? line : filter.Filter(line);
+                        string? shown = filter.Filter(line);
                         if (shown != null && skip > 0)
                         {
                             skip--;
@@ -82,7 +82,7 @@ namespace OsvPS.Core.Instances
                 }
                 void EmitHeld()
                 {
-                    if (filter?.Flush() is string held)
+                    if (filter.Flush() is string held)
                     {
                         options.Line?.Invoke(held);
                     }

@@ -181,7 +181,8 @@ namespace OsvPS.Core.Instances
         public IRunningInstance Attach(string name, CancellationToken cancellation)
         {
             var instance = Get(name, cancellation);
-            return new RunningDomain(this, name, instance.ConsolePath, GuestCommandLines.HidesDebugLines(instance.GuestCommandLine, instance.CommandLine));
+            return new RunningDomain(this, name, instance.ConsolePath, GuestCommandLines.HidesDebugLines(instance.GuestCommandLine, instance.CommandLine),
+                GuestCommandLines.RunscriptFiles(instance.GuestCommandLine));
         }
 
         /// <summary>OsvPS's domains on this connection, as instances, sorted by name.</summary>
@@ -329,7 +330,8 @@ namespace OsvPS.Core.Instances
         public List<string> ReadConsole(string name, int? tail, CancellationToken cancellation)
         {
             var instance = Get(name, cancellation);
-            return ConsoleReader.Read(instance.ConsolePath, GuestCommandLines.HidesDebugLines(instance.GuestCommandLine, instance.CommandLine), tail);
+            return ConsoleReader.Read(instance.ConsolePath, GuestCommandLines.HidesDebugLines(instance.GuestCommandLine, instance.CommandLine), tail,
+                GuestCommandLines.RunscriptFiles(instance.GuestCommandLine));
         }
 
         public void Dispose() => libvirt.Dispose();
@@ -342,12 +344,13 @@ namespace OsvPS.Core.Instances
             private readonly XElement xml;
             private readonly XElement meta;
 
-            public RunningDomain(LibvirtEngine engine, string name, string consolePath, bool hidesDebugLines)
+            public RunningDomain(LibvirtEngine engine, string name, string consolePath, bool hidesDebugLines, IReadOnlyList<string> runscriptFiles)
             {
                 this.engine = engine;
                 Name = name;
                 ConsolePath = consolePath;
                 HidesDebugLines = hidesDebugLines;
+                RunscriptFiles = runscriptFiles;
                 domain = engine.libvirt.FindDomain(DomainName(name)) ?? throw new OsvException(ErrorIds.InstanceNotFound, OsvErrorKind.ObjectNotFound,
                     $"there is no instance '{name}' on {engine.Connection}.", name);
                 xml = XElement.Parse(domain.Xml());
@@ -357,6 +360,7 @@ namespace OsvPS.Core.Instances
             public string Name { get; }
             public string ConsolePath { get; }
             public bool HidesDebugLines { get; }
+            public IReadOnlyList<string> RunscriptFiles { get; }
             public bool StopsOnFailureLines => true;
 
             public IReadOnlyList<string> KernelLogLines() => new string[0];

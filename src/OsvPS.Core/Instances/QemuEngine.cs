@@ -350,7 +350,8 @@ namespace OsvPS.Core.Instances
         public List<string> ReadConsole(string name, int? tail, CancellationToken cancellation)
         {
             var instance = store.Get(name);
-            return ConsoleReader.Read(instance.ConsolePath, GuestCommandLines.HidesDebugLines(instance.GuestCommandLine, instance.CommandLine), tail);
+            return ConsoleReader.Read(instance.ConsolePath, GuestCommandLines.HidesDebugLines(instance.GuestCommandLine, instance.CommandLine), tail,
+                GuestCommandLines.RunscriptFiles(instance.GuestCommandLine));
         }
 
         public void Dispose()
@@ -381,6 +382,8 @@ namespace OsvPS.Core.Instances
             public string ConsolePath => Path.Combine(Folder, QemuLauncher.ConsoleFile);
             public bool HidesDebugLines { get; }
             public bool StopsOnFailureLines { get; }
+            public IReadOnlyList<string> RunscriptFiles => runscriptFiles ??= GuestCommandLines.RunscriptFiles(InstanceRecord.Load(Folder)["guest_command_line"] ?? "");
+            private IReadOnlyList<string>? runscriptFiles;
 
             public IReadOnlyList<string> KernelLogLines()
             {

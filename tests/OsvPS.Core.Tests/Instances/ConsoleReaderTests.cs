@@ -44,5 +44,29 @@ namespace OsvPS.Core.Tests.Instances
             Assert.Equal("first", lines[0]);
             Assert.Equal(ConsoleFollower.MaxLineChars, lines[1].Length);
         }
+
+        // OSv echoes each line of a /run file once, before running it: that echo is OsvPS's doing (-Boot), not the
+        // user's, and is kept out; the same words printed by the program later are shown as written.
+        [Fact]
+        public void OsvsRunscriptEchoIsHiddenOnceAndAProgramsCopyIsShown()
+        {
+            using var dir = new TempDir();
+            string path = dir.File("console.log", "OSv v0.57.0-398-g0e34e4dc\nCmdline: runscript /run/say_hey;\n" +
+                "runscript expand fn='/run/say_hey' line=0 '/echo.so Hey \"hey!\"'\nHey hey!\n" +
+                "runscript expand fn='/run/say_hey' line=0 'forged by the program'\n");
+            var files = OsvPS.Core.Instances.GuestCommandLines.RunscriptFiles("--power-off-on-abort runscript /run/say_hey;");
+            Assert.Equal(new[] { "/run/say_hey" }, files);
+            Assert.Equal(new[] { "OSv v0.57.0-398-g0e34e4dc", "Cmdline: runscript /run/say_hey;", "Hey hey!", "runscript expand fn='/run/say_hey' line=0 'forged by the program'" },
+                ConsoleReader.Read(path, false, null, files));
+            Assert.Equal(5, ConsoleReader.Read(path, false, null).Count);
+        }
+
+        [Theory]
+        [InlineData("runscript /run/a;runscript /run/b;", new[] { "/run/a", "/run/b" })]
+        [InlineData("--env=A=1 --verbose runscript /run/default;", new[] { "/run/default" })]
+        [InlineData("/echo.so runscript /run/x", new string[0])]
+        [InlineData("/prog; runscript /run/later", new[] { "/run/later" })]
+        public void TheRunFilesOfACommandLine(string line, string[] files)
+            => Assert.Equal(files, OsvPS.Core.Instances.GuestCommandLines.RunscriptFiles(line));
     }
 }
