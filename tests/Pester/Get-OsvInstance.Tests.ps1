@@ -73,14 +73,22 @@ Describe 'Get-OsvInstance' {
         finally { Remove-Item -Recurse -Force $folder }
     }
 
-    It 'completes instance names on every instance cmdlet' -ForEach @(
-        @{ Command = 'Get-OsvInstance ' }, @{ Command = 'Stop-OsvInstance -Name ' }, @{ Command = 'Remove-OsvInstance ' },
-        @{ Command = 'Wait-OsvInstance ' }, @{ Command = 'Get-OsvInstanceLog ' }
+    It 'completes instance names on every instance cmdlet; Stop and Wait offer the running ones' -ForEach @(
+        @{ Command = 'Get-OsvInstance '; All = @('done', 'live') }, @{ Command = 'Stop-OsvInstance -Name '; All = @('live') },
+        @{ Command = 'Remove-OsvInstance '; All = @('done', 'live') }, @{ Command = 'Wait-OsvInstance '; All = @('live') },
+        @{ Command = 'Get-OsvInstanceLog '; All = @('done', 'live') }
     ) {
         $line = $Command + 'l'
         $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
         $completions | Should -Be @('live')
         $line = $Command
-        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('done', 'live')
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be $All
+    }
+
+    It 'filters by state, as runbooks type it: -State Running' {
+        (Get-OsvInstance -State Running).Name | Should -Be 'live'
+        (Get-OsvInstance -State Stopped, Failed).Name | Should -Be 'done'
+        (Get-OsvInstance 'd*' -State Running) | Should -BeNullOrEmpty
+        { Get-OsvInstance -State Sleeping -ErrorAction Stop } | Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,*'
     }
 }

@@ -79,8 +79,9 @@ Describe 'Import-OsvImage -ReleaseFolder, as the README''s offline steps use it'
         $base = Join-Path $TestDrive 'offline'
         New-Item -ItemType Directory -Force (Join-Path $base 'work') | Out-Null
         New-Item -ItemType SymbolicLink -Path (Join-Path $base 'work/osv-release') -Target $osv.Folder | Out-Null
-        Set-Content -LiteralPath (Join-Path $base 'work/echo.c') -Value '#include <stdio.h>
-int main(int argc, char **argv) { for (int i = 1; i < argc; i++) printf("%s%s", argv[i], i + 1 < argc ? " " : "\n"); return 0; }'
+        # The README's steps run in a clone: its examples/echo.c is there.
+        New-Item -ItemType Directory -Force (Join-Path $base 'work/examples') | Out-Null
+        Copy-Item (Join-Path $PSScriptRoot '../../examples/echo.c') (Join-Path $base 'work/examples/echo.c')
         $script = "`$ErrorActionPreference = 'Stop'; Set-Location '$(Join-Path $base 'work')'; `$env:CAPSTAN_ROOT = '$(Join-Path $base 'capstan')'; Import-Module '$(Get-OsvTestModulePath)'`n" + $block.TrimEnd().Replace('Start-OsvInstance -Boot say_hey -Wait', 'Start-OsvInstance -Boot say_hey -Wait -Timeout 60') + "`n| ForEach-Object { `"`$_`" }"
         $output = Invoke-FreshPwsh $script
         $text = $output -join "`n"

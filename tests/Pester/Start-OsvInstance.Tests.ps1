@@ -173,6 +173,25 @@ Describe 'Start-OsvInstance' {
         AfterAll { Remove-Item (Join-Path $env:CAPSTAN_ROOT 'repository/osv-loader/osv-loader.elf') -ErrorAction Ignore }
     }
 
+    Context 'Capstan''s habits' {
+        It 'takes -Memory <Memory> as <MiB> MB, and -Network nat as user networking' -ForEach @(
+            @{ Memory = 512; MiB = 512 }
+            @{ Memory = '512M'; MiB = 512 }
+            @{ Memory = '1G'; MiB = 1024 }
+            @{ Memory = '2048mb'; MiB = 2048 }
+            @{ Memory = 768MB; MiB = 768 }
+        ) {
+            $instance = Start-OsvInstance demo -Name "mem-$MiB" -Memory $Memory -Network nat -Wait -Timeout $limit | Select-Object -Last 1
+            $at = [Array]::IndexOf($instance.QemuCommand, '-m')
+            $instance.QemuCommand[$at + 1] | Should -Be "$($MiB)M"
+            ($instance.QemuCommand -join ' ') | Should -Match 'user,id=un0'
+        }
+
+        It 'says what a memory size is when -Memory is not one' {
+            { Start-OsvInstance demo -Name mem-bad -Memory 'lots' -ErrorAction Stop } | Should -Throw -ExpectedMessage "*is not a memory size*"
+        }
+    }
+
     Context 'in the background' {
         It 'returns a running instance at once; two of one image run side by side' {
             $a = Start-OsvInstance demo-hang -Name side-a

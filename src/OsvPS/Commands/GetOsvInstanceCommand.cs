@@ -16,7 +16,17 @@ namespace OsvPS.Commands
         [ArgumentCompleter(typeof(OsvPS.Completers.InstanceNameCompleter))]
         public string[]? Name { get; set; }
 
+        /// <summary>Only the instances in one of these states (Running, Stopped, Failed, Crashed).</summary>
+        [Parameter]
+        public InstanceState[]? State { get; set; }
+
         protected override void ProcessRecord()
-            => ForEachInstance(Name ?? new[] { "*" }, (engine, instance) => WriteObject(instance));
+            => ForEachInstance(Name ?? new[] { "*" }, (engine, instance) =>
+            {
+                if (State == null || System.Array.IndexOf(State, instance.State) >= 0)
+                {
+                    WriteObject(instance);
+                }
+            });
     }
 }

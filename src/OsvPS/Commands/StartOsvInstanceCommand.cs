@@ -49,8 +49,9 @@ namespace OsvPS.Commands
         [Parameter]
         public string? CommandLine { get; set; }
 
-        /// <summary>Memory in bytes (1GB, 512MB, ...); default 1GB.</summary>
+        /// <summary>Memory: 1GB or 512MB (bytes, as PowerShell writes them), '1G' or '512M' as Capstan's -m takes them, or a bare number of megabytes (512); default 1GB.</summary>
         [Parameter]
+        [MemoryTransformation]
         [ValidateRange(16L * 1024 * 1024, long.MaxValue)]
         public long Memory { get; set; } = 1024L * 1024 * 1024;
 
@@ -59,7 +60,7 @@ namespace OsvPS.Commands
         public int Cpus { get; set; } = 2;
 
         [Parameter]
-        [ValidateSet("User", "Bridge", "Tap", "None", IgnoreCase = true)]
+        [ValidateSet("User", "Nat", "Bridge", "Tap", "None", IgnoreCase = true)]
         public string Network { get; set; } = "User";
 
         [Parameter]
@@ -140,7 +141,8 @@ namespace OsvPS.Commands
                     {
                         MemoryMiB = (int)Math.Min(int.MaxValue, Memory / (1024 * 1024)),
                         Cpus = Cpus,
-                        Network = Parse<NetworkMode>(Network),
+                        // Capstan calls user networking 'nat'.
+                        Network = Parse<NetworkMode>(string.Equals(Network, "Nat", StringComparison.OrdinalIgnoreCase) ? "User" : Network),
                         Bridge = Bridge,
                         TapDevice = TapDevice,
                         Forwards = (Forward ?? new string[0]).Select(PortForward.Parse).ToList(),

@@ -40,6 +40,11 @@ namespace OsvPS.Completers
             {
                 instances = new List<OsvInstance>();
             }
+            // Stop-OsvInstance and Wait-OsvInstance act on running instances: only those are offered there.
+            if (string.Equals(commandName, "Stop-OsvInstance", StringComparison.OrdinalIgnoreCase) || string.Equals(commandName, "Wait-OsvInstance", StringComparison.OrdinalIgnoreCase))
+            {
+                instances = instances.Where(i => i.State == InstanceState.Running).ToList();
+            }
             return NameCompletion.Matching(wordToComplete, instances, i => i.Name, i => $"{i.State} {i.Image}");
         }
     }
