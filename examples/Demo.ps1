@@ -9,6 +9,16 @@ $ErrorActionPreference = 'Stop'
 function Show([string] $Command) { Write-Host "PS> $Command" -ForegroundColor Cyan }
 function Say([string] $Text) { Write-Host $Text -ForegroundColor Yellow }
 $standIn = $false
+# What the demo needs beyond the module, said before anything starts (the README's prerequisites).
+$missing = @(
+    if (-not (Get-Command gcc -CommandType Application -ErrorAction Ignore)) { 'gcc (it compiles the demo''s C program: apt-get install gcc)' }
+    if (-not (Get-Command qemu-system-x86_64 -CommandType Application -ErrorAction Ignore) -and -not $env:CAPSTAN_QEMU_PATH) { 'qemu-system-x86_64 (it runs the unikernel: apt-get install qemu-system-x86)' }
+    if (-not (Get-Command qemu-img -CommandType Application -ErrorAction Ignore)) { 'qemu-img (apt-get install qemu-utils)' }
+)
+if ($missing) {
+    Write-Host "The demo needs: $($missing -join '; ')." -ForegroundColor Red
+    exit 2
+}
 Remove-Item -Recurse -Force -LiteralPath $WorkPath -ErrorAction Ignore
 New-Item -ItemType Directory -Force $WorkPath | Out-Null
 
@@ -42,8 +52,8 @@ else {
         # guest the tests use (a boot sector that prints the command line it is given), not on OSv.
         Say "No OSv here: your repository has no osv-loader, and OSv's releases cannot be reached ($($_.Exception.Message))."
         Say "This run uses the STAND-IN guest, not the real kernel. For the real one, run Save-OsvImage osv-loader; Save-OsvPackage osv.bootstrap"
-        Say "when online, or import a folder of OSv's release assets (osv-loader.qemu.x86_64, osv-loader.elf.x86_64.gz, osv.bootstrap.mpm.x86_64):"
-        Say "  Import-OsvImage <folder>/osv-loader.qemu.x86_64 -Name osv-loader -Kernel <folder>/osv-loader.elf.x86_64.gz"
+        Say "when online, or import a folder of OSv's release assets (osv-loader.qemu.x86_64, osv-loader.elf.x86_64.gz, osv.bootstrap.mpm.x86_64, osv.bootstrap.yaml),"
+        Say "the loader, its kernel and the bootstrap in one command:  Import-OsvImage -ReleaseFolder <folder>"
         Import-Module (Join-Path $Root 'tests/Pester/TestHelpers.psm1')
         Remove-Item -Recurse -Force -LiteralPath $env:CAPSTAN_ROOT -ErrorAction Ignore
         New-TestRepository $env:CAPSTAN_ROOT | Out-Null

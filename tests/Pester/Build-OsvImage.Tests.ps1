@@ -191,6 +191,16 @@ Describe 'Build-OsvImage' {
             $err[0].FullyQualifiedErrorId | Should -BeLike 'ProjectNotFound,*'
         }
 
+        It 'says to use -Name when, inside a project, it is given an image name as Capstan''s build takes one' {
+            $p = Join-Path $TestDrive 'capstan-habit'
+            New-OsvProject $p -BootCommand /x | Out-Null
+            Push-Location $p
+            try { Build-OsvImage myimage -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null }
+            finally { Pop-Location }
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ProjectNotFound,*'
+            $err[0].Exception.Message | Should -BeLike "*write: Build-OsvImage -Name myimage"
+        }
+
         It 'uses the repository''s loader, not a file of the same name in the current folder' {
             $elsewhere = Join-Path $TestDrive 'cwd-with-loader'
             New-Item -ItemType Directory $elsewhere | Out-Null

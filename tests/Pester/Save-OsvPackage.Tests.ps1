@@ -36,6 +36,18 @@ Describe 'Save-OsvPackage' {
         [Text.Encoding]::ASCII.GetString([IO.File]::ReadAllBytes($image.Path)).Contains('from-the-release') | Should -BeTrue
     }
 
+    It 'says why -PullMissing could not bring what a build misses, offline' {
+        Remove-Item (Join-Path $env:CAPSTAN_ROOT 'packages/*') -Force
+        $p = Join-Path $TestDrive 'offline'
+        New-OsvProject $p -BootCommand /x | Out-Null
+        Set-Content (Join-Path $p 'x') 'stand-in program'
+        # A port nothing listens on: the download is refused at once, as offline.
+        Build-OsvImage $p -PullMissing -Source "http://127.0.0.1:$(Get-FreePort)" -Format Raw -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+        $err.Count | Should -Be 1
+        $err[0].Exception.Message | Should -BeLike 'package osv.bootstrap is not in the repository, and downloading it failed: *'
+        $err[0].FullyQualifiedErrorId | Should -Not -BeLike 'PackageNotFound,*' -Because 'the failure is the download, and it says so'
+    }
+
     It 'reports AssetNotFound for a package the release lacks' {
         Save-OsvPackage ghost -Source $server.Url -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'AssetNotFound,*'

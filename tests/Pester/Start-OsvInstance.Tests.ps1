@@ -204,6 +204,28 @@ Describe 'Start-OsvInstance' {
             (Get-OsvInstance side-*).State | Should -Be @('Stopped', 'Stopped')
         }
 
+        It 'names the instance that holds a forwarded port, or says another program does, and leaves no instance' {
+            $port = Get-FreePort
+            Start-OsvInstance demo-hang -Name port-holder -Forward "$($port):80" | Out-Null
+            try {
+                Start-OsvInstance demo-hang -Name port-second -Forward "$($port):8080" -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+                $err[0].FullyQualifiedErrorId | Should -BeLike 'ForwardInUse,*'
+                $err[0].Exception.Message | Should -BeLike "*forwarded by the running instance 'port-holder'*"
+                Get-OsvInstance port-second -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            }
+            finally { Stop-OsvInstance port-holder -Force -Confirm:$false | Out-Null }
+            $other = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+            $other.Start()
+            try {
+                $taken = $other.LocalEndpoint.Port
+                Start-OsvInstance demo-hang -Name port-third -Forward "$($taken):80" -ErrorVariable err2 -ErrorAction SilentlyContinue | Out-Null
+                $err2[0].FullyQualifiedErrorId | Should -BeLike 'ForwardInUse,*'
+                $err2[0].Exception.Message | Should -BeLike "*in use by another program*"
+                Get-OsvInstance port-third -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            }
+            finally { $other.Stop() }
+        }
+
         It 'refuses a second live instance of the same name' {
             Start-OsvInstance demo-hang -Name unique | Out-Null
             Start-OsvInstance demo-hang -Name unique -ErrorVariable err -ErrorAction SilentlyContinue

@@ -136,8 +136,24 @@ namespace OsvPS.Core.Building
                 {
                     return Plan(request);
                 }
-                catch (MissingInputException e) when (fetch != null && asked.Add(e.Input.ToString()) && fetch(e.Input))
+                catch (MissingInputException e) when (fetch != null && asked.Add(e.Input.ToString()))
                 {
+                    // Fetched here, not in the filter: an exception thrown in a filter is swallowed, and the
+                    // user would read "not in the repository" instead of why the download failed.
+                    bool fetched;
+                    try
+                    {
+                        fetched = fetch(e.Input);
+                    }
+                    catch (OsvException why)
+                    {
+                        throw new OsvException(why.ErrorId, why.Kind,
+                            $"{e.Input} is not in the repository, and downloading it failed: {why.Message}", why.Target ?? e.Input.Name, why);
+                    }
+                    if (!fetched)
+                    {
+                        throw;
+                    }
                 }
             }
         }

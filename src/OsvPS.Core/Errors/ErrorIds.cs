@@ -41,6 +41,7 @@ namespace OsvPS.Core.Errors
         public const string InstanceFolderInvalid = "InstanceFolderInvalid";
         public const string InstanceSettingInvalid = "InstanceSettingInvalid";
         public const string ForwardInvalid = "ForwardInvalid";
+        public const string ForwardInUse = "ForwardInUse";
         public const string ImageNotFound = "ImageNotFound";
         public const string KernelNotFound = "KernelNotFound";
         public const string KernelCorrupt = "KernelCorrupt";

@@ -50,6 +50,7 @@ namespace OsvPS.Core.Instances
                     throw new OsvException(ErrorIds.ForwardInvalid, OsvErrorKind.InvalidArgument,
                         $"'{forward}': QEMU's user networking forwards from IPv4 host addresses only; use 127.0.0.1 (the default) or another IPv4 address.", forward.ToString());
                 }
+                CheckPortFree(forward, plan.Name);
             }
             foreach (var volume in request.Machine.Volumes)
             {
@@ -254,6 +255,50 @@ namespace OsvPS.Core.Instances
         }
 
         public OsvInstance Get(string name, CancellationToken cancellation) => store.Get(name);
+
+        // A host port another instance forwards, or another program holds, is named before QEMU starts (QEMU's own
+        // "Could not set up host forwarding rule" names neither, and would leave a failed instance behind).
+        private void CheckPortFree(PortForward forward, string name)
+        {
+            foreach (var other in List(CancellationToken.None, invalid: _ => { }))
+            {
+                if (other.State == InstanceState.Running && other.Name != name && other.Forwards.Select(TryParse).Any(f => f != null && f.Protocol == forward.Protocol && f.HostPort == forward.HostPort &&
+                    (f.HostAddress == forward.HostAddress || f.HostAddress == "0.0.0.0" || forward.HostAddress == "0.0.0.0")))
+                {
+                    throw new OsvException(ErrorIds.ForwardInUse, OsvErrorKind.ResourceExists,
+                        $"{forward.Protocol} port {forward.HostPort} on {forward.HostAddress} is forwarded by the running instance '{other.Name}'; stop it (Stop-OsvInstance {other.Name}) or forward another port.", forward.ToString());
+                }
+            }
+            if (forward.Protocol == "tcp" && System.Net.IPAddress.TryParse(forward.HostAddress, out var address))
+            {
+                var probe = new System.Net.Sockets.TcpListener(address, forward.HostPort);
+                try
+                {
+                    probe.Start();
+                }
+                catch (System.Net.Sockets.SocketException e)
+                {
+                    throw new OsvException(ErrorIds.ForwardInUse, OsvErrorKind.ResourceExists,
+                        $"tcp port {forward.HostPort} on {forward.HostAddress} is in use by another program ({e.Message}); forward another port.", forward.ToString(), e);
+                }
+                finally
+                {
+                    probe.Stop();
+                }
+            }
+        }
+
+        private static PortForward? TryParse(string text)
+        {
+            try
+            {
+                return PortForward.Parse(text);
+            }
+            catch (OsvException)
+            {
+                return null;
+            }
+        }
 
         /// <summary>An ACPI power-down through QMP, then after <paramref name="timeout"/> a QMP quit, then a kill; <paramref name="force"/> quits at once.</summary>
         public OsvInstance Stop(string name, TimeSpan timeout, bool force, CancellationToken cancellation)

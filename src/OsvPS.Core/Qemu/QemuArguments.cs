@@ -115,7 +115,7 @@ namespace OsvPS.Core.Qemu
 
         private static OsvException Invalid(string text)
             => new OsvException("ForwardInvalid", OsvErrorKind.InvalidArgument,
-                $"'{text}' is not a port forward; write HOST:GUEST (listens on 127.0.0.1), ADDRESS:HOST:GUEST (0.0.0.0 for every interface, [::1] for IPv6), with an optional tcp: or udp: in front, and ports 1-65535.", text);
+                $"'{text}' is not a port forward; write HOST:GUEST (listens on 127.0.0.1) or ADDRESS:HOST:GUEST with an IPv4 address (0.0.0.0 for every interface), with an optional tcp: or udp: in front, and ports 1-65535.", text);
 
         /// <summary><c>tcp:127.0.0.1:8080:80</c>, <c>tcp:[::1]:8080:80</c>.</summary>
         public override string ToString() => $"{Protocol}:{(IsIPv6 ? "[" + HostAddress + "]" : HostAddress)}:{HostPort}:{GuestPort}";

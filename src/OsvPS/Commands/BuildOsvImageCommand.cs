@@ -92,7 +92,7 @@ namespace OsvPS.Commands
             var target = Project ?? new ProjectArgument(SessionState.Path.CurrentFileSystemLocation.ProviderPath);
             ForItem(target.Path, () =>
             {
-                var project = target.Load();
+                var project = LoadProject(target);
                 var repository = new CapstanRepository();
                 var builder = new ImageBuilder(repository);
                 var request = new ImageBuildRequest
@@ -194,6 +194,23 @@ namespace OsvPS.Commands
                     return true;
                 }
             });
+        }
+
+        // Capstan's 'capstan build NAME' takes the image name where Build-OsvImage takes the project: when the
+        // folder named does not exist and the current folder is a project, say how to name the image.
+        private OsvProject LoadProject(ProjectArgument target)
+        {
+            try
+            {
+                return target.Load();
+            }
+            catch (OsvException e) when (e.ErrorId == ErrorIds.ProjectNotFound && Project != null && !System.IO.Directory.Exists(target.Path)
+                && OsvPS.Core.Packaging.ProjectStore.IsProject(SessionState.Path.CurrentFileSystemLocation.ProviderPath))
+            {
+                string name = System.IO.Path.GetFileName(target.Path.TrimEnd('/'));
+                throw new OsvException(e.ErrorId, e.Kind,
+                    $"{e.Message} Build-OsvImage takes the project first; to build this folder's project as the image '{name}', write: Build-OsvImage -Name {name}", e.Target, e);
+            }
         }
 
         // An image name is looked up in the repository; anything else is a path, relative to the current location.

@@ -183,6 +183,17 @@ namespace OsvPS.Core.Tests.Repository
             Assert.Single(never);
         }
 
+        // Offline, -PullMissing's download fails: the user reads why it failed, not "not in the repository" alone.
+        [Fact]
+        public void AFetchThatFailsSaysWhyAndWhatWasMissing()
+        {
+            var e = Assert.Throws<OsvException>(() => new ImageBuilder(repo).Plan(new ImageBuildRequest { Project = Project(), LoaderImage = "nothing-here" },
+                m => throw new OsvException(ErrorIds.ReleaseSourceUnreachable, OsvErrorKind.ConnectionError, "cannot reach https://api.github.com (Name or service not known)")));
+            Assert.Equal(ErrorIds.ReleaseSourceUnreachable, e.ErrorId);
+            Assert.Equal(OsvErrorKind.ConnectionError, e.Kind);
+            Assert.Contains("loader nothing-here is not in the repository, and downloading it failed: cannot reach https://api.github.com", e.Message);
+        }
+
         [Fact]
         public void PackageCycleIsNamed()
         {
