@@ -89,7 +89,7 @@ binary:
 
     It 'reports <Id> for <Case>' -ForEach @(
         @{ Case = 'an unknown runtime'; Id = 'RuntimeNotSupported'; Run = "runtime: erlang`nconfig_set:`n  a: {bootcmd: /a}`n" }
-        @{ Case = 'no config set'; Id = 'ConfigSetMissing'; Run = "runtime: native`n" }
+        @{ Case = 'no config set'; Id = 'ConfigSetMissing'; Run = "runtime: native`nconfig_set: {}`n" }
         @{ Case = 'a set without bootcmd or base'; Id = 'BootCommandMissing'; Run = "runtime: native`nconfig_set:`n  a: {env: {A: b}}`n" }
         @{ Case = 'a base without colon'; Id = 'ConfigSetBaseInvalid'; Run = "runtime: native`nconfig_set:`n  a: {base: pkg}`n" }
         @{ Case = 'a non-ASCII env value'; Id = 'EnvInvalid'; Run = "runtime: native`nconfig_set:`n  a: {bootcmd: /a, env: {A: 'gr$([char]0xFC)$([char]0xDF)e'}}`n" }

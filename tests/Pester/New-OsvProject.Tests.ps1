@@ -60,6 +60,25 @@ Describe 'New-OsvProject' {
             $text | Should -Match '(?m)^#\s+bootcmd: '
         }
 
+        It 'makes a project Get-OsvProject reads, native with no config set yet, that a build says how to finish' {
+            $savedRoot = $env:CAPSTAN_ROOT
+            try {
+                New-TestRepository (Join-Path $TestDrive 'capstan-template') | Out-Null
+                Push-Location $TestDrive
+                try {
+                    (New-OsvProject t).Runtime | Should -Be 'native'
+                    $read = Get-OsvProject t -ErrorVariable err
+                    $err | Should -BeNullOrEmpty
+                    ($read.Runtime, $read.ConfigSets.Count) | Should -Be @('native', 0)
+                    Build-OsvImage t -ErrorVariable built -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+                    $built[0].FullyQualifiedErrorId | Should -BeLike 'ConfigSetMissing,*'
+                    $built[0].Exception.Message | Should -BeLike "project 't' defines no config set yet: write a boot command under 'config_set:'*"
+                }
+                finally { Pop-Location }
+            }
+            finally { $env:CAPSTAN_ROOT = $savedRoot }
+        }
+
         It 'writes nothing with -WhatIf' {
             $dir = Join-Path $TestDrive 'whatif'
             New-OsvProject $dir -BootCommand /x -WhatIf | Should -BeNullOrEmpty

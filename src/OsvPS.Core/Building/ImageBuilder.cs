@@ -162,6 +162,13 @@ namespace OsvPS.Core.Building
         {
             string name = request.Name ?? DefaultImageName(request.Project.Name);
             CapstanRepository.ValidateImageName(name);
+            if (request.Project.Run is RunConfig run && run.ConfigSets.Count == 0 && string.IsNullOrEmpty(request.CommandLine) && (request.Boot == null || request.Boot.Count == 0))
+            {
+                // New-OsvProject's template: nothing to run yet, and the image would boot into nothing.
+                throw new OsvException(ErrorIds.ConfigSetMissing, OsvErrorKind.InvalidData,
+                    $"project '{request.Project.Name}' defines no config set yet: write a boot command under 'config_set:' in {ProjectStore.RunPath(request.Project.Path)} (New-OsvProject -BootCommand writes one), or give -CommandLine.",
+                    request.Project.Name);
+            }
             string loaderPath = ResolveLoader(request.LoaderImage);
             using (var loader = DiskReader.Open(loaderPath))
             {

@@ -115,7 +115,8 @@ namespace OsvPS.Core.Packaging
             {
                 throw new OsvException(ErrorIds.FileWriteFailed, OsvErrorKind.WriteError, $"cannot write the project's meta files in '{full}': {e.Message}", full, e);
             }
-            return new OsvProject(full, package, run, package.Name);
+            // Without a boot command the run.yaml is the template: a native project with no config set yet.
+            return new OsvProject(full, package, run ?? new RunConfig("native", new ConfigSet[0]), package.Name);
         }
 
         /// <summary>Everything <see cref="Create"/> would write, checked, without touching the disk (for -WhatIf).</summary>

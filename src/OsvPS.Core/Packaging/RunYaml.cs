@@ -55,6 +55,12 @@ namespace OsvPS.Core.Packaging
                 sets.Add(ReadSet(doc, "default", root, root));
             }
 
+            if (sets.Count == 0 && setsNode == null && doc.Get(root, "config_set") == null && doc.Get(root, "config_set_default") == null)
+            {
+                // New-OsvProject's template, its boot command still to be written: a project with no config set yet
+                // (Get-OsvProject shows it; a build says what to fill in).
+                return new RunConfig(runtime, sets);
+            }
             if (sets.Count == 0)
             {
                 throw new OsvException(ErrorIds.ConfigSetMissing, OsvErrorKind.InvalidData,
