@@ -72,6 +72,9 @@ function Enter-TestEnvironment {
     foreach ($name in $names) { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
     $folder = Join-Path ([IO.Path]::GetTempPath()) ('osvps-test-home-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
     $homeFolder = Join-Path $folder 'home'
+    # The owner first: another run's clean-up takes a folder without a live owner for a killed run's.
+    New-Item -ItemType Directory -Force $folder | Out-Null
+    Set-Content -LiteralPath (Join-Path $folder 'owner.pid') -Value $PID
     foreach ($sub in '.cache', '.config', '.local/share', '.capstan') { New-Item -ItemType Directory -Force (Join-Path $homeFolder $sub) | Out-Null }
     # dotnet keeps its first-run marks and tool shims under DOTNET_CLI_HOME (else HOME): the machine's, like the packages.
     $env:DOTNET_CLI_HOME = if ($saved.DOTNET_CLI_HOME) { $saved.DOTNET_CLI_HOME } else { $saved.HOME }
@@ -81,7 +84,6 @@ function Enter-TestEnvironment {
     $env:XDG_CONFIG_HOME = Join-Path $homeFolder '.config'
     $env:XDG_DATA_HOME = Join-Path $homeFolder '.local/share'
     $env:CAPSTAN_ROOT = Join-Path $homeFolder '.capstan'
-    Set-Content -LiteralPath (Join-Path $folder 'owner.pid') -Value $PID
     Write-Host "Test processes run with HOME=$homeFolder (removed at the end)"
     [pscustomobject]@{ Folder = $folder; Saved = $saved }
 }
@@ -91,12 +93,13 @@ function Exit-TestEnvironment($Environment) {
     Remove-TestEnvironment $Environment.Folder
 }
 
-# Stops every process still using the folder (a QEMU a test left running: nothing outlives the run),
-# then removes the folder.
+# Stops every QEMU still using the folder (one a test left running: nothing outlives the run), then
+# removes the folder. Only QEMU: another program that names the folder (a user's tail -f) is left alone.
 function Remove-TestEnvironment([string] $Folder) {
     foreach ($process in Get-ChildItem /proc -Directory -ErrorAction Ignore | Where-Object Name -match '^\d+$') {
         $commandLine = try { [IO.File]::ReadAllText("/proc/$($process.Name)/cmdline") } catch { '' }
-        if ($commandLine.Contains($Folder) -and [int]$process.Name -ne $PID) {
+        $program = try { [IO.Path]::GetFileName((Get-Item "/proc/$($process.Name)/exe" -ErrorAction Stop).LinkTarget) } catch { '' }
+        if ($commandLine.Contains($Folder) -and $program -like 'qemu-system-*' -and [int]$process.Name -ne $PID) {
             Write-Warning "stopping process $($process.Name) that the tests left running: $($commandLine.Replace([char]0, ' '))"
             & kill -KILL $process.Name 2>$null
         }
@@ -110,6 +113,8 @@ function Clear-AbandonedTestEnvironments {
     foreach ($folder in Get-ChildItem ([IO.Path]::GetTempPath()) -Directory -Filter 'osvps-test-home-*' -ErrorAction Ignore) {
         $owner = Get-Content -LiteralPath (Join-Path $folder.FullName 'owner.pid') -ErrorAction Ignore
         if ($owner -and (Test-Path "/proc/$owner")) { continue }
+        # No owner written yet: a run that is starting this very moment, unless the folder is old.
+        if (-not $owner -and $folder.LastWriteTimeUtc -gt [DateTime]::UtcNow.AddMinutes(-10)) { continue }
         Write-Host "Removing what an earlier, killed test run left: $($folder.FullName)"
         Remove-TestEnvironment $folder.FullName
     }

@@ -111,7 +111,7 @@ binary:
     }
 
     It 'goes on after a bad project' {
-        $bad = New-RawProject 'bad-first' -RunYaml "runtime: native`n"
+        $bad = New-RawProject 'bad-first' -RunYaml "runtime: native`nconfig_set: {}`n"
         $good = Join-Path $TestDrive 'good-second'
         New-OsvProject $good -BootCommand /ok | Out-Null
         $out = Get-OsvProject -LiteralPath $bad, $good -ErrorAction SilentlyContinue -ErrorVariable err

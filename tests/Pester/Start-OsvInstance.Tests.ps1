@@ -281,19 +281,15 @@ Describe 'Start-OsvInstance' {
             $err[0].FullyQualifiedErrorId | Should -BeLike 'QemuCrashed,*'
         }
 
-        It 'is Failed with QEMU''s own message when QEMU cannot start (a forward port in use)' {
-            $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
-            $listener.Start()
-            try {
-                $port = $listener.LocalEndpoint.Port
-                Start-OsvInstance demo-hang -Name port-taken -Forward "${port}:80" -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
-                $err[0].FullyQualifiedErrorId | Should -BeLike 'QemuFailed,*'
-                $instance = Get-OsvInstance port-taken
-                $instance.State | Should -Be 'Failed'
-                $instance.FailureId | Should -Be 'QemuFailed'
-                $instance.Reason | Should -BeLike "*$port*"
-            }
-            finally { $listener.Stop() }
+        It 'is Failed with QEMU''s own message when QEMU cannot start (a forward from an address this machine lacks)' {
+            # 192.0.2.1 (TEST-NET-1) is on no interface here: QEMU cannot bind the forward, and says so.
+            $port = Get-FreePort
+            Start-OsvInstance demo-hang -Name port-taken -Forward "192.0.2.1:$($port):80" -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'QemuFailed,*'
+            $instance = Get-OsvInstance port-taken
+            $instance.State | Should -Be 'Failed'
+            $instance.FailureId | Should -Be 'QemuFailed'
+            $instance.Reason | Should -BeLike "*$port*"
         }
 
         It 'shows Stopped when the guest powers itself off' {

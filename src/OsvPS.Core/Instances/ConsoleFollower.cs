@@ -28,14 +28,15 @@ namespace OsvPS.Core.Instances
         {
             using (var follower = new ConsoleFollower(path))
             {
-                List<string> batch;
-                while ((batch = follower.Poll(maxBytes: 1 << 20)).Count > 0 || follower.More)
+                // Once through to the end as it is now: a running guest's growing log is not chased.
+                do
                 {
-                    foreach (string line in batch)
+                    foreach (string line in follower.Poll(maxBytes: 1 << 20))
                     {
                         yield return line;
                     }
                 }
+                while (follower.More);
                 foreach (string line in follower.Drain())
                 {
                     yield return line;

@@ -43,7 +43,7 @@ namespace OsvPS.Core.Instances
 
         /// <summary>The /run files the command line runs (<c>runscript /run/x;</c> as a command, after the loader options or a ';' or '&amp;'), in order.</summary>
         public static IReadOnlyList<string> RunscriptFiles(string guestCommandLine)
-            => System.Text.RegularExpressions.Regex.Matches(guestCommandLine, @"(?:^(?:\s*-\S+)*|[;&])\s*runscript\s+(/run/[^;&\s""]+)")
+            => System.Text.RegularExpressions.Regex.Matches(guestCommandLine, @"(?:^(?>(?:\s*-\S+)*)|[;&])\s*runscript\s+(/run/[^;&\s""]+)")
                 .Cast<System.Text.RegularExpressions.Match>().Select(m => m.Groups[1].Value).ToList();
 
         /// <summary>True when the guest prints its programs' exit statuses (it runs with --verbose).</summary>

@@ -109,8 +109,9 @@ namespace OsvPS.Core.Instances
                 }
                 byte[] log = full == 1 ? buffer.Skip((int)index).Concat(buffer.Take((int)index)).ToArray() : buffer.Take((int)index).ToArray();
                 string text = Encoding.UTF8.GetString(log);
-                // OSv's first lines (arch/x64/smp.cc, fs/vfs): a buffer without them is not this kernel's log.
-                if (!text.Contains(" CPUs detected") && !text.Contains("VFS: mounting"))
+                // OSv's first lines (arch/x64/smp.cc, fs/vfs): a buffer without them is not this kernel's log, unless it
+                // wrapped (its first lines are overwritten then; its flag and index were read where the ELF says).
+                if (full == 0 && !text.Contains(" CPUs detected") && !text.Contains("VFS: mounting"))
                 {
                     return false;
                 }
@@ -167,7 +168,7 @@ namespace OsvPS.Core.Instances
             {
                 return File.Exists(logPath) ? Parse(File.ReadAllText(logPath)) : null;
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
                 return null;
             }

@@ -19,6 +19,18 @@ namespace OsvPS.Core.Instances
         /// <summary>The kernel log of the run, in the instance folder.</summary>
         public const string LogFile = "kernel.log";
 
+        private static void Unreadable(string folder, string why)
+        {
+            try
+            {
+                AtomicFile.WriteAllText(Path.Combine(folder, LogFile + ".unreadable"), why + "\n");
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                // Only a note for the reader; the run's end goes on without it.
+            }
+        }
+
         // A QEMU is asked at most this often; a follower polls every 20 ms.
         private static readonly TimeSpan LookEvery = TimeSpan.FromMilliseconds(250);
         private static readonly ConcurrentDictionary<string, DateTime> LastLook = new ConcurrentDictionary<string, DateTime>(StringComparer.Ordinal);
@@ -28,7 +40,7 @@ namespace OsvPS.Core.Instances
         /// (QEMU is ending). False while the guest runs, when the instance has no kernel log to read, or when the monitor
         /// does not answer now (another client holds it). <paramref name="open"/> is a monitor connection the caller holds.
         /// </summary>
-        public static bool Settle(string folder, InstanceRecord record, int pid, QmpClient? open = null)
+        public static bool Settle(string folder, InstanceRecord record, int pid, QmpClient? open = null, bool force = false)
         {
             var symbols = KernelLogSymbols.Parse(record["kernel_log"]);
             string? monitor = record["monitor"];
@@ -36,7 +48,7 @@ namespace OsvPS.Core.Instances
             {
                 return false;
             }
-            if (open == null)
+            if (open == null && !force)
             {
                 var now = DateTime.UtcNow;
                 if (LastLook.TryGetValue(folder, out var last) && now - last < LookEvery)
@@ -55,21 +67,22 @@ namespace OsvPS.Core.Instances
                     return false;
                 }
                 string log = Path.Combine(folder, LogFile);
-                if (!File.Exists(log))
+                try
                 {
-                    try
+                    if (!File.Exists(log) && !symbols.Harvest(qmp, folder, log))
                     {
-                        if (!symbols.Harvest(qmp, folder, log))
-                        {
-                            AtomicFile.WriteAllText(Path.Combine(folder, LogFile + ".unreadable"), "the guest's memory held no OSv kernel log at the kernel ELF's addresses\n");
-                        }
-                    }
-                    catch (Exception e) when (e is OsvException || e is IOException)
-                    {
-                        AtomicFile.WriteAllText(Path.Combine(folder, LogFile + ".unreadable"), e.Message + "\n");
+                        Unreadable(folder, "the guest's memory held no OSv kernel log at the kernel ELF's addresses");
                     }
                 }
-                qmp.Quit();
+                catch (Exception e) when (e is OsvException || e is IOException || e is UnauthorizedAccessException)
+                {
+                    Unreadable(folder, e.Message);
+                }
+                finally
+                {
+                    // Whatever the log gave, a guest that has shut down does not keep its QEMU.
+                    qmp.Quit();
+                }
                 return true;
             }
             catch (Exception e) when (e is OsvException || e is IOException || e is System.Net.Sockets.SocketException || e is UnauthorizedAccessException)

@@ -68,7 +68,13 @@ namespace OsvPS.Core.Instances
         private void ThrowIfRunning(string name)
         {
             string folder = store.Folder(name);
-            if (store.RunningPid(folder, InstanceRecord.Load(folder)) is int pid)
+            var record = InstanceRecord.Load(folder);
+            if (store.RunningPid(folder, record) is int paused && KernelLogHarvest.Settle(folder, record, paused, force: true))
+            {
+                // A guest that had powered off, its QEMU kept for its log: read now, QEMU ends.
+                WaitFor(() => store.RunningPid(folder, record) == null, TimeSpan.FromSeconds(10), CancellationToken.None);
+            }
+            if (store.RunningPid(folder, record) is int pid)
             {
                 throw new OsvException(ErrorIds.InstanceExists, OsvErrorKind.ResourceExists,
                     $"instance '{name}' is running (pid {pid}); stop it with 'Stop-OsvInstance {name}' or start another with -Name.", name);
@@ -276,10 +282,15 @@ namespace OsvPS.Core.Instances
                 {
                     probe.Start();
                 }
-                catch (System.Net.Sockets.SocketException e)
+                catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
                 {
+                    // Only a port that is taken; anything else (an address this machine lacks, a privileged port) QEMU reports itself.
                     throw new OsvException(ErrorIds.ForwardInUse, OsvErrorKind.ResourceExists,
                         $"tcp port {forward.HostPort} on {forward.HostAddress} is in use by another program ({e.Message}); forward another port.", forward.ToString(), e);
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    // Left to QEMU, whose message names the forward.
                 }
                 finally
                 {
@@ -307,6 +318,12 @@ namespace OsvPS.Core.Instances
             if (instance.State != InstanceState.Running || instance.Pid == null)
             {
                 return instance;
+            }
+            // A guest that has just powered off by itself ended on its own, not on this request.
+            if (KernelLogHarvest.Settle(instance.Path, InstanceRecord.Load(instance.Path), instance.Pid.Value, force: true))
+            {
+                WaitFor(() => store.Get(name).State != InstanceState.Running, TimeSpan.FromSeconds(10), cancellation);
+                return store.Get(name);
             }
             store.MarkStopRequested(name);
             int pid = instance.Pid.Value;

@@ -26,7 +26,11 @@ namespace OsvPS.Core.Instances
         /// <summary>The kernel and its command line for a kernel boot, read by QEMU with -readconfig (owner-only).</summary>
         public const string KernelConfigFile = "kernel.cfg";
 
-        public static readonly string[] RunFiles = { OverlayFile, ConsoleFile, MonitorFile, PidFile, LogFile, ExitFile, ExitFile + ".tmp", KernelConfigFile };
+        public static readonly string[] RunFiles =
+        {
+            OverlayFile, ConsoleFile, MonitorFile, PidFile, LogFile, ExitFile, ExitFile + ".tmp", KernelConfigFile,
+            KernelLogHarvest.LogFile, KernelLogHarvest.LogFile + ".unreadable",
+        };
 
         /// <summary>
         /// Starts QEMU. Attached runs die with the caller (a parent-death signal) and the caller sees the

@@ -39,6 +39,12 @@ namespace OsvPS.Core.Libvirt
         /// <summary>How long one call may wait for the daemon.</summary>
         public TimeSpan Deadline { get; }
 
+        /// <summary>
+        /// True once a call did not answer in time. That call may still be running on its thread, using the handles it
+        /// was given: they are then never freed (a free would pull them from under it), only left to the process's end.
+        /// </summary>
+        internal bool IsStuck => stuck != null;
+
         internal IntPtr Handle => handle != IntPtr.Zero ? handle : throw new ObjectDisposedException(nameof(LibvirtConnection));
 
         /// <summary>Opens <paramref name="uri"/>; each call on it may wait <paramref name="deadline"/> (default: <see cref="LibvirtDeadline.Default"/>).</summary>
@@ -324,7 +330,7 @@ namespace OsvPS.Core.Libvirt
         public void Dispose()
         {
             IntPtr open = Interlocked.Exchange(ref handle, IntPtr.Zero);
-            if (open != IntPtr.Zero)
+            if (open != IntPtr.Zero && !Connection.IsStuck)
             {
                 Free(open);
             }
@@ -487,7 +493,10 @@ namespace OsvPS.Core.Libvirt
                     {
                         Abort(stream);
                     }
-                    virStreamFree(stream);
+                    if (!Connection.IsStuck)
+                    {
+                        virStreamFree(stream);
+                    }
                 }
             }
         }
@@ -518,7 +527,10 @@ namespace OsvPS.Core.Libvirt
                 {
                     Abort(stream);
                 }
-                virStreamFree(stream);
+                if (!Connection.IsStuck)
+                {
+                    virStreamFree(stream);
+                }
             }
         }
 

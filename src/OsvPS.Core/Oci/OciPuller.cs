@@ -249,15 +249,23 @@ namespace OsvPS.Core.Oci
                         }
                         string temp = AtomicFile.TemporaryPathFor(want.Target);
                         // Written whole and checked before it gets its temporary name; a mismatch leaves nothing.
-                        store.WriteFile(temp, output =>
+                        try
                         {
-                            stream.Position = entry.DataOffset;
-                            string actual = Copy(stream, output, entry.Size, cancellation);
-                            if (actual != want.Sha256)
+                            store.WriteFile(temp, output =>
                             {
-                                throw RemoteManifest.Mismatch(reference, want.Name, want.Sha256, actual);
-                            }
-                        });
+                                stream.Position = entry.DataOffset;
+                                string actual = Copy(stream, output, entry.Size, cancellation);
+                                if (actual != want.Sha256)
+                                {
+                                    throw RemoteManifest.Mismatch(reference, want.Name, want.Sha256, actual);
+                                }
+                            });
+                        }
+                        catch (Exception e) when ((e is IOException || e is OsvException) && DiskSpace.IsFull(e))
+                        {
+                            throw new OsvException(ErrorIds.DiskSpaceInsufficient, OsvErrorKind.ResourceUnavailable,
+                                $"the disk of '{store.Root}' filled up while {want.Name} of '{reference}' ({entry.Size} bytes) was written; nothing of it was kept. Free some space and pull again.", reference.ToString(), e);
+                        }
                         extracted[name] = temp;
                     }
                 }

@@ -152,6 +152,14 @@ namespace OsvPS.Core.Oci
             {
                 return response;
             }
+            if (response.RequestMessage?.RequestUri is Uri asked && !IsRegistry(asked))
+            {
+                // A challenge from another host (an upload Location, a next page, a redirect) is not answered with the
+                // registry's credentials: that host would get them, or a token for them.
+                response.Dispose();
+                throw new OsvException(ErrorIds.RegistryUnauthorized, OsvErrorKind.SecurityError,
+                    $"{TextSafety.Printable(asked.GetLeftPart(UriPartial.Authority))}, where {Reference.Registry} sent {what}, asks for credentials; OsvPS gives the registry's credentials to the registry alone.", Reference.ToString());
+            }
             bool answered;
             using (response)
             {

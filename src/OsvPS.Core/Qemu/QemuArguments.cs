@@ -281,9 +281,10 @@ namespace OsvPS.Core.Qemu
             return a;
         }
 
-        // QEMU's config file reader (util/qemu-config.c) takes a value as the text between two double quotes, at most
-        // 1023 bytes, with no escape: a longer value spills into the next key, a quote ends it.
-        private const int MaxConfigValue = 1023;
+        // QEMU's config file reader (util/qemu-config.c) reads a line of at most 1023 bytes and takes a value as the
+        // text between two double quotes, with no escape: a longer line spills into the next read, a quote ends the
+        // value. The longest value line here is '  append = "' + value + '"' and its line end: 14 bytes around it.
+        private const int MaxConfigValue = 1023 - 14;
 
         /// <summary>
         /// The text of a QEMU config file that boots <paramref name="kernelPath"/> with <paramref name="commandLine"/>

@@ -38,7 +38,16 @@ namespace OsvPS.Core.Qemu
                 {
                     s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
                     s.ReceiveTimeout = (int)Math.Max(1000, timeout.TotalMilliseconds);
-                    s.Connect(UnixEndPoint(socketPath));
+                    s.SendTimeout = s.ReceiveTimeout;
+                    // QEMU takes one monitor client at a time: a connect queued behind another client's waits, so it is
+                    // bounded too (a plain Connect would wait as long as that client stays).
+                    var connecting = s.ConnectAsync(UnixEndPoint(socketPath));
+                    var left = deadline - DateTime.UtcNow;
+                    if (!((IAsyncResult)connecting).AsyncWaitHandle.WaitOne(left > TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200)))
+                    {
+                        throw new IOException("the monitor did not take the connection (another client holds it).");
+                    }
+                    connecting.GetAwaiter().GetResult(); // a refused or missing socket throws its SocketException here
                     CheckPeer(s, socketPath);
                     var client = new QmpClient(s);
                     var greeting = client.ReadMessage();

@@ -109,6 +109,8 @@ namespace OsvPS.Core.Tests.Oci
             }
             if (Bearer != null && Header("Authorization") != "Bearer t0ken")
             {
+                // The body is read first, as a real server does: the client then always reads the 401, never a reset.
+                ReadBody(length);
                 Reply(401, null, $"WWW-Authenticate: Bearer realm=\"{Realm ?? $"http://{Address}/token"}\",service=\"fake\"\r\n");
                 return;
             }

@@ -195,6 +195,19 @@ namespace OsvPS.Core.Tests.Oci
             Assert.Contains(registry.Authorizations, a => a.Authorization == "Bearer t0ken");
         }
 
+        // The other host asks for credentials itself (a 401 naming its own token service): it gets none, nor a token.
+        [Fact]
+        public void AChallengeFromAnotherHostIsNotAnsweredWithTheRegistrysCredentials()
+        {
+            using var elsewhere = new FakeRegistry { Bearer = ("alice", "pw") };
+            registry.Bearer = ("alice", "pw");
+            registry.UploadLocation = $"http://{elsewhere.Address}/upload/{{id}}";
+            var e = Assert.Throws<OsvException>(() => Push(new RegistryOptions { Credential = new RegistryCredential("alice", "pw"), Attempts = 1 }));
+            Assert.Contains("gives the registry's credentials to the registry alone", e.Message + e.InnerException?.Message);
+            Assert.Empty(elsewhere.TokenRequests);
+            Assert.All(elsewhere.Authorizations, a => Assert.Equal("", a.Authorization));
+        }
+
         [Fact]
         public void ANextTagPageOnAnotherHostGetsNoCredentials()
         {

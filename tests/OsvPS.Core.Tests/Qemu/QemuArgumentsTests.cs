@@ -90,11 +90,13 @@ namespace OsvPS.Core.Tests.Qemu
         public void AKernelConfigCannotHoldAQuoteOrALineBreak(string line) => Assert.Null(QemuArguments.KernelConfig("/k.elf", line));
 
         [Fact]
-        public void AKernelConfigHoldsAtMost1023BytesAValue()
+        public void AKernelConfigHoldsAtMost1009BytesAValueSoEachLineFitsQemusReader()
         {
-            Assert.NotNull(QemuArguments.KernelConfig("/k.elf", new string('a', 1023)));
-            Assert.Null(QemuArguments.KernelConfig("/k.elf", new string('a', 1024)));
-            Assert.Null(QemuArguments.KernelConfig("/k.elf", new string('\u00e9', 512))); // 1024 bytes in UTF-8
+            string config = QemuArguments.KernelConfig("/k.elf", new string('a', 1009))!;
+            Assert.NotNull(config);
+            Assert.All(config.Split('\n'), line => Assert.True(line.Length + 1 <= 1023, $"a line of {line.Length + 1} bytes"));
+            Assert.Null(QemuArguments.KernelConfig("/k.elf", new string('a', 1010)));
+            Assert.Null(QemuArguments.KernelConfig("/k.elf", new string('\u00e9', 505))); // 1010 bytes in UTF-8
         }
 
         [Fact]
