@@ -161,6 +161,15 @@ Describe 'A guest program''s exit status on the real OSv kernel, booted from <_>
         (Get-Content -Raw (Join-Path $instance.Path 'kernel.log')) | Should -Not -Match 'Powering off\.'
     }
 
+    It 'a name started again is judged by its new run alone, not by the kernel log of the one before' {
+        if (Skip-WithoutOsv) { return }
+        $first = Get-FinalInstance (Start-OsvInstance $image -Name "again-$mode" -BootMode $mode -Wait -Timeout $limit)
+        ($first.State, $first.ExitCode) | Should -Be @('Stopped', 0)
+        $second = Get-FinalInstance (Start-OsvInstance $image -Name "again-$mode" -BootMode $mode -CommandLine '/status 6' -Wait -Timeout $limit -ErrorAction SilentlyContinue)
+        ($second.State, $second.ExitCode) | Should -Be @('Failed', 6)
+        Get-Content -Raw (Join-Path $second.Path 'kernel.log') | Should -Match 'program /status returned 6'
+    }
+
     It 'the kernel log of the run goes to the verbose stream' {
         if (Skip-WithoutOsv) { return }
         $verbose = Start-OsvInstance $image -Name "verbose-$mode" -BootMode $mode -CommandLine '/status 5' -Wait -Timeout $limit -Verbose -ErrorAction SilentlyContinue 4>&1 |
