@@ -104,6 +104,28 @@ function Remove-TestEnvironment([string] $Folder) {
             & kill -KILL $process.Name 2>$null
         }
     }
+    # Daemons the tests started and noted in the run's HOME (an sshd, libvirt's QEMUs of this run's domains),
+    # stopped when the run was cut short.
+    foreach ($note in Get-Content -LiteralPath (Join-Path $Folder 'home/.osvps-test-daemons') -ErrorAction Ignore) {
+        if ($note -like 'libvirt-domains:*') {
+            $prefix = 'guest=' + $note.Substring('libvirt-domains:'.Length)
+            foreach ($process in Get-ChildItem /proc -Directory -ErrorAction Ignore | Where-Object Name -match '^\d+$') {
+                $commandLine = try { [IO.File]::ReadAllText("/proc/$($process.Name)/cmdline") } catch { '' }
+                if ($commandLine.Contains($prefix) -and $commandLine.StartsWith('/usr/bin/qemu-system')) {
+                    Write-Warning "stopping the QEMU (pid $($process.Name)) of a libvirt domain the tests left running"
+                    & kill -KILL $process.Name 2>$null
+                }
+            }
+            continue
+        }
+        $pidFile = $note
+        $daemon = Get-Content -LiteralPath $pidFile -ErrorAction Ignore
+        $commandLine = if ($daemon) { try { [IO.File]::ReadAllText("/proc/$daemon/cmdline") } catch { '' } } else { '' }
+        if ($commandLine.Contains('osvps-test-sshd_config')) {
+            Write-Warning "stopping the sshd (pid $daemon) the tests left running"
+            & kill $daemon 2>$null
+        }
+    }
     Remove-Item -LiteralPath $Folder -Recurse -Force -ErrorAction SilentlyContinue
     if (Test-Path -LiteralPath $Folder) { Write-Warning "could not remove all of $Folder" }
 }

@@ -12,6 +12,8 @@ BeforeAll {
     # killed run left is in the way; what it left is removed first (Clear-TestLibvirt).
     $run = [guid]::NewGuid().ToString('N').Substring(0, 4)
     $pool = "osvps-test-$run"
+    # Noted in the run's HOME: a run stopped at its bound before AfterAll ends this run's domains' QEMUs at its end.
+    if ($env:HOME) { Add-Content -LiteralPath (Join-Path $env:HOME '.osvps-test-daemons') -Value "libvirt-domains:osvps-lv-$run-" -ErrorAction Ignore }
     # Every libvirt call of these tests, the cmdlets' and virsh's, has a deadline.
     $env:OSVPS_LIBVIRT_TIMEOUT = '60'
     $why = if (-not $osv.Loader) { $osv.Reason } else { Start-TestLibvirt }

@@ -318,6 +318,8 @@ function Start-TestSsh([string] $Folder) {
         'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PermitRootLogin prohibit-password', 'StrictModes no', "PidFile $pidFile")
     New-Item -ItemType Directory -Force /run/sshd | Out-Null
     & /usr/sbin/sshd -f $config
+    # The run's own HOME keeps a note of it too: a run stopped before its AfterAll (its bound) stops this sshd at its end.
+    if ($env:HOME) { Add-Content -LiteralPath (Join-Path $env:HOME '.osvps-test-daemons') -Value $pidFile -ErrorAction Ignore }
     $uri = "qemu+ssh://root@127.0.0.1:$port/system?keyfile=$key&no_verify=1&no_tty=1"
     foreach ($try in 1..50) {
         & timeout -k 5 20 virsh -c $uri version *> $null
