@@ -143,7 +143,7 @@ namespace OsvPS.Core.Tests.IO
                 while (!stop.IsCancellationRequested)
                 {
                     Assert.Equal(0, renameat2(-100, Path.Combine(project, "lib"), -100, swap, 2));
-                    swaps++;
+                    Interlocked.Increment(ref swaps);
                     // Hold each state for a varying while (the real folder longer), so that writes start
                     // in both states and many are under way when the name changes.
                     Thread.SpinWait((swaps % 2 == 0 ? 4000 : 1000) * (int)(1 + swaps % 5));
@@ -152,9 +152,9 @@ namespace OsvPS.Core.Tests.IO
             swapper.Start();
             var failures = new List<string>();
             int placed = 0;
-            // 400 placements at least; more while either outcome is still rare (a busy machine can keep the
-            // swapper off the processor for a while), up to 10,000.
-            for (int i = 1; i <= 400 || (placed < 20 || failures.Count < 20) && i <= 10_000; i++)
+            // 400 placements at least; more while either outcome is still rare, or the swapper has hardly run (a busy
+            // machine can keep it off the processor while the placements, most refused at once, go by), up to 10,000.
+            for (int i = 1; i <= 400 || (placed < 20 || failures.Count < 20 || Interlocked.Read(ref swaps) <= 10) && i <= 10_000; i++)
             {
                 try
                 {
