@@ -67,7 +67,7 @@ namespace OsvPS.Core.Oci
             if (!AllowsPlainHttp(address))
             {
                 throw new OsvException(ErrorIds.RegistryHttpRefused, OsvErrorKind.SecurityError,
-                    $"{Reference.Registry} sent {what} over plain HTTP ({TextSafety.Printable(address.GetLeftPart(UriPartial.Authority))}); OsvPS goes there only with -AllowHttp.", Reference.ToString());
+                    $"{Reference.Registry} sent {what} over plain HTTP ({address.GetLeftPart(UriPartial.Authority)}); OsvPS goes there only with -AllowHttp.", Reference.ToString());
             }
             return address;
         }
@@ -158,7 +158,7 @@ namespace OsvPS.Core.Oci
                 // registry's credentials: that host would get them, or a token for them.
                 response.Dispose();
                 throw new OsvException(ErrorIds.RegistryUnauthorized, OsvErrorKind.SecurityError,
-                    $"{TextSafety.Printable(asked.GetLeftPart(UriPartial.Authority))}, where {Reference.Registry} sent {what}, asks for credentials; OsvPS gives the registry's credentials to the registry alone.", Reference.ToString());
+                    $"{asked.GetLeftPart(UriPartial.Authority)}, where {Reference.Registry} sent {what}, asks for credentials; OsvPS gives the registry's credentials to the registry alone.", Reference.ToString());
             }
             bool answered;
             using (response)
