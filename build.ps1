@@ -22,7 +22,7 @@ param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
-    # Runs only the Pester files whose name matches (e.g. 'New-OsvProject'); the xunit suite is skipped.
+    # Runs only the Pester files whose name matches this regular expression (e.g. 'New-OsvProject' or 'Module|Help'); the xunit suite is skipped.
     [string] $PesterFilter
 )
 

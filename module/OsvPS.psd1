@@ -1,12 +1,12 @@
 @{
-    RootModule           = 'OsvPS.dll'
+    RootModule           = 'OsvPS.psm1'
     ModuleVersion        = '0.1.0'
     GUID                 = '6f0b8d8e-5c1a-4c55-9a53-6b1f3f0e2a41'
     Author               = 'OsvPS contributors'
     CompanyName          = 'OsvPS'
     Copyright            = '(c) OsvPS contributors. MIT licence.'
     Description          = 'Packages native Linux programs as OSv unikernel images and runs them under QEMU, as PowerShell cmdlets.'
-    PowerShellVersion    = '7.2'
+    PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('OsvPS.Format.ps1xml')
     CmdletsToExport      = @(

@@ -35,7 +35,7 @@ function Invoke-Build {
 
     New-Item -ItemType Directory -Force -Path $dependencyOut | Out-Null
     $wanted = [Collections.Generic.HashSet[string]]::new()
-    foreach ($file in 'OsvPS.psd1', 'OsvPS.Format.ps1xml') {
+    foreach ($file in 'OsvPS.psd1', 'OsvPS.psm1', 'OsvPS.Format.ps1xml') {
         Copy-IfChanged (Join-Path $root "module/$file") (Join-Path $moduleOut $file)
         [void] $wanted.Add((Join-Path $moduleOut $file))
     }

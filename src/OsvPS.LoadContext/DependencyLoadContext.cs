@@ -7,8 +7,9 @@ using System.Runtime.Loader;
 namespace OsvPS.LoadContext
 {
     /// <summary>
-    /// Loads OsvPS.Core and its third-party assemblies (YamlDotNet, System.Text.Json) in a load context of
-    /// their own, so another module's copy of the same library, in any version, cannot clash with ours.
+    /// Loads the cmdlets (OsvPS.dll), OsvPS.Core and its third-party assemblies (YamlDotNet, System.Text.Json)
+    /// in a load context of their own, so another module's copy of the same library, in any version, cannot
+    /// clash with ours. PowerShell's own assemblies come from the default context.
     /// </summary>
     public sealed class DependencyLoadContext : AssemblyLoadContext
     {
@@ -22,18 +23,26 @@ namespace OsvPS.LoadContext
             this.directory = directory;
         }
 
-        /// <summary>Hooks the default context so that the cmdlets' reference to <paramref name="entryAssembly"/> lands here.</summary>
-        public static void Install(string directory, string entryAssembly)
+        /// <summary>
+        /// Loads the cmdlet assembly <paramref name="modulePath"/> into OsvPS's own load context and returns it, for
+        /// <c>Import-Module -Assembly</c>. The cmdlets, the core and the libraries they use then all live in one
+        /// context: a parameter typed with a core enum binds, and another module's YamlDotNet cannot clash with
+        /// ours. A second import in the same process gets the same assembly.
+        /// </summary>
+        public static Assembly Initialize(string modulePath)
         {
             lock (Gate)
             {
-                if (installed != null)
+                installed ??= new DependencyLoadContext(Path.Combine(Path.GetDirectoryName(modulePath)!, "Dependencies"));
+                string name = Path.GetFileNameWithoutExtension(modulePath);
+                foreach (Assembly loaded in installed.Assemblies)
                 {
-                    return;
+                    if (string.Equals(loaded.GetName().Name, name, StringComparison.Ordinal))
+                    {
+                        return loaded;
+                    }
                 }
-                installed = new DependencyLoadContext(directory);
-                Default.Resolving += (_, name) =>
-                    string.Equals(name.Name, entryAssembly, StringComparison.Ordinal) ? installed.LoadFromAssemblyName(name) : null;
+                return installed.LoadFromAssemblyPath(modulePath);
             }
         }
 
@@ -47,9 +56,8 @@ namespace OsvPS.LoadContext
             return LoadFromAssemblyPath(candidate);
         }
 
-        // Dependencies/ also holds what the .NET Standard build needs on Windows PowerShell (System.Memory,
-        // System.Text.Json, ...). Where the runtime has its own copy at least as new, that one serves: a
-        // second System.Memory would bring a second Span<T>.
+        // Dependencies/ may hold a library the runtime also has (System.Text.Json): where the runtime's copy
+        // is at least as new, that one serves, so types such as JsonElement stay one type in the process.
         private static bool RuntimeServes(AssemblyName name)
         {
             if (name.Name == null || !Platform.Value.TryGetValue(name.Name, out string? path))

@@ -1,3 +1,5 @@
+using System.Collections;
+using System.Collections.Generic;
 using System;
 using System.IO;
 using System.Management.Automation;
@@ -136,6 +138,25 @@ namespace OsvPS
                     string text = LanguagePrimitives.ConvertTo<string>(value);
                     return ImageArgument.OfText(text, engineIntrinsics.SessionState.Path.GetUnresolvedProviderPathFromPSPath(text));
             }
+        }
+    }
+
+    /// <summary>PowerShell values as the core takes them.</summary>
+    internal static class Hashtables
+    {
+        /// <summary>A PowerShell hashtable as a string dictionary (env variables and the like).</summary>
+        public static IReadOnlyDictionary<string, string>? ToStringDictionary(Hashtable? table)
+        {
+            if (table == null)
+            {
+                return null;
+            }
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (DictionaryEntry entry in table)
+            {
+                result[LanguagePrimitives.ConvertTo<string>(entry.Key)] = entry.Value == null ? "" : LanguagePrimitives.ConvertTo<string>(entry.Value);
+            }
+            return result;
         }
     }
 }

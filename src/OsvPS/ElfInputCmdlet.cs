@@ -1,7 +1,9 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using OsvPS.Core.Elf;
+using OsvPS.Core.Errors;
 
 namespace OsvPS
 {
@@ -47,5 +49,36 @@ namespace OsvPS
             Provided = (provided ?? DependencyResolver.OsvProvided).ToList(),
             IncludeProvided = includeProvided,
         };
+
+        /// <summary>
+        /// The files named by <paramref name="paths"/> (wildcards unless <paramref name="literal"/>). A path that
+        /// resolves to nothing, or is not a valid wildcard pattern, is that input's error, and the rest go on.
+        /// </summary>
+        protected List<string> ResolveInputFiles(IEnumerable<string> paths, bool literal)
+        {
+            var files = new List<string>();
+            foreach (string path in paths)
+            {
+                if (literal)
+                {
+                    files.Add(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+                    continue;
+                }
+                try
+                {
+                    files.AddRange(GetResolvedProviderPathFromPSPath(path, out _));
+                }
+                catch (WildcardPatternException e)
+                {
+                    WriteFailure(new OsvException(ErrorIds.BinaryPathInvalid, OsvErrorKind.InvalidArgument,
+                        $"'{path}' is not a valid wildcard pattern ({e.Message}); name such a file with -LiteralPath.", path, e), path);
+                }
+                catch (Exception e) when (e is RuntimeException || e is ArgumentException || e is System.IO.IOException)
+                {
+                    WriteFailure(new OsvException(ErrorIds.BinaryNotFound, OsvErrorKind.ObjectNotFound, e.Message, path, e), path);
+                }
+            }
+            return files;
+        }
     }
 }

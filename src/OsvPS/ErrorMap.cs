@@ -15,18 +15,18 @@ namespace OsvPS
                 case OsvException osv:
                     return new ErrorRecord(osv, osv.ErrorId, ToCategory(osv.Kind), osv.Target ?? fallbackTarget);
                 case OperationCanceledException _:
-                    return new ErrorRecord(exception, "OperationStopped", ErrorCategory.OperationStopped, fallbackTarget);
+                    return new ErrorRecord(exception, ErrorIds.OperationStopped, ErrorCategory.OperationStopped, fallbackTarget);
                 case UnauthorizedAccessException _:
-                    return new ErrorRecord(exception, "AccessDenied", ErrorCategory.PermissionDenied, fallbackTarget);
+                    return new ErrorRecord(exception, ErrorIds.AccessDenied, ErrorCategory.PermissionDenied, fallbackTarget);
                 case FileNotFoundException _:
                 case DirectoryNotFoundException _:
-                    return new ErrorRecord(exception, "PathNotFound", ErrorCategory.ObjectNotFound, fallbackTarget);
+                    return new ErrorRecord(exception, ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, fallbackTarget);
                 case IOException _:
-                    return new ErrorRecord(exception, "IOError", ErrorCategory.WriteError, fallbackTarget);
+                    return new ErrorRecord(exception, ErrorIds.IOError, ErrorCategory.WriteError, fallbackTarget);
                 case ArgumentException _:
-                    return new ErrorRecord(exception, "InvalidArgument", ErrorCategory.InvalidArgument, fallbackTarget);
+                    return new ErrorRecord(exception, ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, fallbackTarget);
                 default:
-                    return new ErrorRecord(exception, "UnexpectedError", ErrorCategory.NotSpecified, fallbackTarget);
+                    return new ErrorRecord(exception, ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, fallbackTarget);
             }
         }
 

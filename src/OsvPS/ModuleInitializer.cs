@@ -1,40 +1,21 @@
 using System;
-using System.IO;
 using System.Management.Automation;
-using System.Reflection;
 using System.Runtime.InteropServices;
 
 namespace OsvPS
 {
     /// <summary>
-    /// Makes the assemblies in <c>Dependencies/</c> loadable when the module is imported. On
-    /// PowerShell 7 they get a load context of their own; on Windows PowerShell an AssemblyResolve
-    /// handler serves them (5.1 has a single context, so isolation there is best effort).
+    /// Checks the host when the module is imported. (OsvPS.psm1 has already loaded this assembly, the core and
+    /// their libraries into OsvPS's own load context; see OsvPS.LoadContext.)
     /// </summary>
-    public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
+    public sealed class ModuleInitializer : IModuleAssemblyInitializer
     {
-        private const string CoreAssembly = "OsvPS.Core";
-
-        private static readonly string DependencyDirectory =
-            Path.Combine(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!, "Dependencies");
-
         public void OnImport()
         {
             if (WhyNot(RuntimeInformation.IsOSPlatform(OSPlatform.Linux), RuntimeInformation.OSArchitecture, RuntimeInformation.OSDescription) is string why)
             {
                 // Said once, at import, instead of a DllNotFoundException from the first cmdlet.
                 throw new PlatformNotSupportedException(why);
-            }
-            if (Type.GetType("System.Runtime.Loader.AssemblyLoadContext") != null)
-            {
-                var loader = Assembly.LoadFrom(Path.Combine(DependencyDirectory, "OsvPS.LoadContext.dll"));
-                loader.GetType("OsvPS.LoadContext.DependencyLoadContext", throwOnError: true)!
-                    .GetMethod("Install", BindingFlags.Public | BindingFlags.Static)!
-                    .Invoke(null, new object[] { DependencyDirectory, CoreAssembly });
-            }
-            else
-            {
-                AppDomain.CurrentDomain.AssemblyResolve += ResolveFromDependencies;
             }
         }
 
@@ -52,15 +33,5 @@ namespace OsvPS
                 "Its core calls Linux's C library (files, links, processes, sockets) and runs QEMU for x86-64 guests, so none of its cmdlets work here yet.";
         }
 
-        public void OnRemove(PSModuleInfo module)
-        {
-            AppDomain.CurrentDomain.AssemblyResolve -= ResolveFromDependencies;
-        }
-
-        private static Assembly? ResolveFromDependencies(object? sender, ResolveEventArgs args)
-        {
-            string candidate = Path.Combine(DependencyDirectory, new AssemblyName(args.Name).Name + ".dll");
-            return File.Exists(candidate) ? Assembly.LoadFrom(candidate) : null;
-        }
     }
 }

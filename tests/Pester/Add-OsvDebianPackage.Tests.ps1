@@ -11,7 +11,6 @@ BeforeAll {
         if (-not (Installed $Package)) { Set-ItResult -Skipped -Because "the Debian package $Package is not installed (apt-get install $Package)"; return $true }
         $false
     }
-    function Skip-WithoutOsv { if (-not $osv.Loader) { Set-ItResult -Skipped -Because $osv.Reason; return $true } $false }
 
     # Python, carried once for the tests that look at it and boot it.
     $python = Join-Path $TestDrive 'python'
@@ -113,7 +112,7 @@ Describe 'Add-OsvDebianPackage' {
         }
 
         It 'runs python3 -c with json, sqlite3, ssl and http.server on the real kernel, booted from <_>' -ForEach 'Disk', 'Kernel' {
-            if ((Skip-Without python3) -or (Skip-WithoutOsv)) { return }
+            if ((Skip-Without python3) -or (Skip-WithoutOsv $osv)) { return }
             $image = Build-OsvImage $python
             $code = 'import json, sqlite3, ssl, http.server; print(json.dumps({\"ok\": True}), sqlite3.sqlite_version, ssl.OPENSSL_VERSION)'
             $output = Start-OsvInstance $image -Name "python-$_" -BootMode $_ -CommandLine "/usr/bin/python3 -c `"$code`"" -Wait -Timeout 120
@@ -176,7 +175,7 @@ Describe 'Add-OsvDebianPackage' {
         }
 
         It 'runs the sysroot''s program on the real kernel, booted from <_>' -ForEach 'Disk', 'Kernel' {
-            if (Skip-WithoutOsv) { return }
+            if (Skip-WithoutOsv $osv) { return }
             $output = Start-OsvInstance (Build-OsvImage (Join-Path $TestDrive 'hello')) -Name "hello-$_" -BootMode $_ -Wait -Timeout 60
             $lines = Get-ConsoleLines $output
             $lines | Where-Object { $_ -like 'xz (XZ Utils) *' } | Should -Not -BeNullOrEmpty -Because ($lines -join "`n")

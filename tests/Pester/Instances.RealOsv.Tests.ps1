@@ -10,7 +10,6 @@ BeforeAll {
     $savedRoot = $env:CAPSTAN_ROOT
     $osv = Find-RealOsv
     $limit = 60
-    function Skip-WithoutOsv { if (-not $osv.Loader) { Set-ItResult -Skipped -Because $osv.Reason; return $true } $false }
 
     if ($osv.Loader) {
         New-RealOsvRepository (Join-Path $TestDrive 'capstan') $osv | Out-Null
@@ -73,7 +72,7 @@ Describe 'A guest program''s exit status on the real OSv kernel, booted from <_>
     BeforeAll { $mode = $_ }
 
     It 'a program returning 3 ends Failed with ExitCode 3 and a GuestProgramFailed error' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $output = Start-OsvInstance $image -Name "ret3-$mode" -BootMode $mode -CommandLine '/status 3' -Wait -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue
         $lines = Get-ConsoleLines $output
         $lines | Should -Contain 'status: returning 3'
@@ -93,7 +92,7 @@ Describe 'A guest program''s exit status on the real OSv kernel, booted from <_>
     }
 
     It 'a program calling exit(4) ends Failed with ExitCode 4' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $output = Start-OsvInstance $image -Name "exit4-$mode" -BootMode $mode -CommandLine '/status exit 4' -Wait -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue
         Get-ConsoleLines $output | Should -Contain 'status: calling exit(4)'
         $instance = Get-FinalInstance $output
@@ -102,7 +101,7 @@ Describe 'A guest program''s exit status on the real OSv kernel, booted from <_>
     }
 
     It 'a program returning 0 ends Stopped with ExitCode 0 and no error' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $output = Start-OsvInstance $image -Name "ret0-$mode" -BootMode $mode -Wait -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue
         Get-ConsoleLines $output | Should -Contain 'status: returning 0'
         $instance = Get-FinalInstance $output
@@ -111,7 +110,7 @@ Describe 'A guest program''s exit status on the real OSv kernel, booted from <_>
     }
 
     It 'background instances get their status and stop time too, waited on or not' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $failing = Start-OsvInstance $image -Name "bg3-$mode" -BootMode $mode -CommandLine '/status 3'
         $passing = Start-OsvInstance $image -Name "bg0-$mode" -BootMode $mode
         $failing.State | Should -Be 'Running'
@@ -130,7 +129,7 @@ Describe 'A guest program''s exit status on the real OSv kernel, booted from <_>
     }
 
     It 'a program that prints OSv''s status and failure lines is neither believed nor stopped; its lines reach the user as written' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $output = Start-OsvInstance $image -Name "forge-$mode" -BootMode $mode -CommandLine '/status forge' -Wait -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue
         $lines = Get-ConsoleLines $output
         foreach ($forged in 'program /g returned 7', 'program exited with status 9', '/x.so: failed looking up symbol foo', 'Aborted',
@@ -144,7 +143,7 @@ Describe 'A guest program''s exit status on the real OSv kernel, booted from <_>
     }
 
     It 'a last line left unfinished keeps both the line and the status' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $output = Start-OsvInstance $image -Name "cr-$mode" -BootMode $mode -CommandLine '/status cr 2' -Wait -Timeout $limit -ErrorAction SilentlyContinue
         $instance = Get-FinalInstance $output
         ($instance.State, $instance.ExitCode) | Should -Be @('Failed', 2)
@@ -152,7 +151,7 @@ Describe 'A guest program''s exit status on the real OSv kernel, booted from <_>
     }
 
     It 'a program that aborts is an OSv failure (GuestAborted), told by the kernel log' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $output = Start-OsvInstance $image -Name "abort-$mode" -BootMode $mode -CommandLine '/status abort' -Wait -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue
         Get-ConsoleLines $output | Should -Contain 'status: aborting'
         $instance = Get-FinalInstance $output
@@ -162,7 +161,7 @@ Describe 'A guest program''s exit status on the real OSv kernel, booted from <_>
     }
 
     It 'a name started again is judged by its new run alone, not by the kernel log of the one before' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $first = Get-FinalInstance (Start-OsvInstance $image -Name "again-$mode" -BootMode $mode -Wait -Timeout $limit)
         ($first.State, $first.ExitCode) | Should -Be @('Stopped', 0)
         $second = Get-FinalInstance (Start-OsvInstance $image -Name "again-$mode" -BootMode $mode -CommandLine '/status 6' -Wait -Timeout $limit -ErrorAction SilentlyContinue)
@@ -171,7 +170,7 @@ Describe 'A guest program''s exit status on the real OSv kernel, booted from <_>
     }
 
     It 'the kernel log of the run goes to the verbose stream' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $verbose = Start-OsvInstance $image -Name "verbose-$mode" -BootMode $mode -CommandLine '/status 5' -Wait -Timeout $limit -Verbose -ErrorAction SilentlyContinue 4>&1 |
             Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message
         $verbose | Should -Contain 'program /status returned 5'

@@ -18,7 +18,7 @@ $env:OSVPS_TEST_MODULE = (Resolve-Path -LiteralPath $ModulePath).Path
 
 $config = New-PesterConfiguration
 $files = Get-ChildItem -LiteralPath $PSScriptRoot -Filter '*.Tests.ps1' |
-    Where-Object { -not $Filter -or $_.Name -like "*$Filter*" }
+    Where-Object { -not $Filter -or $_.Name -match $Filter }
 $config.Run.Path = @($files.FullName)
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'

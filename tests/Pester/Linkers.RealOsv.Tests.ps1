@@ -7,7 +7,6 @@ BeforeAll {
     $savedRoot = $env:CAPSTAN_ROOT
     $osv = Find-RealOsv
     $limit = 60
-    function Skip-WithoutOsv { if (-not $osv.Loader) { Set-ItResult -Skipped -Because $osv.Reason; return $true } $false }
 
     # What the kernel did with one command: its console lines, whether the program's own line came, and the
     # symbols a linker said it could not find (OSv: "failed looking up symbol X", glibc: "undefined symbol: X").
@@ -97,7 +96,7 @@ Describe 'Verdicts against the real kernel, booted straight into it' {
         @{ Case = 'diff, which calls re_set_syntax at once'; Program = 'diff'; Way = 'OsvLinker'; Verdict = 'RunsUnlessCalled'; Arguments = '--version'; Expect = 'GNU diffutils'; Line = 'failed looking up symbol re_set_syntax' }
         @{ Case = 'make through Linux''s linker'; Program = 'make'; Way = 'LinuxLinker'; Verdict = 'Runs'; Arguments = '--version'; Expect = '^GNU Make'; Line = $null }
     ) {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         if (-not $reports[$Program]) { Set-ItResult -Skipped -Because "$Program is not here (busybox, diffutils and make come from apt-get; a static build needs libc6-dev)"; return }
         $report = $reports[$Program]
         "$($report.VerdictOf($Way))" | Should -Be $Verdict -Because $report.ReasonOf($Way)
@@ -109,7 +108,7 @@ Describe 'Verdicts against the real kernel, booted straight into it' {
     }
 
     It 'starts each program the recommended way, and Compatible says so' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         foreach ($name in 'lazy', 'lazynow', 'busybox', 'diff', 'make', 'static') {
             $report = $reports[$name]
             if (-not $report) { continue }
@@ -125,7 +124,7 @@ Describe 'A .so exporting main, as OSv''s apps are built, on the real kernel' {
     It 'lands at /echo.so and runs, added from a build folder beside the project and from inside it (<Mode>)' -ForEach @(
         @{ Mode = 'Kernel' }, @{ Mode = 'Disk' }
     ) {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $seed = Join-Path $TestDrive "seed-$Mode"
         $demo = Join-Path $seed 'demo'
         New-OsvProject $demo -BootCommand '/echo.so Hey hey' | Out-Null
@@ -153,7 +152,7 @@ Describe 'Verdicts against the real kernel, booted from disk' {
         @{ Program = 'copyrel'; Way = 'OsvLinker'; Arguments = ''; Expect = '^copyrel'; Ran = $false }
         @{ Program = 'static'; Way = 'OsvLinker'; Arguments = 'x'; Expect = '^static hello 2'; Ran = $true }
     ) {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         if (-not $reports[$Program]) { Set-ItResult -Skipped -Because "$Program is not here"; return }
         $guest = Invoke-Guest $image ("$(Get-Boot $Program $Way) $Arguments".Trim()) $Expect -Mode Disk
         $guest.Ran | Should -Be $Ran -Because ($guest.Lines -join "`n")
@@ -201,7 +200,7 @@ Describe 'Verdicts on the Debian programs installed here, against the kernel' {
         'busybox', 'ls', 'sqlite3', 'lua5.4', 'gzip', 'xz', 'jq', 'openssl', 'zstd', 'redis-server', 'nginx', 'tar', 'grep', 'sed', 'find', 'diff', 'make',
         'bc', 'file', 'memcached', 'lighttpd', 'curl', 'perl', 'git', 'gpg' | ForEach-Object { @{ Name = $_ } }
     ) {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $program = $found | Where-Object Name -eq $Name
         if (-not $program) { Set-ItResult -Skipped -Because "$Name is not installed here"; return }
         $report = $debianReports[$program.Path]

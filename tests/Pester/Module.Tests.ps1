@@ -22,7 +22,7 @@ Describe 'OsvPS module' {
 
     It 'claims only what is tested: PowerShell 7 (Core), with its format file and package metadata' {
         $manifest.CompatiblePSEditions | Should -Be @('Core')
-        $manifest.PowerShellVersion | Should -Be '7.2'
+        $manifest.PowerShellVersion | Should -Be '7.4'
         $manifest.PrivateData.PSData.ProjectUri | Should -Not -BeNullOrEmpty
         $manifest.PrivateData.PSData.LicenseUri | Should -Not -BeNullOrEmpty
         $manifest.PrivateData.PSData.ReleaseNotes | Should -Not -BeNullOrEmpty
@@ -34,12 +34,21 @@ Describe 'OsvPS module' {
 
     It 'keeps third-party assemblies out of the module root' {
         $root = Get-ChildItem -LiteralPath $modulePath -File | ForEach-Object Name | Sort-Object
-        $root | Should -Be @('OsvPS.dll', 'OsvPS.Format.ps1xml', 'OsvPS.psd1')
+        $root | Should -Be @('OsvPS.dll', 'OsvPS.Format.ps1xml', 'OsvPS.psd1', 'OsvPS.psm1')
         $deps = Get-ChildItem -LiteralPath (Join-Path $modulePath 'Dependencies') -File | ForEach-Object Name
         $deps | Should -Contain 'OsvPS.Core.dll'
         $deps | Should -Contain 'YamlDotNet.dll'
         $deps | Should -Contain 'OsvPS.LoadContext.dll'
         $deps | Should -Not -Contain 'System.Management.Automation.dll'
+    }
+
+    It 'is built for .NET 8 (PowerShell 7.4 and later), with no .NET Standard build left for Windows PowerShell' {
+        foreach ($file in (Join-Path $modulePath 'OsvPS.dll'), (Join-Path $modulePath 'Dependencies/OsvPS.Core.dll')) {
+            $bytes = [IO.File]::ReadAllBytes($file)
+            $assembly = [Reflection.Assembly]::Load($bytes)
+            $target = $assembly.GetCustomAttributesData() | Where-Object { $_.AttributeType.Name -eq 'TargetFrameworkAttribute' }
+            $target.ConstructorArguments[0].Value | Should -Be '.NETCoreApp,Version=v8.0' -Because $file
+        }
     }
 
     It 'loads its YamlDotNet in its own load context' {
@@ -51,6 +60,31 @@ Describe 'OsvPS module' {
         $yaml = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'YamlDotNet' }
         $contexts = $yaml | ForEach-Object { [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name }
         $contexts | Should -Contain 'OsvPS.Dependencies'
+    }
+
+    It 'loads its cmdlets in that context too, so parameters are typed with the core''s enums' {
+        $command = Get-Command Build-OsvImage
+        [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($command.ImplementingType.Assembly).Name | Should -Be 'OsvPS.Dependencies'
+        $command.Parameters.Format.ParameterType.FullName | Should -Be 'OsvPS.Core.Disk.DiskFormat'
+        $command.Parameters.Format.ParameterType.IsEnum | Should -BeTrue
+    }
+
+    It 'keeps its cmdlets when imported again, with -Force or after Remove-Module' {
+        $project = Join-Path $TestDrive 'again'
+        $output = Invoke-FreshPwsh @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$modulePath'
+Import-Module '$modulePath' -Force
+'FORCE=' + (Get-Module OsvPS).ExportedCmdlets.Count
+Remove-Module OsvPS
+Import-Module '$modulePath'
+'REMOVE=' + (Get-Module OsvPS).ExportedCmdlets.Count
+(New-OsvProject '$project' -BootCommand '/x').Name
+"@
+        $count = $manifest.CmdletsToExport.Count
+        $output | Should -Contain "FORCE=$count"
+        $output | Should -Contain "REMOVE=$count"
+        $output | Should -Contain 'again'
     }
 
     It 'imports and works where another YamlDotNet version is already loaded' {

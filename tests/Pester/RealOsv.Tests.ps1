@@ -7,7 +7,6 @@ BeforeAll {
     $osv = Find-RealOsv
     # Every -Wait has a timeout: a guest that hangs fails its test instead of the run.
     $limit = 60
-    function Skip-WithoutOsv { if (-not $osv.Loader) { Set-ItResult -Skipped -Because $osv.Reason; return $true } $false }
 
     if ($osv.Loader) {
         New-RealOsvRepository (Join-Path $TestDrive 'capstan') $osv | Out-Null
@@ -92,7 +91,7 @@ Describe 'On the real OSv kernel, booted from <_>' -ForEach 'Disk', 'Kernel' {
     BeforeAll { $mode = $_ }
 
     It 'runs the image''s own command line: config sets, soft env quoting, hard env, files, a package and base inheritance' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $output = Start-OsvInstance $image -Name "own-$mode" -BootMode $mode -Wait -Timeout $limit
         $lines = Get-ConsoleLines $output
         $instance = Get-FinalInstance $output
@@ -127,7 +126,7 @@ Describe 'On the real OSv kernel, booted from <_>' -ForEach 'Disk', 'Kernel' {
     }
 
     It 'runs config sets picked with -Boot and env given with -Env at start' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $hash = (Get-FileHash $image.Path).Hash
         $output = Start-OsvInstance $image -Name "boot-$mode" -BootMode $mode -Boot say_hey -Env @{ RUN = 'r u;n "q"' } -Wait -Timeout $limit
         $lines = Get-ConsoleLines $output
@@ -141,7 +140,7 @@ Describe 'On the real OSv kernel, booted from <_>' -ForEach 'Disk', 'Kernel' {
     }
 
     It 'runs -CommandLine as written, several commands included' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $lines = Get-ConsoleLines (Start-OsvInstance $image -Name "cmd-$mode" -BootMode $mode -CommandLine '/probe args "x y" z; /probe args second' -Wait -Timeout $limit)
         $lines | Should -Contain 'arg[0]=<x y>'
         $lines | Should -Contain 'arg[1]=<z>'
@@ -149,7 +148,7 @@ Describe 'On the real OSv kernel, booted from <_>' -ForEach 'Disk', 'Kernel' {
     }
 
     It 'serves a forwarded port while running, then stops, waits and removes' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $port = Get-FreePort
         $name = "serve-$mode"
         $instance = Start-OsvInstance $image -Name $name -BootMode $mode -Boot serve -Forward "${port}:8080"
@@ -175,7 +174,7 @@ Describe 'On the real OSv kernel, booted from <_>' -ForEach 'Disk', 'Kernel' {
         @{ Case = 'a missing program'; Boot = 'missing'; Id = 'GuestProgramNotFound'; Reason = 'Failed to load object: /echo.so. Powering off.' }
         @{ Case = 'a symbol OSv lacks'; Boot = 'nosym'; Id = 'GuestSymbolNotFound'; Reason = '/probe: failed looking up symbol tdelete' }
     ) {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $name = "$Boot-$mode"
         $output = Start-OsvInstance $image -Name $name -BootMode $mode -Boot $Boot -Wait -Timeout 100 -ErrorVariable failure -ErrorAction SilentlyContinue -WarningVariable warned -WarningAction SilentlyContinue
         ($warned -join "`n") | Should -Not -Match 'ran longer than' -Because 'the failure ends the guest, not the timeout'
@@ -192,7 +191,7 @@ Describe 'On the real OSv kernel, booted from <_>' -ForEach 'Disk', 'Kernel' {
     }
 
     It 'reports the failure of a background instance through Get-OsvInstance and Wait-OsvInstance' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $name = "bg-nosym-$mode"
         Start-OsvInstance $image -Name $name -BootMode $mode -Boot nosym | Out-Null
         $ended = Wait-OsvInstance $name -Timeout 60 -ErrorVariable failure -ErrorAction SilentlyContinue
@@ -205,7 +204,7 @@ Describe 'On the real OSv kernel, booted from <_>' -ForEach 'Disk', 'Kernel' {
     }
 
     It 'runs a host program added with Add-OsvBinary, with its library' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $output = Start-OsvInstance $hostImage -Name "xz-$mode" -BootMode $mode -CommandLine '/xz --version' -Wait -Timeout $limit
         $lines = Get-ConsoleLines $output
         (Get-FinalInstance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
@@ -219,7 +218,7 @@ Describe 'Host programs on the real OSv kernel' {
     It 'runs <_> with the libraries Add-OsvBinary carried' -ForEach @(
         '/gzip --version', '/jq --version', '/sqlite3 --version', '/openssl version', '/zstd --version'
     ) {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $program = ($_ -split ' ')[0]
         $output = Start-OsvInstance $hostImage -Name "host-$($program.TrimStart('/'))" -BootMode Kernel -CommandLine $_ -Wait -Timeout $limit
         $lines = Get-ConsoleLines $output
@@ -231,7 +230,7 @@ Describe 'Host programs on the real OSv kernel' {
 
 Describe 'Images for the real OSv kernel' {
     It 'hold the whole loader, up to its last byte, and put the file system at the next 2 MiB' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $raw = Build-OsvImage $project -Name guest-raw -Format Raw -SkipProgramCheck
         $loader = [IO.File]::ReadAllBytes($osv.Loader)
         $units = $loader[0x10] + 256 * $loader[0x11]
@@ -250,14 +249,14 @@ Describe 'Images for the real OSv kernel' {
     }
 
     It 'refuses a non-ASCII env value and writes no image' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         { Build-OsvImage $project -Name never -Env @{ GREETING = 'grüße' } -ErrorAction Stop } | Should -Throw -ErrorId 'EnvInvalid,*'
         Get-OsvImage never -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Test-Path (Join-Path $env:CAPSTAN_ROOT 'repository/never') | Should -BeFalse
     }
 
     It 'carries every library the host programs need and none the kernel supplies' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $placed.GuestPath | Should -Contain '/usr/lib/liblzma.so.5'
         $placed.GuestPath | Should -Contain '/usr/lib/libjq.so.1'
         $placed.GuestPath | Should -Contain '/usr/lib/libsqlite3.so.0'
@@ -267,7 +266,7 @@ Describe 'Images for the real OSv kernel' {
     }
 
     It 'carries libselinux for Debian''s ls: the kernel does not supply it' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $lsProject = Join-Path $TestDrive 'ls'
         New-OsvProject $lsProject -BootCommand '/ls' | Out-Null
         (Add-OsvBinary /usr/bin/ls -Project $lsProject).GuestPath | Should -Contain '/usr/lib/libselinux.so.1'

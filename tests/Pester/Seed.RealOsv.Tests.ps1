@@ -7,7 +7,6 @@ BeforeAll {
     $savedRoot = $env:CAPSTAN_ROOT
     $osv = Find-RealOsv
     $limit = 60
-    function Skip-WithoutOsv { if (-not $osv.Loader) { Set-ItResult -Skipped -Because $osv.Reason; return $true } $false }
     # Programs return from main: exit() would power OSv off and end every command after them.
     function New-SharedProgram([string] $Path, [string] $Source) {
         $c = "$Path.c"
@@ -126,7 +125,7 @@ Describe 'The seed and boot commands on the real OSv kernel, booted from <_>' -F
     BeforeAll { $mode = $_ }
 
     It 'prints "Hey hey!" for the seed: Build-OsvImage demo | Start-OsvInstance -Boot say_hey' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $seed.CommandLine | Should -Be ''
         $output = $seed | Start-OsvInstance -Name "seed-$mode" -BootMode $mode -Boot say_hey -Wait -Timeout $limit
         $lines = Get-ConsoleLines $output
@@ -139,7 +138,7 @@ Describe 'The seed and boot commands on the real OSv kernel, booted from <_>' -F
     }
 
     It 'refuses to start the seed without -Boot, listing its sets, before QEMU starts' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $name = "seed-noboot-$mode"
         $output = Start-OsvInstance $seed -Name $name -BootMode $mode -Wait -Timeout $limit -ErrorVariable failure -ErrorAction SilentlyContinue
         $output | Should -BeNullOrEmpty
@@ -151,7 +150,7 @@ Describe 'The seed and boot commands on the real OSv kernel, booted from <_>' -F
     }
 
     It 'passes a "!" inside or at the end of an argument, and in env, to the program' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $output = Start-OsvInstance $grammarImage -Name "bang-$mode" -BootMode $mode -Boot bang, envbang -Wait -Timeout $limit
         $lines = Get-ConsoleLines $output
         (Get-FinalInstance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
@@ -161,7 +160,7 @@ Describe 'The seed and boot commands on the real OSv kernel, booted from <_>' -F
     }
 
     It 'runs the commands after a lone "!" and after an empty command, in order' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $output = Start-OsvInstance $grammarImage -Name "lone-$mode" -BootMode $mode -Boot lone, empty, sequence -Wait -Timeout $limit
         $lines = Get-ConsoleLines $output
         (Get-FinalInstance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
@@ -173,7 +172,7 @@ Describe 'The seed and boot commands on the real OSv kernel, booted from <_>' -F
         @{ Operator = '&'; Set = 'background'; Expected = @('second', 'first') }
         @{ Operator = '&!'; Set = 'detached'; Expected = @('now', 'detached') }
     ) {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $output = Start-OsvInstance $grammarImage -Name "$Set-$mode" -BootMode $mode -Boot $Set -Wait -Timeout $limit
         $lines = Get-ConsoleLines $output
         (Get-FinalInstance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
@@ -182,7 +181,7 @@ Describe 'The seed and boot commands on the real OSv kernel, booted from <_>' -F
     }
 
     It 'boots Capstan''s package names with spaces: a project requiring a package' {
-        if (Skip-WithoutOsv) { return }
+        if (Skip-WithoutOsv $osv) { return }
         $testerImage.Name | Should -Be 'Capstan-tester'
         $output = Start-OsvInstance $testerImage -Name "tester-$mode" -BootMode $mode -Wait -Timeout $limit
         $lines = Get-ConsoleLines $output

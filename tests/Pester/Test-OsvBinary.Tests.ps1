@@ -4,7 +4,6 @@ BeforeAll {
     Import-Module (Get-OsvTestModulePath) -Force
     $savedRoot = $env:CAPSTAN_ROOT
     $osv = Find-RealOsv
-    function Skip-WithoutOsv { if (-not $osv.Loader) { Set-ItResult -Skipped -Because $osv.Reason; return $true } $false }
     $src = Join-Path $TestDrive 'src'
     New-Item -ItemType Directory $src | Out-Null
     function Build-C([string] $Name, [string] $Code, [string[]] $Flags = @('-fPIE', '-pie')) {
@@ -81,7 +80,7 @@ Describe 'Test-OsvBinary' {
 
     Context 'on the real kernel''s symbols' {
         It 'finds a program compiled here running on both, and one calling tdelete running unless it calls it' {
-            if (Skip-WithoutOsv) { return }
+            if (Skip-WithoutOsv $osv) { return }
             $ok = Test-OsvBinary $plain
             $ok.Compatible | Should -BeTrue
             $ok.OsvLinker | Should -Be 'Runs'
@@ -103,7 +102,7 @@ Describe 'Test-OsvBinary' {
         }
 
         It 'runs a static executable directly, and notes fork' {
-            if (Skip-WithoutOsv) { return }
+            if (Skip-WithoutOsv $osv) { return }
             $s = Test-OsvBinary $static
             $s.Compatible | Should -BeTrue
             $s.Kind | Should -Be 'StaticExecutable'
@@ -115,7 +114,7 @@ Describe 'Test-OsvBinary' {
         }
 
         It 'finds what kills busybox at load, a copy relocation of re_syntax_options, and recommends Linux''s linker' {
-            if (Skip-WithoutOsv) { return }
+            if (Skip-WithoutOsv $osv) { return }
             if (-not (Test-Path /usr/bin/busybox)) { Set-ItResult -Skipped -Because 'busybox is not installed (apt-get install busybox)'; return }
             $b = Test-OsvBinary /usr/bin/busybox
             $b.OsvLinker | Should -Be 'FailsAtLoad'
@@ -130,7 +129,7 @@ Describe 'Test-OsvBinary' {
         }
 
         It 'finds Debian''s ls running unless it calls lgetxattr, and gzip running' {
-            if (Skip-WithoutOsv) { return }
+            if (Skip-WithoutOsv $osv) { return }
             $ls, $gzip = Test-OsvBinary /usr/bin/ls, /usr/bin/gzip
             $ls.OsvLinker | Should -Be 'RunsUnlessCalled'
             $ls.MissingSymbols.Name | Should -Contain 'lgetxattr'
@@ -141,7 +140,7 @@ Describe 'Test-OsvBinary' {
         }
 
         It 'counts a plugin''s symbols defined when -LoadedBy names its program' {
-            if (Skip-WithoutOsv) { return }
+            if (Skip-WithoutOsv $osv) { return }
             $alone = Test-OsvBinary $plugin
             $alone.IsProgram | Should -BeFalse
             $alone.OsvLinker | Should -Be 'RunsUnlessCalled'
@@ -153,7 +152,7 @@ Describe 'Test-OsvBinary' {
         }
 
         It 'agrees with readelf on 40 host programs' {
-            if (Skip-WithoutOsv) { return }
+            if (Skip-WithoutOsv $osv) { return }
             $kernelObject = Get-ReadelfObject $kernel
             $gccObject = Get-ReadelfObject $libGcc
             $programs = Get-ChildItem -File /usr/bin | Sort-Object Name |
@@ -182,7 +181,7 @@ Describe 'Test-OsvBinary' {
         }
 
         It 'is right about what the kernel then does: the compatible program runs, the other fails on its symbol' {
-            if (Skip-WithoutOsv) { return }
+            if (Skip-WithoutOsv $osv) { return }
             $project = Join-Path $TestDrive 'both'
             New-OsvProject $project -BootCommand '/plain' | Out-Null
             Add-OsvBinary $plain, $probe -Project $project -WarningAction SilentlyContinue | Out-Null
@@ -196,7 +195,7 @@ Describe 'Test-OsvBinary' {
         }
 
         It 'makes Add-OsvBinary warn once for an input that will not start the way it is added, naming the way that would' {
-            if (Skip-WithoutOsv) { return }
+            if (Skip-WithoutOsv $osv) { return }
             $project = Join-Path $TestDrive 'warned'
             New-OsvProject $project -BootCommand '/plain' | Out-Null
             Add-OsvBinary $plain, $probe, $static -Project $project -WarningVariable warned -WarningAction SilentlyContinue | Out-Null
@@ -209,7 +208,7 @@ Describe 'Test-OsvBinary' {
         }
 
         It 'makes Add-OsvBinary warn about busybox on OSv''s linker, and not with -LinuxLinker' {
-            if (Skip-WithoutOsv) { return }
+            if (Skip-WithoutOsv $osv) { return }
             if (-not (Test-Path /usr/bin/busybox)) { Set-ItResult -Skipped -Because 'busybox is not installed (apt-get install busybox)'; return }
             $project = Join-Path $TestDrive 'busybox'
             New-OsvProject $project -BootCommand '/busybox' | Out-Null
@@ -221,7 +220,7 @@ Describe 'Test-OsvBinary' {
         }
 
         It 'makes Add-OsvBinary warn about a plugin added alone, and not when its program is added with it' {
-            if (Skip-WithoutOsv) { return }
+            if (Skip-WithoutOsv $osv) { return }
             $project = Join-Path $TestDrive 'plugins'
             New-OsvProject $project -BootCommand '/host' | Out-Null
             Add-OsvBinary $plugin -Project $project -GuestPath /usr/lib/plugins/ -WarningVariable alone -WarningAction SilentlyContinue | Out-Null

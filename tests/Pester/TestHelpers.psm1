@@ -216,6 +216,13 @@ function Find-RealOsv {
     $found
 }
 
+# In an It: skips the test, saying why, when there is no real OSv (the result of Find-RealOsv), and returns
+# $true; else $false. Use: if (Skip-WithoutOsv $osv) { return }
+function Skip-WithoutOsv($Osv) {
+    if (-not $Osv.Loader) { Set-ItResult -Skipped -Because $Osv.Reason; return $true }
+    $false
+}
+
 # A repository in $Root (CAPSTAN_ROOT points at it) holding the real OSv loader as osv-loader, with
 # its kernel ELF attached for direct kernel boot, and the real osv.bootstrap package.
 function New-RealOsvRepository([string] $Root, $Osv) {
@@ -374,4 +381,4 @@ function Invoke-WithProgress([string] $Script, [object[]] $Arguments = @()) {
     finally { $ps.Dispose(); $runspace.Dispose() }
 }
 
-Export-ModuleMember -Function Invoke-WithProgress, Clear-TestLibvirt, Get-ConsoleLines, Get-FinalInstance, Test-ProcessGone, Stop-TestLibvirt, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening
+Export-ModuleMember -Function Invoke-WithProgress, Skip-WithoutOsv, Clear-TestLibvirt, Get-ConsoleLines, Get-FinalInstance, Test-ProcessGone, Stop-TestLibvirt, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening

@@ -106,7 +106,7 @@ namespace OsvPS.Core.Building
             }
             if (!isImageName)
             {
-                return File.Exists(loader) ? Path.GetFullPath(loader) : throw new OsvException("LoaderImageNotFound", OsvErrorKind.ObjectNotFound,
+                return File.Exists(loader) ? Path.GetFullPath(loader) : throw new OsvException(ErrorIds.LoaderImageNotFound, OsvErrorKind.ObjectNotFound,
                     $"loader image file '{loader}' does not exist.", loader);
             }
             string file = repository.FindImageFile(loader) ?? throw new MissingInputException(new MissingInput(MissingInputKind.Loader, loader),
@@ -116,7 +116,7 @@ namespace OsvPS.Core.Building
             string? expected = repository.ReadIndex(loader).Sha256;
             if (expected != null && IO.FileHash.Sha256(file) != expected)
             {
-                throw new OsvException("LoaderImageCorrupt", OsvErrorKind.InvalidData,
+                throw new OsvException(ErrorIds.LoaderImageCorrupt, OsvErrorKind.InvalidData,
                     $"loader image '{loader}' ({file}) no longer matches the SHA-256 recorded when it was downloaded; fetch it again with 'Save-OsvImage {loader} -Force'.", loader);
             }
             return file;
@@ -313,7 +313,7 @@ namespace OsvPS.Core.Building
             var result = ProcessRunner.Run(qemuImg, new[] { "convert", "-f", "qcow2", "-O", format.ToString().ToLowerInvariant(), source, target }, cancellation);
             if (result.ExitCode != 0)
             {
-                throw new OsvException("ImageConversionFailed", OsvErrorKind.InvalidResult,
+                throw new OsvException(ErrorIds.ImageConversionFailed, OsvErrorKind.InvalidResult,
                     $"qemu-img could not convert the image to {format}: {result.Error.Trim()}", target);
             }
         }
@@ -328,7 +328,7 @@ namespace OsvPS.Core.Building
             }
             catch (IOException e)
             {
-                throw new OsvException("ImageLocked", OsvErrorKind.ResourceUnavailable,
+                throw new OsvException(ErrorIds.ImageLocked, OsvErrorKind.ResourceUnavailable,
                     $"image '{name}' is being built by another process; try again when it has finished.", name, e);
             }
         }

@@ -77,7 +77,7 @@ namespace OsvPS.Core.Building
                 }
                 if (chain.Contains(name))
                 {
-                    throw new OsvException("PackageCycle", OsvErrorKind.InvalidData,
+                    throw new OsvException(ErrorIds.PackageCycle, OsvErrorKind.InvalidData,
                         $"packages require each other in a cycle: {string.Join(" -> ", chain.Concat(new[] { name }))}.", name);
                 }
                 string? archive = repository.FindPackageArchive(name);
@@ -153,7 +153,7 @@ namespace OsvPS.Core.Building
                     // name (it used to surface as a puzzling symlink error): say what it is instead.
                     if (child.Name.IndexOf('\uFFFD') >= 0)
                     {
-                        throw new OsvException("FileNameInvalid", OsvErrorKind.InvalidData,
+                        throw new OsvException(ErrorIds.FileNameInvalid, OsvErrorKind.InvalidData,
                             $"'{child.FullName}' has a name that is not UTF-8; OSv's file system stores UTF-8 names. Rename it (or list it in .capstanignore under a pattern with '*').", child.FullName);
                     }
                     if (SymbolicLink.IsLink(child))
@@ -227,7 +227,7 @@ namespace OsvPS.Core.Building
             {
                 return target;
             }
-            throw new OsvException("SymlinkOutsideProject", OsvErrorKind.InvalidData,
+            throw new OsvException(ErrorIds.SymlinkOutsideProject, OsvErrorKind.InvalidData,
                 $"symlink '{hostPath}' points to '{target}', outside the project; copy the file into the project, or keep the link as written with -KeepExternalSymlinks.", hostPath);
         }
     }

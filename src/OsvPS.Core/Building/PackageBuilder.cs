@@ -23,7 +23,7 @@ namespace OsvPS.Core.Building
         {
             if (project.Package == null)
             {
-                throw new OsvException("PackageYamlInvalid", OsvErrorKind.InvalidData,
+                throw new OsvException(ErrorIds.PackageYamlInvalid, OsvErrorKind.InvalidData,
                     $"'{project.Path}' has no meta/package.yaml; a package needs name, title and author (New-OsvProject writes them).", project.Path);
             }
             Directory.CreateDirectory(repository.PackagesPath);

@@ -55,7 +55,7 @@ namespace OsvPS.Core.Debian
 
         public PlannedFile PlanCopy(string guest, string source, bool force)
         {
-            var status = UnixFile.RequireRegular(source, "BinaryNotFound", "BinaryNotAFile");
+            var status = UnixFile.RequireRegular(source, ErrorIds.BinaryNotFound, ErrorIds.BinaryNotAFile);
             string target = placer.GuestTarget(guest);
             FileAction action = Decide(guest, target, "file:" + source, source, force, existing =>
                 existing.Type == UnixFileType.Regular && existing.Size == status.Size && existing.ModifiedTicks == status.ModifiedTicks);

@@ -22,7 +22,7 @@ namespace OsvPS.Core.Disk
             using (var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
             {
                 var head = new byte[512];
-                int n = ReadFully(f, head, 0, head.Length);
+                int n = IO.StreamReading.ReadFully(f, head, 0, head.Length);
                 return Detect(head, n);
             }
         }
@@ -69,7 +69,7 @@ namespace OsvPS.Core.Disk
                     using (var f = File.OpenRead(path))
                     {
                         var head = new byte[0x180];
-                        int n = ReadFully(f, head, 0, head.Length);
+                        int n = IO.StreamReading.ReadFully(f, head, 0, head.Length);
                         if (format == DiskFormat.Vmdk && n >= 20 && head[0] == 'K')
                         {
                             return (long)BitConverter.ToUInt64(head, 12) * 512;

@@ -32,7 +32,7 @@ namespace OsvPS.Core.Disk
                 case DiskFormat.Qcow2:
                     return new Qcow2Reader(path);
                 default:
-                    throw new OsvException("DiskFormatNotSupported", OsvErrorKind.InvalidData,
+                    throw new OsvException(ErrorIds.DiskFormatNotSupported, OsvErrorKind.InvalidData,
                         $"'{path}' is a {format.ToString().ToLowerInvariant()} image; only raw and qcow2 can be read here. Convert it with 'qemu-img convert -O qcow2'.", path);
             }
         }
@@ -133,7 +133,7 @@ namespace OsvPS.Core.Disk
 
         public override long VirtualSize { get; }
 
-        private OsvException Invalid(string why) => new OsvException("DiskImageInvalid", OsvErrorKind.InvalidData, $"'{path}' is not a usable qcow2 image: {why}.", path);
+        private OsvException Invalid(string why) => new OsvException(ErrorIds.DiskImageInvalid, OsvErrorKind.InvalidData, $"'{path}' is not a usable qcow2 image: {why}.", path);
 
         public override void Read(long offset, byte[] buffer, int index, int count)
         {

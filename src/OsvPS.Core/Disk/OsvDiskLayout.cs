@@ -45,13 +45,13 @@ namespace OsvPS.Core.Disk
         {
             if (bootSector.Length < SectorSize || bootSector[510] != 0x55 || bootSector[511] != 0xAA)
             {
-                throw new OsvException("LoaderImageInvalid", OsvErrorKind.InvalidData,
+                throw new OsvException(ErrorIds.LoaderImageInvalid, OsvErrorKind.InvalidData,
                     $"'{source}' is not an OSv loader: its first sector has no boot signature (0x55 0xAA at byte 510).", source);
             }
             int units = bootSector[LoaderSizeOffset] | bootSector[LoaderSizeOffset + 1] << 8;
             if (units == 0)
             {
-                throw new OsvException("LoaderImageInvalid", OsvErrorKind.InvalidData,
+                throw new OsvException(ErrorIds.LoaderImageInvalid, OsvErrorKind.InvalidData,
                     $"'{source}' is not an OSv loader: the loader size word at byte 0x10 is zero.", source);
             }
             return KernelOffset + (long)units * LoaderSizeUnit;
@@ -63,7 +63,7 @@ namespace OsvPS.Core.Disk
             long size = LoaderSize(loader.Read(0, SectorSize), source);
             if (loader.VirtualSize < size)
             {
-                throw new OsvException("LoaderImageInvalid", OsvErrorKind.InvalidData,
+                throw new OsvException(ErrorIds.LoaderImageInvalid, OsvErrorKind.InvalidData,
                     $"'{source}' is cut short: its boot sector declares {size} bytes of loader, the file holds {loader.VirtualSize}.", source);
             }
             return size;
@@ -77,7 +77,7 @@ namespace OsvPS.Core.Disk
         {
             if (startSector > uint.MaxValue || sectorCount > uint.MaxValue || startSector + sectorCount > (1L << 32))
             {
-                throw new OsvException("ImageTooLarge", OsvErrorKind.LimitsExceeded,
+                throw new OsvException(ErrorIds.ImageTooLarge, OsvErrorKind.LimitsExceeded,
                     "the file system does not fit an MBR partition (2 TiB at most).", sectorCount);
             }
             int e = PartitionEntryOffset;

@@ -97,7 +97,7 @@ namespace OsvPS.Core.Elf
         public Placement Plan(string input, PlacementOptions options)
         {
             string full = Path.GetFullPath(input);
-            UnixFile.RequireRegular(full, "BinaryNotFound", "BinaryNotAFile");
+            UnixFile.RequireRegular(full, ErrorIds.BinaryNotFound, ErrorIds.BinaryNotAFile);
             var elf = resolver.Read(full);
             if (!elf.IsX8664)
             {
@@ -202,7 +202,7 @@ namespace OsvPS.Core.Elf
         private (OsvFile, string) Describe(string guest, string source, ElfFile elf, string[] requiredBy, PlacementOptions options)
         {
             string target = GuestTarget(guest);
-            var status = UnixFile.RequireRegular(source, "BinaryNotFound", "BinaryNotAFile");
+            var status = UnixFile.RequireRegular(source, ErrorIds.BinaryNotFound, ErrorIds.BinaryNotAFile);
             FileAction action;
             if (decided.TryGetValue(target, out var earlier))
             {
@@ -226,7 +226,7 @@ namespace OsvPS.Core.Elf
             }
             if (existing.Type == UnixFileType.Directory)
             {
-                throw new OsvException("GuestPathConflict", OsvErrorKind.ResourceExists, $"'{guest}' is a folder in the project; it cannot receive '{source}'.", guest);
+                throw new OsvException(ErrorIds.GuestPathConflict, OsvErrorKind.ResourceExists, $"'{guest}' is a folder in the project; it cannot receive '{source}'.", guest);
             }
             // Equal size and time mean unchanged; content is read only when asked, or when the times
             // differ (a copy made before copies kept their source's time).
@@ -244,7 +244,7 @@ namespace OsvPS.Core.Elf
         }
 
         private static FileAction Conflict(string guest, string target, string source, bool force)
-            => force ? FileAction.Replaced : throw new OsvException("GuestPathConflict", OsvErrorKind.ResourceExists,
+            => force ? FileAction.Replaced : throw new OsvException(ErrorIds.GuestPathConflict, OsvErrorKind.ResourceExists,
                 $"'{guest}' in the project ({target}) holds a different file than '{source}'; use -Force to replace it.", guest);
 
         private static bool SameFile(UnixFileStatus a, UnixFileStatus b) => a.Size == b.Size && a.ModifiedTicks == b.ModifiedTicks;

@@ -249,25 +249,11 @@ namespace OsvPS.Core.Elf
         }
 
         /// <summary>
-        /// Resolves many inputs on all cores, sharing the memo; results come back in input order, a
-        /// failure as its exception.
+        /// Resolves many inputs on all cores, sharing the memo; results come back in input order, a failure as
+        /// that input's error.
         /// </summary>
-        public IReadOnlyList<KeyValuePair<string, object>> ResolveMany(IReadOnlyList<string> paths, System.Threading.CancellationToken cancellation)
-        {
-            var results = new KeyValuePair<string, object>[paths.Count];
-            System.Threading.Tasks.Parallel.For(0, paths.Count, new System.Threading.Tasks.ParallelOptions { CancellationToken = cancellation }, i =>
-            {
-                try
-                {
-                    results[i] = new KeyValuePair<string, object>(paths[i], Resolve(paths[i]));
-                }
-                catch (OsvException e)
-                {
-                    results[i] = new KeyValuePair<string, object>(paths[i], e);
-                }
-            });
-            return results;
-        }
+        public IReadOnlyList<ItemResult<DependencyTree>> ResolveMany(IReadOnlyList<string> paths, System.Threading.CancellationToken cancellation)
+            => ItemResults.InParallel(paths, path => path, Resolve, cancellation);
 
         private (string? Path, ResolvedVia Via, string? Where, string? Candidate) Search(string name, Node loader, Node main)
         {

@@ -199,7 +199,7 @@ namespace OsvPS.Core.Elf
             }
             var buffer = new byte[count];
             stream.Seek(start + offset, SeekOrigin.Begin);
-            if (Disk.DiskFormats.ReadFully(stream, buffer, 0, (int)count) != count)
+            if (IO.StreamReading.ReadFully(stream, buffer, 0, (int)count) != count)
             {
                 throw Invalid(source, "it ends early");
             }

@@ -185,7 +185,7 @@ namespace OsvPS.Core.Elf
         {
             long length = stream.Length;
             var ident = new byte[64];
-            int got = Disk.DiskFormats.ReadFully(stream, ident, 0, ident.Length);
+            int got = IO.StreamReading.ReadFully(stream, ident, 0, ident.Length);
             if (got < 52)
             {
                 throw Invalid(path, "it ends inside its ELF header");
@@ -218,7 +218,7 @@ namespace OsvPS.Core.Elf
             }
             var table = new byte[phentsize * phnum];
             stream.Seek(phoff, SeekOrigin.Begin);
-            if (Disk.DiskFormats.ReadFully(stream, table, 0, table.Length) != table.Length)
+            if (IO.StreamReading.ReadFully(stream, table, 0, table.Length) != table.Length)
             {
                 throw Invalid(path, "it ends inside its program headers");
             }
@@ -268,7 +268,7 @@ namespace OsvPS.Core.Elf
                     long count = Math.Min(dynamicSize / entrySize, 1 << 16);
                     var raw = new byte[count * entrySize];
                     stream.Seek(dynamicOffset, SeekOrigin.Begin);
-                    Disk.DiskFormats.ReadFully(stream, raw, 0, raw.Length);
+                    IO.StreamReading.ReadFully(stream, raw, 0, raw.Length);
                     var strings = new List<(long Tag, long Value)>();
                     long strtab = -1, strsz = 0;
                     for (long i = 0; i < count; i++)
@@ -356,7 +356,7 @@ namespace OsvPS.Core.Elf
         {
             var buffer = new byte[Math.Max(0, max)];
             stream.Seek(offset, SeekOrigin.Begin);
-            int n = Disk.DiskFormats.ReadFully(stream, buffer, 0, buffer.Length);
+            int n = IO.StreamReading.ReadFully(stream, buffer, 0, buffer.Length);
             int end = Array.IndexOf(buffer, (byte)0, 0, n);
             return Encoding.UTF8.GetString(buffer, 0, end < 0 ? n : end);
         }

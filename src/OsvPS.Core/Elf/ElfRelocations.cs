@@ -159,7 +159,7 @@ namespace OsvPS.Core.Elf
             }
             var buffer = new byte[size];
             stream.Seek(place.Value.Offset, SeekOrigin.Begin);
-            if (Disk.DiskFormats.ReadFully(stream, buffer, 0, buffer.Length) != buffer.Length)
+            if (IO.StreamReading.ReadFully(stream, buffer, 0, buffer.Length) != buffer.Length)
             {
                 throw Invalid(elf.Path, "it ends early");
             }

@@ -87,7 +87,7 @@ namespace OsvPS.Core.Elf
             var symbols = DynamicSymbols.Read(kernelPath);
             if (symbols.Defined.Count == 0)
             {
-                throw new OsvException("KernelInvalid", OsvErrorKind.InvalidData,
+                throw new OsvException(ErrorIds.KernelInvalid, OsvErrorKind.InvalidData,
                     $"'{kernelPath}' has no dynamic symbols: it is not an OSv kernel ELF (loader-stripped.elf, osv-loader.elf.x86_64.gz).", kernelPath);
             }
             return symbols;
@@ -105,7 +105,7 @@ namespace OsvPS.Core.Elf
         public OsvBinaryCompatibility Check(string path, IReadOnlyList<string>? companions = null)
         {
             string full = Path.GetFullPath(path);
-            IO.UnixFile.RequireRegular(full, "BinaryNotFound", "BinaryNotAFile");
+            IO.UnixFile.RequireRegular(full, ErrorIds.BinaryNotFound, ErrorIds.BinaryNotAFile);
             var elf = resolver.Read(full);
             var notes = new List<string>();
             bool isProgram = OsvPrograms.IsProgram(elf, () => SymbolsOf(full));
@@ -247,26 +247,12 @@ namespace OsvPS.Core.Elf
             })).Value;
 
         /// <summary>
-        /// Checks many inputs on all cores, sharing the memos; results come back in input order, a failure as its
-        /// exception. Each input is a path and the programs it is checked with (<see cref="Check"/>).
+        /// Checks many inputs on all cores, sharing the memos; results come back in input order, a failure as that
+        /// input's error. Each input is a path and the programs it is checked with (<see cref="Check"/>).
         /// </summary>
-        public IReadOnlyList<KeyValuePair<string, object>> CheckMany(IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>?>> inputs,
+        public IReadOnlyList<ItemResult<OsvBinaryCompatibility>> CheckMany(IReadOnlyList<(string Path, IReadOnlyList<string>? Programs)> inputs,
             System.Threading.CancellationToken cancellation)
-        {
-            var results = new KeyValuePair<string, object>[inputs.Count];
-            System.Threading.Tasks.Parallel.For(0, inputs.Count, new System.Threading.Tasks.ParallelOptions { CancellationToken = cancellation }, i =>
-            {
-                try
-                {
-                    results[i] = new KeyValuePair<string, object>(inputs[i].Key, Check(inputs[i].Key, inputs[i].Value));
-                }
-                catch (OsvException e)
-                {
-                    results[i] = new KeyValuePair<string, object>(inputs[i].Key, e);
-                }
-            });
-            return results;
-        }
+            => ItemResults.InParallel(inputs, input => input.Path, input => Check(input.Path, input.Programs), cancellation);
 
         private LinkedObject Linked(string path, DependencyResolver search)
             => new LinkedObject(path, SymbolsOf(path), relocations.GetOrAdd(path, p => new Lazy<ElfRelocations>(() => ElfRelocations.Read(search.Read(p)))).Value);

@@ -1,181 +1,204 @@
 namespace OsvPS.Core.Errors
 {
     /// <summary>
-    /// Every error id OsvPS reports, in one list (tests/OsvPS.Core.Tests/Architecture/ErrorIdTests.cs checks it
-    /// against every id thrown). They are part of the public contract: scripts match on them.
+    /// Every error id OsvPS reports, in one list: <see cref="ErrorId"/> has no other maker, so the compiler checks
+    /// every id thrown (tests/OsvPS.Core.Tests/Architecture/ErrorIdTests.cs checks that each one is thrown somewhere).
+    /// They are part of the public contract: scripts match on them.
     /// </summary>
     public static class ErrorIds
     {
-        public const string RunYamlInvalid = "RunYamlInvalid";
-        public const string PackageYamlInvalid = "PackageYamlInvalid";
-        public const string RuntimeNotSupported = "RuntimeNotSupported";
-        public const string ConfigSetMissing = "ConfigSetMissing";
-        public const string BootCommandMissing = "BootCommandMissing";
-        public const string BootCommandInvalid = "BootCommandInvalid";
-        public const string ConfigSetBaseInvalid = "ConfigSetBaseInvalid";
-        public const string BasePackageNotFound = "BasePackageNotFound";
-        public const string BaseConfigSetNotFound = "BaseConfigSetNotFound";
-        public const string BaseCycle = "ConfigSetBaseCycle";
-        public const string EnvInvalid = "EnvInvalid";
-        public const string ConfigSetNotFound = "ConfigSetNotFound";
-        public const string ConfigSetRequired = "ConfigSetRequired";
-        public const string BootProgramNotFound = "BootProgramNotFound";
-        public const string ConfigSetNameInvalid = "ConfigSetNameInvalid";
-        public const string CommandLineTooLong = "CommandLineTooLong";
-        public const string CommandLineInvalid = "CommandLineInvalid";
-        public const string ProjectExists = "ProjectExists";
-        public const string ProjectNotFound = "ProjectNotFound";
-        public const string ProjectNameInvalid = "ProjectNameInvalid";
-        public const string FileWriteFailed = "FileWriteFailed";
-        public const string FileReadFailed = "FileReadFailed";
-        public const string ElfFormatInvalid = "ElfFormatInvalid";
-        public const string ElfArchitectureNotSupported = "ElfArchitectureNotSupported";
-        public const string SharedLibraryNotFound = "SharedLibraryNotFound";
+        private static readonly System.Lazy<System.Collections.Generic.Dictionary<string, ErrorId>> ByName = new System.Lazy<System.Collections.Generic.Dictionary<string, ErrorId>>(() =>
+        {
+            var byName = new System.Collections.Generic.Dictionary<string, ErrorId>(System.StringComparer.Ordinal);
+            foreach (var field in typeof(ErrorIds).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
+            {
+                if (field.GetValue(null) is ErrorId id)
+                {
+                    byName[id.Name] = id;
+                }
+            }
+            return byName;
+        });
+
+        /// <summary>The id named <paramref name="name"/> (one read back from a file OsvPS wrote), or null.</summary>
+        internal static ErrorId? Named(string? name) => name != null && ByName.Value.TryGetValue(name, out var id) ? id : (ErrorId?)null;
+
+        public static readonly ErrorId RunYamlInvalid = new ErrorId("RunYamlInvalid");
+        public static readonly ErrorId PackageYamlInvalid = new ErrorId("PackageYamlInvalid");
+        public static readonly ErrorId RuntimeNotSupported = new ErrorId("RuntimeNotSupported");
+        public static readonly ErrorId ConfigSetMissing = new ErrorId("ConfigSetMissing");
+        public static readonly ErrorId BootCommandMissing = new ErrorId("BootCommandMissing");
+        public static readonly ErrorId BootCommandInvalid = new ErrorId("BootCommandInvalid");
+        public static readonly ErrorId ConfigSetBaseInvalid = new ErrorId("ConfigSetBaseInvalid");
+        public static readonly ErrorId BasePackageNotFound = new ErrorId("BasePackageNotFound");
+        public static readonly ErrorId BaseConfigSetNotFound = new ErrorId("BaseConfigSetNotFound");
+        public static readonly ErrorId ConfigSetBaseCycle = new ErrorId("ConfigSetBaseCycle");
+        public static readonly ErrorId EnvInvalid = new ErrorId("EnvInvalid");
+        public static readonly ErrorId ConfigSetNotFound = new ErrorId("ConfigSetNotFound");
+        public static readonly ErrorId ConfigSetRequired = new ErrorId("ConfigSetRequired");
+        public static readonly ErrorId BootProgramNotFound = new ErrorId("BootProgramNotFound");
+        public static readonly ErrorId ConfigSetNameInvalid = new ErrorId("ConfigSetNameInvalid");
+        public static readonly ErrorId CommandLineTooLong = new ErrorId("CommandLineTooLong");
+        public static readonly ErrorId CommandLineInvalid = new ErrorId("CommandLineInvalid");
+        public static readonly ErrorId ProjectExists = new ErrorId("ProjectExists");
+        public static readonly ErrorId ProjectNotFound = new ErrorId("ProjectNotFound");
+        public static readonly ErrorId ProjectNameInvalid = new ErrorId("ProjectNameInvalid");
+        public static readonly ErrorId FileWriteFailed = new ErrorId("FileWriteFailed");
+        public static readonly ErrorId FileReadFailed = new ErrorId("FileReadFailed");
+        public static readonly ErrorId ElfFormatInvalid = new ErrorId("ElfFormatInvalid");
+        public static readonly ErrorId ElfArchitectureNotSupported = new ErrorId("ElfArchitectureNotSupported");
+        public static readonly ErrorId SharedLibraryNotFound = new ErrorId("SharedLibraryNotFound");
 
         // Instances (every engine).
-        public const string InstanceNameInvalid = "InstanceNameInvalid";
-        public const string InstanceNotFound = "InstanceNotFound";
-        public const string InstanceExists = "InstanceExists";
-        public const string InstanceRunning = "InstanceRunning";
-        public const string InstanceStateInvalid = "InstanceStateInvalid";
-        public const string InstanceFolderInvalid = "InstanceFolderInvalid";
-        public const string InstanceSettingInvalid = "InstanceSettingInvalid";
-        public const string ForwardInvalid = "ForwardInvalid";
-        public const string ForwardInUse = "ForwardInUse";
-        public const string ImageNotFound = "ImageNotFound";
-        public const string KernelNotFound = "KernelNotFound";
-        public const string KernelCorrupt = "KernelCorrupt";
-        public const string DiskFormatNotSupported = "DiskFormatNotSupported";
-        public const string VolumeNotFound = "VolumeNotFound";
-        public const string QemuFailed = "QemuFailed";
-        public const string QemuCrashed = "QemuCrashed";
-        public const string GuestProgramFailed = "GuestProgramFailed";
-        public const string WaitTimedOut = "WaitTimedOut";
-        public const string ImageInUse = "ImageInUse";
+        public static readonly ErrorId InstanceNameInvalid = new ErrorId("InstanceNameInvalid");
+        public static readonly ErrorId InstanceNotFound = new ErrorId("InstanceNotFound");
+        public static readonly ErrorId InstanceExists = new ErrorId("InstanceExists");
+        public static readonly ErrorId InstanceRunning = new ErrorId("InstanceRunning");
+        public static readonly ErrorId InstanceStateInvalid = new ErrorId("InstanceStateInvalid");
+        public static readonly ErrorId InstanceFolderInvalid = new ErrorId("InstanceFolderInvalid");
+        public static readonly ErrorId InstanceSettingInvalid = new ErrorId("InstanceSettingInvalid");
+        public static readonly ErrorId ForwardInvalid = new ErrorId("ForwardInvalid");
+        public static readonly ErrorId ForwardInUse = new ErrorId("ForwardInUse");
+        public static readonly ErrorId ImageNotFound = new ErrorId("ImageNotFound");
+        public static readonly ErrorId KernelNotFound = new ErrorId("KernelNotFound");
+        public static readonly ErrorId KernelCorrupt = new ErrorId("KernelCorrupt");
+        public static readonly ErrorId DiskFormatNotSupported = new ErrorId("DiskFormatNotSupported");
+        public static readonly ErrorId VolumeNotFound = new ErrorId("VolumeNotFound");
+        public static readonly ErrorId QemuFailed = new ErrorId("QemuFailed");
+        public static readonly ErrorId QemuCrashed = new ErrorId("QemuCrashed");
+        public static readonly ErrorId GuestProgramFailed = new ErrorId("GuestProgramFailed");
+        public static readonly ErrorId WaitTimedOut = new ErrorId("WaitTimedOut");
+        public static readonly ErrorId ImageInUse = new ErrorId("ImageInUse");
         /// <summary>Import-OsvImage -ReleaseFolder: no folder, or one without OSv's disk loader asset.</summary>
-        public const string ReleaseFolderInvalid = "ReleaseFolderInvalid";
+        public static readonly ErrorId ReleaseFolderInvalid = new ErrorId("ReleaseFolderInvalid");
         /// <summary>A project root, its meta/, or a folder a write goes through (in a project or the repository) is a symbolic link.</summary>
-        public const string FolderIsSymbolicLink = "FolderIsSymbolicLink";
+        public static readonly ErrorId FolderIsSymbolicLink = new ErrorId("FolderIsSymbolicLink");
         /// <summary>A download does not match the digest (sha256) its release publishes.</summary>
-        public const string DownloadCorrupt = "DownloadCorrupt";
+        public static readonly ErrorId DownloadCorrupt = new ErrorId("DownloadCorrupt");
         /// <summary>The disk cannot hold a download (checked before it starts, or the disk filled up during it).</summary>
-        public const string DiskSpaceInsufficient = "DiskSpaceInsufficient";
+        public static readonly ErrorId DiskSpaceInsufficient = new ErrorId("DiskSpaceInsufficient");
         /// <summary>A release source, or a redirect of one, that is not http(s).</summary>
-        public const string SourceSchemeNotSupported = "SourceSchemeNotSupported";
+        public static readonly ErrorId SourceSchemeNotSupported = new ErrorId("SourceSchemeNotSupported");
         /// <summary>A libvirt URI whose driver, transport or parameter OsvPS does not allow.</summary>
-        public const string ConnectionNotSupported = "ConnectionNotSupported";
+        public static readonly ErrorId ConnectionNotSupported = new ErrorId("ConnectionNotSupported");
         /// <summary>A -Name that is not a valid wildcard pattern.</summary>
-        public const string NamePatternInvalid = "NamePatternInvalid";
+        public static readonly ErrorId NamePatternInvalid = new ErrorId("NamePatternInvalid");
 
         // Cmdlets (errors that are not OsvPS's own).
-        public const string AccessDenied = "AccessDenied";
-        public const string BinaryPathInvalid = "BinaryPathInvalid";
-        public const string GuestFailed = "GuestFailed";
-        public const string IOError = "IOError";
-        public const string InvalidArgument = "InvalidArgument";
-        public const string OperationStopped = "OperationStopped";
-        public const string PathNotFound = "PathNotFound";
-        public const string UnexpectedError = "UnexpectedError";
+        public static readonly ErrorId AccessDenied = new ErrorId("AccessDenied");
+        public static readonly ErrorId BinaryPathInvalid = new ErrorId("BinaryPathInvalid");
+        public static readonly ErrorId GuestFailed = new ErrorId("GuestFailed");
+        public static readonly ErrorId IOError = new ErrorId("IOError");
+        public static readonly ErrorId InvalidArgument = new ErrorId("InvalidArgument");
+        public static readonly ErrorId OperationStopped = new ErrorId("OperationStopped");
+        public static readonly ErrorId PathNotFound = new ErrorId("PathNotFound");
+        public static readonly ErrorId UnexpectedError = new ErrorId("UnexpectedError");
 
         // Releases and downloads.
-        public const string AssetNotFound = "AssetNotFound";
-        public const string DownloadFailed = "DownloadFailed";
-        public const string DownloadIncomplete = "DownloadIncomplete";
-        public const string DownloadSizeUnknown = "DownloadSizeUnknown";
-        public const string RateLimited = "RateLimited";
-        public const string ReleaseNotFound = "ReleaseNotFound";
-        public const string ReleaseSourceInvalid = "ReleaseSourceInvalid";
-        public const string ReleaseSourceUnreachable = "ReleaseSourceUnreachable";
-        public const string VariantInvalid = "VariantInvalid";
+        public static readonly ErrorId AssetNotFound = new ErrorId("AssetNotFound");
+        public static readonly ErrorId DownloadFailed = new ErrorId("DownloadFailed");
+        public static readonly ErrorId DownloadIncomplete = new ErrorId("DownloadIncomplete");
+        public static readonly ErrorId DownloadSizeUnknown = new ErrorId("DownloadSizeUnknown");
+        public static readonly ErrorId RateLimited = new ErrorId("RateLimited");
+        public static readonly ErrorId ReleaseNotFound = new ErrorId("ReleaseNotFound");
+        public static readonly ErrorId ReleaseSourceInvalid = new ErrorId("ReleaseSourceInvalid");
+        public static readonly ErrorId ReleaseSourceUnreachable = new ErrorId("ReleaseSourceUnreachable");
+        public static readonly ErrorId VariantInvalid = new ErrorId("VariantInvalid");
 
         // ELF files and placement.
-        public const string BinaryNotFound = "BinaryNotFound";
-        public const string GuestPathConflict = "GuestPathConflict";
-        public const string GuestPathInvalid = "GuestPathInvalid";
+        public static readonly ErrorId BinaryNotFound = new ErrorId("BinaryNotFound");
+        public static readonly ErrorId GuestPathConflict = new ErrorId("GuestPathConflict");
+        public static readonly ErrorId GuestPathInvalid = new ErrorId("GuestPathInvalid");
 
         // Disks, file systems and images.
-        public const string ConfigInvalid = "ConfigInvalid";
-        public const string DiskImageInvalid = "DiskImageInvalid";
-        public const string FileChangedDuringBuild = "FileChangedDuringBuild";
-        public const string ImageConversionFailed = "ImageConversionFailed";
-        public const string ImageExists = "ImageExists";
-        public const string ImageLocked = "ImageLocked";
-        public const string ImageNameInvalid = "ImageNameInvalid";
-        public const string ImageTooLarge = "ImageTooLarge";
-        public const string KernelInvalid = "KernelInvalid";
-        public const string LoaderImageCorrupt = "LoaderImageCorrupt";
-        public const string LoaderImageInvalid = "LoaderImageInvalid";
-        public const string LoaderImageNotFound = "LoaderImageNotFound";
-        public const string NameTooLong = "NameTooLong";
+        public static readonly ErrorId ConfigInvalid = new ErrorId("ConfigInvalid");
+        public static readonly ErrorId DiskImageInvalid = new ErrorId("DiskImageInvalid");
+        public static readonly ErrorId FileChangedDuringBuild = new ErrorId("FileChangedDuringBuild");
+        public static readonly ErrorId ImageConversionFailed = new ErrorId("ImageConversionFailed");
+        public static readonly ErrorId ImageExists = new ErrorId("ImageExists");
+        public static readonly ErrorId ImageLocked = new ErrorId("ImageLocked");
+        public static readonly ErrorId ImageNameInvalid = new ErrorId("ImageNameInvalid");
+        public static readonly ErrorId ImageTooLarge = new ErrorId("ImageTooLarge");
+        public static readonly ErrorId KernelInvalid = new ErrorId("KernelInvalid");
+        public static readonly ErrorId LoaderImageCorrupt = new ErrorId("LoaderImageCorrupt");
+        public static readonly ErrorId LoaderImageInvalid = new ErrorId("LoaderImageInvalid");
+        public static readonly ErrorId LoaderImageNotFound = new ErrorId("LoaderImageNotFound");
+        public static readonly ErrorId NameTooLong = new ErrorId("NameTooLong");
 
         // libvirt.
-        public const string ConnectionInvalid = "ConnectionInvalid";
-        public const string DomainExists = "DomainExists";
-        public const string LibvirtConnectFailed = "LibvirtConnectFailed";
-        public const string LibvirtFailed = "LibvirtFailed";
-        public const string LibvirtNotInstalled = "LibvirtNotInstalled";
-        public const string LibvirtNotSupported = "LibvirtNotSupported";
-        public const string LibvirtTimeout = "LibvirtTimeout";
-        public const string StoragePoolInvalid = "StoragePoolInvalid";
+        public static readonly ErrorId ConnectionInvalid = new ErrorId("ConnectionInvalid");
+        public static readonly ErrorId DomainExists = new ErrorId("DomainExists");
+        public static readonly ErrorId LibvirtConnectFailed = new ErrorId("LibvirtConnectFailed");
+        public static readonly ErrorId LibvirtFailed = new ErrorId("LibvirtFailed");
+        public static readonly ErrorId LibvirtNotInstalled = new ErrorId("LibvirtNotInstalled");
+        public static readonly ErrorId LibvirtNotSupported = new ErrorId("LibvirtNotSupported");
+        public static readonly ErrorId LibvirtTimeout = new ErrorId("LibvirtTimeout");
+        public static readonly ErrorId StoragePoolInvalid = new ErrorId("StoragePoolInvalid");
 
         // Projects and packages.
-        public const string FileNameInvalid = "FileNameInvalid";
-        public const string IgnorePatternTooComplex = "IgnorePatternTooComplex";
-        public const string PackageCorrupt = "PackageCorrupt";
-        public const string PackageCycle = "PackageCycle";
-        public const string PackageInvalid = "PackageInvalid";
-        public const string PackageNameInvalid = "PackageNameInvalid";
-        public const string PackageNotFound = "PackageNotFound";
-        public const string SymlinkOutsideProject = "SymlinkOutsideProject";
+        public static readonly ErrorId FileNameInvalid = new ErrorId("FileNameInvalid");
+        public static readonly ErrorId IgnorePatternTooComplex = new ErrorId("IgnorePatternTooComplex");
+        public static readonly ErrorId PackageCorrupt = new ErrorId("PackageCorrupt");
+        public static readonly ErrorId PackageCycle = new ErrorId("PackageCycle");
+        public static readonly ErrorId PackageInvalid = new ErrorId("PackageInvalid");
+        public static readonly ErrorId PackageNameInvalid = new ErrorId("PackageNameInvalid");
+        public static readonly ErrorId PackageNotFound = new ErrorId("PackageNotFound");
+        public static readonly ErrorId SymlinkOutsideProject = new ErrorId("SymlinkOutsideProject");
 
         // What OSv prints when a program fails (GuestFailures.cs).
-        public const string GuestAborted = "GuestAborted";
-        public const string GuestAssertionFailed = "GuestAssertionFailed";
-        public const string GuestCommandLineInvalid = "GuestCommandLineInvalid";
-        public const string GuestPageFault = "GuestPageFault";
-        public const string GuestProgramInvalid = "GuestProgramInvalid";
-        public const string GuestProgramNotFound = "GuestProgramNotFound";
-        public const string GuestSymbolNotFound = "GuestSymbolNotFound";
+        public static readonly ErrorId GuestAborted = new ErrorId("GuestAborted");
+        public static readonly ErrorId GuestAssertionFailed = new ErrorId("GuestAssertionFailed");
+        public static readonly ErrorId GuestCommandLineInvalid = new ErrorId("GuestCommandLineInvalid");
+        public static readonly ErrorId GuestPageFault = new ErrorId("GuestPageFault");
+        public static readonly ErrorId GuestProgramInvalid = new ErrorId("GuestProgramInvalid");
+        public static readonly ErrorId GuestProgramNotFound = new ErrorId("GuestProgramNotFound");
+        public static readonly ErrorId GuestSymbolNotFound = new ErrorId("GuestSymbolNotFound");
 
         // QEMU and instances.
-        public const string InstanceFolderUnsafe = "InstanceFolderUnsafe";
-        public const string OverlayFailed = "OverlayFailed";
-        public const string QmpCommandFailed = "QmpCommandFailed";
-        public const string QmpPeerInvalid = "QmpPeerInvalid";
-        public const string QmpUnavailable = "QmpUnavailable";
-        public const string VolumeInvalid = "VolumeInvalid";
+        public static readonly ErrorId InstanceFolderUnsafe = new ErrorId("InstanceFolderUnsafe");
+        public static readonly ErrorId OverlayFailed = new ErrorId("OverlayFailed");
+        public static readonly ErrorId QmpCommandFailed = new ErrorId("QmpCommandFailed");
+        public static readonly ErrorId QmpPeerInvalid = new ErrorId("QmpPeerInvalid");
+        public static readonly ErrorId QmpUnavailable = new ErrorId("QmpUnavailable");
+        public static readonly ErrorId VolumeInvalid = new ErrorId("VolumeInvalid");
 
         // ELF: Linux's dynamic linker.
         /// <summary>Add-OsvBinary -LinuxLinker: the program's dynamic linker is not on the host (or not glibc's).</summary>
-        public const string LinuxLinkerNotFound = "LinuxLinkerNotFound";
+        public static readonly ErrorId LinuxLinkerNotFound = new ErrorId("LinuxLinkerNotFound");
         /// <summary>Add-OsvBinary -LinuxLinker on a shared library that exports main, which only OSv's linker starts.</summary>
-        public const string LinuxLinkerNotApplicable = "LinuxLinkerNotApplicable";
+        public static readonly ErrorId LinuxLinkerNotApplicable = new ErrorId("LinuxLinkerNotApplicable");
 
         // Debian packages.
-        public const string DpkgDatabaseNotFound = "DpkgDatabaseNotFound";
-        public const string DpkgDatabaseInvalid = "DpkgDatabaseInvalid";
-        public const string DebianPackageNotFound = "DebianPackageNotFound";
-        public const string DebianPackageNotInstalled = "DebianPackageNotInstalled";
-        public const string DebianFileNotOwned = "DebianFileNotOwned";
-        public const string DebianPathInvalid = "DebianPathInvalid";
+        public static readonly ErrorId DpkgDatabaseNotFound = new ErrorId("DpkgDatabaseNotFound");
+        public static readonly ErrorId DpkgDatabaseInvalid = new ErrorId("DpkgDatabaseInvalid");
+        public static readonly ErrorId DebianPackageNotFound = new ErrorId("DebianPackageNotFound");
+        public static readonly ErrorId DebianPackageNotInstalled = new ErrorId("DebianPackageNotInstalled");
+        public static readonly ErrorId DebianFileNotOwned = new ErrorId("DebianFileNotOwned");
+        public static readonly ErrorId DebianPathInvalid = new ErrorId("DebianPathInvalid");
 
         // OCI registries (Publish-OsvImage, Save-OsvImage -Reference, Find-OsvImage -Reference).
-        public const string OciReferenceInvalid = "OciReferenceInvalid";
-        public const string RegistryUnreachable = "RegistryUnreachable";
-        public const string RegistryUnauthorized = "RegistryUnauthorized";
-        public const string RegistryDenied = "RegistryDenied";
-        public const string RegistryCertificateInvalid = "RegistryCertificateInvalid";
-        public const string RegistryHttpRefused = "RegistryHttpRefused";
-        public const string RegistryError = "RegistryError";
-        public const string RegistryResponseTooLarge = "RegistryResponseTooLarge";
-        public const string RegistryCredentialsInvalid = "RegistryCredentialsInvalid";
-        public const string OciManifestNotFound = "OciManifestNotFound";
-        public const string OciManifestNotSupported = "OciManifestNotSupported";
-        public const string OciNotAnOsvImage = "OciNotAnOsvImage";
-        public const string OciDigestMismatch = "OciDigestMismatch";
-        public const string OciUploadFailed = "OciUploadFailed";
-        public const string OciDownloadFailed = "OciDownloadFailed";
-        public const string OciDiskFormatNotSupported = "OciDiskFormatNotSupported";
-        public const string KubeVirtSettingInvalid = "KubeVirtSettingInvalid";
+        public static readonly ErrorId OciReferenceInvalid = new ErrorId("OciReferenceInvalid");
+        public static readonly ErrorId RegistryUnreachable = new ErrorId("RegistryUnreachable");
+        public static readonly ErrorId RegistryUnauthorized = new ErrorId("RegistryUnauthorized");
+        public static readonly ErrorId RegistryDenied = new ErrorId("RegistryDenied");
+        public static readonly ErrorId RegistryCertificateInvalid = new ErrorId("RegistryCertificateInvalid");
+        public static readonly ErrorId RegistryHttpRefused = new ErrorId("RegistryHttpRefused");
+        public static readonly ErrorId RegistryError = new ErrorId("RegistryError");
+        public static readonly ErrorId RegistryResponseTooLarge = new ErrorId("RegistryResponseTooLarge");
+        public static readonly ErrorId RegistryCredentialsInvalid = new ErrorId("RegistryCredentialsInvalid");
+        public static readonly ErrorId OciManifestNotFound = new ErrorId("OciManifestNotFound");
+        public static readonly ErrorId OciManifestNotSupported = new ErrorId("OciManifestNotSupported");
+        public static readonly ErrorId OciNotAnOsvImage = new ErrorId("OciNotAnOsvImage");
+        public static readonly ErrorId OciDigestMismatch = new ErrorId("OciDigestMismatch");
+        public static readonly ErrorId OciUploadFailed = new ErrorId("OciUploadFailed");
+        public static readonly ErrorId OciDownloadFailed = new ErrorId("OciDownloadFailed");
+        public static readonly ErrorId OciDiskFormatNotSupported = new ErrorId("OciDiskFormatNotSupported");
+        public static readonly ErrorId KubeVirtSettingInvalid = new ErrorId("KubeVirtSettingInvalid");
+
+        public static readonly ErrorId ImageFileNotFound = new ErrorId("ImageFileNotFound");
+        public static readonly ErrorId BinaryNotAFile = new ErrorId("BinaryNotAFile");
+        public static readonly ErrorId ImageIndexInvalid = new ErrorId("ImageIndexInvalid");
+        public static readonly ErrorId QemuNotFound = new ErrorId("QemuNotFound");
+        public static readonly ErrorId QemuImgNotFound = new ErrorId("QemuImgNotFound");
     }
 }

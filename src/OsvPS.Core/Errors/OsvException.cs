@@ -9,7 +9,7 @@ namespace OsvPS.Core.Errors
     /// </summary>
     public class OsvException : Exception
     {
-        public OsvException(string errorId, OsvErrorKind kind, string message, object? target = null, Exception? inner = null)
+        public OsvException(ErrorId errorId, OsvErrorKind kind, string message, object? target = null, Exception? inner = null)
             : base(TextSafety.Printable(message), inner)
         {
             ErrorId = errorId;
@@ -18,7 +18,7 @@ namespace OsvPS.Core.Errors
         }
 
         /// <summary>Stable identifier, e.g. <c>ConfigSetNotFound</c>.</summary>
-        public string ErrorId { get; }
+        public ErrorId ErrorId { get; }
 
         /// <summary>The kind of failure.</summary>
         public OsvErrorKind Kind { get; }

@@ -24,7 +24,7 @@ namespace OsvPS.Core.IO
         /// Copies <paramref name="input"/> (gzip or not) to <paramref name="output"/>, unpacked, refusing
         /// more than <paramref name="maxBytes"/> and a gzip whose trailer does not match what it unpacked to.
         /// </summary>
-        public static void Unpack(Stream input, Stream output, long maxBytes, string source, string errorId)
+        public static void Unpack(Stream input, Stream output, long maxBytes, string source, ErrorId errorId)
         {
             bool gzip = IsGzip(input);
             uint? declared = null;

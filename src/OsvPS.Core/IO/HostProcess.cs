@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Runtime.InteropServices;
+using OsvPS.Core.Errors;
 
 namespace OsvPS.Core.IO
 {
@@ -83,7 +84,7 @@ namespace OsvPS.Core.IO
             var status = UnixFile.Stat(path, noFollow: true);
             if (status == null || status.Type != UnixFileType.Directory || status.Owner != UserId || (status.Permissions & 0x3F) != 0)
             {
-                throw new Errors.OsvException("InstanceFolderUnsafe", Errors.OsvErrorKind.SecurityError,
+                throw new Errors.OsvException(ErrorIds.InstanceFolderUnsafe, Errors.OsvErrorKind.SecurityError,
                     $"'{path}' must be a folder of this user's that no one else can enter (mode 0700); it is not, so no monitor socket is made there.", path);
             }
             return path;

@@ -18,7 +18,7 @@ namespace OsvPS.Core.IO
 
         public static Result Run(string program, IEnumerable<string> arguments, CancellationToken cancellation, TimeSpan? timeout = null)
         {
-            var info = new ProcessStartInfo(program, Quote(arguments))
+            var info = new ProcessStartInfo(program, arguments)
             {
                 UseShellExecute = false,
                 RedirectStandardOutput = true,

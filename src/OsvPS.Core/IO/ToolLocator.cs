@@ -21,7 +21,7 @@ namespace OsvPS.Core.IO
                 }
             }
             string package = program == "qemu-img" ? "qemu-utils" : "qemu-system-x86";
-            throw new OsvException(program == "qemu-img" ? "QemuImgNotFound" : "QemuNotFound", OsvErrorKind.NotInstalled,
+            throw new OsvException(program == "qemu-img" ? Errors.ErrorIds.QemuImgNotFound : Errors.ErrorIds.QemuNotFound, OsvErrorKind.NotInstalled,
                 $"{program} was not found; searched: {string.Join(", ", searched.Distinct())}. Install it (Debian: apt-get install {package}) or set $env:CAPSTAN_QEMU_PATH.", program);
         }
 

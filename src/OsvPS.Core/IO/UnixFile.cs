@@ -5,6 +5,7 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+using OsvPS.Core.Errors;
 
 namespace OsvPS.Core.IO
 {
@@ -309,7 +310,7 @@ namespace OsvPS.Core.IO
         /// with <paramref name="missingId"/>, a folder, FIFO, device or socket with <paramref name="wrongTypeId"/>,
         /// and a path that cannot be looked at (a link loop, no permission) with FileReadFailed.
         /// </summary>
-        public static UnixFileStatus RequireRegular(string path, string missingId, string wrongTypeId)
+        public static UnixFileStatus RequireRegular(string path, Errors.ErrorId missingId, Errors.ErrorId wrongTypeId)
         {
             UnixFileStatus? status;
             try

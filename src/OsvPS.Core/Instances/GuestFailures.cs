@@ -2,20 +2,21 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using OsvPS.Core.Errors;
 
 namespace OsvPS.Core.Instances
 {
     /// <summary>A program that did not do its job inside the guest, as OSv's console said it.</summary>
     internal sealed class GuestFailure
     {
-        public GuestFailure(string errorId, string reason)
+        public GuestFailure(ErrorId errorId, string reason)
         {
             ErrorId = errorId;
             Reason = reason;
         }
 
         /// <summary>A stable id for the kind of failure (<c>GuestProgramNotFound</c>, <c>GuestSymbolNotFound</c>, ...).</summary>
-        public string ErrorId { get; }
+        public ErrorId ErrorId { get; }
         /// <summary>OSv's own line.</summary>
         public string Reason { get; }
 
@@ -41,23 +42,23 @@ namespace OsvPS.Core.Instances
         // Longer console lines are cut to this many characters before they are matched or kept.
         private const int MaxLine = 4096;
 
-        private static readonly (string Text, bool Start, string Id)[] Patterns =
+        private static readonly (string Text, bool Start, ErrorId Id)[] Patterns =
         {
-            ("Failed to load object: ", true, "GuestProgramNotFound"),
-            ("failed looking up symbol ", false, "GuestSymbolNotFound"),
-            ("Failed looking up main", true, "GuestProgramInvalid"),
-            ("Failed to create the main thread", true, "GuestProgramFailed"),
-            ("collides with kernel", false, "GuestProgramInvalid"),
-            ("page fault outside application", true, "GuestPageFault"),
-            ("Assertion failed: ", true, "GuestAssertionFailed"),
-            ("Stack overflow detected", false, "GuestAborted"),
-            ("Failed to parse command line.", true, "GuestCommandLineInvalid"),
-            ("This image has an empty command line.", true, "GuestCommandLineInvalid"),
-            ("Failed expanding runscript", true, "GuestCommandLineInvalid"),
-            ("Failed to open runscript file", true, "GuestCommandLineInvalid"),
-            ("unrecognised option '", true, "GuestCommandLineInvalid"),
-            ("unrecognized option: ", true, "GuestCommandLineInvalid"),
-            ("expected 'KEY(?)=value'", true, "GuestCommandLineInvalid"),
+            ("Failed to load object: ", true, ErrorIds.GuestProgramNotFound),
+            ("failed looking up symbol ", false, ErrorIds.GuestSymbolNotFound),
+            ("Failed looking up main", true, ErrorIds.GuestProgramInvalid),
+            ("Failed to create the main thread", true, ErrorIds.GuestProgramFailed),
+            ("collides with kernel", false, ErrorIds.GuestProgramInvalid),
+            ("page fault outside application", true, ErrorIds.GuestPageFault),
+            ("Assertion failed: ", true, ErrorIds.GuestAssertionFailed),
+            ("Stack overflow detected", false, ErrorIds.GuestAborted),
+            ("Failed to parse command line.", true, ErrorIds.GuestCommandLineInvalid),
+            ("This image has an empty command line.", true, ErrorIds.GuestCommandLineInvalid),
+            ("Failed expanding runscript", true, ErrorIds.GuestCommandLineInvalid),
+            ("Failed to open runscript file", true, ErrorIds.GuestCommandLineInvalid),
+            ("unrecognised option '", true, ErrorIds.GuestCommandLineInvalid),
+            ("unrecognized option: ", true, ErrorIds.GuestCommandLineInvalid),
+            ("expected 'KEY(?)=value'", true, ErrorIds.GuestCommandLineInvalid),
         };
 
         private string lastLine = "";
@@ -90,7 +91,7 @@ namespace OsvPS.Core.Instances
             if (text == "Aborted" || text == "[backtrace]" || text == "Halting.")
             {
                 // abort() prints its message, then the backtrace: the message is the reason.
-                return Failure = new GuestFailure("GuestAborted", text == "Aborted" || lastLine.Length == 0 ? text : lastLine);
+                return Failure = new GuestFailure(ErrorIds.GuestAborted, text == "Aborted" || lastLine.Length == 0 ? text : lastLine);
             }
             lastLine = text;
             return null;

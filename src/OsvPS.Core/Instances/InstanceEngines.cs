@@ -1,4 +1,5 @@
 using OsvPS.Core.Repository;
+using OsvPS.Core.Errors;
 
 namespace OsvPS.Core.Instances
 {
@@ -25,7 +26,7 @@ namespace OsvPS.Core.Instances
             }
             else if (qemuPath != null)
             {
-                throw new Errors.OsvException("LibvirtNotSupported", Errors.OsvErrorKind.InvalidArgument,
+                throw new Errors.OsvException(ErrorIds.LibvirtNotSupported, Errors.OsvErrorKind.InvalidArgument,
                     "-QemuPath is not available with -Connection: the libvirt host chooses its own QEMU.", qemuPath);
             }
         }

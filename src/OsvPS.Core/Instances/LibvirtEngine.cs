@@ -57,7 +57,7 @@ namespace OsvPS.Core.Instances
             if (connection == null || scheme <= 0 || connection.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
                 || !connection.Substring(0, scheme).All(c => char.IsLetterOrDigit(c) || c == '+' || c == '-' || c == '.'))
             {
-                throw new OsvException("ConnectionInvalid", OsvErrorKind.InvalidArgument,
+                throw new OsvException(ErrorIds.ConnectionInvalid, OsvErrorKind.InvalidArgument,
                     $"'{connection}' is not a libvirt connection URI (such as qemu:///system or qemu+ssh://host/system).", connection);
             }
         }
@@ -66,7 +66,7 @@ namespace OsvPS.Core.Instances
         {
             if (pool.Length == 0 || pool.Length > 64 || pool[0] == '.' || !pool.All(c => c < 128 && (char.IsLetterOrDigit(c) || c == '_' || c == '-' || c == '.')))
             {
-                throw new OsvException("StoragePoolInvalid", OsvErrorKind.InvalidArgument,
+                throw new OsvException(ErrorIds.StoragePoolInvalid, OsvErrorKind.InvalidArgument,
                     $"'{pool}' is not a storage pool name: use up to 64 letters, digits, '.', '_' and '-'.", pool);
             }
         }
@@ -93,13 +93,13 @@ namespace OsvPS.Core.Instances
             string name = request.Name ?? InstanceNames.Default(request.ImageName);
             if (request.Machine.Volumes.Count > 0)
             {
-                throw new OsvException("LibvirtNotSupported", OsvErrorKind.NotImplemented,
+                throw new OsvException(ErrorIds.LibvirtNotSupported, OsvErrorKind.NotImplemented,
                     "-Volume is not available on a libvirt connection: the files are on this machine, not the libvirt host. Attach pool volumes with virsh attach-disk.", name);
             }
             var plan = InstancePlanner.Plan(request, rawOrQcow2Only: true);
             if (request.Machine.Forwards.Count > 0 && libvirt.DaemonVersion() is ulong version && version < PasstVersion)
             {
-                throw new OsvException("LibvirtNotSupported", OsvErrorKind.NotImplemented,
+                throw new OsvException(ErrorIds.LibvirtNotSupported, OsvErrorKind.NotImplemented,
                     $"-Forward on a libvirt connection needs libvirt 9.2 or later on the host (port forwards of user networking come with its passt backend); {Connection} runs libvirt {version / 1000000}.{version / 1000 % 1000}.{version % 1000}. Put the instance on a bridge (-Network Bridge) or a libvirt network and reach its address instead.", plan.Name);
             }
             plan.Host = Connection;
@@ -125,12 +125,12 @@ namespace OsvPS.Core.Instances
                 {
                     if (LibvirtDomainXml.ReadMeta(XElement.Parse(existing.Xml())) == null)
                     {
-                        throw new OsvException("DomainExists", OsvErrorKind.ResourceExists,
+                        throw new OsvException(ErrorIds.DomainExists, OsvErrorKind.ResourceExists,
                             $"{Connection} has a domain '{domainName}' that OsvPS did not make; start the instance with another -Name.", plan.Name);
                     }
                     if (existing.IsActive())
                     {
-                        throw new OsvException("InstanceExists", OsvErrorKind.ResourceExists,
+                        throw new OsvException(ErrorIds.InstanceExists, OsvErrorKind.ResourceExists,
                             $"instance '{plan.Name}' is running on {Connection}; stop it with 'Stop-OsvInstance {plan.Name} -Connection {Connection}' or start another with -Name.", plan.Name);
                     }
                     RemoveDomain(existing, cancellation);
@@ -286,7 +286,7 @@ namespace OsvPS.Core.Instances
             var instance = Get(name, cancellation);
             if (instance.State == InstanceState.Running && !force)
             {
-                throw new OsvException("InstanceRunning", OsvErrorKind.InvalidOperation,
+                throw new OsvException(ErrorIds.InstanceRunning, OsvErrorKind.InvalidOperation,
                     $"instance '{name}' is running on {Connection}; stop it first or use -Force.", name);
             }
             using (var domain = libvirt.FindDomain(DomainName(name)))

@@ -95,7 +95,7 @@ namespace OsvPS.Core.Instances
         public string UploadOverlay(LibvirtPool pool, string volumeName, StartPlan plan, string imageVolume, CancellationToken cancellation)
         {
             string backing;
-            using (var image = pool.FindVolume(imageVolume) ?? throw new OsvException("LibvirtFailed", OsvErrorKind.ObjectNotFound,
+            using (var image = pool.FindVolume(imageVolume) ?? throw new OsvException(ErrorIds.LibvirtFailed, OsvErrorKind.ObjectNotFound,
                 $"volume '{imageVolume}' went missing from storage pool '{pool.Name}'.", imageVolume))
             {
                 backing = image.Path();

@@ -193,7 +193,7 @@ namespace OsvPS.Core.Instances
             var result = ProcessRunner.Run(qemuImg, new[] { "create", "-q", "-f", "qcow2", "-F", format.ToString().ToLowerInvariant(), "-b", image, overlay }, cancellation);
             if (result.ExitCode != 0)
             {
-                throw new OsvException("OverlayFailed", OsvErrorKind.InvalidResult, $"qemu-img could not create the overlay: {result.Error.Trim()}", overlay);
+                throw new OsvException(ErrorIds.OverlayFailed, OsvErrorKind.InvalidResult, $"qemu-img could not create the overlay: {result.Error.Trim()}", overlay);
             }
         }
     }

@@ -43,7 +43,7 @@ namespace OsvPS.Core.Libvirt
             if (uri == null || scheme <= 0 || uri.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) ||
                 !uri.Substring(0, scheme).All(c => c < 128 && (char.IsLetterOrDigit(c) || c == '+' || c == '-' || c == '.')))
             {
-                throw new OsvException("ConnectionInvalid", OsvErrorKind.InvalidArgument,
+                throw new OsvException(ErrorIds.ConnectionInvalid, OsvErrorKind.InvalidArgument,
                     $"'{uri}' is not a libvirt connection URI (such as qemu:///system or qemu+ssh://host/system).", uri);
             }
             string[] driver = uri.Substring(0, scheme).Split('+');

@@ -131,6 +131,28 @@ namespace OsvPS.Core.Models
         /// <summary>The reason of <paramref name="way"/>'s verdict.</summary>
         public string? ReasonOf(OsvRunWay way) => way == OsvRunWay.LinuxLinker ? LinuxLinkerReason : OsvLinkerReason;
 
+        /// <summary>
+        /// What to tell a user who adds it to run <paramref name="way"/>, or null when nothing: a program that will
+        /// not start (or may stop where another way runs it whole), a library that will not load or lacks a symbol;
+        /// with the way that runs it, when another one does.
+        /// </summary>
+        public string? WarningFor(OsvRunWay way)
+        {
+            var verdict = VerdictOf(way);
+            bool fails = verdict == OsvRunVerdict.FailsAtLoad || verdict == OsvRunVerdict.CannotRun;
+            bool worse = verdict == OsvRunVerdict.RunsUnlessCalled && (!IsProgram || (RecommendedWay != way && VerdictOf(RecommendedWay) == OsvRunVerdict.Runs));
+            if (!fails && !worse)
+            {
+                return null;
+            }
+            string wayName = way == OsvRunWay.LinuxLinker ? "Linux's dynamic linker" : $"OSv's linker ({Kernel})";
+            string what = IsProgram ? (fails ? "will not start" : "may stop") : (fails ? "will not load" : "may stop its program");
+            string advice = RecommendedWay == way || RecommendedWay == OsvRunWay.None ? ""
+                : RecommendedWay == OsvRunWay.LinuxLinker ? " Linux's dynamic linker runs it: add it with -LinuxLinker."
+                : " OSv's linker runs it: add it without -LinuxLinker.";
+            return $"'{Path}' {what} on {wayName}: {ReasonOf(way)}.{advice} Test-OsvBinary '{Path}' tells more.";
+        }
+
         public override string ToString() => Path;
     }
 

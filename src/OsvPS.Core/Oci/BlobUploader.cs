@@ -117,7 +117,12 @@ namespace OsvPS.Core.Oci
                 {
                     // Resume where the session says it is, at the Location it gives now (the distribution
                     // registry's carries the offset); a session that cannot say restarts the blob.
-                    (offset, session) = Received(session, cancellation) ?? throw e;
+                    var received = Received(session, cancellation);
+                    if (received == null)
+                    {
+                        throw;
+                    }
+                    (offset, session) = received.Value;
                 }
             }
             return session;

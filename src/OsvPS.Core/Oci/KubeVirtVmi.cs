@@ -10,6 +10,14 @@ using YamlDotNet.Core.Events;
 
 namespace OsvPS.Core.Oci
 {
+    /// <summary>When the cluster's nodes pull the image (Kubernetes' <c>imagePullPolicy</c>).</summary>
+    public enum ImagePullPolicy
+    {
+        Always,
+        IfNotPresent,
+        Never,
+    }
+
     /// <summary>What a VirtualMachineInstance of an OsvPS image asks of the cluster.</summary>
     public sealed class KubeVirtOptions
     {
@@ -22,8 +30,8 @@ namespace OsvPS.Core.Oci
         public bool KernelBoot { get; set; } = true;
         /// <summary>The command line for a kernel boot instead of the image's own.</summary>
         public string? CommandLine { get; set; }
-        /// <summary>Always, IfNotPresent or Never; null leaves Kubernetes' default.</summary>
-        public string? ImagePullPolicy { get; set; }
+        /// <summary>Null leaves Kubernetes' default.</summary>
+        public ImagePullPolicy? ImagePullPolicy { get; set; }
         /// <summary>The name of a docker-registry secret in the namespace, for a private registry.</summary>
         public string? ImagePullSecret { get; set; }
         /// <summary>Refer to the image by tag instead of by its digest.</summary>
@@ -56,10 +64,6 @@ namespace OsvPS.Core.Oci
             {
                 Check(options.Namespace, "namespace");
             }
-            if (options.ImagePullPolicy != null && Array.IndexOf(new[] { "Always", "IfNotPresent", "Never" }, options.ImagePullPolicy) < 0)
-            {
-                throw Invalid($"'{options.ImagePullPolicy}' is not an image pull policy (Always, IfNotPresent, Never).", options.ImagePullPolicy);
-            }
             bool kernel = options.KernelBoot && image.KernelPath != null;
             if (options.KernelBoot && image.KernelPath == null && options.CommandLine != null)
             {
@@ -74,13 +78,13 @@ namespace OsvPS.Core.Oci
                 ("cpu", Map(("cores", options.Cpus))),
                 ("resources", Map(("requests", Map(("memory", options.MemoryMiB.ToString(CultureInfo.InvariantCulture) + "Mi"))))),
                 ("firmware", kernel ? Map(("kernelBoot", Map(
-                    ("container", Map(("image", reference), ("kernelPath", image.KernelPath), ("imagePullPolicy", options.ImagePullPolicy), ("imagePullSecret", options.ImagePullSecret))),
+                    ("container", Map(("image", reference), ("kernelPath", image.KernelPath), ("imagePullPolicy", options.ImagePullPolicy?.ToString()), ("imagePullSecret", options.ImagePullSecret))),
                     ("kernelArgs", options.CommandLine ?? image.CommandLine ?? "")))) : null),
                 ("devices", Map(("disks", new List<object> { Map(("name", "osv"), ("disk", Map(("bus", "virtio")))) }))));
             var spec = Map(
                 ("terminationGracePeriodSeconds", 0),
                 ("domain", domain),
-                ("volumes", new List<object> { Map(("name", "osv"), ("containerDisk", Map(("image", reference), ("path", image.DiskPath), ("imagePullPolicy", options.ImagePullPolicy), ("imagePullSecret", options.ImagePullSecret)))) }));
+                ("volumes", new List<object> { Map(("name", "osv"), ("containerDisk", Map(("image", reference), ("path", image.DiskPath), ("imagePullPolicy", options.ImagePullPolicy?.ToString()), ("imagePullSecret", options.ImagePullSecret)))) }));
             var root = Map(("apiVersion", "kubevirt.io/v1"), ("kind", "VirtualMachineInstance"), ("metadata", metadata), ("spec", spec));
             return Emit(root);
         }

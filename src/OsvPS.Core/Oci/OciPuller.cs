@@ -128,7 +128,7 @@ namespace OsvPS.Core.Oci
                 {
                     TryDelete(store, temp);
                 }
-                if (e is OsvException { ErrorId: ErrorIds.DiskSpaceInsufficient })
+                if (e is OsvException full && full.ErrorId == ErrorIds.DiskSpaceInsufficient)
                 {
                     // Out of space: the layers written whole give theirs back (a broken transfer keeps them, to resume).
                     foreach (string blob in cached)

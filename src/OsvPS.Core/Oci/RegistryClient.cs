@@ -262,7 +262,7 @@ namespace OsvPS.Core.Oci
         }
 
         /// <summary>An error for a response that is not what <paramref name="what"/> needed, with the registry's error codes.</summary>
-        public OsvException Failure(HttpResponseMessage response, string what, string? notFoundId)
+        public OsvException Failure(HttpResponseMessage response, string what, ErrorId? notFoundId)
         {
             string detail = "";
             try
@@ -284,7 +284,7 @@ namespace OsvPS.Core.Oci
             switch (response.StatusCode)
             {
                 case HttpStatusCode.NotFound when notFoundId != null:
-                    return new OsvException(notFoundId, OsvErrorKind.ObjectNotFound, message, Reference.ToString());
+                    return new OsvException(notFoundId.Value, OsvErrorKind.ObjectNotFound, message, Reference.ToString());
                 case HttpStatusCode.Forbidden:
                     return new OsvException(ErrorIds.RegistryDenied, OsvErrorKind.PermissionDenied, message, Reference.ToString());
                 case HttpStatusCode.Unauthorized:
@@ -295,7 +295,7 @@ namespace OsvPS.Core.Oci
         }
 
         /// <summary>A JSON document (manifest, config, tag list) with a cap, as bytes, and its Content-Type.</summary>
-        public (byte[] Body, string MediaType, string? Digest) GetDocument(Func<HttpRequestMessage> make, string what, string? notFoundId, CancellationToken cancellation)
+        public (byte[] Body, string MediaType, string? Digest) GetDocument(Func<HttpRequestMessage> make, string what, ErrorId? notFoundId, CancellationToken cancellation)
         {
             using (var response = Send(make, what, cancellation))
             {

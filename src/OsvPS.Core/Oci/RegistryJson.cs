@@ -28,7 +28,7 @@ namespace OsvPS.Core.Oci
             }
         }
 
-        public static byte[] ReadFileBounded(string path, int cap, string errorId)
+        public static byte[] ReadFileBounded(string path, int cap, ErrorId errorId)
         {
             FileStream input;
             try

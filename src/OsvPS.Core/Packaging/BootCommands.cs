@@ -106,7 +106,7 @@ namespace OsvPS.Core.Packaging
             if (chain.Contains(here))
             {
                 chain.Add(here);
-                throw new OsvException(ErrorIds.BaseCycle, OsvErrorKind.InvalidData,
+                throw new OsvException(ErrorIds.ConfigSetBaseCycle, OsvErrorKind.InvalidData,
                     $"config set base references form a cycle: {string.Join(" -> ", chain)}.", here);
             }
             chain.Add(here);

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
+using OsvPS.Core.Errors;
 
 namespace OsvPS.Core.Packaging
 {
@@ -80,7 +81,7 @@ namespace OsvPS.Core.Packaging
             }
             catch (RegexMatchTimeoutException e)
             {
-                throw new Errors.OsvException("IgnorePatternTooComplex", Errors.OsvErrorKind.LimitsExceeded,
+                throw new Errors.OsvException(ErrorIds.IgnorePatternTooComplex, Errors.OsvErrorKind.LimitsExceeded,
                     $"{FileName}: matching '{guestPath}' took longer than {MatchTimeout.TotalSeconds:0} s; simplify the patterns (fewer '*' and '/**/' in one line).", guestPath, e);
             }
         }

@@ -116,7 +116,7 @@ namespace OsvPS.Core.Packaging
         }
 
         /// <summary>Refuses <paramref name="text"/> when it cannot reach OSv intact; <paramref name="what"/> names it in the error.</summary>
-        public static void Check(string text, string what, string errorId)
+        public static void Check(string text, string what, ErrorId errorId)
         {
             string? problem = Problem(text);
             if (problem != null)

@@ -47,7 +47,7 @@ namespace OsvPS.Core.Packaging
             Directory.CreateDirectory(cacheFolder);
             // The cache is keyed by the archive's identity: size, modification time, inode and change time
             // (a package replaced by one of the same size and time still gets a new inode or change time).
-            var status = UnixFile.RequireRegular(archivePath, "PackageNotFound", "PackageInvalid");
+            var status = UnixFile.RequireRegular(archivePath, ErrorIds.PackageNotFound, ErrorIds.PackageInvalid);
             string tarPath = Path.Combine(cacheFolder, $"{name}-{info.Length}-{info.LastWriteTimeUtc.Ticks}-{status.Inode}-{status.ChangedTicks}.tar");
             if (!File.Exists(tarPath))
             {
@@ -63,13 +63,13 @@ namespace OsvPS.Core.Packaging
                     {
                         using (var input = File.OpenRead(archivePath))
                         {
-                            Gzip.Unpack(input, output, MaxUnpackedBytes, archivePath, "PackageInvalid");
+                            Gzip.Unpack(input, output, MaxUnpackedBytes, archivePath, ErrorIds.PackageInvalid);
                         }
                     });
                 }
                 catch (InvalidDataException e)
                 {
-                    throw new OsvException("PackageInvalid", OsvErrorKind.InvalidData, $"'{archivePath}' is not a valid package: {e.Message}", archivePath, e);
+                    throw new OsvException(ErrorIds.PackageInvalid, OsvErrorKind.InvalidData, $"'{archivePath}' is not a valid package: {e.Message}", archivePath, e);
                 }
             }
             List<TarEntry> entries;
@@ -130,7 +130,7 @@ namespace OsvPS.Core.Packaging
                         string? target = GuestPath(entry.LinkTarget, ArchivePath);
                         if (target == null || !byPath.TryGetValue(target, out var linked))
                         {
-                            throw new OsvException("PackageInvalid", OsvErrorKind.InvalidData,
+                            throw new OsvException(ErrorIds.PackageInvalid, OsvErrorKind.InvalidData,
                                 $"'{ArchivePath}': hard link '{entry.Name}' points to '{entry.LinkTarget}', which comes earlier in no member.", ArchivePath);
                         }
                         tree.Add(guest, new TreeFile(Range(linked, origin)));
@@ -157,7 +157,7 @@ namespace OsvPS.Core.Packaging
                 }
                 if (part == "..")
                 {
-                    throw new OsvException("PackageInvalid", OsvErrorKind.InvalidData,
+                    throw new OsvException(ErrorIds.PackageInvalid, OsvErrorKind.InvalidData,
                         $"'{archivePath}': member '{memberName}' points outside the package.", archivePath);
                 }
                 parts.Add(part);
@@ -172,10 +172,10 @@ namespace OsvPS.Core.Packaging
                 f.Seek(entry.DataOffset, SeekOrigin.Begin);
                 if (entry.Size > 1 << 20)
                 {
-                    throw new OsvException("PackageInvalid", OsvErrorKind.InvalidData, $"'{tarPath}': a meta file of {entry.Size} bytes is beyond 1 MiB.", tarPath);
+                    throw new OsvException(ErrorIds.PackageInvalid, OsvErrorKind.InvalidData, $"'{tarPath}': a meta file of {entry.Size} bytes is beyond 1 MiB.", tarPath);
                 }
                 var b = new byte[entry.Size];
-                Disk.DiskFormats.ReadFully(f, b, 0, b.Length);
+                IO.StreamReading.ReadFully(f, b, 0, b.Length);
                 return ProjectStore.DecodeText(b, entry.Name);
             }
         }

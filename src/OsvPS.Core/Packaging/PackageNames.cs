@@ -20,7 +20,7 @@ namespace OsvPS.Core.Packaging
             if (name.Length == 0 || name.Length > 200 || name == "." || name == ".." ||
                 name.Any(c => char.IsControl(c) || c == '/' || c == '\\' || InvalidFileNameChars.Contains(c)))
             {
-                throw new OsvException("PackageNameInvalid", OsvErrorKind.InvalidArgument,
+                throw new OsvException(ErrorIds.PackageNameInvalid, OsvErrorKind.InvalidArgument,
                     (source == null ? "" : source + ": ") + $"'{name}' is not a valid package name: it must be one file name, not '.' or '..', " +
                     "without '/', '\\' or control characters.", name);
             }

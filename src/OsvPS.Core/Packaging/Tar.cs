@@ -56,7 +56,7 @@ namespace OsvPS.Core.Packaging
             while (true)
             {
                 long at = tar.Position;
-                int n = Disk.DiskFormats.ReadFully(tar, header, 0, 512);
+                int n = IO.StreamReading.ReadFully(tar, header, 0, 512);
                 if (n == 0)
                 {
                     // A complete archive ends with zero blocks; one that just stops was cut (a gzip cut
@@ -147,7 +147,7 @@ namespace OsvPS.Core.Packaging
         }
 
         private static OsvException Invalid(string source, string why)
-            => new OsvException("PackageInvalid", OsvErrorKind.InvalidData, $"'{source}' is not a valid package archive: {why}.", source);
+            => new OsvException(ErrorIds.PackageInvalid, OsvErrorKind.InvalidData, $"'{source}' is not a valid package archive: {why}.", source);
 
         private static bool IsZero(byte[] b)
         {
@@ -236,7 +236,7 @@ namespace OsvPS.Core.Packaging
         {
             var b = new byte[size];
             s.Seek(at, SeekOrigin.Begin);
-            Disk.DiskFormats.ReadFully(s, b, 0, b.Length);
+            IO.StreamReading.ReadFully(s, b, 0, b.Length);
             return Encoding.UTF8.GetString(b).TrimEnd('\0');
         }
 

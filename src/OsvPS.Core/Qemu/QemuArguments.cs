@@ -114,7 +114,7 @@ namespace OsvPS.Core.Qemu
         }
 
         private static OsvException Invalid(string text)
-            => new OsvException("ForwardInvalid", OsvErrorKind.InvalidArgument,
+            => new OsvException(ErrorIds.ForwardInvalid, OsvErrorKind.InvalidArgument,
                 $"'{text}' is not a port forward; write HOST:GUEST (listens on 127.0.0.1) or ADDRESS:HOST:GUEST with an IPv4 address (0.0.0.0 for every interface), with an optional tcp: or udp: in front, and ports 1-65535.", text);
 
         /// <summary><c>tcp:127.0.0.1:8080:80</c>, <c>tcp:[::1]:8080:80</c>.</summary>
@@ -145,7 +145,7 @@ namespace OsvPS.Core.Qemu
             int marker = text.LastIndexOf(":format=", StringComparison.Ordinal);
             if (marker >= 0 && Array.IndexOf(Formats, text.Substring(marker + 8)) < 0)
             {
-                throw new OsvException("VolumeInvalid", OsvErrorKind.InvalidArgument,
+                throw new OsvException(ErrorIds.VolumeInvalid, OsvErrorKind.InvalidArgument,
                     $"'{text}': the volume format must be one of {string.Join(", ", Formats)}.", text);
             }
             return marker < 0 ? new VolumeSpec(text, null) : new VolumeSpec(text.Substring(0, marker), text.Substring(marker + 8));
@@ -167,7 +167,7 @@ namespace OsvPS.Core.Qemu
                 if (value != null && (value.Length == 0 || value.Length > 15 ||
                     !value.All(c => c < 128 && (char.IsLetterOrDigit(c) || c == '.' || c == '_' || c == ':' || c == '-'))))
                 {
-                    throw new OsvException("InstanceSettingInvalid", OsvErrorKind.InvalidArgument,
+                    throw new OsvException(ErrorIds.InstanceSettingInvalid, OsvErrorKind.InvalidArgument,
                         $"{what} '{value}' is not a network interface name (at most 15 letters, digits, '.', '_', ':' and '-').", value);
                 }
             }

@@ -63,7 +63,7 @@ namespace OsvPS.Core.Qemu
                     s?.Dispose();
                     if (DateTime.UtcNow > deadline || (stillWorthTrying != null && !stillWorthTrying()))
                     {
-                        throw new OsvException("QmpUnavailable", OsvErrorKind.ConnectionError,
+                        throw new OsvException(ErrorIds.QmpUnavailable, OsvErrorKind.ConnectionError,
                             $"cannot talk to QEMU's monitor at '{socketPath}': {e.Message}", socketPath, e);
                     }
                     // QEMU opens the socket within tens of milliseconds; poll finely so a start costs little.
@@ -93,7 +93,7 @@ namespace OsvPS.Core.Qemu
             uint uid = BitConverter.ToUInt32(credentials, 4);
             if (uid != IO.HostProcess.UserId)
             {
-                throw new OsvException("QmpPeerInvalid", OsvErrorKind.SecurityError,
+                throw new OsvException(ErrorIds.QmpPeerInvalid, OsvErrorKind.SecurityError,
                     $"the monitor socket '{socketPath}' is served by user {uid}, not by this user's QEMU; it is not used.", socketPath);
             }
         }
@@ -122,7 +122,7 @@ namespace OsvPS.Core.Qemu
                 }
                 if (reply.Error != null)
                 {
-                    throw new OsvException("QmpCommandFailed", OsvErrorKind.InvalidOperation, $"QEMU refused '{command}': {reply.Error.Description}", command);
+                    throw new OsvException(ErrorIds.QmpCommandFailed, OsvErrorKind.InvalidOperation, $"QEMU refused '{command}': {reply.Error.Description}", command);
                 }
                 if (reply.IsReturn)
                 {

@@ -84,7 +84,7 @@ namespace OsvPS.Core.Remote
                         expected ??= response.Content.Headers.ContentLength;
                         if (!expected.HasValue)
                         {
-                            throw new OsvException("DownloadSizeUnknown", OsvErrorKind.InvalidData,
+                            throw new OsvException(ErrorIds.DownloadSizeUnknown, OsvErrorKind.InvalidData,
                                 $"neither the release nor the server gives the size of '{asset.Name}', so a cut transfer could not be told from a whole one; it is not downloaded.", asset.Url);
                         }
                         if (expected.Value > spaceChecked)
@@ -99,7 +99,7 @@ namespace OsvPS.Core.Remote
             long got = new FileInfo(partial).Length;
             if (expected.HasValue && got != expected.Value)
             {
-                throw new OsvException("DownloadIncomplete", OsvErrorKind.InvalidData,
+                throw new OsvException(ErrorIds.DownloadIncomplete, OsvErrorKind.InvalidData,
                     $"'{asset.Name}' arrived with {got} bytes; {expected.Value} were declared. Run the command again to resume it.", asset.Url);
             }
             string hash = Sha256(partial);
@@ -135,7 +135,7 @@ namespace OsvPS.Core.Remote
                         }
                         catch (Exception e) when (e is InvalidDataException || e is OsvException)
                         {
-                            unpackFailure = new OsvException("DownloadIncomplete", OsvErrorKind.InvalidData, $"'{asset.Name}' could not be unpacked: {e.Message}", asset.Url, e);
+                            unpackFailure = new OsvException(ErrorIds.DownloadIncomplete, OsvErrorKind.InvalidData, $"'{asset.Name}' could not be unpacked: {e.Message}", asset.Url, e);
                             throw unpackFailure;
                         }
                     }
@@ -212,7 +212,7 @@ namespace OsvPS.Core.Remote
                         {
                             output.Dispose();
                             Discard(folder, partial, note);
-                            throw new OsvException("DownloadIncomplete", OsvErrorKind.InvalidData,
+                            throw new OsvException(ErrorIds.DownloadIncomplete, OsvErrorKind.InvalidData,
                                 $"the server sent more of '{asset.Name}' than the {expected} bytes declared; the download was discarded.", asset.Url);
                         }
                         output.Write(buffer, 0, n);
@@ -235,7 +235,7 @@ namespace OsvPS.Core.Remote
                 catch (Exception e) when (e is IOException || e is HttpRequestException)
                 {
                     output.Flush(true);
-                    throw new OsvException("DownloadIncomplete", OsvErrorKind.ConnectionError,
+                    throw new OsvException(ErrorIds.DownloadIncomplete, OsvErrorKind.ConnectionError,
                         $"the transfer of '{asset.Name}' broke off after {received} bytes ({e.Message}); run the command again to resume it.", asset.Url, e);
                 }
             }

@@ -143,7 +143,7 @@ namespace OsvPS.Core.Remote
                 }
                 catch (OperationCanceledException e) when (!cancellation.IsCancellationRequested)
                 {
-                    throw new OsvException("ReleaseSourceUnreachable", OsvErrorKind.OperationTimeout,
+                    throw new OsvException(ErrorIds.ReleaseSourceUnreachable, OsvErrorKind.OperationTimeout,
                         $"{url} did not answer {what} within {JsonDeadline.TotalSeconds:0} s.", url, e);
                 }
                 try
@@ -184,13 +184,13 @@ namespace OsvPS.Core.Remote
             }
             catch (Exception e) when (e is IOException || e is HttpRequestException)
             {
-                throw new OsvException("ReleaseSourceUnreachable", OsvErrorKind.ConnectionError, $"{url} broke off while sending {what}: {e.Message}", url, e);
+                throw new OsvException(ErrorIds.ReleaseSourceUnreachable, OsvErrorKind.ConnectionError, $"{url} broke off while sending {what}: {e.Message}", url, e);
             }
             return new System.Text.UTF8Encoding(false).GetString(body.GetBuffer(), 0, (int)body.Length);
         }
 
         private static OsvException TooLarge(string url, string what, long? declared)
-            => new OsvException("ReleaseSourceInvalid", OsvErrorKind.LimitsExceeded,
+            => new OsvException(ErrorIds.ReleaseSourceInvalid, OsvErrorKind.LimitsExceeded,
                 $"{url} answered {what} with {(declared.HasValue ? declared.Value + " bytes" : "more")} than the {MaxJsonBytes >> 20} MiB release metadata may take; it was not read.", url);
 
         /// <summary>
@@ -236,7 +236,7 @@ namespace OsvPS.Core.Remote
                     var from = request.RequestUri!;
                     if (hop >= MaxRedirects)
                     {
-                        throw new OsvException("DownloadFailed", OsvErrorKind.ConnectionError, $"{from} redirected more than {MaxRedirects} times for {what}.", from.ToString());
+                        throw new OsvException(ErrorIds.DownloadFailed, OsvErrorKind.ConnectionError, $"{from} redirected more than {MaxRedirects} times for {what}.", from.ToString());
                     }
                     var location = response.Headers.Location;
                     var next = RequireHttp((location.IsAbsoluteUri ? location : new Uri(from, location)).ToString(), from);
@@ -259,12 +259,12 @@ namespace OsvPS.Core.Remote
             }
             catch (HttpRequestException e)
             {
-                throw new OsvException("ReleaseSourceUnreachable", OsvErrorKind.ConnectionError,
+                throw new OsvException(ErrorIds.ReleaseSourceUnreachable, OsvErrorKind.ConnectionError,
                     $"cannot reach {request.RequestUri?.GetLeftPart(UriPartial.Authority)} for {what}: {e.InnerException?.Message ?? e.Message}. Check the network or the proxy (HTTPS_PROXY), or import the file with Import-OsvImage.", request.RequestUri?.ToString(), e);
             }
             catch (TaskCanceledException e) when (!cancellation.IsCancellationRequested)
             {
-                throw new OsvException("ReleaseSourceUnreachable", OsvErrorKind.OperationTimeout, $"{request.RequestUri} did not answer in time for {what}.", request.RequestUri?.ToString(), e);
+                throw new OsvException(ErrorIds.ReleaseSourceUnreachable, OsvErrorKind.OperationTimeout, $"{request.RequestUri} did not answer in time for {what}.", request.RequestUri?.ToString(), e);
             }
             return response;
         }
@@ -285,14 +285,14 @@ namespace OsvPS.Core.Remote
                     string when = reset != null && long.TryParse(reset, NumberStyles.Integer, CultureInfo.InvariantCulture, out long seconds)
                         ? DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture)
                         : "later";
-                    throw new OsvException("RateLimited", OsvErrorKind.LimitsExceeded,
+                    throw new OsvException(ErrorIds.RateLimited, OsvErrorKind.LimitsExceeded,
                         $"the release source refused {what}: its rate limit is used up until {when}. Try again then.", uri);
                 }
                 if (status == 404)
                 {
-                    throw new OsvException("ReleaseNotFound", OsvErrorKind.ObjectNotFound, $"{what} was not found at {uri} (404).", uri);
+                    throw new OsvException(ErrorIds.ReleaseNotFound, OsvErrorKind.ObjectNotFound, $"{what} was not found at {uri} (404).", uri);
                 }
-                throw new OsvException("DownloadFailed", OsvErrorKind.ConnectionError, $"{uri} answered {status} {response.ReasonPhrase} for {what}.", uri);
+                throw new OsvException(ErrorIds.DownloadFailed, OsvErrorKind.ConnectionError, $"{uri} answered {status} {response.ReasonPhrase} for {what}.", uri);
             }
         }
 
@@ -300,7 +300,7 @@ namespace OsvPS.Core.Remote
             => response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 
         private static OsvException Malformed(string url, string why)
-            => new OsvException("ReleaseSourceInvalid", OsvErrorKind.InvalidData, $"{url} did not answer with a release in GitHub's JSON shape: {why}.", url);
+            => new OsvException(ErrorIds.ReleaseSourceInvalid, OsvErrorKind.InvalidData, $"{url} did not answer with a release in GitHub's JSON shape: {why}.", url);
 
         private static Release ToRelease(GitHubRelease json, string url)
         {

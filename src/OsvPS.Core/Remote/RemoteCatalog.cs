@@ -42,6 +42,23 @@ namespace OsvPS.Core.Remote
                 return new OsvRemoteImage("osv-loader", variant, release.Tag, a.Name, a.Size, a.Url, kernel?.Name);
             }).ToList();
 
+        /// <summary>
+        /// The packages the releases <paramref name="version"/> selects offer whose name <paramref name="matches"/>,
+        /// from <paramref name="sourceUrl"/> (else the configured source).
+        /// </summary>
+        public static List<OsvPackage> FindPackages(CapstanRepository repository, string? sourceUrl, string version, Func<string, bool> matches,
+            CancellationToken cancellation)
+        {
+            using var source = new ReleaseSource(ReleaseSource.Choose(sourceUrl, repository));
+            var catalog = new RemoteCatalog(repository, source);
+            var found = new List<OsvPackage>();
+            foreach (var release in source.Select(version, cancellation))
+            {
+                found.AddRange(catalog.FindPackages(release).Where(p => matches(p.Name)));
+            }
+            return found;
+        }
+
         public IReadOnlyList<OsvPackage> FindPackages(Release release)
             => release.Assets.Where(a => a.Name.EndsWith(".mpm", StringComparison.Ordinal) || a.Name.EndsWith(".mpm.x86_64", StringComparison.Ordinal))
                 .Select(a => new OsvPackage(Repository.LocalPackages.PackageName(a.Name), null, release.Tag, null, new string[0], null, a.Size, release.Published, release.Tag, a.Url))
@@ -55,7 +72,7 @@ namespace OsvPS.Core.Remote
             CapstanRepository.ValidateImageName(name);
             if (!Variants.Contains(variant))
             {
-                throw new OsvException("VariantInvalid", OsvErrorKind.InvalidArgument, $"'{variant}' is not a loader variant; use {string.Join(", ", Variants)}.", variant);
+                throw new OsvException(ErrorIds.VariantInvalid, OsvErrorKind.InvalidArgument, $"'{variant}' is not a loader variant; use {string.Join(", ", Variants)}.", variant);
             }
             bool pinned = version != null && version != "latest";
             if (!force && pinned && repository.FindImageFile(name) != null && repository.ReadIndex(name).Version == version)
@@ -64,7 +81,7 @@ namespace OsvPS.Core.Remote
             }
             var release = source.GetRelease(version, cancellation);
             var offer = FindImages(release).FirstOrDefault(i => i.Variant == variant)
-                ?? throw new OsvException("AssetNotFound", OsvErrorKind.ObjectNotFound,
+                ?? throw new OsvException(ErrorIds.AssetNotFound, OsvErrorKind.ObjectNotFound,
                     $"release {release.Tag} at {source.Url} has no {(variant == "default" ? "" : variant + " ")}loader for QEMU on x86-64 (assets: {string.Join(", ", release.Assets.Select(a => a.Name))}).", name);
             if (!force && repository.FindImageFile(name) != null && repository.ReadIndex(name).Version == release.Tag)
             {
@@ -79,7 +96,7 @@ namespace OsvPS.Core.Remote
             {
                 var kernel = release.Assets.First(a => a.Name == offer.KernelAsset);
                 kernelHash = Downloader.Download(source, kernel, folder, Path.ChangeExtension(target, ".elf"),
-                    kernel.Name.EndsWith(".gz", StringComparison.Ordinal) ? (input, output) => IO.Gzip.Unpack(input, output, ImageImporter.MaxKernelBytes, kernel.Name, "KernelInvalid") : (Action<Stream, Stream>?)null,
+                    kernel.Name.EndsWith(".gz", StringComparison.Ordinal) ? (input, output) => IO.Gzip.Unpack(input, output, ImageImporter.MaxKernelBytes, kernel.Name, Errors.ErrorIds.KernelInvalid) : (Action<Stream, Stream>?)null,
                     progress, cancellation);
             }
             repository.WriteIndex(name, new ImageIndex
@@ -100,7 +117,7 @@ namespace OsvPS.Core.Remote
         {
             if (name.Length == 0 || name.IndexOfAny(new[] { '/', '\\' }) >= 0 || name.StartsWith(".", StringComparison.Ordinal))
             {
-                throw new OsvException("PackageNameInvalid", OsvErrorKind.InvalidArgument, $"'{name}' is not a package name.", name);
+                throw new OsvException(ErrorIds.PackageNameInvalid, OsvErrorKind.InvalidArgument, $"'{name}' is not a package name.", name);
             }
             string target = repository.PackageFile(name, ".mpm");
             if (!force && File.Exists(target) && (version == null || version == "latest"))
@@ -109,7 +126,7 @@ namespace OsvPS.Core.Remote
             }
             var release = source.GetRelease(version, cancellation);
             var asset = release.Assets.FirstOrDefault(a => a.Name == name + ".mpm") ?? release.Assets.FirstOrDefault(a => a.Name == name + ".mpm.x86_64")
-                ?? throw new OsvException("AssetNotFound", OsvErrorKind.ObjectNotFound,
+                ?? throw new OsvException(ErrorIds.AssetNotFound, OsvErrorKind.ObjectNotFound,
                     $"release {release.Tag} at {source.Url} has no package '{name}' (packages there: {string.Join(", ", FindPackages(release).Select(p => p.Name))}).", name);
             using var folder = repository.Writer();
             string hash = Downloader.Download(source, asset, folder, target, null, progress, cancellation);

@@ -114,7 +114,7 @@ namespace OsvPS.Core.Repository
             if (name.Length == 0 || parts.Length > 2 || parts.Any(p => p.Length == 0 || p == "." || p == ".." ||
                 p.Any(c => !(char.IsLetterOrDigit(c) || c == '.' || c == '_' || c == '-'))))
             {
-                throw new OsvException("ImageNameInvalid", OsvErrorKind.InvalidArgument,
+                throw new OsvException(ErrorIds.ImageNameInvalid, OsvErrorKind.InvalidArgument,
                     $"'{name}' is not a valid image name: use 'name' or 'namespace/name' with letters, digits, '.', '_' and '-'.", name);
             }
         }
@@ -239,7 +239,7 @@ namespace OsvPS.Core.Repository
         }
 
         public OsvImage GetImage(string name)
-            => TryGetImage(name) ?? throw new OsvException("ImageNotFound", OsvErrorKind.ObjectNotFound,
+            => TryGetImage(name) ?? throw new OsvException(ErrorIds.ImageNotFound, OsvErrorKind.ObjectNotFound,
                 $"there is no image '{name}' in {ImagesPath}.", name);
 
         internal ImageIndex ReadIndex(string name) => ReadIndexFile(Path.Combine(ImageFolder(name), "index.yaml"));
@@ -254,7 +254,7 @@ namespace OsvPS.Core.Repository
             }
             try
             {
-                var doc = YamlDocument.Parse(Packaging.ProjectStore.ReadText(path), path, "ImageIndexInvalid");
+                var doc = YamlDocument.Parse(Packaging.ProjectStore.ReadText(path), path, ErrorIds.ImageIndexInvalid);
                 index.Version = doc.Scalar(doc.Root, "version");
                 index.Description = doc.Scalar(doc.Root, "description");
                 index.Build = doc.Scalar(doc.Root, "build");
@@ -328,7 +328,7 @@ namespace OsvPS.Core.Repository
             string? file = FindImageFile(name);
             if (file == null)
             {
-                throw new OsvException("ImageNotFound", OsvErrorKind.ObjectNotFound, $"there is no image '{name}' in {ImagesPath}.", name);
+                throw new OsvException(ErrorIds.ImageNotFound, OsvErrorKind.ObjectNotFound, $"there is no image '{name}' in {ImagesPath}.", name);
             }
             using (var writer = Writer())
             {

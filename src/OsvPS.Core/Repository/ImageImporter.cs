@@ -34,7 +34,7 @@ namespace OsvPS.Core.Repository
         public ImportPlan Plan(string source, string name, bool force)
         {
             CapstanRepository.ValidateImageName(name);
-            IO.UnixFile.RequireRegular(source, "ImageFileNotFound", "ImageFileNotFound");
+            IO.UnixFile.RequireRegular(source, ErrorIds.ImageFileNotFound, ErrorIds.ImageFileNotFound);
             var format = DiskFormats.Detect(source);
             if (format == DiskFormat.Qcow2)
             {
@@ -45,7 +45,7 @@ namespace OsvPS.Core.Repository
             }
             if (!force && repository.FindImageFile(name) != null)
             {
-                throw new OsvException("ImageExists", OsvErrorKind.ResourceExists,
+                throw new OsvException(ErrorIds.ImageExists, OsvErrorKind.ResourceExists,
                     $"the repository already has an image '{name}'; use -Force to replace it.", name);
             }
             return new ImportPlan(Path.GetFullPath(source), name, format, repository.ImageFile(name, format));
@@ -62,23 +62,23 @@ namespace OsvPS.Core.Repository
         {
             if (repository.FindImageFile(name) == null)
             {
-                throw new OsvException("ImageNotFound", OsvErrorKind.ObjectNotFound, $"there is no image '{name}' to attach a kernel to.", name);
+                throw new OsvException(ErrorIds.ImageNotFound, OsvErrorKind.ObjectNotFound, $"there is no image '{name}' to attach a kernel to.", name);
             }
-            IO.UnixFile.RequireRegular(kernelPath, "KernelNotFound", "KernelNotFound");
+            IO.UnixFile.RequireRegular(kernelPath, ErrorIds.KernelNotFound, ErrorIds.KernelNotFound);
             string target = Path.Combine(repository.ImageFolder(name), CapstanRepository.BaseName(name) + ".elf");
             using var folder = repository.Writer();
             folder.WriteFile(target, output =>
             {
                 using (var input = File.OpenRead(kernelPath))
                 {
-                    Gzip.Unpack(input, output, MaxKernelBytes, kernelPath, "KernelInvalid");
+                    Gzip.Unpack(input, output, MaxKernelBytes, kernelPath, ErrorIds.KernelInvalid);
                 }
                 cancellation.ThrowIfCancellationRequested();
                 output.Seek(0, SeekOrigin.Begin);
                 var head = new byte[4];
                 if (output.Read(head, 0, 4) != 4 || head[0] != 0x7f || head[1] != 'E' || head[2] != 'L' || head[3] != 'F')
                 {
-                    throw new OsvException("KernelInvalid", OsvErrorKind.InvalidData, $"'{kernelPath}' is not an ELF file (nor a gzip-compressed one).", kernelPath);
+                    throw new OsvException(ErrorIds.KernelInvalid, OsvErrorKind.InvalidData, $"'{kernelPath}' is not an ELF file (nor a gzip-compressed one).", kernelPath);
                 }
                 output.Seek(0, SeekOrigin.End);
             });

@@ -68,7 +68,7 @@ namespace OsvPS.Core.Repository
             string sha = ShaFile(archive);
             if (File.Exists(sha) && File.ReadAllText(sha).Trim() != FileHash.Sha256(archive))
             {
-                throw new OsvException("PackageCorrupt", OsvErrorKind.InvalidData,
+                throw new OsvException(ErrorIds.PackageCorrupt, OsvErrorKind.InvalidData,
                     $"'{archive}' no longer matches the SHA-256 recorded when it was downloaded; fetch it again with Save-OsvPackage -Force.", archive);
             }
         }

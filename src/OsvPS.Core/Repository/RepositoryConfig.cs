@@ -24,7 +24,7 @@ namespace OsvPS.Core.Repository
             {
                 return config;
             }
-            var doc = YamlDocument.Parse(File.ReadAllText(path), path, "ConfigInvalid");
+            var doc = YamlDocument.Parse(File.ReadAllText(path), path, ErrorIds.ConfigInvalid);
             config.RepoUrl = doc.Scalar(doc.Root, "repo_url");
             config.ReleaseTag = doc.Scalar(doc.Root, "release_tag");
             string? disable = doc.Scalar(doc.Root, "disable_kvm");
@@ -36,7 +36,7 @@ namespace OsvPS.Core.Repository
             {
                 if (aio != "threads" && aio != "native")
                 {
-                    throw new OsvException("ConfigInvalid", OsvErrorKind.InvalidData, $"{path}: qemu_aio_type must be 'threads' or 'native', not '{aio}'.", path);
+                    throw new OsvException(ErrorIds.ConfigInvalid, OsvErrorKind.InvalidData, $"{path}: qemu_aio_type must be 'threads' or 'native', not '{aio}'.", path);
                 }
                 config.QemuAioType = aio;
             }

@@ -140,7 +140,7 @@ namespace OsvPS.Core.Rofs
                 {
                     return;
                 }
-                throw new OsvException("GuestPathInvalid", OsvErrorKind.InvalidArgument, "the guest root '/' can only be a folder.", guestPath);
+                throw new OsvException(ErrorIds.GuestPathInvalid, OsvErrorKind.InvalidArgument, "the guest root '/' can only be a folder.", guestPath);
             }
             var dir = Root;
             for (int i = 0; i < parts.Length - 1; i++)

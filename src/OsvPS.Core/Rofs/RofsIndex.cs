@@ -45,7 +45,7 @@ namespace OsvPS.Core.Rofs
         }
 
         private static OsvException Invalid(string why)
-            => new OsvException("DiskImageInvalid", OsvErrorKind.InvalidData, $"the image's file system is damaged: {why}.", null);
+            => new OsvException(ErrorIds.DiskImageInvalid, OsvErrorKind.InvalidData, $"the image's file system is damaged: {why}.", null);
 
         private static IReadOnlyList<string> Names(byte[] t, long entryCount, long linkCount, long inodeCount, string folder)
         {

@@ -59,7 +59,7 @@ namespace OsvPS.Core.Rofs
                     byte[] name = Encoding.UTF8.GetBytes(child.Key);
                     if (name.Length > ushort.MaxValue)
                     {
-                        throw new OsvException("NameTooLong", OsvErrorKind.LimitsExceeded,
+                        throw new OsvException(ErrorIds.NameTooLong, OsvErrorKind.LimitsExceeded,
                             $"a file name of {name.Length} bytes cannot be stored in ROFS (at most {ushort.MaxValue}).", path.Substring(0, 200) + "...");
                     }
                     var inode = new Inode { GuestPath = path };
@@ -76,7 +76,7 @@ namespace OsvPS.Core.Rofs
                             byte[] target = Encoding.UTF8.GetBytes(link.Target);
                             if (target.Length > ushort.MaxValue)
                             {
-                                throw new OsvException("NameTooLong", OsvErrorKind.LimitsExceeded,
+                                throw new OsvException(ErrorIds.NameTooLong, OsvErrorKind.LimitsExceeded,
                                     $"the target of symlink '{path}' is {target.Length} bytes; ROFS stores at most {ushort.MaxValue}.", path);
                             }
                             inode.Mode = ModeSymlink;
@@ -201,7 +201,7 @@ namespace OsvPS.Core.Rofs
         }
 
         private static OsvException Changed(Inode inode)
-            => new OsvException("FileChangedDuringBuild", OsvErrorKind.InvalidData,
+            => new OsvException(ErrorIds.FileChangedDuringBuild, OsvErrorKind.InvalidData,
                 $"'{inode.Source}' changed size while the image was being written; build again.", inode.Source!.ToString());
 
         private static void WriteU64(byte[] b, int at, ulong v)

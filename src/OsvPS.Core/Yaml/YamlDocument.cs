@@ -14,9 +14,9 @@ namespace OsvPS.Core.Yaml
     internal sealed class YamlDocument
     {
         private readonly string source;
-        private readonly string errorId;
+        private readonly ErrorId errorId;
 
-        private YamlDocument(string source, string errorId, YamlMappingNode root)
+        private YamlDocument(string source, ErrorId errorId, YamlMappingNode root)
         {
             this.source = source;
             this.errorId = errorId;
@@ -29,7 +29,7 @@ namespace OsvPS.Core.Yaml
         /// <summary>The deepest nesting a YAML file of OsvPS's may have; deeper input is refused before it is loaded.</summary>
         public const int MaxDepth = 64;
 
-        public static YamlDocument Parse(string text, string source, string errorId)
+        public static YamlDocument Parse(string text, string source, ErrorId errorId)
         {
             var stream = new YamlStream();
             try
@@ -62,7 +62,7 @@ namespace OsvPS.Core.Yaml
 
         // YamlDotNet builds its node tree recursively: a 60,000-deep document would end the process with
         // a stack overflow. The parser's events are read flat first, and nesting beyond MaxDepth stops there.
-        private static void CheckDepth(string text, string source, string errorId)
+        private static void CheckDepth(string text, string source, ErrorId errorId)
         {
             var parser = new YamlDotNet.Core.Parser(new StringReader(text));
             int depth = 0;
@@ -94,7 +94,7 @@ namespace OsvPS.Core.Yaml
             return message.StartsWith("(Line", System.StringComparison.Ordinal) && close > 0 ? message.Substring(close + 3) : message;
         }
 
-        public OsvException Error(YamlNode node, string message, OsvErrorKind kind = OsvErrorKind.InvalidData, string? id = null)
+        public OsvException Error(YamlNode node, string message, OsvErrorKind kind = OsvErrorKind.InvalidData, ErrorId? id = null)
             => new OsvException(id ?? errorId, kind, $"{source}:{node.Start.Line}:{node.Start.Column}: {message}", source);
 
         public IEnumerable<KeyValuePair<string, YamlNode>> Entries(YamlMappingNode mapping)

@@ -97,7 +97,7 @@ namespace OsvPS.Commands
             inputCount += inputs.Count;
             if (GuestPath != null && !GuestPath.EndsWith("/", StringComparison.Ordinal) && inputCount > 1)
             {
-                ThrowFailure(new OsvException("GuestPathInvalid", OsvErrorKind.InvalidArgument,
+                ThrowFailure(new OsvException(ErrorIds.GuestPathInvalid, OsvErrorKind.InvalidArgument,
                     $"-GuestPath '{GuestPath}' names the place of one input; several were given. End it with '/' to name a folder for all of them.", GuestPath), GuestPath);
             }
             progress ??= new ProgressPacer(this, 1, "Add-OsvBinary");
@@ -117,7 +117,7 @@ namespace OsvPS.Commands
         {
             if (Directory.Exists(input))
             {
-                throw new OsvException("BinaryNotFound", OsvErrorKind.InvalidArgument, $"'{input}' is a folder; name the files in it (e.g. '{input}/*.so').", input);
+                throw new OsvException(ErrorIds.BinaryNotFound, OsvErrorKind.InvalidArgument, $"'{input}' is a folder; name the files in it (e.g. '{input}/*.so').", input);
             }
             var placement = placer!.Plan(input, new PlacementOptions
             {
@@ -175,40 +175,21 @@ namespace OsvPS.Commands
             }
             var programs = planned.Where(p => p.IsProgram).Select(p => p.Input).Distinct().ToList();
             var inputs = planned.GroupBy(p => p.Input).Select(g => g.First()).ToList();
-            var reports = compatibility.CheckMany(inputs.Select(p => new KeyValuePair<string, IReadOnlyList<string>?>(p.Input, p.IsProgram ? null : programs)).ToList(), CancellationToken);
+            var reports = compatibility.CheckMany(inputs.Select(p => (p.Input, p.IsProgram ? null : (IReadOnlyList<string>)programs)).ToList(), CancellationToken);
             for (int i = 0; i < inputs.Count; i++)
             {
-                if (reports[i].Value is OsvException e)
+                if (reports[i].Error is OsvException e)
                 {
                     WriteVerbose($"Could not check '{inputs[i].Input}' against the kernel: {e.Message}");
                     continue;
                 }
                 bool dynamic = inputs[i].Elf.Kind != ElfKind.StaticExecutable && inputs[i].Elf.Kind != ElfKind.Other;
-                string? warning = AddedWayWarning((OsvBinaryCompatibility)reports[i].Value, LinuxLinker && dynamic ? OsvRunWay.LinuxLinker : OsvRunWay.OsvLinker);
+                string? warning = reports[i].Value!.WarningFor(LinuxLinker && dynamic ? OsvRunWay.LinuxLinker : OsvRunWay.OsvLinker);
                 if (warning != null)
                 {
                     WriteWarning(warning);
                 }
             }
-        }
-
-        private static string? AddedWayWarning(OsvBinaryCompatibility report, OsvRunWay way)
-        {
-            var verdict = report.VerdictOf(way);
-            var better = report.RecommendedWay;
-            bool fails = verdict == OsvRunVerdict.FailsAtLoad || verdict == OsvRunVerdict.CannotRun;
-            // A program that starts is warned about only when another way runs it whole; a library, whenever it lacks a symbol.
-            bool worse = verdict == OsvRunVerdict.RunsUnlessCalled && (!report.IsProgram || (better != way && report.VerdictOf(better) == OsvRunVerdict.Runs));
-            if (!fails && !worse)
-            {
-                return null;
-            }
-            string wayName = way == OsvRunWay.LinuxLinker ? "Linux's dynamic linker" : $"OSv's linker ({report.Kernel})";
-            string what = report.IsProgram ? (fails ? "will not start" : "may stop") : (fails ? "will not load" : "may stop its program");
-            string advice = better == way || better == OsvRunWay.None ? ""
-                : better == OsvRunWay.LinuxLinker ? " Linux's dynamic linker runs it: add it with -LinuxLinker."
-                : " OSv's linker runs it: add it without -LinuxLinker.";
-            return $"'{report.Path}' {what} on {wayName}: {report.ReasonOf(way)}.{advice} Test-OsvBinary '{report.Path}' tells more.";
         }
 
         protected override void EndProcessing()

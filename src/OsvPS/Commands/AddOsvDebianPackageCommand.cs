@@ -83,7 +83,7 @@ namespace OsvPS.Commands
                 database = DpkgDatabase.Open(new Sysroot(root));
                 var resolver = new DependencyResolver(new ResolverOptions { Root = root });
                 carrier = new DebianCarrier(database, resolver, new BinaryPlacer(resolver, projectPath), projectPath);
-                var excluded = (Exclude ?? new string[0]).Select(p => NamePattern(p, WildcardOptions.None)).ToList();
+                var excluded = (Exclude ?? new string[0]).Select(p => Names.Pattern(p, WildcardOptions.None)).ToList();
                 options = new DebianCarryOptions
                 {
                     Scope = (DebianDependencyScope)Enum.Parse(typeof(DebianDependencyScope), DependencyScope, true),
@@ -132,7 +132,7 @@ namespace OsvPS.Commands
                     // A pattern that is not one ('x[') is this name's error; the other names go on.
                     ForItem(name, () =>
                     {
-                        var pattern = NamePattern(name, WildcardOptions.None);
+                        var pattern = Names.Pattern(name, WildcardOptions.None);
                         found.AddRange(database!.Packages.Where(p => p.IsInstalled && pattern.IsMatch(p.Name)).Select(p => database.Find(p.Name)).Distinct());
                     });
                     continue;

@@ -53,11 +53,8 @@ namespace OsvPS.Commands
         public string? CommandLine { get; set; }
 
         /// <summary>qcow2 (default) or raw are written directly; vmdk, vdi and vhdx through qemu-img.</summary>
-        /// <remarks>A string, not the core's enum: an enum-typed field would make PowerShell load the core
-        /// while it scans this assembly, before the module's assembly resolver is in place.</remarks>
         [Parameter]
-        [ValidateSet("qcow2", "raw", "vmdk", "vdi", "vhdx", IgnoreCase = true)]
-        public string Format { get; set; } = "qcow2";
+        public DiskFormat Format { get; set; } = DiskFormat.Qcow2;
 
         /// <summary>Packages to include besides the project's own require list.</summary>
         [Parameter]
@@ -101,9 +98,9 @@ namespace OsvPS.Commands
                     Name = Name,
                     LoaderImage = IsImageName(LoaderImage) ? LoaderImage : ResolveNewPath(LoaderImage),
                     Boot = Boot,
-                    Env = ToStringDictionary(Env),
+                    Env = Hashtables.ToStringDictionary(Env),
                     CommandLine = CommandLine,
-                    Format = (DiskFormat)Enum.Parse(typeof(DiskFormat), Format, ignoreCase: true),
+                    Format = Format,
                     Compose = new ComposeOptions { ExtraRequire = Require ?? new string[0], NoBootstrap = NoBootstrap, KeepExternalSymlinks = KeepExternalSymlinks },
                     SkipProgramCheck = SkipProgramCheck,
                 };
@@ -179,17 +176,17 @@ namespace OsvPS.Commands
             }
             return builder.Plan(request, missing =>
             {
-                using (var source = OpenReleaseSource(repository, Source))
+                using (var source = Releases.Open(repository, Source))
                 {
                     var catalog = new OsvPS.Core.Remote.RemoteCatalog(repository, source);
                     WriteVerbose($"Fetching missing {missing} from {source.Url}.");
                     if (missing.Kind == MissingInputKind.Package)
                     {
-                        catalog.SavePackage(missing.Name, null, false, DownloadProgressReporter(), CancellationToken);
+                        catalog.SavePackage(missing.Name, null, false, Releases.DownloadProgress(this), CancellationToken);
                     }
                     else
                     {
-                        catalog.SaveImage(missing.Name, null, "default", false, DownloadProgressReporter(), CancellationToken);
+                        catalog.SaveImage(missing.Name, null, "default", false, Releases.DownloadProgress(this), CancellationToken);
                     }
                     return true;
                 }

@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using OsvPS.Core.Oci;
+using OsvPS.Core.Qemu;
 
 namespace OsvPS.Commands
 {
@@ -45,7 +46,7 @@ namespace OsvPS.Commands
         /// <summary>Kernel (default, when the image has its kernel): kernelBoot with the command line; Disk: boot the containerDisk.</summary>
         [Parameter]
         [ValidateSet("Kernel", "Disk", IgnoreCase = true)]
-        public string BootMode { get; set; } = "Kernel";
+        public BootMode BootMode { get; set; } = BootMode.Kernel;
 
         /// <summary>The command line for a kernel boot, instead of the image's own.</summary>
         [Parameter]
@@ -53,8 +54,7 @@ namespace OsvPS.Commands
         public string? CommandLine { get; set; }
 
         [Parameter]
-        [ValidateSet("Always", "IfNotPresent", "Never")]
-        public string? ImagePullPolicy { get; set; }
+        public ImagePullPolicy? ImagePullPolicy { get; set; }
 
         /// <summary>A docker-registry secret in the namespace, for a private registry.</summary>
         [Parameter]
@@ -89,7 +89,7 @@ namespace OsvPS.Commands
                     Namespace = Namespace,
                     MemoryMiB = (int)Math.Max(1, Memory / (1024 * 1024)),
                     Cpus = Cpus,
-                    KernelBoot = BootMode.Equals("Kernel", StringComparison.OrdinalIgnoreCase),
+                    KernelBoot = BootMode == BootMode.Kernel,
                     CommandLine = CommandLine,
                     ImagePullPolicy = ImagePullPolicy,
                     ImagePullSecret = ImagePullSecret,

@@ -56,7 +56,7 @@ namespace OsvPS.Commands
             var repository = new CapstanRepository();
             ForItem(Version, () =>
             {
-                using (var source = OpenReleaseSource(repository, Source))
+                using (var source = Releases.Open(repository, Source))
                 {
                     var catalog = new RemoteCatalog(repository, source);
                     WriteObject(source.Select(Version, CancellationToken).SelectMany(catalog.FindImages).Where(i => Variant == "*" || i.Variant == Variant.ToLowerInvariant()), enumerateCollection: true);
@@ -82,7 +82,7 @@ namespace OsvPS.Commands
                     WriteObject(RemoteManifest.Read(client, CancellationToken).ToRegistryImage());
                     return;
                 }
-                var wildcard = NamePattern(pattern ?? "*");
+                var wildcard = Names.Pattern(pattern ?? "*");
                 foreach (string tag in RegistryTags.List(client, CancellationToken).Where(t => wildcard.IsMatch(t)))
                 {
                     WriteObject(new OsvRegistryImage(reference.WithTag(tag), null, null, null));

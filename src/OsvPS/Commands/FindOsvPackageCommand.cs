@@ -1,5 +1,7 @@
 using System.Management.Automation;
 using OsvPS.Core.Models;
+using OsvPS.Core.Remote;
+using OsvPS.Core.Repository;
 
 namespace OsvPS.Commands
 {
@@ -22,6 +24,6 @@ namespace OsvPS.Commands
         public string? Source { get; set; }
 
         protected override void EndProcessing()
-            => ForItem(Name, () => WriteObject(FindRemotePackages(Source, Version, Name), enumerateCollection: true));
+            => ForItem(Name, () => WriteObject(RemoteCatalog.FindPackages(new CapstanRepository(), Source, Version, Names.Pattern(Name).IsMatch, CancellationToken), enumerateCollection: true));
     }
 }

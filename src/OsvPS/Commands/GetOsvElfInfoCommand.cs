@@ -43,37 +43,27 @@ namespace OsvPS.Commands
         {
             var batch = pending.ToList();
             pending.Clear();
-            var elves = new Dictionary<string, object>();
-            foreach (string file in batch)
+            var elves = batch.Select(file => ItemResult<ElfFile>.Try(file, () => resolver!.Read(file))).ToList();
+            var resolvable = elves.Where(e => e.Value is ElfFile elf && elf.IsX8664).Select(e => e.Item).Distinct().ToList();
+            var trees = resolver!.ResolveMany(resolvable, CancellationToken).ToDictionary(r => r.Item);
+            foreach (var read in elves)
             {
-                try
-                {
-                    elves[file] = resolver!.Read(file);
-                }
-                catch (OsvException e)
-                {
-                    elves[file] = e;
-                }
-            }
-            var resolvable = batch.Where(f => elves[f] is ElfFile elf && elf.IsX8664).ToList();
-            var trees = resolver!.ResolveMany(resolvable, CancellationToken).ToDictionary(r => r.Key, r => r.Value);
-            foreach (string file in batch)
-            {
-                if (elves[file] is OsvException readError)
+                string file = read.Item;
+                if (read.Error is OsvException readError)
                 {
                     WriteFailure(readError, file);
                     continue;
                 }
-                var elf = (ElfFile)elves[file];
+                var elf = read.Value!;
                 var dependencies = new OsvDependency[0];
                 if (trees.TryGetValue(file, out var result))
                 {
-                    if (result is OsvException e)
+                    if (result.Error is OsvException e)
                     {
                         WriteFailure(e, file);
                         continue;
                     }
-                    dependencies = ((DependencyTree)result).Libraries
+                    dependencies = result.Value!.Libraries
                         .Select(l => new OsvDependency(l.Name, l.Path, l.Via.ToString(), l.SearchedIn, l.RequiredBy.ToArray())).ToArray();
                 }
                 WriteObject(new OsvElfInfo(file, elf.Kind.ToString(), $"{(elf.Is64Bit ? "64" : "32")}-bit {ElfFile.MachineName(elf.Machine)}",

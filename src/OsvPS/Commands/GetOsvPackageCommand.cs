@@ -32,8 +32,8 @@ namespace OsvPS.Commands
         {
             ForItem(Name, () =>
             {
-                var pattern = NamePattern(Name);
-                var packages = Remote ? FindRemotePackages(Source, Version, Name)
+                var pattern = Names.Pattern(Name);
+                var packages = Remote ? RemoteCatalog.FindPackages(new CapstanRepository(), Source, Version, Names.Pattern(Name).IsMatch, CancellationToken)
                     : OsvPS.Core.Repository.LocalPackages.List(new CapstanRepository(), WriteWarning).Where(p => pattern.IsMatch(p.Name));
                 WriteObject(packages, enumerateCollection: true);
             });

@@ -68,7 +68,7 @@ namespace OsvPS.Commands
                     Require = Require ?? new string[0],
                     BootCommand = BootCommand,
                     ConfigSet = ConfigSet,
-                    Env = ToStringDictionary(Env),
+                    Env = Hashtables.ToStringDictionary(Env),
                     Force = Force,
                 };
                 // Validate everything first, so -WhatIf reports the same errors a real run would.

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using OsvPS.Completers;
 using OsvPS.Core.Models;
 using OsvPS.Core.Repository;
+using OsvPS.Core.Errors;
 
 namespace OsvPS.Commands
 {
@@ -48,7 +49,7 @@ namespace OsvPS.Commands
                             .Where(i => string.Equals(i.ImagePath, image.Path, System.StringComparison.Ordinal)).Select(i => i.Name).ToList();
                         if (users.Count > 0 && !Force)
                         {
-                            throw new OsvPS.Core.Errors.OsvException("ImageInUse", OsvPS.Core.Errors.OsvErrorKind.InvalidOperation,
+                            throw new OsvPS.Core.Errors.OsvException(ErrorIds.ImageInUse, OsvPS.Core.Errors.OsvErrorKind.InvalidOperation,
                                 $"image '{image.Name}' is the backing file of instance(s) {string.Join(", ", users)}; remove them first (Remove-OsvInstance), or use -Force.", image);
                         }
                         repository.RemoveImage(image.Name);

@@ -57,9 +57,9 @@ namespace OsvPS.Commands
                 {
                     return;
                 }
-                using (var source = OpenReleaseSource(repository, Source))
+                using (var source = Releases.Open(repository, Source))
                 {
-                    var image = new RemoteCatalog(repository, source).SaveImage(Name, Version, Variant.ToLowerInvariant(), Force, DownloadProgressReporter(), CancellationToken);
+                    var image = new RemoteCatalog(repository, source).SaveImage(Name, Version, Variant.ToLowerInvariant(), Force, Releases.DownloadProgress(this), CancellationToken);
                     WriteObject(image);
                 }
             });

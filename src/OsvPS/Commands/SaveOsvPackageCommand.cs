@@ -31,7 +31,7 @@ namespace OsvPS.Commands
         protected override void ProcessRecord()
         {
             var repository = new CapstanRepository();
-            using (var source = OpenReleaseSource(repository, Source))
+            using (var source = Releases.Open(repository, Source))
             {
                 var catalog = new RemoteCatalog(repository, source);
                 foreach (string name in Name)
@@ -40,7 +40,7 @@ namespace OsvPS.Commands
                     {
                         if (ShouldProcess(name, $"Download package ({Version})"))
                         {
-                            WriteObject(catalog.SavePackage(name, Version, Force, DownloadProgressReporter(), CancellationToken));
+                            WriteObject(catalog.SavePackage(name, Version, Force, Releases.DownloadProgress(this), CancellationToken));
                         }
                     });
                 }

@@ -135,7 +135,7 @@ namespace OsvPS.Commands
                     ImageName = imageName,
                     Name = Name,
                     Boot = Boot,
-                    Env = ToStringDictionary(Env),
+                    Env = Hashtables.ToStringDictionary(Env),
                     CommandLine = CommandLine,
                     Machine = new MachineOptions
                     {

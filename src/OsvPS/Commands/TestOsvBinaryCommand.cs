@@ -52,7 +52,7 @@ namespace OsvPS.Commands
                     : OsvCompatibility.FindKernel(repository, LoaderImage);
                 if (kernel == null)
                 {
-                    throw new OsvException("KernelNotFound", OsvErrorKind.ObjectNotFound,
+                    throw new OsvException(ErrorIds.KernelNotFound, OsvErrorKind.ObjectNotFound,
                         $"loader image '{LoaderImage}' has no kernel ELF beside it in {repository.ImagesPath}; download OSv's with 'Save-OsvImage {LoaderImage}', " +
                         $"attach one with 'Import-OsvImage -Name {LoaderImage} -Kernel <loader-stripped.elf>', or name one with -Kernel.", LoaderImage);
                 }

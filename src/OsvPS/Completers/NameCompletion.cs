@@ -21,7 +21,7 @@ namespace OsvPS.Completers
             WildcardPattern pattern;
             try
             {
-                pattern = OsvCmdlet.NamePattern(Prefix(word) + "*");
+                pattern = Names.Pattern(Prefix(word) + "*");
             }
             catch (OsvException)
             {

@@ -100,7 +100,7 @@ namespace OsvPS.Core.Tests.Instances
         {
             var none = new GuestConsoleReport(null, null, null);
             var three = new GuestConsoleReport(null, 3, "program /ret returned 3");
-            var failed = new GuestConsoleReport(new GuestFailure("GuestProgramNotFound", "Failed to load object: /x. Powering off."), null, null);
+            var failed = new GuestConsoleReport(new GuestFailure(ErrorIds.GuestProgramNotFound, "Failed to load object: /x. Powering off."), null, null);
 
             var o = InstanceOutcome.Ended(null, null, false, none, reportsStatus: true);
             Assert.Equal((InstanceState.Stopped, (int?)0), (o.State, o.ExitCode));

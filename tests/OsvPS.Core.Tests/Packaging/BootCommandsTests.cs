@@ -258,7 +258,7 @@ namespace OsvPS.Core.Tests.Packaging
                 Pkg("a", new ConfigSet("x", null, null, "b:y")),
                 Pkg("b", new ConfigSet("y", null, null, "a:x")),
             }));
-            Assert.Equal(ErrorIds.BaseCycle, e.ErrorId);
+            Assert.Equal(ErrorIds.ConfigSetBaseCycle, e.ErrorId);
             Assert.Contains("a:x -> b:y -> a:x", e.Message);
         }
     }

@@ -1,0 +1,70 @@
+using System.Collections.Generic;
+using System.Linq;
+using Mono.Cecil;
+using OsvPS.Core.Errors;
+using Xunit;
+
+namespace OsvPS.Core.Tests.Architecture
+{
+    /// <summary>
+    /// What crosses the core's seams is typed: an item's value or its error comes as an <see cref="ItemResult{T}"/>,
+    /// never as an object the caller must cast (a KeyValuePair of a name and either a result or an exception).
+    /// </summary>
+    public sealed class SeamTests
+    {
+        private static IEnumerable<(string Where, TypeReference Type)> Signatures(ModuleDefinition module)
+        {
+            foreach (var type in module.GetTypes())
+            {
+                foreach (var method in type.Methods.Where(m => !m.IsPrivate))
+                {
+                    yield return ($"{type.FullName}.{method.Name} returns", method.ReturnType);
+                    foreach (var parameter in method.Parameters)
+                    {
+                        yield return ($"{type.FullName}.{method.Name}({parameter.Name})", parameter.ParameterType);
+                    }
+                }
+                foreach (var property in type.Properties.Where(p => p.GetMethod is { IsPrivate: false }))
+                {
+                    yield return ($"{type.FullName}.{property.Name}", property.PropertyType);
+                }
+            }
+        }
+
+        private static bool CarriesObjectPairs(TypeReference type)
+        {
+            if (type is GenericInstanceType generic)
+            {
+                if (generic.ElementType.FullName == "System.Collections.Generic.KeyValuePair`2" && generic.GenericArguments.Any(a => a.FullName == "System.Object"))
+                {
+                    return true;
+                }
+                return generic.GenericArguments.Any(CarriesObjectPairs);
+            }
+            return type is TypeSpecification spec && CarriesObjectPairs(spec.ElementType);
+        }
+
+        [Fact]
+        public void NoCoreSignatureCarriesAResultOrAnExceptionAsAnObject()
+        {
+            var module = ModuleDefinition.ReadModule(typeof(ErrorIds).Assembly.Location);
+            var loose = Signatures(module).Where(s => CarriesObjectPairs(s.Type)).Select(s => $"{s.Where}: {s.Type.FullName}").ToList();
+            Assert.True(loose.Count == 0, "signatures with KeyValuePair<_, object> (use ItemResult<T>):\n" + string.Join("\n", loose));
+            // The check sees such a type where it is.
+            var witness = ModuleDefinition.ReadModule(typeof(SeamTests).Assembly.Location).ImportReference(typeof(IReadOnlyList<KeyValuePair<string, object>>));
+            Assert.True(CarriesObjectPairs(witness));
+        }
+
+        [Fact]
+        public void AnItemResultHoldsItsValueOrItsErrorAndTheItem()
+        {
+            var results = ItemResults.InParallel(new[] { "a", "bad", "c" }, s => s,
+                s => s == "bad" ? throw new OsvException(ErrorIds.BinaryNotFound, OsvErrorKind.ObjectNotFound, "no " + s, s) : s.ToUpperInvariant(),
+                System.Threading.CancellationToken.None);
+            Assert.Equal(new[] { "a", "bad", "c" }, results.Select(r => r.Item));
+            Assert.Equal(new[] { "A", null, "C" }, results.Select(r => r.Value));
+            Assert.Equal(ErrorIds.BinaryNotFound, results[1].Error!.ErrorId);
+            Assert.Null(results[0].Error);
+        }
+    }
+}
