@@ -8,6 +8,8 @@ param(
     [Parameter(Mandatory)] [string] $DocsPath,
     [Parameter(Mandatory)] [string] $OutPath
 )
+# Where the docs pages are read online: docs/ of the project the manifest names.
+$onlineDocs = (Import-PowerShellDataFile (Join-Path $PSScriptRoot '../module/OsvPS.psd1')).PrivateData.PSData.ProjectUri.TrimEnd('/') + '/blob/main/docs'
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 
@@ -170,6 +172,8 @@ function Invoke-HelpBuild {
             }
             $xml.WriteEndElement()
             $xml.WriteStartElement('command', 'relatedLinks', $command)
+            # Get-Help -Online opens the first link with an address: the page this help is made from, on the project's site.
+            $xml.WriteStartElement('maml', 'navigationLink', $maml); $xml.WriteElementString('maml', 'linkText', $maml, 'Online Version:'); $xml.WriteElementString('maml', 'uri', $maml, "$onlineDocs/$name.md"); $xml.WriteEndElement()
             $xml.WriteStartElement('maml', 'navigationLink', $maml); $xml.WriteElementString('maml', 'linkText', $maml, 'about_OsvPS'); $xml.WriteElementString('maml', 'uri', $maml, ''); $xml.WriteEndElement()
             $xml.WriteEndElement()
             $xml.WriteEndElement()

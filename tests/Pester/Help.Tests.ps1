@@ -76,6 +76,13 @@ Describe 'Get-Help <_>' -ForEach $names {
         }
     }
 
+    It 'has an online version (Get-Help -Online): its docs page on the project''s site' {
+        $manifest = Import-PowerShellDataFile (Join-Path (Get-OsvTestModulePath) 'OsvPS.psd1')
+        $first = @($help.relatedLinks.navigationLink | Where-Object { $_.uri })[0]
+        $first.uri | Should -Be "$($manifest.PrivateData.PSData.ProjectUri)/blob/main/docs/$name.md"
+        Test-Path -LiteralPath (Join-Path $PSScriptRoot "../../docs/$name.md") | Should -BeTrue
+    }
+
     It 'shows in each syntax line which parameters that set requires' {
         $items = @($help.syntax.syntaxItem)
         $sets = @($command.ParameterSets)

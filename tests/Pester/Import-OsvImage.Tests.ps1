@@ -70,28 +70,60 @@ Describe 'Import-OsvImage -ReleaseFolder, as the README''s offline steps use it'
         Get-OsvImage from-nothing -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
-    It 'followed literally in a fresh PowerShell, ends with a kernel boot of the seed''s say_hey' {
-        if (-not $osv.Loader) { Set-ItResult -Skipped -Because $osv.Reason; return }
-        # The README's block, as written; run where ./osv-release is this machine's real OSv.
+    It 'writes one image, dated when its file was made, that reads as one table in any culture, 80 columns wide' {
+        $release = Join-Path $TestDrive 'release-one'
+        New-Item -ItemType Directory -Force $release | Out-Null
+        Copy-Item -LiteralPath $loader (Join-Path $release 'osv-loader.qemu.x86_64')
+        (Get-Item (Join-Path $release 'osv-loader.qemu.x86_64')).LastWriteTimeUtc = [datetime]::new(2025, 3, 4, 5, 6, 0, [DateTimeKind]::Utc)
+        $root = Join-Path $TestDrive 'capstan-one'
+        # What a user sees, typed as the newcomer did, in a fresh PowerShell under a German culture, output redirected.
+        $output = Invoke-FreshPwsh @"
+[cultureinfo]::CurrentCulture = 'de-DE'
+`$env:CAPSTAN_ROOT = '$root'
+Import-Module '$(Get-OsvTestModulePath)'
+Import-OsvImage -ReleaseFolder '$release' -Name one-table | Out-String -Width 80
+"@
+        $text = ($output -join "`n") -replace '\x1b\[[0-9;]*m', ''
+        $lines = @($text -split "`n" | Where-Object { $_.Trim() })
+        $lines[0] | Should -Match '^Name\s+Format\s+VirtualSize\s+FileSize\s+Created\s+Version\s+Platform\s*$' -Because $text
+        $lines[1] | Should -Match '^-+ '
+        $lines[2] | Should -Match '^one-table\s+Raw\s.*2025-03-04 05:06' -Because $text
+        $lines.Count | Should -Be 3 -Because "one table, no list after it: $text"
+        $env:CAPSTAN_ROOT, $saved = $root, $env:CAPSTAN_ROOT
+        try {
+            $image = Get-OsvImage one-table
+            $image.Created | Should -Be ([datetime]::new(2025, 3, 4, 5, 6, 0, [DateTimeKind]::Utc))
+        }
+        finally { $env:CAPSTAN_ROOT = $saved }
+    }
+
+    It 'followed literally from the README on a clean HOME, ends with a kernel boot of the seed''s say_hey' {
+        if (Skip-WithoutOsv $osv) { return }
         $readme = Get-Content -Raw (Join-Path $PSScriptRoot '../../README.md')
+        # The README's own steps, as written: the import line after the build, then the offline block.
+        $readme | Should -Match ([regex]::Escape('`Import-Module ./out/OsvPS` works in PowerShell 7'))
         $block = [regex]::Match($readme, '(?s)Offline, with a folder of OSv.*?```powershell\n(.*?)```').Groups[1].Value
         $block | Should -Match 'Import-OsvImage -ReleaseFolder \./osv-release'
-        $base = Join-Path $TestDrive 'offline'
-        New-Item -ItemType Directory -Force (Join-Path $base 'work') | Out-Null
-        New-Item -ItemType SymbolicLink -Path (Join-Path $base 'work/osv-release') -Target $osv.Folder | Out-Null
-        # The README's steps run in a clone: its examples/echo.c is there.
-        New-Item -ItemType Directory -Force (Join-Path $base 'work/examples') | Out-Null
-        Copy-Item (Join-Path $PSScriptRoot '../../examples/echo.c') (Join-Path $base 'work/examples/echo.c')
-        $script = "`$ErrorActionPreference = 'Stop'; Set-Location '$(Join-Path $base 'work')'; `$env:CAPSTAN_ROOT = '$(Join-Path $base 'capstan')'; Import-Module '$(Get-OsvTestModulePath)'`n" + $block.TrimEnd().Replace('Start-OsvInstance -Boot say_hey -Wait', 'Start-OsvInstance -Boot say_hey -Wait -Timeout 60') + "`n| ForEach-Object { `"`$_`" }"
+        # A folder that is what the README's reader has: the clone (its out/ built, its examples/), and
+        # ./osv-release, this machine's real OSv; HOME fresh, with no CAPSTAN_ROOT, so ~/.capstan starts empty.
+        $base = Join-Path $TestDrive 'readme'
+        $clone = Join-Path $base 'clone'
+        $cleanHome = Join-Path $base 'home'
+        New-Item -ItemType Directory -Force $clone, $cleanHome | Out-Null
+        $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+        New-Item -ItemType SymbolicLink -Path (Join-Path $clone 'out') -Target (Split-Path (Get-OsvTestModulePath)) | Out-Null
+        New-Item -ItemType SymbolicLink -Path (Join-Path $clone 'examples') -Target (Join-Path $repo 'examples') | Out-Null
+        New-Item -ItemType SymbolicLink -Path (Join-Path $clone 'osv-release') -Target $osv.Folder | Out-Null
+        $steps = "Import-Module ./out/OsvPS`n" + $block.TrimEnd().Replace('Start-OsvInstance -Boot say_hey -Wait', 'Start-OsvInstance -Boot say_hey -Wait -Timeout 60')
+        $script = "`$ErrorActionPreference = 'Stop'; Set-Location '$clone'; `$env:HOME = '$cleanHome'; Remove-Item Env:CAPSTAN_ROOT -ErrorAction Ignore`n" + $steps + "`n| ForEach-Object { `"`$_`" }"
         $output = Invoke-FreshPwsh $script
         $text = $output -join "`n"
         $output | Should -Contain 'Hey hey!' -Because $text
-        (Get-OsvInstance -ErrorAction SilentlyContinue) | Out-Null
-        $instance = Get-ChildItem (Join-Path $base 'capstan/instances/qemu') -Directory
+        $instance = Get-ChildItem (Join-Path $cleanHome '.capstan/instances/qemu') -Directory
         Get-Content -Raw (Join-Path $instance[0].FullName 'instance.state') | Should -Match 'boot_mode=Kernel'
         # The bootstrap's description came along as the release folder has it (the real build's version).
         $version = @(Get-Content (Join-Path $osv.Folder 'osv.bootstrap.yaml') | Where-Object { $_ -match '^version:' })
         $version | Should -Not -BeNullOrEmpty
-        Get-Content (Join-Path $base 'capstan/packages/osv.bootstrap.yaml') | Should -Contain $version[0]
+        Get-Content (Join-Path $cleanHome '.capstan/packages/osv.bootstrap.yaml') | Should -Contain $version[0]
     }
 }

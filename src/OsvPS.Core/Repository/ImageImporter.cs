@@ -113,7 +113,8 @@ namespace OsvPS.Core.Repository
             repository.WriteIndex(plan.Name, new ImageIndex
             {
                 Version = version,
-                Created = null, // an import time is no creation date
+                // When the image file was made (a release's build time), not when it was imported.
+                Created = DateTime.SpecifyKind(File.GetLastWriteTimeUtc(plan.Source), DateTimeKind.Utc),
                 Description = description,
                 Platform = null, // where an imported image was built is not known
             });

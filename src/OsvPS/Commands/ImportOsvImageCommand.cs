@@ -10,7 +10,7 @@ namespace OsvPS.Commands
     /// Imports a loader or any disk image (raw, qcow2, vmdk, vdi, vhdx) into the repository.
     /// </summary>
     [Cmdlet(VerbsData.Import, "OsvImage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = KernelSet)]
-    [OutputType(typeof(OsvImage), typeof(OsvPackage))]
+    [OutputType(typeof(OsvImage))]
     public sealed class ImportOsvImageCommand : OsvCmdlet
     {
         private const string ImageSet = "Image";
@@ -68,8 +68,12 @@ namespace OsvPS.Commands
                     if (ShouldProcess(folder, $"Import OSv's loader as '{name}'{(release.Kernel == null ? "" : " with its kernel")} and {release.Packages.Count} package(s)"))
                     {
                         var (loader, packages) = release.Import(new CapstanRepository(), name, Force, CancellationToken);
+                        // One type out, so the output is one table; the packages are listed by Get-OsvPackage.
+                        foreach (var package in packages)
+                        {
+                            WriteVerbose($"Imported package '{package.Name}' {package.Version} into {package.Path}.");
+                        }
                         WriteObject(loader);
-                        WriteObject(packages, enumerateCollection: true);
                     }
                 });
                 return;
