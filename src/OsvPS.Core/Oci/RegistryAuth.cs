@@ -143,7 +143,7 @@ namespace OsvPS.Core.Oci
                                 }
                             }
                         }
-                        catch (JsonException)
+                        catch (Exception e) when (e is JsonException || e is InvalidOperationException)
                         {
                         }
                         throw new OsvException(ErrorIds.RegistryError, OsvErrorKind.InvalidData,

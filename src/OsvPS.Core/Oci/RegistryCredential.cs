@@ -91,7 +91,7 @@ namespace OsvPS.Core.Oci
                     }
                 }
             }
-            catch (Exception e) when (e is JsonException || e is FormatException)
+            catch (Exception e) when (e is JsonException || e is FormatException || e is InvalidOperationException)
             {
                 throw new OsvException(ErrorIds.RegistryCredentialsInvalid, OsvErrorKind.InvalidData, $"{file} is not a readable auth file: {e.Message}", file, e);
             }

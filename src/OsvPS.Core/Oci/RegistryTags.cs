@@ -48,7 +48,7 @@ namespace OsvPS.Core.Oci
                             }
                         }
                     }
-                    catch (JsonException e)
+                    catch (Exception e) when (e is JsonException || e is InvalidOperationException) // InvalidOperationException: a tag that is not UTF-16 text
                     {
                         throw new OsvException(ErrorIds.RegistryError, OsvErrorKind.InvalidData,
                             $"the tag list of {client.Reference.Name} is not JSON: {e.Message}", client.Reference.ToString(), e);

@@ -95,7 +95,8 @@ namespace OsvPS.Core.Oci
                     labels = OsvImageLabels.FromConfig(doc.RootElement);
                 }
             }
-            catch (JsonException e)
+            // InvalidOperationException: a label that is not UTF-16 text (a lone surrogate escaped as \ud800).
+            catch (Exception e) when (e is JsonException || e is InvalidOperationException)
             {
                 throw NotSupported(reference, $"its config cannot be read ({e.Message})");
             }

@@ -328,5 +328,29 @@ namespace OsvPS.Core.Tests.Oci
             Assert.Contains("\"org.osvps.disk.sha256\":\"" + FakeRegistry.DigestOf(disk) + "\"", config);
             Assert.Contains("\"diff_ids\":[\"" + a.Layers[0].Digest + "\"]", config);
         }
+
+        [Fact]
+        public void AConfigLabelThatIsNotUtf16TextIsAClearErrorNotARawException()
+        {
+            Push();
+            var (body, type) = registry.Manifests["1.0"];
+            var manifest = System.Text.Json.Nodes.JsonNode.Parse(body)!;
+            string configDigest = (string)manifest["config"]!["digest"]!;
+            // A lone high surrogate, escaped as JSON allows it: valid JSON, not valid text.
+            string config = Encoding.UTF8.GetString(registry.Blobs[configDigest]).Replace("\"org.osvps.config-sets\":\"", "\"org.osvps.config-sets\":\"\\ud800");
+            Assert.Contains("\\ud800", config);
+            byte[] bytes = Encoding.UTF8.GetBytes(config);
+            string digest = FakeRegistry.DigestOf(bytes);
+            registry.Blobs[digest] = bytes;
+            manifest["config"]!["digest"] = digest;
+            manifest["config"]!["size"] = bytes.Length;
+            registry.Manifests["1.0"] = (Encoding.UTF8.GetBytes(manifest.ToJsonString()), type);
+            using (var client = new RegistryClient(Reference(), new RegistryOptions(), push: false))
+            {
+                var e = Assert.Throws<OsvException>(() => RemoteManifest.Read(client, CancellationToken.None));
+                Assert.Equal(ErrorIds.OciManifestNotSupported, e.ErrorId);
+                Assert.Contains("its config cannot be read", e.Message);
+            }
+        }
     }
 }
