@@ -54,7 +54,7 @@ namespace OsvPS.Commands
         /// <summary>Optional content to carry too: Documentation, ManPages, Locales.</summary>
         [Parameter]
         [ValidateSet("Documentation", "ManPages", "Locales", IgnoreCase = true)]
-        public string[]? Include { get; set; }
+        public DebianContent[]? Include { get; set; }
 
         /// <summary>Guest paths to leave out (wildcards); a pattern that names a folder leaves out what is in it.</summary>
         [Parameter]
@@ -63,8 +63,7 @@ namespace OsvPS.Commands
 
         /// <summary>Which dependencies come along: Section (those in the same Debian section as the package needing them, the default), All (every one but the base system), None.</summary>
         [Parameter]
-        [ValidateSet("Section", "All", "None", IgnoreCase = true)]
-        public string DependencyScope { get; set; } = "Section";
+        public DebianDependencyScope DependencyScope { get; set; } = DebianDependencyScope.Section;
 
         /// <summary>Replace a different file already at a guest path.</summary>
         [Parameter]
@@ -86,8 +85,8 @@ namespace OsvPS.Commands
                 var excluded = (Exclude ?? new string[0]).Select(p => Names.Pattern(p, WildcardOptions.None)).ToList();
                 options = new DebianCarryOptions
                 {
-                    Scope = (DebianDependencyScope)Enum.Parse(typeof(DebianDependencyScope), DependencyScope, true),
-                    Include = (Include ?? new string[0]).Aggregate(DebianContent.None, (all, c) => all | (DebianContent)Enum.Parse(typeof(DebianContent), c, true)),
+                    Scope = DependencyScope,
+                    Include = (Include ?? new DebianContent[0]).Aggregate(DebianContent.None, (all, c) => all | c),
                     Exclude = excluded.Count == 0 ? null : (Func<string, bool>)(p => excluded.Any(w => w.IsMatch(p))),
                     Force = Force,
                     SkipMissing = SkipMissing,
