@@ -18,7 +18,7 @@ namespace OsvPS
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public string? Connection { get; set; }
 
-        private readonly Dictionary<string, IInstanceEngine> engines = new Dictionary<string, IInstanceEngine>(StringComparer.Ordinal);
+        private readonly EngineCache engines = new EngineCache();
 
         /// <summary>
         /// The engine of this item's -Connection; one per URI serves the whole call. A connection that
@@ -26,22 +26,15 @@ namespace OsvPS
         /// </summary>
         protected IInstanceEngine? Engine()
         {
-            string key = Connection ?? "";
-            if (engines.TryGetValue(key, out var engine))
-            {
-                return engine;
-            }
             try
             {
-                engine = InstanceEngines.Open(key, new OsvPS.Core.Repository.CapstanRepository());
+                return engines.Open(Connection, new OsvPS.Core.Repository.CapstanRepository());
             }
             catch (OsvException e)
             {
                 WriteFailure(e, Connection);
                 return null;
             }
-            engines[key] = engine;
-            return engine;
         }
 
         /// <summary>
@@ -81,13 +74,6 @@ namespace OsvPS
             return MatchByName(all, i => i.Name, pattern, ErrorIds.InstanceNotFound, $"there is no instance '{pattern}'{where}.");
         }
 
-        protected override void ReleaseResources()
-        {
-            foreach (var engine in engines.Values)
-            {
-                engine.Dispose();
-            }
-            engines.Clear();
-        }
+        protected override void ReleaseResources() => engines.Dispose();
     }
 }

@@ -62,8 +62,10 @@ namespace OsvPS.Core.Errors
         public const string DiskSpaceInsufficient = "DiskSpaceInsufficient";
         /// <summary>A release source, or a redirect of one, that is not http(s).</summary>
         public const string SourceSchemeNotSupported = "SourceSchemeNotSupported";
-        /// <summary>A libvirt URI whose driver, transport or parameter OsvPS does not allow.</summary>
+        /// <summary>A connection URI whose scheme no engine runs, or a libvirt URI whose driver, transport or parameter OsvPS does not allow.</summary>
         public const string ConnectionNotSupported = "ConnectionNotSupported";
+        /// <summary>A start option (-QemuPath, -StoragePool) that the engine of the connection does not use.</summary>
+        public const string EngineOptionNotSupported = "EngineOptionNotSupported";
         /// <summary>A -Name that is not a valid wildcard pattern.</summary>
         public const string NamePatternInvalid = "NamePatternInvalid";
 

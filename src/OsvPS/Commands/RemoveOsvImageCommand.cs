@@ -1,6 +1,8 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using OsvPS.Completers;
+using OsvPS.Core.Instances;
 using OsvPS.Core.Models;
 using OsvPS.Core.Repository;
 
@@ -44,8 +46,13 @@ namespace OsvPS.Commands
                 {
                     if (ShouldProcess(image.Name, "Remove OSv image"))
                     {
-                        var users = new OsvPS.Core.Instances.QemuEngine(repository).List(CancellationToken)
-                            .Where(i => string.Equals(i.ImagePath, image.Path, System.StringComparison.Ordinal)).Select(i => i.Name).ToList();
+                        // The instances of this machine use the image file itself; a libvirt host has its own copy.
+                        List<string> users;
+                        using (var engine = InstanceEngines.Open(null, repository))
+                        {
+                            users = engine.List(CancellationToken)
+                                .Where(i => string.Equals(i.ImagePath, image.Path, System.StringComparison.Ordinal)).Select(i => i.Name).ToList();
+                        }
                         if (users.Count > 0 && !Force)
                         {
                             throw new OsvPS.Core.Errors.OsvException("ImageInUse", OsvPS.Core.Errors.OsvErrorKind.InvalidOperation,

@@ -5,6 +5,7 @@ using System.Threading;
 using OsvPS.Core.Disk;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Instances;
+using OsvPS.Core.Instances.Qemu;
 using OsvPS.Core.Models;
 using OsvPS.Core.Packaging;
 using OsvPS.Core.Qemu;
@@ -128,7 +129,7 @@ namespace OsvPS.Core.Tests.Instances
             File.CreateSymbolicLink(Path.Combine(repo.InstancesPath, "n31"), outside);
             request = Request();
             request.Name = "n31";
-            request.QemuPath = "/bin/true";
+            request.EngineOptions.Set("QemuPath", "/bin/true");
             request.Accelerator = Accelerator.Tcg;
             var plan = engine.Plan(request, CancellationToken.None);
             var e = Assert.Throws<OsvException>(() => engine.Start(plan, CancellationToken.None));
