@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using OsvPS.Completers;
@@ -46,19 +45,20 @@ namespace OsvPS.Commands
                 {
                     if (ShouldProcess(image.Name, "Remove OSv image"))
                     {
-                        // The instances of this machine use the image file itself; a libvirt host has its own copy.
-                        List<string> users;
+                        // The instances of this machine use the image file itself (a libvirt host has its own copy);
+                        // no start of it is under way while they are listed and it is removed.
+                        using (ImageUse.ForRemoval(image.Path, image.Name))
                         using (var engine = InstanceEngines.Open(null, repository))
                         {
-                            users = engine.List(CancellationToken)
+                            var users = engine.List(CancellationToken)
                                 .Where(i => string.Equals(i.ImagePath, image.Path, System.StringComparison.Ordinal)).Select(i => i.Name).ToList();
+                            if (users.Count > 0 && !Force)
+                            {
+                                throw new OsvPS.Core.Errors.OsvException("ImageInUse", OsvPS.Core.Errors.OsvErrorKind.InvalidOperation,
+                                    $"image '{image.Name}' is the backing file of instance(s) {string.Join(", ", users)}; remove them first (Remove-OsvInstance), or use -Force.", image);
+                            }
+                            repository.RemoveImage(image.Name);
                         }
-                        if (users.Count > 0 && !Force)
-                        {
-                            throw new OsvPS.Core.Errors.OsvException("ImageInUse", OsvPS.Core.Errors.OsvErrorKind.InvalidOperation,
-                                $"image '{image.Name}' is the backing file of instance(s) {string.Join(", ", users)}; remove them first (Remove-OsvInstance), or use -Force.", image);
-                        }
-                        repository.RemoveImage(image.Name);
                         if (PassThru)
                         {
                             WriteObject(image);

@@ -90,8 +90,10 @@ namespace OsvPS.Core.Instances.Qemu
         {
             var ours = plan as QemuStartPlan ?? throw new ArgumentException($"instance '{plan.Name}' was not planned by the QEMU engine.", nameof(plan));
             // Two starts of one name at once would leave a QEMU no record tracks: one at a time, and
-            // the running check is made again once the name is held.
+            // the running check is made again once the name is held. The image cannot be removed until
+            // the instance is recorded as its user.
             using (HoldName(plan.Name))
+            using (ImageUse.ForStart(plan.Request.ImagePath, plan.Request.ImageName))
             {
                 ThrowIfRunning(plan.Name);
                 return StartHeld(ours, cancellation);
