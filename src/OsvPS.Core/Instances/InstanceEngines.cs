@@ -38,9 +38,22 @@ namespace OsvPS.Core.Instances
 
         /// <summary>
         /// The checks of a whole start call on <paramref name="connection"/>, made once before its first item:
-        /// the engine refuses options it does not use (see <see cref="IInstanceEngineFactory.CheckCall"/>).
+        /// the engine refuses options it does not use (see <see cref="IInstanceEngineFactory.CheckCall"/>). A
+        /// connection that names no engine is left to <see cref="Open"/>, which makes it each item's error.
         /// </summary>
-        public static void CheckCall(string? connection, EngineOptions options) => For(connection).CheckCall(connection, options);
+        public static void CheckCall(string? connection, EngineOptions options)
+        {
+            IInstanceEngineFactory factory;
+            try
+            {
+                factory = For(connection);
+            }
+            catch (OsvException)
+            {
+                return;
+            }
+            factory.CheckCall(connection, options);
+        }
 
         private static IInstanceEngineFactory For(string? connection)
         {

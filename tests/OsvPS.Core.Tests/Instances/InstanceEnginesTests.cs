@@ -1,6 +1,7 @@
 using OsvPS.Core.Errors;
 using OsvPS.Core.Instances;
 using OsvPS.Core.Instances.Libvirt;
+using OsvPS.Core.Repository;
 using Xunit;
 
 namespace OsvPS.Core.Tests.Instances
@@ -29,7 +30,9 @@ namespace OsvPS.Core.Tests.Instances
         [InlineData("/var/run/libvirt/libvirt-sock")]
         public void RefusesWhatIsNoConnectionUri(string uri)
         {
-            var e = Assert.Throws<OsvException>(() => InstanceEngines.CheckCall(uri, new EngineOptions()));
+            // A start call goes on to its items, each of which gets the error (as before the registry).
+            InstanceEngines.CheckCall(uri, new EngineOptions().Set("QemuPath", "/usr/bin/qemu"));
+            var e = Assert.Throws<OsvException>(() => InstanceEngines.Open(uri, new CapstanRepository("/nonexistent")));
             Assert.Equal(ErrorIds.ConnectionInvalid, e.ErrorId);
             Assert.Equal(OsvErrorKind.InvalidArgument, e.Kind);
         }
@@ -39,7 +42,7 @@ namespace OsvPS.Core.Tests.Instances
         [InlineData("vbox:///session")]
         public void ASchemeNoEngineServesIsRefusedNamingTheOnesThatAre(string uri)
         {
-            var e = Assert.Throws<OsvException>(() => InstanceEngines.CheckCall(uri, new EngineOptions()));
+            var e = Assert.Throws<OsvException>(() => InstanceEngines.Open(uri, new CapstanRepository("/nonexistent")));
             Assert.Equal(ErrorIds.ConnectionNotSupported, e.ErrorId);
             Assert.Equal(OsvErrorKind.InvalidArgument, e.Kind);
             Assert.Contains("qemu://", e.Message);

@@ -150,5 +150,18 @@ namespace OsvPS.Core.Tests.Instances
             Assert.Equal(ErrorIds.InstanceStateInvalid, invalid[0].ErrorId);
             Assert.Equal("bad", invalid[0].Target);
         }
+
+        [Fact]
+        public void ADamagedInstanceIsRemovedWithForceAsItsErrorSays()
+        {
+            using var engine = new QemuEngine(repo);
+            string state = dir.File("capstan/instances/qemu/bad/instance.state", "image=demo\nqemu_command=%%% not base64\n");
+            var e = Assert.Throws<OsvException>(() => engine.Remove("bad", force: false, CancellationToken.None));
+            Assert.Equal(ErrorIds.InstanceStateInvalid, e.ErrorId);
+            Assert.Contains("Remove-OsvInstance bad -Force", e.Message);
+            Assert.True(File.Exists(state));
+            engine.Remove("bad", force: true, CancellationToken.None);
+            Assert.False(Directory.Exists(Path.GetDirectoryName(state)));
+        }
     }
 }

@@ -174,9 +174,16 @@ namespace OsvPS.Core.Instances.Libvirt
             {
                 cancellation.ThrowIfCancellationRequested();
                 string name = domain.Substring(DomainPrefix.Length);
-                if (InstanceNames.IsValid(name) && TryGet(name) is OsvInstance instance)
+                try
                 {
-                    result.Add(instance);
+                    if (InstanceNames.IsValid(name) && TryGet(name) is OsvInstance instance)
+                    {
+                        result.Add(instance);
+                    }
+                }
+                catch (OsvException e) when (e.ErrorId == ErrorIds.InstanceStateInvalid && invalid != null)
+                {
+                    invalid(e);
                 }
             }
             return result;
@@ -188,7 +195,21 @@ namespace OsvPS.Core.Instances.Libvirt
             return TryGet(name) ?? throw new OsvException(ErrorIds.InstanceNotFound, OsvErrorKind.ObjectNotFound, $"there is no instance '{name}' on {Connection}.", name);
         }
 
+        // A domain whose OsvPS metadata or devices cannot be read is that instance's error (InstanceStateInvalid), as a damaged state file is on this machine.
         private OsvInstance? TryGet(string name)
+        {
+            try
+            {
+                return Read(name);
+            }
+            catch (Exception e) when (e is FormatException || e is OverflowException || e is System.Xml.XmlException)
+            {
+                throw new OsvException(ErrorIds.InstanceStateInvalid, OsvErrorKind.InvalidData,
+                    $"the domain of instance '{name}' ({DomainName(name)} on {Connection}) cannot be read: {e.Message} Remove the instance with 'Remove-OsvInstance {name} -Connection {Connection} -Force'.", name, e);
+            }
+        }
+
+        private OsvInstance? Read(string name)
         {
             using (var domain = libvirt.FindDomain(DomainName(name)))
             {
@@ -277,8 +298,16 @@ namespace OsvPS.Core.Instances.Libvirt
         /// <summary>Undefines the domain and deletes its overlay and console volumes; a running one only with <paramref name="force"/>.</summary>
         public void Remove(string name, bool force, CancellationToken cancellation)
         {
-            var instance = Get(name, cancellation);
-            if (instance.State == InstanceState.Running && !force)
+            OsvInstance? instance;
+            try
+            {
+                instance = Get(name, cancellation);
+            }
+            catch (OsvException e) when (e.ErrorId == ErrorIds.InstanceStateInvalid && force)
+            {
+                instance = null; // a domain that cannot be read goes with -Force, as its error says
+            }
+            if (instance?.State == InstanceState.Running && !force)
             {
                 throw new OsvException("InstanceRunning", OsvErrorKind.InvalidOperation,
                     $"instance '{name}' is running on {Connection}; stop it first or use -Force.", name);

@@ -398,8 +398,23 @@ namespace OsvPS.Core.Instances.Qemu
         /// <summary>Deletes an instance's folder; a running one only with <paramref name="force"/> (it is stopped first).</summary>
         public void Remove(string name, bool force, CancellationToken cancellation)
         {
-            var instance = store.Get(name);
-            if (instance.State == InstanceState.Running)
+            string folder = store.Folder(name);
+            OsvInstance? instance;
+            try
+            {
+                instance = store.Get(name);
+            }
+            catch (OsvException e) when (e.ErrorId == ErrorIds.InstanceStateInvalid && force)
+            {
+                // Its state cannot be read (its error says to remove it with -Force); a QEMU its pid still names goes first.
+                instance = null;
+                if (store.RunningPid(folder, InstanceRecord.Load(folder)) is int pid)
+                {
+                    HostProcess.KillHard(pid);
+                    WaitFor(() => !HostProcess.IsAlive(pid, folder), TimeSpan.FromSeconds(5), cancellation);
+                }
+            }
+            if (instance?.State == InstanceState.Running)
             {
                 if (!force)
                 {
@@ -407,7 +422,6 @@ namespace OsvPS.Core.Instances.Qemu
                 }
                 Stop(name, TimeSpan.Zero, true, cancellation);
             }
-            string folder = store.Folder(name);
             string monitor = InstanceRecord.Load(folder)["monitor"] ?? "";
             if (monitor.Length > 0 && !monitor.StartsWith(folder, StringComparison.Ordinal))
             {
