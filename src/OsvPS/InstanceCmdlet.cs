@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Instances;
@@ -18,7 +19,7 @@ namespace OsvPS
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public string? Connection { get; set; }
 
-        private readonly Dictionary<string, IInstanceEngine> engines = new Dictionary<string, IInstanceEngine>(StringComparer.Ordinal);
+        private readonly EngineCache engines = new EngineCache();
 
         /// <summary>
         /// The engine of this item's -Connection; one per URI serves the whole call. A connection that
@@ -26,27 +27,21 @@ namespace OsvPS
         /// </summary>
         protected IInstanceEngine? Engine()
         {
-            string key = Connection ?? "";
-            if (engines.TryGetValue(key, out var engine))
-            {
-                return engine;
-            }
             try
             {
-                engine = InstanceEngines.Open(key, new OsvPS.Core.Repository.CapstanRepository());
+                return engines.Open(Connection, new OsvPS.Core.Repository.CapstanRepository());
             }
             catch (OsvException e)
             {
                 WriteFailure(e, Connection);
                 return null;
             }
-            engines[key] = engine;
-            return engine;
         }
 
         /// <summary>
         /// Runs <paramref name="action"/> for each instance matching each of <paramref name="patterns"/>, each one
-        /// its own item: a failure is that instance's error and the others go on.
+        /// its own item: a failure is that instance's error and the others go on. A matching instance whose state
+        /// cannot be read is its own error (see <see cref="Damaged"/>); one that does not match is not reported.
         /// </summary>
         protected void ForEachInstance(IEnumerable<string> patterns, Action<IInstanceEngine, OsvInstance> action)
         {
@@ -57,37 +52,56 @@ namespace OsvPS
             }
             foreach (string pattern in patterns)
             {
-                foreach (var instance in MatchInstances(engine, pattern))
+                foreach (var match in MatchInstances(engine, pattern))
                 {
-                    ForItem(instance, () => action(engine, instance));
+                    if (match.Instance is OsvInstance instance)
+                    {
+                        ForItem(instance, () => action(engine, instance));
+                    }
+                    else
+                    {
+                        ForItem(match.Name, () => Damaged(engine, match.Damage!));
+                    }
                 }
             }
         }
 
-        /// <summary>Instances matching a wildcard <paramref name="pattern"/>; when the engine cannot list them, that is this input's error.</summary>
-        protected List<OsvInstance> MatchInstances(IInstanceEngine engine, string pattern)
+        /// <summary>What a cmdlet does with a matching instance whose state cannot be read: by default, report it.</summary>
+        protected virtual void Damaged(IInstanceEngine engine, OsvException damage) => WriteFailure(damage, damage.Target);
+
+        /// <summary>An instance the engine listed, or one it could not read (its name and why).</summary>
+        private sealed class Listed
         {
-            IEnumerable<OsvInstance> all;
+            public Listed(string name, OsvInstance? instance, OsvException? damage)
+            {
+                Name = name;
+                Instance = instance;
+                Damage = damage;
+            }
+
+            public string Name { get; }
+            public OsvInstance? Instance { get; }
+            public OsvException? Damage { get; }
+        }
+
+        // Instances matching a wildcard pattern, the damaged ones among them; when the engine cannot list them, that is this input's error.
+        private List<Listed> MatchInstances(IInstanceEngine engine, string pattern)
+        {
+            var all = new List<Listed>();
             try
             {
-                all = engine.List(CancellationToken, invalid => WriteFailure(invalid, invalid.Target));
+                all.AddRange(engine.List(CancellationToken, damage => all.Add(new Listed(damage.Target as string ?? "", null, damage)))
+                    .Select(i => new Listed(i.Name, i, null)).ToList());
             }
             catch (OsvException e)
             {
                 WriteFailure(e, pattern);
-                return new List<OsvInstance>();
+                return new List<Listed>();
             }
-            string where = engine.Host == "this machine" ? "" : " on " + engine.Host;
-            return MatchByName(all, i => i.Name, pattern, ErrorIds.InstanceNotFound, $"there is no instance '{pattern}'{where}.");
+            string where = engine.Connection == null ? "" : " on " + engine.Host;
+            return MatchByName(all.OrderBy(l => l.Name, StringComparer.Ordinal), l => l.Name, pattern, ErrorIds.InstanceNotFound, $"there is no instance '{pattern}'{where}.");
         }
 
-        protected override void ReleaseResources()
-        {
-            foreach (var engine in engines.Values)
-            {
-                engine.Dispose();
-            }
-            engines.Clear();
-        }
+        protected override void ReleaseResources() => engines.Dispose();
     }
 }

@@ -30,6 +30,22 @@ Describe 'Remove-OsvInstance' {
         Test-Path $instance.Path | Should -BeFalse
     }
 
+    It 'reports a damaged instance only when it is asked for, and removes it with -Force as its error says' {
+        $folder = Join-Path $env:CAPSTAN_ROOT 'instances/qemu/damaged'
+        New-Item -ItemType Directory -Force $folder | Out-Null
+        Set-Content -LiteralPath (Join-Path $folder 'instance.state') -Value "image=demo`nqemu_command=@@@ not base64 @@@"
+        Remove-OsvInstance 'zz*' -Confirm:$false -ErrorVariable none -ErrorAction SilentlyContinue
+        $none.Count | Should -Be 0 -Because 'a wildcard that matches nothing is no error, whatever else is listed'
+        Remove-OsvInstance damaged -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'InstanceStateInvalid,*'
+        $err[0].TargetObject | Should -Be 'damaged'
+        Test-Path $folder | Should -BeTrue
+        Remove-OsvInstance 'dam*' -Force -Confirm:$false -ErrorVariable forced -ErrorAction SilentlyContinue
+        $forced.Count | Should -Be 0
+        Test-Path $folder | Should -BeFalse
+    }
+
     It 'has ConfirmImpact Medium' {
         (Get-Command Remove-OsvInstance).ImplementingType.GetCustomAttributes([Management.Automation.CmdletAttribute], $false).ConfirmImpact | Should -Be 'Medium'
     }

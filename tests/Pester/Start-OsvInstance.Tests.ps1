@@ -315,6 +315,11 @@ Describe 'Start-OsvInstance' {
                 Should -Throw -ErrorId 'QemuNotFound,OsvPS.Commands.StartOsvInstanceCommand' -ExpectedMessage '*searched: /nonexistent/qemu*'
         }
 
+        It 'stops the whole call on an engine option QEMU on this machine does not use' {
+            { 'demo', 'demo-hang' | Start-OsvInstance -StoragePool mine -ErrorAction Stop } |
+                Should -Throw -ErrorId 'EngineOptionNotSupported,OsvPS.Commands.StartOsvInstanceCommand' -ExpectedMessage '-StoragePool is not available for instances on this machine*'
+        }
+
         It 'says what QEMU printed when it fails to start' {
             $notQcow = Join-Path $TestDrive 'not-a-qcow2.img'
             Set-Content $notQcow 'plain text'

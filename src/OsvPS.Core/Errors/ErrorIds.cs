@@ -79,8 +79,10 @@ namespace OsvPS.Core.Errors
         public static readonly ErrorId DiskSpaceInsufficient = new ErrorId("DiskSpaceInsufficient");
         /// <summary>A release source, or a redirect of one, that is not http(s).</summary>
         public static readonly ErrorId SourceSchemeNotSupported = new ErrorId("SourceSchemeNotSupported");
-        /// <summary>A libvirt URI whose driver, transport or parameter OsvPS does not allow.</summary>
+        /// <summary>A connection URI whose scheme no engine runs, or a libvirt URI whose driver, transport or parameter OsvPS does not allow.</summary>
         public static readonly ErrorId ConnectionNotSupported = new ErrorId("ConnectionNotSupported");
+        /// <summary>A start option (-QemuPath, -StoragePool) that the engine of the connection does not use.</summary>
+        public static readonly ErrorId EngineOptionNotSupported = new ErrorId("EngineOptionNotSupported");
         /// <summary>A -Name that is not a valid wildcard pattern.</summary>
         public static readonly ErrorId NamePatternInvalid = new ErrorId("NamePatternInvalid");
 

@@ -7,13 +7,19 @@ using OsvPS.Core.Models;
 namespace OsvPS.Core.Instances
 {
     /// <summary>
-    /// One way to run instances: QEMU run by OsvPS on this machine (<see cref="QemuEngine"/>) or a libvirt
-    /// connection (<see cref="LibvirtEngine"/>). The cmdlets see only this seam; the instances are the
-    /// same objects whatever the engine. A new engine is one class implementing it, chosen in
-    /// <see cref="InstanceEngines.Open"/>.
+    /// One way to run instances: QEMU run by OsvPS on this machine (<c>Qemu/</c>) or a libvirt connection
+    /// (<c>Libvirt/</c>). The cmdlets see only this seam; the instances are the same objects whatever the
+    /// engine. A new engine is a folder of its own (the engine, its factory, its options) and one line in
+    /// <see cref="InstanceEngines"/> naming the URI scheme it serves.
     /// </summary>
     public interface IInstanceEngine : IDisposable
     {
+        /// <summary>The engine's name as instances show it (<see cref="OsvInstance.Engine"/>): <c>Qemu</c>, <c>Libvirt</c>.</summary>
+        string Name { get; }
+
+        /// <summary>The connection URI this engine was opened on; null for this machine.</summary>
+        string? Connection { get; }
+
         /// <summary>Where this engine runs instances, for messages: <c>this machine</c> or a connection URI.</summary>
         string Host { get; }
 
@@ -36,9 +42,6 @@ namespace OsvPS.Core.Instances
 
         /// <summary>Removes a stopped instance (a running one only with <paramref name="force"/>, stopped first).</summary>
         void Remove(string name, bool force, CancellationToken cancellation);
-
-        /// <summary>The last <paramref name="tail"/> lines of the console as the user reads them (all when null).</summary>
-        List<string> ReadConsole(string name, int? tail, CancellationToken cancellation);
     }
 
     /// <summary>A running instance being followed: its console, and whether it has ended.</summary>

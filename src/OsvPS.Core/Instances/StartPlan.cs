@@ -4,8 +4,12 @@ using OsvPS.Core.Qemu;
 
 namespace OsvPS.Core.Instances
 {
-    /// <summary>A checked start: everything decided, nothing started yet. -WhatIf and -Verbose read it.</summary>
-    public sealed class StartPlan
+    /// <summary>
+    /// A checked start: everything decided, nothing started yet. -WhatIf and -Verbose read it. What every
+    /// engine decides is here; an engine keeps what is its own alone (the QEMU program, a storage pool) in a
+    /// plan of its own type, made from this one.
+    /// </summary>
+    public class StartPlan
     {
         internal StartPlan(StartRequest request, string name, DiskFormat imageFormat, string? kernel, string commandLine,
             bool rewriteDisk, IReadOnlyList<string> configSets)
@@ -17,6 +21,17 @@ namespace OsvPS.Core.Instances
             CommandLine = commandLine;
             RewriteDisk = rewriteDisk;
             ConfigSets = configSets;
+        }
+
+        /// <summary>An engine's own plan, from the shared one its planning began with.</summary>
+        internal StartPlan(StartPlan shared)
+            : this(shared.Request, shared.Name, shared.ImageFormat, shared.Kernel, shared.CommandLine, shared.RewriteDisk, shared.ConfigSets)
+        {
+            KernelLog = shared.KernelLog;
+            Host = shared.Host;
+            Accelerator = shared.Accelerator;
+            warnings.AddRange(shared.warnings);
+            sessionWarnings.AddRange(shared.sessionWarnings);
         }
 
         public StartRequest Request { get; }
@@ -43,14 +58,17 @@ namespace OsvPS.Core.Instances
 
         /// <summary>Where the instance runs, for messages: <c>this machine</c> or a libvirt URI.</summary>
         public string Host { get; internal set; } = "this machine";
-        /// <summary>The QEMU program (this machine's engine), or null where the host chooses its own.</summary>
-        public string? Qemu { get; internal set; }
         /// <summary>What the user should hear before the start (the engine adds them while it plans).</summary>
         public IReadOnlyList<string> Warnings => warnings;
         private readonly List<string> warnings = new List<string>();
         internal void Warn(string warning) => warnings.Add(warning);
 
-        /// <summary>KVM or TCG, and why.</summary>
-        public AcceleratorChoice Accelerator { get; internal set; } = new AcceleratorChoice(OsvPS.Core.Qemu.Accelerator.Tcg, "", false);
+        /// <summary>Warnings the user needs to hear once a session, not once a start (TCG chosen instead of KVM).</summary>
+        public IReadOnlyList<string> SessionWarnings => sessionWarnings;
+        private readonly List<string> sessionWarnings = new List<string>();
+        internal void WarnOncePerSession(string warning) => sessionWarnings.Add(warning);
+
+        /// <summary>KVM or TCG: what the guest runs on.</summary>
+        public Accelerator Accelerator { get; internal set; } = Accelerator.Tcg;
     }
 }

@@ -18,10 +18,8 @@ namespace OsvPS.Core.Instances
         public MachineOptions Machine { get; set; } = new MachineOptions();
         public Accelerator Accelerator { get; set; } = Accelerator.Auto;
         public BootMode BootMode { get; set; } = BootMode.Auto;
-        /// <summary>The QEMU program (this machine's engine only).</summary>
-        public string? QemuPath { get; set; }
-        /// <summary>The storage pool that holds the image and overlay (libvirt only).</summary>
-        public string StoragePool { get; set; } = "default";
+        /// <summary>Options only some engines use (-QemuPath, -StoragePool): the engine reads the ones it knows and refuses the rest.</summary>
+        public EngineOptions EngineOptions { get; set; } = new EngineOptions();
         /// <summary>The caller waits for the guest: QEMU dies with the caller.</summary>
         public bool Attached { get; set; }
 

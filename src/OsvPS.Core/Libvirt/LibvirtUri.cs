@@ -39,14 +39,8 @@ namespace OsvPS.Core.Libvirt
         /// </summary>
         public static void Check(string? uri)
         {
-            int scheme = uri?.IndexOf("://", StringComparison.Ordinal) ?? -1;
-            if (uri == null || scheme <= 0 || uri.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) ||
-                !uri.Substring(0, scheme).All(c => c < 128 && (char.IsLetterOrDigit(c) || c == '+' || c == '-' || c == '.')))
-            {
-                throw new OsvException(ErrorIds.ConnectionInvalid, OsvErrorKind.InvalidArgument,
-                    $"'{uri}' is not a libvirt connection URI (such as qemu:///system or qemu+ssh://host/system).", uri);
-            }
-            string[] driver = uri.Substring(0, scheme).Split('+');
+            string[] driver = Scheme(uri).Split('+');
+            int scheme = uri!.IndexOf("://", StringComparison.Ordinal);
             string transport = driver.Length > 1 ? driver[1] : "";
             if (driver.Length > 2 || driver[0] != "qemu" || !Parameters.ContainsKey(transport))
             {
@@ -75,6 +69,22 @@ namespace OsvPS.Core.Libvirt
                     }
                 }
             }
+        }
+
+        /// <summary>
+        /// The scheme of a URI as libvirt writes them (<c>driver[+transport]://...</c>); what is not one is refused
+        /// (ConnectionInvalid). The engine registry finds engines by it.
+        /// </summary>
+        public static string Scheme(string? uri)
+        {
+            int scheme = uri?.IndexOf("://", StringComparison.Ordinal) ?? -1;
+            if (uri == null || scheme <= 0 || uri.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) ||
+                !uri.Substring(0, scheme).All(c => c < 128 && (char.IsLetterOrDigit(c) || c == '+' || c == '-' || c == '.')))
+            {
+                throw new OsvException(ErrorIds.ConnectionInvalid, OsvErrorKind.InvalidArgument,
+                    $"'{uri}' is not a libvirt connection URI (such as qemu:///system or qemu+ssh://host/system).", uri);
+            }
+            return uri.Substring(0, scheme);
         }
 
         // [user@]host[:port]: a host name, an IPv4 address or a bracketed IPv6 one; a user name of plain characters.

@@ -8,7 +8,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Core.Qemu
 {
     /// <summary>The accelerator chosen for a run, and why.</summary>
-    public sealed class AcceleratorChoice
+    internal sealed class AcceleratorChoice
     {
         public AcceleratorChoice(Accelerator accelerator, string reason, bool warn)
         {

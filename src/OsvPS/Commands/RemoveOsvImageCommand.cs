@@ -1,9 +1,10 @@
 using System.Linq;
 using System.Management.Automation;
 using OsvPS.Completers;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Instances;
 using OsvPS.Core.Models;
 using OsvPS.Core.Repository;
-using OsvPS.Core.Errors;
 
 namespace OsvPS.Commands
 {
@@ -45,14 +46,20 @@ namespace OsvPS.Commands
                 {
                     if (ShouldProcess(image.Name, "Remove OSv image"))
                     {
-                        var users = new OsvPS.Core.Instances.QemuEngine(repository).List(CancellationToken)
-                            .Where(i => string.Equals(i.ImagePath, image.Path, System.StringComparison.Ordinal)).Select(i => i.Name).ToList();
-                        if (users.Count > 0 && !Force)
+                        // The instances of this machine use the image file itself (a libvirt host has its own copy);
+                        // no start of it is under way while they are listed and it is removed.
+                        using (ImageUse.ForRemoval(image.Path, image.Name))
+                        using (var engine = InstanceEngines.Open(null, repository))
                         {
-                            throw new OsvPS.Core.Errors.OsvException(ErrorIds.ImageInUse, OsvPS.Core.Errors.OsvErrorKind.InvalidOperation,
-                                $"image '{image.Name}' is the backing file of instance(s) {string.Join(", ", users)}; remove them first (Remove-OsvInstance), or use -Force.", image);
+                            var users = engine.List(CancellationToken)
+                                .Where(i => string.Equals(i.ImagePath, image.Path, System.StringComparison.Ordinal)).Select(i => i.Name).ToList();
+                            if (users.Count > 0 && !Force)
+                            {
+                                throw new OsvPS.Core.Errors.OsvException(ErrorIds.ImageInUse, OsvPS.Core.Errors.OsvErrorKind.InvalidOperation,
+                                    $"image '{image.Name}' is the backing file of instance(s) {string.Join(", ", users)}; remove them first (Remove-OsvInstance), or use -Force.", image);
+                            }
+                            repository.RemoveImage(image.Name);
                         }
-                        repository.RemoveImage(image.Name);
                         if (PassThru)
                         {
                             WriteObject(image);

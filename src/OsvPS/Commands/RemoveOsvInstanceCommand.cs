@@ -1,4 +1,6 @@
 using System.Management.Automation;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Instances;
 using OsvPS.Core.Models;
 
 namespace OsvPS.Commands
@@ -26,5 +28,19 @@ namespace OsvPS.Commands
                 engine.Remove(instance.Name, Force, CancellationToken);
             }
         });
+
+        // An instance whose state cannot be read is removed with -Force, as its error says; without, it is that error.
+        protected override void Damaged(IInstanceEngine engine, OsvException damage)
+        {
+            string name = damage.Target as string ?? "";
+            if (!Force)
+            {
+                base.Damaged(engine, damage);
+            }
+            else if (ShouldProcess(name, "Remove OSv instance"))
+            {
+                engine.Remove(name, true, CancellationToken);
+            }
+        }
     }
 }

@@ -21,8 +21,8 @@ namespace OsvPS.Commands
     [OutputType(typeof(OsvInstance), typeof(string))]
     public sealed class StartOsvInstanceCommand : OsvCmdlet
     {
-        // The TCG warning is said once a session, not once a run.
-        private static bool warnedAboutAccelerator;
+        // Some warnings (TCG instead of KVM) are said once a session, not once a run.
+        private static readonly HashSet<string> warnedThisSession = new HashSet<string>(StringComparer.Ordinal);
 
         /// <summary>An OsvImage (from Build-OsvImage or Get-OsvImage), an image name, or an image file.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -109,13 +109,13 @@ namespace OsvPS.Commands
         [ValidateNotNullOrEmpty]
         public string StoragePool { get; set; } = "default";
 
-        // No QEMU is a failure of the whole call, not of each image in the pipeline; so is -QemuPath for a
-        // host that chooses its own.
+        // No QEMU is a failure of the whole call, not of each image in the pipeline; so is an option the engine
+        // does not use (-QemuPath for a host that chooses its own).
         protected override void BeginProcessing()
         {
             try
             {
-                InstanceEngines.CheckCall(Connection, QemuPath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(QemuPath));
+                InstanceEngines.CheckCall(Connection, EngineOptions());
             }
             catch (OsvException e)
             {
@@ -150,13 +150,12 @@ namespace OsvPS.Commands
                     },
                     Accelerator = Parse<Accelerator>(Accelerator),
                     BootMode = Parse<BootMode>(BootMode),
-                    QemuPath = QemuPath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(QemuPath),
-                    StoragePool = StoragePool,
+                    EngineOptions = EngineOptions(),
                     Attached = Wait,
                 };
-                var engine = Engine(repository);
+                var engine = engines.Open(Connection, repository);
                 var plan = engine.Plan(request, CancellationToken);
-                WriteVerbose($"Instance '{plan.Name}' on {plan.Host}: {plan.BootModeName} boot, {plan.Accelerator.Accelerator}, command line: {plan.CommandLine}");
+                WriteVerbose($"Instance '{plan.Name}' on {plan.Host}: {plan.BootModeName} boot, {plan.Accelerator}, command line: {plan.CommandLine}");
                 if (!ShouldProcess(plan.Name, $"Start OSv instance of '{imageName}' on {plan.Host}"))
                 {
                     return;
@@ -165,10 +164,17 @@ namespace OsvPS.Commands
                 {
                     WriteWarning(warning);
                 }
-                if (plan.Accelerator.Warn && !warnedAboutAccelerator)
+                foreach (string warning in plan.SessionWarnings)
                 {
-                    warnedAboutAccelerator = true;
-                    WriteWarning(plan.Accelerator.Reason + ".");
+                    bool first;
+                    lock (warnedThisSession)
+                    {
+                        first = warnedThisSession.Add(warning);
+                    }
+                    if (first)
+                    {
+                        WriteWarning(warning);
+                    }
                 }
                 using (var running = engine.Start(plan, CancellationToken))
                 {
@@ -204,28 +210,14 @@ namespace OsvPS.Commands
             });
         }
 
-        private readonly System.Collections.Generic.Dictionary<string, IInstanceEngine> engines = new System.Collections.Generic.Dictionary<string, IInstanceEngine>(StringComparer.Ordinal);
+        private readonly EngineCache engines = new EngineCache();
 
-        // One engine per connection serves the whole call.
-        private IInstanceEngine Engine(CapstanRepository repository)
-        {
-            string key = Connection ?? "";
-            if (!engines.TryGetValue(key, out var engine))
-            {
-                engine = InstanceEngines.Open(key, repository);
-                engines[key] = engine;
-            }
-            return engine;
-        }
+        // The options only some engines use, as given (a default is the engine's to choose): each engine refuses those it does not use.
+        private EngineOptions EngineOptions() => new EngineOptions()
+            .Set(nameof(QemuPath), QemuPath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(QemuPath))
+            .Set(nameof(StoragePool), MyInvocation.BoundParameters.ContainsKey(nameof(StoragePool)) ? StoragePool : null);
 
-        protected override void ReleaseResources()
-        {
-            foreach (var engine in engines.Values)
-            {
-                engine.Dispose();
-            }
-            engines.Clear();
-        }
+        protected override void ReleaseResources() => engines.Dispose();
 
         private string ResolveVolume(string spec)
         {

@@ -5,6 +5,7 @@ using System.Threading;
 using OsvPS.Core.Disk;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Instances;
+using OsvPS.Core.Instances.Qemu;
 using OsvPS.Core.Models;
 using OsvPS.Core.Packaging;
 using OsvPS.Core.Qemu;
@@ -128,7 +129,7 @@ namespace OsvPS.Core.Tests.Instances
             File.CreateSymbolicLink(Path.Combine(repo.InstancesPath, "n31"), outside);
             request = Request();
             request.Name = "n31";
-            request.QemuPath = "/bin/true";
+            request.EngineOptions.Set("QemuPath", "/bin/true");
             request.Accelerator = Accelerator.Tcg;
             var plan = engine.Plan(request, CancellationToken.None);
             var e = Assert.Throws<OsvException>(() => engine.Start(plan, CancellationToken.None));
@@ -148,6 +149,19 @@ namespace OsvPS.Core.Tests.Instances
             Assert.Single(invalid);
             Assert.Equal(ErrorIds.InstanceStateInvalid, invalid[0].ErrorId);
             Assert.Equal("bad", invalid[0].Target);
+        }
+
+        [Fact]
+        public void ADamagedInstanceIsRemovedWithForceAsItsErrorSays()
+        {
+            using var engine = new QemuEngine(repo);
+            string state = dir.File("capstan/instances/qemu/bad/instance.state", "image=demo\nqemu_command=%%% not base64\n");
+            var e = Assert.Throws<OsvException>(() => engine.Remove("bad", force: false, CancellationToken.None));
+            Assert.Equal(ErrorIds.InstanceStateInvalid, e.ErrorId);
+            Assert.Contains("Remove-OsvInstance bad -Force", e.Message);
+            Assert.True(File.Exists(state));
+            engine.Remove("bad", force: true, CancellationToken.None);
+            Assert.False(Directory.Exists(Path.GetDirectoryName(state)));
         }
     }
 }

@@ -6,6 +6,7 @@ using System.Text;
 using System.Threading;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Instances;
+using OsvPS.Core.Instances.Qemu;
 using OsvPS.Core.IO;
 using OsvPS.Core.Packaging;
 using OsvPS.Core.Qemu;

@@ -9,7 +9,7 @@ using OsvPS.Core.IO;
 using OsvPS.Core.Models;
 using OsvPS.Core.Repository;
 
-namespace OsvPS.Core.Instances
+namespace OsvPS.Core.Instances.Qemu
 {
     /// <summary>
     /// The instances QEMU runs on this machine, as folders of <c>&lt;root&gt;/instances/qemu/</c> with a small
@@ -18,8 +18,13 @@ namespace OsvPS.Core.Instances
     internal sealed class QemuInstanceStore
     {
         private readonly CapstanRepository repository;
+        private readonly IInstanceEngine engine;
 
-        public QemuInstanceStore(CapstanRepository repository) => this.repository = repository;
+        public QemuInstanceStore(CapstanRepository repository, IInstanceEngine engine)
+        {
+            this.repository = repository;
+            this.engine = engine;
+        }
 
         public string InstancesPath => repository.InstancesPath;
 
@@ -132,11 +137,24 @@ namespace OsvPS.Core.Instances
             DateTime? stopped = running != null ? null : r.Time("stopped") ?? QemuLauncher.ReadExit(folder)?.When;
             string forwards = r["forwards"] ?? "";
             string commandLine = r["command_line"] ?? "";
-            return new OsvInstance(name, folder, outcome.State, running ?? r.Int("pid"), r["image"] ?? "", r["image_path"] ?? "", r.Time("started"),
-                stopped, forwards.Length == 0 ? new string[0] : forwards.Split(','),
-                Path.Combine(folder, QemuLauncher.ConsoleFile), r["accelerator"] ?? "", r["boot_mode"] ?? "", commandLine, outcome.ExitCode,
-                r["qemu_command"] is string q ? Encoding.UTF8.GetString(Convert.FromBase64String(q)).Split('\0') : new string[0],
-                outcome.Reason, outcome.FailureId, guestCommandLine: r["guest_command_line"] ?? commandLine);
+            var facts = new InstanceFacts
+            {
+                Name = name,
+                Path = folder,
+                Image = r["image"] ?? "",
+                ImagePath = r["image_path"] ?? "",
+                Started = r.Time("started"),
+                Stopped = stopped,
+                Forwards = forwards.Length == 0 ? new string[0] : forwards.Split(','),
+                ConsolePath = Path.Combine(folder, QemuLauncher.ConsoleFile),
+                Accelerator = r["accelerator"] ?? "",
+                BootMode = r["boot_mode"] ?? "",
+                CommandLine = commandLine,
+                GuestCommandLine = r["guest_command_line"],
+            };
+            var qemu = new InstanceProcess(running ?? r.Int("pid"),
+                r["qemu_command"] is string q ? Encoding.UTF8.GetString(Convert.FromBase64String(q)).Split('\0') : new string[0]);
+            return engine.Describe(facts, outcome, qemu);
         }
 
         /// <summary>

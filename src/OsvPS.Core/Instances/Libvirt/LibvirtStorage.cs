@@ -8,7 +8,7 @@ using OsvPS.Core.Errors;
 using OsvPS.Core.IO;
 using OsvPS.Core.Libvirt;
 
-namespace OsvPS.Core.Instances
+namespace OsvPS.Core.Instances.Libvirt
 {
     /// <summary>
     /// The storage side of libvirt instances: the pool, image and kernel volumes named by their content

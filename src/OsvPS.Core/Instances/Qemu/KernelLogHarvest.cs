@@ -6,7 +6,7 @@ using OsvPS.Core.Errors;
 using OsvPS.Core.IO;
 using OsvPS.Core.Qemu;
 
-namespace OsvPS.Core.Instances
+namespace OsvPS.Core.Instances.Qemu
 {
     /// <summary>
     /// Ends the QEMU of a guest that has shut down, reading OSv's kernel log first. Such a QEMU runs with -no-shutdown:

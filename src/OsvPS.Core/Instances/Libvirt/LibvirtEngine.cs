@@ -15,7 +15,7 @@ using OsvPS.Core.Models;
 using OsvPS.Core.Qemu;
 using OsvPS.Core.Repository;
 
-namespace OsvPS.Core.Instances
+namespace OsvPS.Core.Instances.Libvirt
 {
     /// <summary>
     /// Instances as domains of a libvirt connection (<c>qemu:///system</c>, <c>qemu+ssh://host/system</c>),
@@ -39,37 +39,17 @@ namespace OsvPS.Core.Instances
 
         public LibvirtEngine(string connection, CapstanRepository repository)
         {
-            ValidateUri(connection);
             this.repository = repository;
             libvirt = LibvirtConnection.Open(connection);
             storage = new LibvirtStorage(libvirt);
             Connection = connection;
         }
 
+        public string Name => "Libvirt";
+
         public string Connection { get; }
 
         public string Host => Connection;
-
-        /// <summary>A libvirt URI has a driver and '://': <c>qemu:///system</c>, <c>qemu+ssh://user@host/system</c>.</summary>
-        public static void ValidateUri(string connection)
-        {
-            int scheme = connection?.IndexOf("://", StringComparison.Ordinal) ?? -1;
-            if (connection == null || scheme <= 0 || connection.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
-                || !connection.Substring(0, scheme).All(c => char.IsLetterOrDigit(c) || c == '+' || c == '-' || c == '.'))
-            {
-                throw new OsvException(ErrorIds.ConnectionInvalid, OsvErrorKind.InvalidArgument,
-                    $"'{connection}' is not a libvirt connection URI (such as qemu:///system or qemu+ssh://host/system).", connection);
-            }
-        }
-
-        public static void ValidatePool(string pool)
-        {
-            if (pool.Length == 0 || pool.Length > 64 || pool[0] == '.' || !pool.All(c => c < 128 && (char.IsLetterOrDigit(c) || c == '_' || c == '-' || c == '.')))
-            {
-                throw new OsvException(ErrorIds.StoragePoolInvalid, OsvErrorKind.InvalidArgument,
-                    $"'{pool}' is not a storage pool name: use up to 64 letters, digits, '.', '_' and '-'.", pool);
-            }
-        }
 
         private static string DomainName(string name) => DomainPrefix + name;
 
@@ -89,7 +69,8 @@ namespace OsvPS.Core.Instances
         /// <summary>Checks a start on this connection before anything is uploaded.</summary>
         public StartPlan Plan(StartRequest request, CancellationToken cancellation)
         {
-            ValidatePool(request.StoragePool);
+            var options = LibvirtEngineOptions.From(request.EngineOptions, Connection);
+            LibvirtEngineOptions.ValidatePool(options.StoragePool);
             string name = request.Name ?? InstanceNames.Default(request.ImageName);
             if (request.Machine.Volumes.Count > 0)
             {
@@ -107,18 +88,19 @@ namespace OsvPS.Core.Instances
             {
                 plan.Warn($"instance '{plan.Name}': libvirt hands a kernel's command line to QEMU as -append, so the -Env values are in QEMU's arguments on {Connection}, where its local users can read them; -BootMode Disk keeps them in the overlay.");
             }
-            plan.Accelerator = new AcceleratorChoice(request.Accelerator == Accelerator.Kvm ? Accelerator.Kvm : Accelerator.Tcg, "", false);
-            return plan;
+            plan.Accelerator = request.Accelerator == Accelerator.Kvm ? Accelerator.Kvm : Accelerator.Tcg;
+            return new LibvirtStartPlan(plan, options.StoragePool);
         }
 
         /// <summary>
         /// Defines and starts a domain for <paramref name="plan"/>. The image and kernel go into the plan's
         /// storage pool once per content; a stopped OsvPS domain of the same name is replaced.
         /// </summary>
-        public IRunningInstance Start(StartPlan plan, CancellationToken cancellation)
+        public IRunningInstance Start(StartPlan shared, CancellationToken cancellation)
         {
+            var plan = shared as LibvirtStartPlan ?? throw new ArgumentException($"instance '{shared.Name}' was not planned by the libvirt engine.", nameof(shared));
             string domainName = DomainName(plan.Name);
-            string pool = plan.Request.StoragePool;
+            string pool = plan.StoragePool;
             using (var existing = libvirt.FindDomain(domainName))
             {
                 if (existing != null)
@@ -181,8 +163,7 @@ namespace OsvPS.Core.Instances
         public IRunningInstance Attach(string name, CancellationToken cancellation)
         {
             var instance = Get(name, cancellation);
-            return new RunningDomain(this, name, instance.ConsolePath, GuestCommandLines.HidesDebugLines(instance.GuestCommandLine, instance.CommandLine),
-                GuestCommandLines.RunscriptFiles(instance.GuestCommandLine));
+            return new RunningDomain(this, name, instance.ConsolePath, InstanceConsole.HidesDebugLines(instance), InstanceConsole.RunscriptFiles(instance));
         }
 
         /// <summary>OsvPS's domains on this connection, as instances, sorted by name.</summary>
@@ -193,9 +174,16 @@ namespace OsvPS.Core.Instances
             {
                 cancellation.ThrowIfCancellationRequested();
                 string name = domain.Substring(DomainPrefix.Length);
-                if (InstanceNames.IsValid(name) && TryGet(name) is OsvInstance instance)
+                try
                 {
-                    result.Add(instance);
+                    if (InstanceNames.IsValid(name) && TryGet(name) is OsvInstance instance)
+                    {
+                        result.Add(instance);
+                    }
+                }
+                catch (OsvException e) when (e.ErrorId == ErrorIds.InstanceStateInvalid && invalid != null)
+                {
+                    invalid(e);
                 }
             }
             return result;
@@ -207,7 +195,21 @@ namespace OsvPS.Core.Instances
             return TryGet(name) ?? throw new OsvException(ErrorIds.InstanceNotFound, OsvErrorKind.ObjectNotFound, $"there is no instance '{name}' on {Connection}.", name);
         }
 
+        // A domain whose OsvPS metadata or devices cannot be read is that instance's error (InstanceStateInvalid), as a damaged state file is on this machine.
         private OsvInstance? TryGet(string name)
+        {
+            try
+            {
+                return Read(name);
+            }
+            catch (Exception e) when (e is FormatException || e is OverflowException || e is System.Xml.XmlException)
+            {
+                throw new OsvException(ErrorIds.InstanceStateInvalid, OsvErrorKind.InvalidData,
+                    $"the domain of instance '{name}' ({DomainName(name)} on {Connection}) cannot be read: {e.Message} Remove the instance with 'Remove-OsvInstance {name} -Connection {Connection} -Force'.", name, e);
+            }
+        }
+
+        private OsvInstance? Read(string name)
         {
             using (var domain = libvirt.FindDomain(DomainName(name)))
             {
@@ -234,9 +236,22 @@ namespace OsvPS.Core.Instances
                     DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var when) ? when : (DateTime?)null;
                 DateTime? stopped = active || !File.Exists(mirror) ? (DateTime?)null : File.GetLastWriteTimeUtc(mirror);
                 string? disk = xml.Element("devices")?.Element("disk")?.Element("source")?.Attribute("volume")?.Value;
-                return new OsvInstance(name, DomainName(name), outcome.State, null, meta.Attribute("image")?.Value ?? "", disk ?? "", started, stopped,
-                    LibvirtDomainXml.Forwards(xml), mirror, xml.Attribute("type")?.Value == "kvm" ? "Kvm" : "Tcg", meta.Attribute("bootMode")?.Value ?? "",
-                    commandLine, outcome.ExitCode, new string[0], outcome.Reason, outcome.FailureId, "Libvirt", Connection, guestLine);
+                var facts = new InstanceFacts
+                {
+                    Name = name,
+                    Path = DomainName(name),
+                    Image = meta.Attribute("image")?.Value ?? "",
+                    ImagePath = disk ?? "",
+                    Started = started,
+                    Stopped = stopped,
+                    Forwards = LibvirtDomainXml.Forwards(xml),
+                    ConsolePath = mirror,
+                    Accelerator = xml.Attribute("type")?.Value == "kvm" ? "Kvm" : "Tcg",
+                    BootMode = meta.Attribute("bootMode")?.Value ?? "",
+                    CommandLine = commandLine,
+                    GuestCommandLine = guestLine,
+                };
+                return this.Describe(facts, outcome);
             }
         }
 
@@ -283,8 +298,16 @@ namespace OsvPS.Core.Instances
         /// <summary>Undefines the domain and deletes its overlay and console volumes; a running one only with <paramref name="force"/>.</summary>
         public void Remove(string name, bool force, CancellationToken cancellation)
         {
-            var instance = Get(name, cancellation);
-            if (instance.State == InstanceState.Running && !force)
+            OsvInstance? instance;
+            try
+            {
+                instance = Get(name, cancellation);
+            }
+            catch (OsvException e) when (e.ErrorId == ErrorIds.InstanceStateInvalid && force)
+            {
+                instance = null; // a domain that cannot be read goes with -Force, as its error says
+            }
+            if (instance?.State == InstanceState.Running && !force)
             {
                 throw new OsvException(ErrorIds.InstanceRunning, OsvErrorKind.InvalidOperation,
                     $"instance '{name}' is running on {Connection}; stop it first or use -Force.", name);
@@ -325,13 +348,6 @@ namespace OsvPS.Core.Instances
                     }
                 }
             }
-        }
-
-        public List<string> ReadConsole(string name, int? tail, CancellationToken cancellation)
-        {
-            var instance = Get(name, cancellation);
-            return ConsoleReader.Read(instance.ConsolePath, GuestCommandLines.HidesDebugLines(instance.GuestCommandLine, instance.CommandLine), tail,
-                GuestCommandLines.RunscriptFiles(instance.GuestCommandLine));
         }
 
         public void Dispose() => libvirt.Dispose();

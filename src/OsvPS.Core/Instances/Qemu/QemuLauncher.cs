@@ -9,7 +9,7 @@ using OsvPS.Core.Errors;
 using OsvPS.Core.Qemu;
 using OsvPS.Core.IO;
 
-namespace OsvPS.Core.Instances
+namespace OsvPS.Core.Instances.Qemu
 {
     /// <summary>Starts QEMU for an instance folder and reads back what its process left there.</summary>
     internal static class QemuLauncher

@@ -13,10 +13,10 @@ using OsvPS.Core.Models;
 using OsvPS.Core.Qemu;
 using OsvPS.Core.Repository;
 
-namespace OsvPS.Core.Instances
+namespace OsvPS.Core.Instances.Qemu
 {
     /// <summary>Instances as QEMU processes OsvPS runs on this machine, in <c>&lt;root&gt;/instances/qemu/</c>.</summary>
-    public sealed class QemuEngine : IInstanceEngine
+    internal sealed class QemuEngine : IInstanceEngine
     {
         private readonly CapstanRepository repository;
         private readonly QemuInstanceStore store;
@@ -24,13 +24,18 @@ namespace OsvPS.Core.Instances
         public QemuEngine(CapstanRepository repository)
         {
             this.repository = repository;
-            store = new QemuInstanceStore(repository);
+            store = new QemuInstanceStore(repository, this);
         }
+
+        public string Name => "Qemu";
+
+        public string? Connection => null;
 
         public string Host => "this machine";
 
         public StartPlan Plan(StartRequest request, CancellationToken cancellation)
         {
+            var options = QemuEngineOptions.From(request.EngineOptions);
             var plan = InstancePlanner.Plan(request);
             if (plan.RewriteDisk || plan.Kernel != null)
             {
@@ -60,9 +65,8 @@ namespace OsvPS.Core.Instances
                 }
             }
             ThrowIfRunning(plan.Name);
-            plan.Qemu = QemuInstallation.FindEmulator(request.QemuPath);
-            plan.Accelerator = AcceleratorProbe.Choose(request.Accelerator, plan.Qemu, repository, cancellation);
-            return plan;
+            string qemu = QemuInstallation.FindEmulator(options.QemuPath);
+            return new QemuStartPlan(plan, qemu, AcceleratorProbe.Choose(request.Accelerator, qemu, repository, cancellation));
         }
 
         private void ThrowIfRunning(string name)
@@ -84,12 +88,15 @@ namespace OsvPS.Core.Instances
         /// <summary>Creates the instance folder and overlay, starts QEMU and waits until its monitor answers.</summary>
         public IRunningInstance Start(StartPlan plan, CancellationToken cancellation)
         {
+            var ours = plan as QemuStartPlan ?? throw new ArgumentException($"instance '{plan.Name}' was not planned by the QEMU engine.", nameof(plan));
             // Two starts of one name at once would leave a QEMU no record tracks: one at a time, and
-            // the running check is made again once the name is held.
+            // the running check is made again once the name is held. The image cannot be removed until
+            // the instance is recorded as its user.
             using (HoldName(plan.Name))
+            using (ImageUse.ForStart(plan.Request.ImagePath, plan.Request.ImageName))
             {
                 ThrowIfRunning(plan.Name);
-                return StartHeld(plan, cancellation);
+                return StartHeld(ours, cancellation);
             }
         }
 
@@ -108,7 +115,7 @@ namespace OsvPS.Core.Instances
             }
         }
 
-        private IRunningInstance StartHeld(StartPlan plan, CancellationToken cancellation)
+        private IRunningInstance StartHeld(QemuStartPlan plan, CancellationToken cancellation)
         {
             string folder = store.PrepareFolder(plan.Name);
             // A new start under an old name keeps the last run's console beside the new one.
@@ -138,7 +145,7 @@ namespace OsvPS.Core.Instances
                 Name = plan.Name,
                 DiskPath = overlay,
                 Machine = plan.Request.Machine,
-                Accelerator = plan.Accelerator.Accelerator,
+                Accelerator = plan.Accelerator,
                 Cache = HostProcess.SupportsDirectIo(folder) ? "none" : "unsafe",
                 AioType = RepositoryConfig.Load(repository).QemuAioType,
                 ConsolePath = Path.Combine(folder, QemuLauncher.ConsoleFile),
@@ -160,7 +167,7 @@ namespace OsvPS.Core.Instances
                 });
             }
             var arguments = QemuArguments.Build(settings);
-            string qemu = plan.Qemu ?? QemuInstallation.FindEmulator(plan.Request.QemuPath);
+            string qemu = plan.Qemu;
 
             var record = new InstanceRecord
             {
@@ -168,7 +175,7 @@ namespace OsvPS.Core.Instances
                 ["image"] = plan.Request.ImageName,
                 ["image_path"] = plan.Request.ImagePath,
                 ["qemu"] = qemu,
-                ["accelerator"] = plan.Accelerator.Accelerator.ToString(),
+                ["accelerator"] = plan.Accelerator.ToString(),
                 ["boot_mode"] = plan.BootModeName,
                 ["command_line"] = plan.CommandLine,
                 // An image whose own line cannot be replaced runs it as it is.
@@ -239,7 +246,7 @@ namespace OsvPS.Core.Instances
         public IRunningInstance Attach(string name, CancellationToken cancellation)
         {
             var instance = Get(name, cancellation);
-            return new RunningQemu(this, name, instance.Path, null, instance.QemuCommand, GuestCommandLines.HidesDebugLines(instance.GuestCommandLine, instance.CommandLine),
+            return new RunningQemu(this, name, instance.Path, null, instance.QemuCommand, InstanceConsole.HidesDebugLines(instance),
                 InstanceRecord.Load(instance.Path)["kernel_log"] == null);
         }
 
@@ -391,8 +398,23 @@ namespace OsvPS.Core.Instances
         /// <summary>Deletes an instance's folder; a running one only with <paramref name="force"/> (it is stopped first).</summary>
         public void Remove(string name, bool force, CancellationToken cancellation)
         {
-            var instance = store.Get(name);
-            if (instance.State == InstanceState.Running)
+            string folder = store.Folder(name);
+            OsvInstance? instance;
+            try
+            {
+                instance = store.Get(name);
+            }
+            catch (OsvException e) when (e.ErrorId == ErrorIds.InstanceStateInvalid && force)
+            {
+                // Its state cannot be read (its error says to remove it with -Force); a QEMU its pid still names goes first.
+                instance = null;
+                if (store.RunningPid(folder, InstanceRecord.Load(folder)) is int pid)
+                {
+                    HostProcess.KillHard(pid);
+                    WaitFor(() => !HostProcess.IsAlive(pid, folder), TimeSpan.FromSeconds(5), cancellation);
+                }
+            }
+            if (instance?.State == InstanceState.Running)
             {
                 if (!force)
                 {
@@ -400,20 +422,12 @@ namespace OsvPS.Core.Instances
                 }
                 Stop(name, TimeSpan.Zero, true, cancellation);
             }
-            string folder = store.Folder(name);
             string monitor = InstanceRecord.Load(folder)["monitor"] ?? "";
             if (monitor.Length > 0 && !monitor.StartsWith(folder, StringComparison.Ordinal))
             {
                 AtomicFile.TryDelete(monitor);
             }
             Directory.Delete(folder, true);
-        }
-
-        public List<string> ReadConsole(string name, int? tail, CancellationToken cancellation)
-        {
-            var instance = store.Get(name);
-            return ConsoleReader.Read(instance.ConsolePath, GuestCommandLines.HidesDebugLines(instance.GuestCommandLine, instance.CommandLine), tail,
-                GuestCommandLines.RunscriptFiles(instance.GuestCommandLine));
         }
 
         public void Dispose()

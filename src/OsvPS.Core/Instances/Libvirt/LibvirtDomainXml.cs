@@ -4,7 +4,7 @@ using System.Linq;
 using System.Xml.Linq;
 using OsvPS.Core.Qemu;
 
-namespace OsvPS.Core.Instances
+namespace OsvPS.Core.Instances.Libvirt
 {
     /// <summary>The libvirt domain of an instance, and the OsvPS metadata that marks it as one of ours.</summary>
     internal static class LibvirtDomainXml
@@ -13,7 +13,7 @@ namespace OsvPS.Core.Instances
 
         public static XElement? ReadMeta(XElement xml) => xml.Element("metadata")?.Element(Meta + "instance");
 
-        public static XElement Build(StartPlan plan, string domainName, string overlayVolume, string? kernelPath, string consolePath)
+        public static XElement Build(LibvirtStartPlan plan, string domainName, string overlayVolume, string? kernelPath, string consolePath)
         {
             var request = plan.Request;
             string guestLine = plan.GuestCommandLine;
@@ -52,7 +52,7 @@ namespace OsvPS.Core.Instances
                     new XAttribute("guestCommandLine", guestLine),
                     new XAttribute("configSets", string.Join(",", plan.ConfigSets)),
                     new XAttribute("bootMode", plan.BootModeName),
-                    new XAttribute("pool", request.StoragePool),
+                    new XAttribute("pool", plan.StoragePool),
                     new XAttribute("started", DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture)))),
                 new XElement("memory", new XAttribute("unit", "MiB"), machine.MemoryMiB),
                 new XElement("vcpu", machine.Cpus),
@@ -62,7 +62,7 @@ namespace OsvPS.Core.Instances
                 new XElement("devices",
                     new XElement("disk", new XAttribute("type", "volume"), new XAttribute("device", "disk"),
                         new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", "qcow2"), new XAttribute("cache", "unsafe")),
-                        new XElement("source", new XAttribute("pool", request.StoragePool), new XAttribute("volume", overlayVolume)),
+                        new XElement("source", new XAttribute("pool", plan.StoragePool), new XAttribute("volume", overlayVolume)),
                         new XElement("target", new XAttribute("dev", "vda"), new XAttribute("bus", "virtio"))),
                     network,
                     new XElement("serial", new XAttribute("type", "file"),
