@@ -13,7 +13,7 @@ namespace OsvPS
     /// Get-OsvInstanceLog): the engine a -Connection names, and each instance a name pattern matches,
     /// one pipeline item at a time.
     /// </summary>
-    public abstract class InstanceCmdlet : OsvCmdlet
+    public abstract class InstanceCmdlet : GuestCmdlet
     {
         /// <summary>A libvirt connection URI (qemu:///system, qemu+ssh://host/system); without it, the instances QEMU runs on this machine. Binds from instances in the pipeline.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]

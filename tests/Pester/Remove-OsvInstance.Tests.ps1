@@ -20,6 +20,18 @@ Describe 'Remove-OsvInstance' {
         Get-OsvInstance gone -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
+    It 'writes nothing, or with -PassThru each removed instance as it last was' {
+        Start-OsvInstance demo -Name kept-record -Wait -Timeout ([TimeSpan]::FromSeconds(30)) | Out-Null
+        Start-OsvInstance demo -Name quiet -Wait -Timeout ([TimeSpan]::FromSeconds(30)) | Out-Null
+        Remove-OsvInstance quiet -Confirm:$false | Should -BeNullOrEmpty
+        $removed = @(Remove-OsvInstance kept-record -PassThru -Confirm:$false)
+        $removed.Count | Should -Be 1
+        $removed[0].Name | Should -Be 'kept-record'
+        $removed[0].State | Should -Be 'Stopped'
+        $removed[0].ExitCode | Should -Be 0
+        Test-Path $removed[0].Path | Should -BeFalse
+    }
+
     It 'refuses a running instance without -Force' {
         $instance = Start-OsvInstance demo-hang -Name busy
         Remove-OsvInstance busy -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue

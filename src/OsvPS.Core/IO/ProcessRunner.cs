@@ -56,49 +56,5 @@ namespace OsvPS.Core.IO
                 return new Result { ExitCode = process.ExitCode, Output = output.ToString(), Error = error.ToString() };
             }
         }
-
-        /// <summary>
-        /// Joins arguments into one command line that the .NET runtime splits back into the same list
-        /// (netstandard2.0 has no ArgumentList).
-        /// </summary>
-        public static string Quote(IEnumerable<string> arguments)
-        {
-            var sb = new StringBuilder();
-            foreach (string arg in arguments)
-            {
-                if (sb.Length > 0)
-                {
-                    sb.Append(' ');
-                }
-                if (arg.Length > 0 && arg.IndexOfAny(new[] { ' ', '\t', '\n', '"', '\\', '\'' }) < 0)
-                {
-                    sb.Append(arg);
-                    continue;
-                }
-                sb.Append('"');
-                int backslashes = 0;
-                foreach (char c in arg)
-                {
-                    if (c == '\\')
-                    {
-                        backslashes++;
-                        continue;
-                    }
-                    if (c == '"')
-                    {
-                        sb.Append('\\', backslashes * 2 + 1);
-                    }
-                    else
-                    {
-                        sb.Append('\\', backslashes);
-                    }
-                    backslashes = 0;
-                    sb.Append(c);
-                }
-                sb.Append('\\', backslashes * 2);
-                sb.Append('"');
-            }
-            return sb.ToString();
-        }
     }
 }

@@ -308,21 +308,9 @@ namespace OsvPS.Core.Qemu
         private static string Escape(string value) => value.Replace(",", ",,");
     }
 
-    /// <summary>Finds QEMU and reads its version.</summary>
+    /// <summary>Finds QEMU.</summary>
     internal static class QemuInstallation
     {
         public static string FindEmulator(string? explicitPath = null) => ToolLocator.Find("qemu-system-x86_64", explicitPath);
-
-        /// <summary>Parses <c>QEMU emulator version X.Y[.Z]</c> leniently; null when no version is found.</summary>
-        public static Version? ParseVersion(string output)
-        {
-            var m = System.Text.RegularExpressions.Regex.Match(output, @"version\s+(\d+)\.(\d+)(?:\.(\d+))?");
-            if (!m.Success)
-            {
-                return null;
-            }
-            int Part(int i) => m.Groups[i].Success ? int.Parse(m.Groups[i].Value, CultureInfo.InvariantCulture) : 0;
-            return new Version(Part(1), Part(2), Part(3));
-        }
     }
 }

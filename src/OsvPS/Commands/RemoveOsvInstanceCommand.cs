@@ -21,11 +21,19 @@ namespace OsvPS.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>Write each removed instance, as it was before the removal.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
         protected override void ProcessRecord() => ForEachInstance(Name, (engine, instance) =>
         {
             if (ShouldProcess(instance.Name, "Remove OSv instance"))
             {
                 engine.Remove(instance.Name, Force, CancellationToken);
+                if (PassThru)
+                {
+                    WriteObject(instance);
+                }
             }
         });
 

@@ -19,7 +19,7 @@ namespace OsvPS.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Start, "OsvInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(OsvInstance), typeof(string))]
-    public sealed class StartOsvInstanceCommand : OsvCmdlet
+    public sealed class StartOsvInstanceCommand : GuestCmdlet
     {
         // Some warnings (TCG instead of KVM) are said once a session, not once a run.
         private static readonly HashSet<string> warnedThisSession = new HashSet<string>(StringComparer.Ordinal);
@@ -60,8 +60,9 @@ namespace OsvPS.Commands
         public int Cpus { get; set; } = 2;
 
         [Parameter]
-        [ValidateSet("User", "Nat", "Bridge", "Tap", "None", IgnoreCase = true)]
-        public string Network { get; set; } = "User";
+        // Capstan calls user networking 'nat'.
+        [ValueAlias("Nat", "User")]
+        public NetworkMode Network { get; set; } = NetworkMode.User;
 
         [Parameter]
         public string? Bridge { get; set; }
@@ -78,13 +79,11 @@ namespace OsvPS.Commands
         public string[]? Volume { get; set; }
 
         [Parameter]
-        [ValidateSet("Auto", "Kvm", "Tcg", IgnoreCase = true)]
-        public string Accelerator { get; set; } = "Auto";
+        public Accelerator Accelerator { get; set; } = Accelerator.Auto;
 
         /// <summary>Auto boots straight into the kernel when the loader has one beside it.</summary>
         [Parameter]
-        [ValidateSet("Auto", "Disk", "Kernel", IgnoreCase = true)]
-        public string BootMode { get; set; } = "Auto";
+        public BootMode BootMode { get; set; } = BootMode.Auto;
 
         /// <summary>Stream the console to the pipeline and return when the guest stops.</summary>
         [Parameter]
@@ -141,15 +140,14 @@ namespace OsvPS.Commands
                     {
                         MemoryMiB = (int)Math.Min(int.MaxValue, Memory / (1024 * 1024)),
                         Cpus = Cpus,
-                        // Capstan calls user networking 'nat'.
-                        Network = Parse<NetworkMode>(string.Equals(Network, "Nat", StringComparison.OrdinalIgnoreCase) ? "User" : Network),
+                        Network = Network,
                         Bridge = Bridge,
                         TapDevice = TapDevice,
                         Forwards = (Forward ?? new string[0]).Select(PortForward.Parse).ToList(),
                         Volumes = (Volume ?? new string[0]).Select(v => VolumeSpec.Parse(ResolveVolume(v))).ToList(),
                     },
-                    Accelerator = Parse<Accelerator>(Accelerator),
-                    BootMode = Parse<BootMode>(BootMode),
+                    Accelerator = Accelerator,
+                    BootMode = BootMode,
                     EngineOptions = EngineOptions(),
                     Attached = Wait,
                 };
@@ -226,6 +224,5 @@ namespace OsvPS.Commands
             return parsed.Format == null ? path : path + ":format=" + parsed.Format;
         }
 
-        private static T Parse<T>(string value) where T : struct => (T)Enum.Parse(typeof(T), value, ignoreCase: true);
     }
 }

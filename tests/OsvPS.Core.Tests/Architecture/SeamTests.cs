@@ -66,5 +66,42 @@ namespace OsvPS.Core.Tests.Architecture
             Assert.Equal(ErrorIds.BinaryNotFound, results[1].Error!.ErrorId);
             Assert.Null(results[0].Error);
         }
+
+        private static string CmdletsAssembly() => System.IO.Path.Combine(System.AppContext.BaseDirectory, "OsvPS.dll");
+
+        [Fact]
+        public void NoCmdletParameterSpellsACoreEnumAsAStringSet()
+        {
+            var coreEnums = ModuleDefinition.ReadModule(typeof(ErrorIds).Assembly.Location).GetTypes().Where(t => t.IsEnum && t.IsPublic)
+                .Select(t => (t.FullName, Names: new HashSet<string>(t.Fields.Where(f => f.IsStatic).Select(f => f.Name), System.StringComparer.OrdinalIgnoreCase))).ToList();
+            var spelled = new List<string>();
+            foreach (var type in ModuleDefinition.ReadModule(CmdletsAssembly()).GetTypes())
+            {
+                // A ValidateSet on an enum-typed parameter narrows the enum (ConvertTo-OsvKubeVirt -BootMode Kernel|Disk).
+                foreach (var property in type.Properties.Where(p => p.PropertyType.FullName == "System.String" || p.PropertyType.FullName == "System.String[]"))
+                {
+                    foreach (var set in property.CustomAttributes.Where(a => a.AttributeType.Name == "ValidateSetAttribute"))
+                    {
+                        var values = ((CustomAttributeArgument[])set.ConstructorArguments[0].Value).Select(a => (string)a.Value).ToList();
+                        foreach (var (name, names) in coreEnums.Where(e => values.All(v => e.Names.Contains(v))))
+                        {
+                            spelled.Add($"{type.Name}.{property.Name}: [{string.Join(", ", values)}] are {name}'s names; type the parameter with it");
+                        }
+                    }
+                }
+            }
+            Assert.True(spelled.Count == 0, string.Join("\n", spelled));
+            Assert.True(coreEnums.Count > 5, "the core's enums are read");
+        }
+
+        [Fact]
+        public void NoCmdletParsesAnEnumFromAString()
+        {
+            string src = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(typeof(SeamTests).Assembly.Location)!, "../../../../../src/OsvPS");
+            var parsing = System.IO.Directory.EnumerateFiles(src, "*.cs", System.IO.SearchOption.AllDirectories)
+                .Where(f => !f.Contains("/obj/") && System.IO.File.ReadAllText(f).Contains("Enum.Parse(")).ToList();
+            Assert.True(System.IO.Directory.Exists(src), src);
+            Assert.True(parsing.Count == 0, "cmdlets that parse enums from strings:\n" + string.Join("\n", parsing));
+        }
     }
 }

@@ -150,28 +150,13 @@ namespace OsvPS.Core.Tests.Qemu
             }
         }
 
-        [Theory]
-        [InlineData("QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\nCopyright", 7, 2, 22)]
-        [InlineData("QEMU emulator version 10.1.0\n", 10, 1, 0)]
-        [InlineData("QEMU emulator version 9.0", 9, 0, 0)]
-        public void VersionIsParsedLeniently(string output, int major, int minor, int build)
-            => Assert.Equal(new System.Version(major, minor, build), QemuInstallation.ParseVersion(output));
-
         [Fact]
-        public void NoVersionIsNull() => Assert.Null(QemuInstallation.ParseVersion("something else"));
-
-        [Fact]
-        public void ArgumentQuotingRoundTripsThroughTheRuntime()
+        public void ArgumentsReachTheProgramAsTheyAre()
         {
             var args = new[] { "plain", "with space", "quote\"inside", "back\\slash\\", "", "a,b", "--env=A=1 runscript /run/x;" };
-            var (code, output) = Support.TestFiles.Run("/bin/sh", "-c", "for a in \"$@\"; do printf '[%s]' \"$a\"; done", "sh");
-            Assert.Equal(0, code);
-            var info = new System.Diagnostics.ProcessStartInfo("/bin/sh", "-c " + ProcessRunner.Quote(new[] { "for a in \"$@\"; do printf '[%s]' \"$a\"; done", "sh" }.Concat(args)))
-            { RedirectStandardOutput = true };
-            using var p = System.Diagnostics.Process.Start(info)!;
-            string printed = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            Assert.Equal(string.Concat(args.Select(a => "[" + a + "]")), printed);
+            var result = ProcessRunner.Run("/bin/sh", new[] { "-c", "for a in \"$@\"; do printf '[%s]' \"$a\"; done", "sh" }.Concat(args), System.Threading.CancellationToken.None);
+            Assert.Equal(0, result.ExitCode);
+            Assert.Equal(string.Concat(args.Select(a => "[" + a + "]")), result.Output.TrimEnd('\n'));
         }
     }
 }

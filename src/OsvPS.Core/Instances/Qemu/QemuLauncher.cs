@@ -60,7 +60,7 @@ namespace OsvPS.Core.Instances.Qemu
                     program = setsid;
                 }
             }
-            var info = new ProcessStartInfo(program, ProcessRunner.Quote(args))
+            var info = new ProcessStartInfo(program, args)
             {
                 UseShellExecute = false,
                 RedirectStandardInput = true,

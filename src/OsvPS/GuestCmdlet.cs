@@ -1,0 +1,49 @@
+using System;
+using System.Management.Automation;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Instances;
+using OsvPS.Core.Models;
+
+namespace OsvPS
+{
+    /// <summary>
+    /// Base of the cmdlets that follow a guest while it runs (Start-OsvInstance, and through InstanceCmdlet
+    /// Wait-OsvInstance): its progress, and its failure as the cmdlet's error.
+    /// </summary>
+    public abstract class GuestCmdlet : OsvCmdlet
+    {
+        /// <summary>A program that failed inside the guest is a failure outside it (<see cref="InstanceFailure"/>).</summary>
+        protected void WriteGuestFailure(OsvInstance instance)
+        {
+            if (InstanceFailure.Of(instance) is OsvException failure)
+            {
+                WriteError(new ErrorRecord(failure, failure.ErrorId, ErrorCategory.InvalidResult, instance));
+            }
+        }
+
+        private ProgressPacer? instanceProgress;
+
+        /// <summary>
+        /// Progress while an instance runs: booting until its console shows a line, then running; with a
+        /// timeout, the share of it used and the seconds left. Nothing when no host can show it.
+        /// </summary>
+        protected Action<TimeSpan, bool>? InstanceProgress(string activity, string name, TimeSpan? timeout)
+        {
+            var pacer = new ProgressPacer(this, 3, $"{activity} '{name}'");
+            if (!pacer.Enabled)
+            {
+                return null;
+            }
+            instanceProgress = pacer;
+            bool limited = timeout.HasValue && timeout.Value > TimeSpan.Zero;
+            return (elapsed, seen) => pacer.Report(
+                seen ? $"running, {elapsed.TotalSeconds:0} s" : $"booting, {elapsed.TotalSeconds:0.0} s",
+                limited ? elapsed.TotalMilliseconds / timeout!.Value.TotalMilliseconds : (double?)null,
+                secondsLeft: limited ? (timeout!.Value - elapsed).TotalSeconds : (double?)null,
+                always: true);
+        }
+
+        /// <summary>Ends the progress <see cref="InstanceProgress"/> showed.</summary>
+        protected void CompleteInstanceProgress() => instanceProgress?.Complete("ended");
+    }
+}
