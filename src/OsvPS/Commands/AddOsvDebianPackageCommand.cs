@@ -6,6 +6,7 @@ using System.Management.Automation;
 using OsvPS.Completers;
 using OsvPS.Core.Debian;
 using OsvPS.Core.Elf;
+using OsvPS.Core.Projects;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Models;
 using OsvPS.Core.Packaging;

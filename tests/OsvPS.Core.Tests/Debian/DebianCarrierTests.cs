@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using OsvPS.Core.Debian;
 using OsvPS.Core.Elf;
+using OsvPS.Core.Projects;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Models;
 using OsvPS.Core.Tests.Support;

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using OsvPS.Core.Elf;
+using OsvPS.Core.Projects;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Models;
 using OsvPS.Core.Tests.Support;

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using System.Threading;
 using OsvPS.Core.Elf;
+using OsvPS.Core.Projects;
 using OsvPS.Core.Errors;
 using OsvPS.Core.IO;
 using OsvPS.Core.Packaging;
