@@ -243,6 +243,40 @@ namespace OsvPS.Core.Tests.IO
             Assert.False(File.Exists(live), "once its holder is dead (killed), its temporary is swept");
         }
 
+        /// <summary>
+        /// Issue 31: what lies under a temporary's name is removed by that name, never opened through it. A link there
+        /// (a killed link write's, or one planted to lead the sweep outside) is unlinked once it is a minute old and
+        /// what it points to is untouched; a fresh one may be a live write's and stays; a FIFO there is not ours, stays,
+        /// and does not hold the sweep (an open of it would wait for a writer forever).
+        /// </summary>
+        [Fact]
+        public void TheSweepUnlinksALinkUnderATemporarysNameAndNeverOpensThroughIt()
+        {
+            string secret = Path.Combine(outside, "secret");
+            File.WriteAllText(secret, "outside, not the project's");
+            string toFile = Path.Combine(project, ".secret.0123456789ab.tmp");
+            string toFolder = Path.Combine(project, "sub", ".d.ba9876543210.tmp");
+            string fresh = Path.Combine(project, ".fresh.aaaaaaaaaaaa.tmp");
+            string fifo = Path.Combine(project, ".pipe.bbbbbbbbbbbb.tmp");
+            Directory.CreateDirectory(Path.Combine(project, "sub"));
+            File.CreateSymbolicLink(toFile, secret);
+            File.CreateSymbolicLink(toFolder, outside);
+            File.CreateSymbolicLink(fresh, secret);
+            Assert.Equal(0, Run("mkfifo", fifo));
+            // The links' own times, a day back (touch -h never follows).
+            Assert.Equal(0, Run("touch", "-h", "-d", "1 day ago", toFile, toFolder));
+
+            var sweep = System.Threading.Tasks.Task.Run(() => new ContainedFolder(project).SweepTemporaries());
+            Assert.True(sweep.Wait(TimeSpan.FromSeconds(20)), "the sweep waited on the FIFO");
+            Assert.Equal(2, sweep.Result);
+            Assert.Null(UnixFile.Stat(toFile, noFollow: true));
+            Assert.Null(UnixFile.Stat(toFolder, noFollow: true));
+            Assert.Equal(secret, new FileInfo(fresh).LinkTarget);
+            Assert.True(File.Exists(fifo));
+            Assert.Equal("outside, not the project's", File.ReadAllText(secret));
+            Assert.Equal(new[] { secret }, Directory.GetFileSystemEntries(outside));
+        }
+
         [Fact]
         public void APlacementSweepsAKilledRunsTemporariesAndTheBuildLeavesThemOut()
         {
