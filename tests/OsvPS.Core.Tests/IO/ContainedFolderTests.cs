@@ -185,6 +185,46 @@ namespace OsvPS.Core.Tests.IO
             Assert.Equal(placed, Directory.GetFiles(Path.Combine(project, "lib", "x")).Length);
         }
 
+        /// <summary>
+        /// Issue 31: the project folder itself comes and goes, absent one moment and a link to a folder outside the
+        /// next, while placements run (each a call of its own, as Add-OsvBinary). The root is opened once, by handle,
+        /// never through a link, and every write is made relative to it: a placement lands in a folder it made, or is
+        /// refused; nothing, not even a temporary, lands outside.
+        /// </summary>
+        [Fact]
+        public void ThePlacerWritesNothingOutsideWhileTheProjectFolderComesAndGoesAsALink()
+        {
+            string root = dir.Combine("Q");
+            var failures = new List<string>();
+            int placed = 0;
+            using (var swapper = new RootSwapper(root, outside))
+            {
+                for (int i = 1; i <= 400 || (placed < 10 || failures.Count < 10 || swapper.Swaps <= 10) && i <= 10_000; i++)
+                {
+                    try
+                    {
+                        var placer = new BinaryPlacer(new DependencyResolver(), root);
+                        placer.Apply(placer.Plan("/usr/bin/true", new PlacementOptions { GuestPath = $"/bin/p{i}", NoDependencies = true }));
+                        placer.Complete();
+                        placed++;
+                    }
+                    catch (OsvException e)
+                    {
+                        failures.Add(e.ErrorId);
+                    }
+                }
+                Assert.True(swapper.Swaps > 10, $"the swapper ran {swapper.Swaps} times");
+            }
+            Assert.Empty(Everything(outside));
+            Assert.True(placed > 0 && failures.Count > 0, $"{placed} placed, failures: {string.Join(", ", failures.GroupBy(f => f).Select(g => g.Key + " x" + g.Count()))}");
+            Assert.All(failures, id => Assert.Contains(id, new[] { ErrorIds.FolderIsSymbolicLink, ErrorIds.FileWriteFailed }));
+            // Every placement that reported success is in a folder the placer made, now beside the name.
+            var landed = Directory.GetDirectories(dir.Path, "Q.made.*").Concat(Directory.Exists(root) ? new[] { root } : new string[0])
+                .SelectMany(Everything).Where(p => File.Exists(p) && Path.GetFileName(p).StartsWith("p", StringComparison.Ordinal)).ToList();
+            Assert.Equal(placed, landed.Count);
+            Assert.All(landed, p => Assert.Equal(File.ReadAllBytes("/usr/bin/true"), File.ReadAllBytes(p)));
+        }
+
         private static Process HoldLock(string file)
         {
             var holder = Process.Start(new ProcessStartInfo("flock", new[] { file, "sleep", "60" }) { UseShellExecute = false })!;
