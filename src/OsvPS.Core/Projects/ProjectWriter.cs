@@ -135,7 +135,7 @@ namespace OsvPS.Core.Projects
                 return Record(guest, target, origin, new ProjectDecision(ProjectEntryKind.Folder, null, null, Conflict(guest, target, origin, false, force)));
             }
             var existing = UnixFile.Stat(target, noFollow: true);
-            var action = existing == null ? (folders.Contains(target) ? FileAction.Unchanged : FileAction.Added)
+            var action = existing == null ? FileAction.Added
                 : existing.Type == UnixFileType.Directory ? FileAction.Unchanged
                 : Conflict(guest, target, origin, false, force);
             return Record(guest, target, origin, new ProjectDecision(ProjectEntryKind.Folder, null, null, action));
@@ -145,9 +145,13 @@ namespace OsvPS.Core.Projects
         private UnixFileStatus? Existing(string guest, string target, string origin)
         {
             var existing = UnixFile.Stat(target, noFollow: true);
-            if (existing?.Type == UnixFileType.Directory || folders.Contains(target))
+            if (existing?.Type == UnixFileType.Directory)
             {
                 throw new OsvException(ErrorIds.GuestPathConflict, OsvErrorKind.ResourceExists, $"'{guest}' is a folder in the project; it cannot receive '{origin}'.", guest);
+            }
+            if (folders.Contains(target))
+            {
+                throw new OsvException(ErrorIds.GuestPathConflict, OsvErrorKind.ResourceExists, $"'{guest}' is a folder this call puts files in; it cannot receive '{origin}'.", guest);
             }
             return existing;
         }

@@ -173,6 +173,22 @@ namespace OsvPS.Core.Tests.Projects
             Assert.Empty(Directory.GetFileSystemEntries(outside));
         }
 
+        // Either order: a path this call needs as a folder takes no file nor link, and a file this call puts takes nothing under it.
+        [Fact]
+        public void APathThisCallNeedsAsAFolderTakesNoFileAndAFileTakesNothingUnderIt()
+        {
+            var writer = new ProjectWriter(project);
+            writer.PlanFile("/usr/share/app/data.txt", Content(Source("data.txt", "data\n")), force: false);
+            var link = Assert.Throws<OsvException>(() => writer.PlanLink("/usr/share/app", "elsewhere", "package b", force: true));
+            Assert.Equal(ErrorIds.GuestPathConflict, link.ErrorId);
+            Assert.Contains("a folder this call puts files in", link.Message);
+            writer.PlanFile("/usr/share/tool", Content(Source("tool", "#!/bin/sh\n")), force: false);
+            var under = Assert.Throws<OsvException>(() => writer.PlanFile("/usr/share/tool/x", Content(Source("x", "x")), force: true));
+            Assert.Equal(ErrorIds.GuestPathConflict, under.ErrorId);
+            Assert.Contains("where this call puts a file", under.Message);
+            Assert.False(Directory.Exists(InProject("/usr")), "nothing is written by a plan");
+        }
+
         // What a container layer brings: folders, files and links, in the layer's order, through the same writer.
         [Fact]
         public void FoldersFilesAndLinksOfALayerAreWrittenAndASecondRunChangesNothing()
