@@ -231,6 +231,12 @@ namespace OsvPS.Commands
                 ThrowFailure(new OsvException(ErrorIds.FileWriteFailed, OsvErrorKind.WriteError,
                     $"the files copied into the project could not be flushed to the disk: {e.Message}", null, e), null);
             }
+            catch (OsvException e)
+            {
+                progress?.Complete("failed");
+                // The one sync of the project's file system failed (the writer says which folder).
+                ThrowFailure(e, e.Target);
+            }
             WriteObject(results, enumerateCollection: true);
         }
     }
