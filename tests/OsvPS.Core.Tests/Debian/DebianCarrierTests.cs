@@ -217,9 +217,10 @@ namespace OsvPS.Core.Tests.Debian
             }
             Assert.Empty(Directory.EnumerateFileSystemEntries(outside, "*", SearchOption.AllDirectories));
             Assert.True(carried > 0 && refused > 0, $"{carried} carried, {refused} refused");
-            Assert.Subset(new System.Collections.Generic.HashSet<string> { ErrorIds.FolderIsSymbolicLink, ErrorIds.FileWriteFailed }, ids);
-            // Each whole carry is in a folder the carrier made, now beside the name: the program, its configuration, its link.
-            var made = Directory.GetDirectories(dir.Path, "swapped.made.*").Where(d => File.Exists(Path.Combine(d, "usr/bin/hello"))).ToList();
+            Assert.True(ids.IsSubsetOf(new[] { ErrorIds.FolderIsSymbolicLink, ErrorIds.FileWriteFailed }), "errors: " + string.Join(", ", ids));
+            // Each whole carry is in a folder the carrier made, beside the name (or still at it, when the swapper did not
+            // move the last one): the program, its configuration, its link.
+            var made = Directory.GetDirectories(dir.Path, "swapped*").Where(d => File.Exists(Path.Combine(d, "usr/bin/hello"))).ToList();
             Assert.NotEmpty(made);
             Assert.All(made, d => Assert.Equal(File.ReadAllBytes("/usr/bin/xz"), File.ReadAllBytes(Path.Combine(d, "usr/bin/hello"))));
         }
