@@ -41,6 +41,37 @@ Describe 'Export-OsvPackage' {
         (& tar -tzf $package.Path) -replace '^\./', '' | Should -Contain 'app.so'
     }
 
+    It 'reads the project as Build-OsvImage does: a link that leaves it is refused unless -KeepExternalSymlinks, one inside is the guest''s path' {
+        $p = Join-Path $TestDrive 'linky'
+        New-OsvProject $p -BootCommand /x | Out-Null
+        Set-Content (Join-Path $p 'x') 'stand-in program'
+        New-Item -ItemType SymbolicLink -Path (Join-Path $p 'x-link') -Target (Join-Path $p 'x') | Out-Null
+        New-Item -ItemType SymbolicLink -Path (Join-Path $p 'passwd') -Target '/etc/passwd' | Out-Null
+        Export-OsvPackage $p -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'SymlinkOutsideProject,*'
+        Test-Path (Join-Path $env:CAPSTAN_ROOT 'packages/linky.mpm') | Should -BeFalse
+        $package = Export-OsvPackage $p -KeepExternalSymlinks
+        $listing = (& tar -tvzf $package.Path) -join "`n"
+        $listing | Should -Match 'passwd -> /etc/passwd'
+        $listing | Should -Match 'x-link -> /x(\n|$)'
+        (Get-Command Export-OsvPackage).Parameters['KeepExternalSymlinks'].SwitchParameter | Should -BeTrue
+    }
+
+    It 'refuses a file name that is not UTF-8, as Build-OsvImage does' {
+        $p = Join-Path $TestDrive 'badname'
+        New-OsvProject $p -BootCommand /x | Out-Null
+        & sh -c "printf x > '$p/bad'`$(printf '\377')"
+        try {
+            Export-OsvPackage $p -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'FileNameInvalid,*'
+            $err[0].Exception.Message | Should -Match 'not UTF-8'
+        }
+        finally {
+            # .NET cannot name the file to delete it (nor can Pester's TestDrive clean-up).
+            & sh -c "rm -f '$p'/bad*"
+        }
+    }
+
     It 'writes nothing with -WhatIf and refuses a folder that is not a project' {
         $p = Join-Path $TestDrive 'whatif'
         New-OsvProject $p -BootCommand /x | Out-Null

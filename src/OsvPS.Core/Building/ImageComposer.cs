@@ -8,6 +8,7 @@ using OsvPS.Core.IO;
 using OsvPS.Core.Models;
 using OsvPS.Core.Rofs;
 using OsvPS.Core.Packaging;
+using OsvPS.Core.Projects;
 
 namespace OsvPS.Core.Building
 {
@@ -126,109 +127,22 @@ namespace OsvPS.Core.Building
 
         private static void AddProjectFiles(string root, ImageTree tree, List<KeyValuePair<string, string>> files, ComposeOptions options)
         {
-            var rules = IgnoreRules.ForProject(root);
-            var pending = new Stack<KeyValuePair<string, DirectoryInfo>>();
-            pending.Push(new KeyValuePair<string, DirectoryInfo>("", new DirectoryInfo(root)));
-            while (pending.Count > 0)
+            foreach (var entry in ProjectTree.Walk(root, IgnoreRules.ForProject(root), options.KeepExternalSymlinks))
             {
-                var current = pending.Pop();
-                FileSystemInfo[] children;
-                try
+                switch (entry.Kind)
                 {
-                    children = current.Value.GetFileSystemInfos();
-                }
-                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-                {
-                    throw new OsvException(ErrorIds.FileReadFailed, OsvErrorKind.ReadError, $"cannot read folder '{current.Value.FullName}': {e.Message}", current.Value.FullName, e);
-                }
-                foreach (var child in children)
-                {
-                    string guest = current.Key + "/" + child.Name;
-                    // Ignored folders are never entered, so the path itself is all there is to check.
-                    if (rules.Matches(guest) || AtomicFile.IsTemporaryName(child.Name))
-                    {
+                    case ProjectEntryKind.Folder:
+                        tree.Add(entry.Guest, new TreeDirectory());
                         continue;
-                    }
-                    // .NET shows a name that is not UTF-8 with U+FFFD in it, and then cannot open it by that
-                    // name (it used to surface as a puzzling symlink error): say what it is instead.
-                    if (child.Name.IndexOf('\uFFFD') >= 0)
-                    {
-                        throw new OsvException(ErrorIds.FileNameInvalid, OsvErrorKind.InvalidData,
-                            $"'{child.FullName}' has a name that is not UTF-8; OSv's file system stores UTF-8 names. Rename it (or list it in .capstanignore under a pattern with '*').", child.FullName);
-                    }
-                    if (SymbolicLink.IsLink(child))
-                    {
-                        string target = GuestLinkTarget(root, guest, child.FullName, options.KeepExternalSymlinks);
-                        tree.Add(guest, new TreeSymlink(target, child.FullName));
-                    }
-                    else if (child is DirectoryInfo dir)
-                    {
-                        tree.Add(guest, new TreeDirectory());
-                        pending.Push(new KeyValuePair<string, DirectoryInfo>(guest, dir));
-                        continue;
-                    }
-                    else if (child is FileInfo file)
-                    {
-                        // FIFOs, sockets and devices are not files an image can hold (and a FIFO would block the build).
-                        var identity = IO.UnixFile.Stat(file.FullName, noFollow: true);
-                        if ((file.Attributes & FileAttributes.Device) != 0 || identity != null && identity.Type != IO.UnixFileType.Regular)
-                        {
-                            continue;
-                        }
-                        tree.Add(guest, new TreeFile(new HostFileSource(file.FullName, file.Length, file.LastWriteTimeUtc, identity)));
-                    }
-                    files.Add(new KeyValuePair<string, string>(guest, child.FullName));
+                    case ProjectEntryKind.Link:
+                        tree.Add(entry.Guest, new TreeSymlink(entry.LinkTarget!, entry.HostPath));
+                        break;
+                    default:
+                        tree.Add(entry.Guest, new TreeFile(new HostFileSource(entry.HostPath, entry.Size, entry.ModifiedUtc, entry.Status)));
+                        break;
                 }
+                files.Add(new KeyValuePair<string, string>(entry.Guest, entry.HostPath));
             }
-        }
-
-        /// <summary>
-        /// A relative target that stays inside the project is kept; an absolute one inside the project
-        /// becomes the guest path it names; one that leaves the project is refused unless kept on request.
-        /// </summary>
-        internal static string GuestLinkTarget(string root, string guestPath, string hostPath, bool keepExternal)
-        {
-            string target = SymbolicLink.ReadTarget(hostPath);
-            string rootWithSlash = root.TrimEnd('/') + "/";
-            if (target.StartsWith("/", StringComparison.Ordinal))
-            {
-                if (target.StartsWith(rootWithSlash, StringComparison.Ordinal) || target == root.TrimEnd('/'))
-                {
-                    return "/" + target.Substring(Math.Min(target.Length, rootWithSlash.Length));
-                }
-            }
-            else
-            {
-                var parts = new List<string>(ImageTree.Split(guestPath));
-                parts.RemoveAt(parts.Count - 1);
-                bool inside = true;
-                foreach (string part in target.Split('/'))
-                {
-                    if (part == "..")
-                    {
-                        if (parts.Count == 0)
-                        {
-                            inside = false;
-                            break;
-                        }
-                        parts.RemoveAt(parts.Count - 1);
-                    }
-                    else if (part.Length > 0 && part != ".")
-                    {
-                        parts.Add(part);
-                    }
-                }
-                if (inside)
-                {
-                    return target;
-                }
-            }
-            if (keepExternal)
-            {
-                return target;
-            }
-            throw new OsvException(ErrorIds.SymlinkOutsideProject, OsvErrorKind.InvalidData,
-                $"symlink '{hostPath}' points to '{target}', outside the project; copy the file into the project, or keep the link as written with -KeepExternalSymlinks.", hostPath);
         }
     }
 }

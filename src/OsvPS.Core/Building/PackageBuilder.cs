@@ -8,18 +8,21 @@ using OsvPS.Core.IO;
 using OsvPS.Core.Models;
 using OsvPS.Core.Repository;
 using OsvPS.Core.Packaging;
+using OsvPS.Core.Projects;
 
 namespace OsvPS.Core.Building
 {
     /// <summary>
     /// Builds a package (<c>packages/&lt;name&gt;.mpm</c>, a gzip-compressed tar of the project with its
-    /// <c>meta/</c>, minus what .capstanignore names) and the copy of its package.yaml beside it.
+    /// <c>meta/</c>, minus what .capstanignore names) and the copy of its package.yaml beside it. The project is
+    /// read by <see cref="ProjectTree"/>, with the rules an image build reads it by.
     /// </summary>
     public static class PackageBuilder
     {
         public static string ArchivePath(CapstanRepository repository, OsvProject project) => repository.PackageFile(project.Name, ".mpm");
 
-        public static OsvPackage Build(CapstanRepository repository, OsvProject project)
+        /// <param name="keepExternalSymlinks">Keep links that point outside the project as written instead of refusing them.</param>
+        public static OsvPackage Build(CapstanRepository repository, OsvProject project, bool keepExternalSymlinks = false)
         {
             if (project.Package == null)
             {
@@ -29,13 +32,13 @@ namespace OsvPS.Core.Building
             Directory.CreateDirectory(repository.PackagesPath);
             string archive = ArchivePath(repository, project);
             // Everything a project holds except the fixed exclusions; meta/ travels with a package.
-            var rules = new IgnoreRules(ReadIgnoreFile(project.Path), IgnoreRules.AlwaysIgnored.Where(p => p != "/meta"));
+            var rules = IgnoreRules.ForProject(project.Path, IgnoreRules.AlwaysIgnored.Where(p => p != "/meta"));
             repository.WriteFile(archive, file =>
             {
                 using (var gzip = new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true))
                 {
                     var tar = new TarWriter(gzip);
-                    Walk(project.Path, "", rules, tar);
+                    Walk(project.Path, rules, keepExternalSymlinks, tar);
                     tar.Finish();
                 }
             });
@@ -44,42 +47,24 @@ namespace OsvPS.Core.Building
             return Repository.LocalPackages.List(repository).First(p => p.Name == project.Name);
         }
 
-        private static IEnumerable<string> ReadIgnoreFile(string projectPath)
+        private static void Walk(string root, IgnoreRules rules, bool keepExternalSymlinks, TarWriter tar)
         {
-            string file = Path.Combine(projectPath, IgnoreRules.FileName);
-            return File.Exists(file) ? File.ReadAllLines(file) : new string[0];
-        }
-
-        private static void Walk(string root, string relative, IgnoreRules rules, TarWriter tar)
-        {
-            var dir = new DirectoryInfo(Path.Combine(root, relative));
-            foreach (var child in dir.GetFileSystemInfos().OrderBy(c => c.Name, StringComparer.Ordinal))
+            foreach (var entry in ProjectTree.Walk(root, rules, keepExternalSymlinks))
             {
-                string rel = relative.Length == 0 ? child.Name : relative + "/" + child.Name;
-                if (rules.Matches("/" + rel) || AtomicFile.IsTemporaryName(child.Name))
+                switch (entry.Kind)
                 {
-                    continue;
-                }
-                if (SymbolicLink.IsLink(child))
-                {
-                    tar.AddSymlink(rel, SymbolicLink.ReadTarget(child.FullName), child.LastWriteTimeUtc);
-                }
-                else if (child is DirectoryInfo)
-                {
-                    tar.AddDirectory(rel, child.LastWriteTimeUtc);
-                    Walk(root, rel, rules, tar);
-                }
-                else if (child is FileInfo file)
-                {
-                    var identity = UnixFile.Stat(file.FullName, noFollow: true);
-                    if (identity != null && identity.Type != UnixFileType.Regular)
-                    {
-                        continue; // FIFOs, sockets and devices: not package content, and a FIFO would block
-                    }
-                    using (var content = UnixFile.OpenPlanned(file.FullName, identity))
-                    {
-                        tar.AddFile(rel, content, file.Length, file.LastWriteTimeUtc);
-                    }
+                    case ProjectEntryKind.Folder:
+                        tar.AddDirectory(entry.Relative, entry.ModifiedUtc);
+                        break;
+                    case ProjectEntryKind.Link:
+                        tar.AddSymlink(entry.Relative, entry.LinkTarget!, entry.ModifiedUtc);
+                        break;
+                    default:
+                        using (var content = UnixFile.OpenPlanned(entry.HostPath, entry.Status))
+                        {
+                            tar.AddFile(entry.Relative, content, entry.Size, entry.ModifiedUtc);
+                        }
+                        break;
                 }
             }
         }

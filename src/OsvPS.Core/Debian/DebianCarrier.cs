@@ -5,6 +5,7 @@ using System.Linq;
 using OsvPS.Core.Elf;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Models;
+using OsvPS.Core.Projects;
 
 namespace OsvPS.Core.Debian
 {
@@ -32,7 +33,7 @@ namespace OsvPS.Core.Debian
         public DpkgPackage? NeededBy => Selection.NeededBy;
         internal DebianSelection Selection { get; }
         internal List<Placement> Elves { get; } = new List<Placement>();
-        internal List<PlannedFile> Files { get; } = new List<PlannedFile>();
+        internal List<ProjectEntry> Files { get; } = new List<ProjectEntry>();
         internal List<OsvDebianFile> Results { get; } = new List<OsvDebianFile>();
 
         /// <summary>The files as they would be carried, with the package each comes from.</summary>
@@ -50,7 +51,8 @@ namespace OsvPS.Core.Debian
     /// installed them (configuration, data, modules, links), ELF files through <see cref="BinaryPlacer"/>
     /// with the libraries they need, and a shared library that sits in a folder the loader searches at
     /// <c>/usr/lib/&lt;soname&gt;</c>, where OSv's linker finds libraries by name (core/elf.cc searches "/" and
-    /// "/usr/lib"). Documentation, man pages and locales stay out unless asked for.
+    /// "/usr/lib"). Documentation, man pages and locales stay out unless asked for. Every file and link is
+    /// decided and written by the placer's <see cref="ProjectWriter"/>, the project's one writer.
     /// </summary>
     public sealed class DebianCarrier
     {
@@ -58,7 +60,7 @@ namespace OsvPS.Core.Debian
         private readonly DpkgDatabase database;
         private readonly DependencyResolver resolver;
         private readonly BinaryPlacer placer;
-        private readonly ProjectFiles files;
+        private readonly ProjectWriter writer;
         private readonly string projectPath;
         private readonly HashSet<string> libraryFolders;
         private readonly HashSet<DpkgPackage> planned = new HashSet<DpkgPackage>();
@@ -70,7 +72,7 @@ namespace OsvPS.Core.Debian
             this.resolver = resolver;
             this.placer = placer;
             this.projectPath = Path.GetFullPath(projectPath);
-            files = new ProjectFiles(placer, placer.Project);
+            writer = placer.Writer;
             libraryFolders = new HashSet<string>(DebianLayout.LibraryFolders.Concat(resolver.Cache.Folders)
                 .Select(f => database.Root.Resolve(Sysroot.Join("/", f))).Where(f => f != null).Select(f => f!), StringComparer.Ordinal);
         }
@@ -165,7 +167,7 @@ namespace OsvPS.Core.Debian
                         return;
                     }
                     string target = DebianLayout.RelativeTarget(entry, IO.SymbolicLink.ReadTarget(host));
-                    var link = files.PlanLink(entry, host, target, options.Force);
+                    var link = writer.PlanLink(entry, target, host, options.Force);
                     plan.Files.Add(link);
                     Report(plan, new OsvDebianFile(name, DebianFileKind.SymbolicLink, entry, host, 0, link.Action, target, new string[0], projectPath));
                     return;
@@ -192,9 +194,10 @@ namespace OsvPS.Core.Debian
                 }
                 return;
             }
-            var copy = files.PlanCopy(entry, source, options.Force);
+            var status = IO.UnixFile.RequireRegular(source, ErrorIds.BinaryNotFound, ErrorIds.BinaryNotAFile);
+            var copy = writer.PlanFile(entry, new HostFileContent(source, status), options.Force);
             plan.Files.Add(copy);
-            Report(plan, new OsvDebianFile(name, isConffile ? DebianFileKind.Configuration : DebianFileKind.Data, entry, source, copy.Status!.Size, copy.Action, null, new string[0], projectPath));
+            Report(plan, new OsvDebianFile(name, isConffile ? DebianFileKind.Configuration : DebianFileKind.Data, entry, source, status.Size, copy.Action, null, new string[0], projectPath));
         }
 
         // Each guest path is reported once per call, by the first package that carries it.
@@ -249,16 +252,12 @@ namespace OsvPS.Core.Debian
             }
             foreach (var file in plan.Files)
             {
-                files.Apply(file);
+                writer.Apply(file);
             }
             return plan.Planned;
         }
 
         /// <summary>Makes everything written in this call durable.</summary>
-        public void Complete()
-        {
-            placer.Complete();
-            files.Complete();
-        }
+        public void Complete() => writer.Complete();
     }
 }

@@ -86,7 +86,5 @@ namespace OsvPS.Core.Disk
         }
 
         public static string FileExtension(DiskFormat format) => format == DiskFormat.Raw || format == DiskFormat.Qcow2 ? ".qemu" : "." + format.ToString().ToLowerInvariant();
-
-        internal static int ReadFully(Stream s, byte[] buffer, int offset, int count) => IO.StreamReading.ReadFully(s, buffer, offset, count);
     }
 }

@@ -53,7 +53,7 @@ namespace OsvPS.Core.Disk
                     return;
                 }
                 file.Seek(offset, SeekOrigin.Begin);
-                DiskFormats.ReadFully(file, buffer, index, count);
+                IO.StreamReading.ReadFully(file, buffer, index, count);
             }
 
             public override void Dispose() => file.Dispose();
@@ -80,7 +80,7 @@ namespace OsvPS.Core.Disk
             try
             {
                 var h = new byte[104];
-                if (DiskFormats.ReadFully(file, h, 0, h.Length) < 72 || h[0] != 'Q' || h[1] != 'F' || h[2] != 'I' || h[3] != 0xfb)
+                if (IO.StreamReading.ReadFully(file, h, 0, h.Length) < 72 || h[0] != 'Q' || h[1] != 'F' || h[2] != 'I' || h[3] != 0xfb)
                 {
                     throw Invalid("it does not start with a qcow2 header");
                 }
@@ -115,7 +115,7 @@ namespace OsvPS.Core.Disk
                 }
                 var raw = new byte[l1Size * 8];
                 file.Seek(l1Offset, SeekOrigin.Begin);
-                DiskFormats.ReadFully(file, raw, 0, raw.Length);
+                IO.StreamReading.ReadFully(file, raw, 0, raw.Length);
                 l1 = new ulong[l1Size];
                 for (int i = 0; i < l1Size; i++)
                 {
@@ -155,7 +155,7 @@ namespace OsvPS.Core.Disk
                         if (l2Offset != cachedL2Offset)
                         {
                             file.Seek(l2Offset, SeekOrigin.Begin);
-                            DiskFormats.ReadFully(file, l2, 0, l2.Length);
+                            IO.StreamReading.ReadFully(file, l2, 0, l2.Length);
                             cachedL2Offset = l2Offset;
                         }
                         ulong entry = BigEndian.ReadUInt64(l2, (int)(cluster % entriesPerL2) * 8);
@@ -168,7 +168,7 @@ namespace OsvPS.Core.Disk
                         if (data != 0 && !zero)
                         {
                             file.Seek(data + within, SeekOrigin.Begin);
-                            DiskFormats.ReadFully(file, buffer, index, n);
+                            IO.StreamReading.ReadFully(file, buffer, index, n);
                         }
                     }
                 }

@@ -33,6 +33,7 @@ namespace OsvPS.Core.IO
         private const int ODirectory = 0x10000;
         private const int ONoFollow = 0x20000;
         private const int OCloExec = 0x80000;
+        private const int ONonBlock = 0x800;
         private const int AtSymlinkNoFollow = 0x100;
         private const int LockEx = 2;
         private const int LockNb = 4;
@@ -221,11 +222,25 @@ namespace OsvPS.Core.IO
 
         /// <summary>
         /// True when <paramref name="name"/> is a file no live writer holds (its lock can be taken) and it
-        /// was removed; the lock is held across the check that the name still means that file.
+        /// was removed; the lock is held across the check that the name still means that file. A symbolic link
+        /// (what a write of a link killed between its symlinkat and its rename leaves, or one planted under such a
+        /// name) is never opened: it cannot be locked, so one older than <paramref name="linkAge"/> is unlinked by
+        /// its name, and what it points to is never touched. Anything else (a FIFO, a folder) is not a temporary
+        /// of OsvPS's and is left alone, never opened.
         /// </summary>
-        public bool RemoveIfUnlocked(string name)
+        public bool RemoveIfUnlocked(string name, TimeSpan linkAge)
         {
-            int fd = OpenAt(Fd, Name(name), ORdOnly | ONoFollow | OCloExec, 0);
+            var named = Stat(name);
+            if (named?.Type == UnixFileType.SymbolicLink)
+            {
+                return DateTime.UtcNow.Ticks - named.ModifiedTicks > linkAge.Ticks && UnlinkAt(Fd, Name(name), 0) == 0;
+            }
+            if (named?.Type != UnixFileType.Regular)
+            {
+                return false;
+            }
+            // Non-blocking and never through a link: a FIFO or a link swapped in since the look is not waited on nor followed.
+            int fd = OpenAt(Fd, Name(name), ORdOnly | ONonBlock | ONoFollow | OCloExec, 0);
             if (fd < 0)
             {
                 return false;
@@ -239,8 +254,8 @@ namespace OsvPS.Core.IO
                 try
                 {
                     var opened = UnixFile.StatAt(fd, "", noFollow: true, emptyPath: true);
-                    var named = Stat(name);
-                    if (opened == null || named == null || opened.Inode != named.Inode || opened.Device != named.Device)
+                    var now = Stat(name);
+                    if (opened == null || now == null || opened.Type != UnixFileType.Regular || opened.Inode != now.Inode || opened.Device != now.Device)
                     {
                         return false;
                     }

@@ -7,11 +7,16 @@ namespace OsvPS.Core.IO
     /// <summary>
     /// Finds the temporaries (<see cref="AtomicFile.IsTemporaryName"/>) dead writers left under a folder and
     /// removes them. A live writer holds a lock (flock) on its temporary from creation to rename, and the
-    /// lock goes with its process, so a temporary whose lock can be taken is a dead run's. Links are not
+    /// lock goes with its process, so a temporary whose lock can be taken is a dead run's. A link under a
+    /// temporary's name cannot be locked: one older than <see cref="LinkAge"/> (a live write renames its link
+    /// within microseconds) is a dead run's, and is unlinked by its name, never followed. Links are not
     /// entered, nor <c>.git</c>; a folder that cannot be listed is passed over.
     /// </summary>
     internal static class TemporarySweep
     {
+        /// <summary>How old a link under a temporary's name must be to be taken for a dead run's.</summary>
+        public static readonly TimeSpan LinkAge = TimeSpan.FromMinutes(1);
+
         /// <summary>Sweeps under <paramref name="root"/> (left open); returns how many were removed.</summary>
         public static int Run(FolderHandle root) => Sweep(root, 0, own: false);
 
@@ -64,7 +69,7 @@ namespace OsvPS.Core.IO
         {
             try
             {
-                return folder.RemoveIfUnlocked(name);
+                return folder.RemoveIfUnlocked(name, LinkAge);
             }
             catch (IOException)
             {

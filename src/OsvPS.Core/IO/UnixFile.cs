@@ -172,22 +172,24 @@ namespace OsvPS.Core.IO
         }
 
         /// <summary>
-        /// Opens <paramref name="path"/> for reading without following a symbolic link in its last part,
-        /// and checks that the file opened is <paramref name="planned"/> (same device, inode, size and time): a file
-        /// swapped for a link, or reached through a folder swapped for one, is refused instead of read.
-        /// Elsewhere than on Linux it is an ordinary open.
+        /// Opens <paramref name="path"/> for reading without following a symbolic link in its last part (unless
+        /// <paramref name="followLinks"/>: a path the user named, or a library found through its soname link), and
+        /// checks that the file opened is <paramref name="planned"/> (same device, inode, size and time): a file
+        /// swapped for a link or for another file, or reached through a folder swapped for one, is refused instead of
+        /// read. Elsewhere than on Linux it is an ordinary open.
         /// </summary>
-        public static FileStream OpenPlanned(string path, UnixFileStatus? planned)
+        public static FileStream OpenPlanned(string path, UnixFileStatus? planned, bool followLinks = false)
         {
             if (!IsLinux || planned == null || planned.Inode == 0)
             {
                 return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
             }
-            int fd = Open(Encoding.UTF8.GetBytes(path + "\0"), ORdOnly | ONoFollow | OCloExec);
+            // Non-blocking, so that a FIFO put there since cannot hold the open; it is seen for what it is below.
+            int fd = Open(Encoding.UTF8.GetBytes(path + "\0"), ORdOnly | ONonBlock | OCloExec | (followLinks ? 0 : ONoFollow));
             if (fd < 0)
             {
                 int errno = Marshal.GetLastWin32Error();
-                throw new IOException(errno == 40 ? $"'{path}' became a symbolic link after the build was planned." : $"cannot open '{path}': {Describe(errno)}.");
+                throw new IOException(errno == 40 && !followLinks ? $"'{path}' became a symbolic link after the build was planned." : $"cannot open '{path}': {Describe(errno)}.");
             }
             var (handle, opened) = StatOpened(fd, path);
             if (opened.Inode != planned.Inode || opened.Device != planned.Device || opened.Type != UnixFileType.Regular ||
@@ -195,6 +197,11 @@ namespace OsvPS.Core.IO
             {
                 handle.Dispose();
                 throw new IOException($"'{path}' is no longer the file the build planned (it was replaced while the image was written).");
+            }
+            int flags = Fcntl(fd, FGetFl, 0);
+            if (flags >= 0)
+            {
+                Fcntl(fd, FSetFl, flags & ~ONonBlock);
             }
             return new FileStream(handle, FileAccess.Read, 1);
         }

@@ -51,10 +51,13 @@ namespace OsvPS.Core.Packaging
         }
 
         /// <summary>The rules of a project folder: its .capstanignore (if any) plus the fixed ones.</summary>
-        public static IgnoreRules ForProject(string projectPath)
+        public static IgnoreRules ForProject(string projectPath) => ForProject(projectPath, AlwaysIgnored);
+
+        /// <summary>The rules of a project folder's .capstanignore (if any) plus <paramref name="fixedRules"/>.</summary>
+        public static IgnoreRules ForProject(string projectPath, IEnumerable<string> fixedRules)
         {
             string file = Path.Combine(projectPath, FileName);
-            return new IgnoreRules(File.Exists(file) ? File.ReadAllLines(file) : new string[0]);
+            return new IgnoreRules(File.Exists(file) ? File.ReadAllLines(file) : new string[0], fixedRules);
         }
 
         /// <summary>True when <paramref name="guestPath"/> (absolute, '/'-separated) or one of its folders matches.</summary>

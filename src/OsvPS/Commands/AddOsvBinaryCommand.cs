@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using OsvPS.Core.Elf;
+using OsvPS.Core.Projects;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Models;
 using OsvPS.Core.Packaging;
@@ -210,6 +211,12 @@ namespace OsvPS.Commands
                 progress?.Complete("failed");
                 ThrowFailure(new OsvException(ErrorIds.FileWriteFailed, OsvErrorKind.WriteError,
                     $"the files copied into the project could not be flushed to the disk: {e.Message}", null, e), null);
+            }
+            catch (OsvException e)
+            {
+                progress?.Complete("failed");
+                // The one sync of the project's file system failed (the writer says which folder).
+                ThrowFailure(e, e.Target);
             }
             WriteObject(results, enumerateCollection: true);
         }

@@ -6,6 +6,7 @@ using System.Management.Automation;
 using OsvPS.Completers;
 using OsvPS.Core.Debian;
 using OsvPS.Core.Elf;
+using OsvPS.Core.Projects;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Models;
 using OsvPS.Core.Packaging;
@@ -209,6 +210,11 @@ namespace OsvPS.Commands
             {
                 ThrowFailure(new OsvException(ErrorIds.FileWriteFailed, OsvErrorKind.WriteError,
                     $"the files carried into the project could not be flushed to the disk: {e.Message}", null, e), null);
+            }
+            catch (OsvException e)
+            {
+                // The one sync of the project's file system failed (the writer says which folder).
+                ThrowFailure(e, e.Target);
             }
             WriteObject(results, enumerateCollection: true);
         }

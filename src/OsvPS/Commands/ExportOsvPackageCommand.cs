@@ -19,6 +19,10 @@ namespace OsvPS.Commands
         [ProjectTransformation]
         public ProjectArgument? Project { get; set; }
 
+        /// <summary>Keep symlinks that point outside the project as written instead of refusing them.</summary>
+        [Parameter]
+        public SwitchParameter KeepExternalSymlinks { get; set; }
+
         protected override void ProcessRecord()
         {
             var target = Project ?? new ProjectArgument(SessionState.Path.CurrentFileSystemLocation.ProviderPath);
@@ -28,7 +32,7 @@ namespace OsvPS.Commands
                 var repository = new CapstanRepository();
                 if (ShouldProcess(PackageBuilder.ArchivePath(repository, project), $"Build package '{project.Name}' from {project.Path}"))
                 {
-                    WriteObject(PackageBuilder.Build(repository, project));
+                    WriteObject(PackageBuilder.Build(repository, project, KeepExternalSymlinks));
                 }
             });
         }

@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using OsvPS.Core.Debian;
 using OsvPS.Core.Elf;
+using OsvPS.Core.Projects;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Models;
 using OsvPS.Core.Tests.Support;
@@ -168,6 +169,60 @@ namespace OsvPS.Core.Tests.Debian
             Assert.Empty(Directory.EnumerateFileSystemEntries(outside, "*", SearchOption.AllDirectories));
             Assert.Equal(climb, new FileInfo(InProject("/usr/share/climb")).LinkTarget);
             Assert.Contains(errors, e => e.ErrorId == ErrorIds.FolderIsSymbolicLink || e.ErrorId == ErrorIds.GuestPathInvalid);
+        }
+
+        // Issue 31: the project folder comes and goes, absent one moment and a link to a folder outside the next, while
+        // packages are carried into it (each a call of its own): files and links land in a folder the carrier made, or
+        // are refused; nothing lands outside.
+        [Fact]
+        public void NothingIsWrittenOutsideWhileTheProjectFolderComesAndGoesAsALink()
+        {
+            string outside = dir.Combine("outside");
+            Directory.CreateDirectory(outside);
+            string swapped = dir.Combine("swapped");
+            var database = DpkgDatabase.Open(new Sysroot(root));
+            var resolver = new DependencyResolver(new ResolverOptions { Root = root });
+            int carried = 0, refused = 0;
+            var ids = new System.Collections.Generic.HashSet<string>();
+            using (var swapper = new OsvPS.Core.Tests.Support.RootSwapper(swapped, outside))
+            {
+                for (int i = 1; i <= 200 || (carried < 10 || refused < 10 || swapper.Swaps <= 10) && i <= 5_000; i++)
+                {
+                    var carrier = new DebianCarrier(database, resolver, new BinaryPlacer(resolver, swapped), swapped);
+                    var errors = new System.Collections.Generic.List<OsvException>();
+                    foreach (var plan in carrier.Plan(new[] { database.Find("hello") }, new DebianCarryOptions { Scope = DebianDependencyScope.None }))
+                    {
+                        errors.AddRange(plan.Errors);
+                        try
+                        {
+                            carrier.Apply(plan);
+                            carrier.Complete();
+                        }
+                        catch (OsvException e)
+                        {
+                            errors.Add(e);
+                        }
+                    }
+                    ids.UnionWith(errors.Select(e => e.ErrorId.Name));
+                    if (errors.Count == 0)
+                    {
+                        carried++;
+                    }
+                    else
+                    {
+                        refused++;
+                    }
+                }
+                Assert.True(swapper.Swaps > 10, $"the swapper ran {swapper.Swaps} times");
+            }
+            Assert.Empty(Directory.EnumerateFileSystemEntries(outside, "*", SearchOption.AllDirectories));
+            Assert.True(carried > 0 && refused > 0, $"{carried} carried, {refused} refused");
+            Assert.True(ids.IsSubsetOf(new[] { ErrorIds.FolderIsSymbolicLink.Name, ErrorIds.FileWriteFailed.Name }), "errors: " + string.Join(", ", ids));
+            // Each whole carry is in a folder the carrier made, beside the name (or still at it, when the swapper did not
+            // move the last one): the program, its configuration, its link.
+            var made = Directory.GetDirectories(dir.Path, "swapped*").Where(d => File.Exists(Path.Combine(d, "usr/bin/hello"))).ToList();
+            Assert.NotEmpty(made);
+            Assert.All(made, d => Assert.Equal(File.ReadAllBytes("/usr/bin/xz"), File.ReadAllBytes(Path.Combine(d, "usr/bin/hello"))));
         }
 
         [Fact]

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using System.Threading;
 using OsvPS.Core.Elf;
+using OsvPS.Core.Projects;
 using OsvPS.Core.Errors;
 using OsvPS.Core.IO;
 using OsvPS.Core.Packaging;
@@ -184,6 +185,46 @@ namespace OsvPS.Core.Tests.IO
             Assert.Equal(placed, Directory.GetFiles(Path.Combine(project, "lib", "x")).Length);
         }
 
+        /// <summary>
+        /// Issue 31: the project folder itself comes and goes, absent one moment and a link to a folder outside the
+        /// next, while placements run (each a call of its own, as Add-OsvBinary). The root is opened once, by handle,
+        /// never through a link, and every write is made relative to it: a placement lands in a folder it made, or is
+        /// refused; nothing, not even a temporary, lands outside.
+        /// </summary>
+        [Fact]
+        public void ThePlacerWritesNothingOutsideWhileTheProjectFolderComesAndGoesAsALink()
+        {
+            string root = dir.Combine("Q");
+            var failures = new List<string>();
+            int placed = 0;
+            using (var swapper = new RootSwapper(root, outside))
+            {
+                for (int i = 1; i <= 400 || (placed < 10 || failures.Count < 10 || swapper.Swaps <= 10) && i <= 10_000; i++)
+                {
+                    try
+                    {
+                        var placer = new BinaryPlacer(new DependencyResolver(), root);
+                        placer.Apply(placer.Plan("/usr/bin/true", new PlacementOptions { GuestPath = $"/bin/p{i}", NoDependencies = true }));
+                        placer.Complete();
+                        placed++;
+                    }
+                    catch (OsvException e)
+                    {
+                        failures.Add(e.ErrorId);
+                    }
+                }
+                Assert.True(swapper.Swaps > 10, $"the swapper ran {swapper.Swaps} times");
+            }
+            Assert.Empty(Everything(outside));
+            Assert.True(placed > 0 && failures.Count > 0, $"{placed} placed, failures: {string.Join(", ", failures.GroupBy(f => f).Select(g => g.Key + " x" + g.Count()))}");
+            Assert.All(failures, id => Assert.Contains(id, new[] { ErrorIds.FolderIsSymbolicLink.Name, ErrorIds.FileWriteFailed.Name }));
+            // Every placement that reported success is in a folder the placer made, now beside the name.
+            var landed = Directory.GetDirectories(dir.Path, "Q.made.*").Concat(Directory.Exists(root) ? new[] { root } : new string[0])
+                .SelectMany(Everything).Where(p => File.Exists(p) && Path.GetFileName(p).StartsWith("p", StringComparison.Ordinal)).ToList();
+            Assert.Equal(placed, landed.Count);
+            Assert.All(landed, p => Assert.Equal(File.ReadAllBytes("/usr/bin/true"), File.ReadAllBytes(p)));
+        }
+
         private static Process HoldLock(string file)
         {
             var holder = Process.Start(new ProcessStartInfo("flock", new[] { file, "sleep", "60" }) { UseShellExecute = false })!;
@@ -240,6 +281,40 @@ namespace OsvPS.Core.Tests.IO
             }
             Assert.Equal(1, new ContainedFolder(project).SweepTemporaries());
             Assert.False(File.Exists(live), "once its holder is dead (killed), its temporary is swept");
+        }
+
+        /// <summary>
+        /// Issue 31: what lies under a temporary's name is removed by that name, never opened through it. A link there
+        /// (a killed link write's, or one planted to lead the sweep outside) is unlinked once it is a minute old and
+        /// what it points to is untouched; a fresh one may be a live write's and stays; a FIFO there is not ours, stays,
+        /// and does not hold the sweep (an open of it would wait for a writer forever).
+        /// </summary>
+        [Fact]
+        public void TheSweepUnlinksALinkUnderATemporarysNameAndNeverOpensThroughIt()
+        {
+            string secret = Path.Combine(outside, "secret");
+            File.WriteAllText(secret, "outside, not the project's");
+            string toFile = Path.Combine(project, ".secret.0123456789ab.tmp");
+            string toFolder = Path.Combine(project, "sub", ".d.ba9876543210.tmp");
+            string fresh = Path.Combine(project, ".fresh.aaaaaaaaaaaa.tmp");
+            string fifo = Path.Combine(project, ".pipe.bbbbbbbbbbbb.tmp");
+            Directory.CreateDirectory(Path.Combine(project, "sub"));
+            File.CreateSymbolicLink(toFile, secret);
+            File.CreateSymbolicLink(toFolder, outside);
+            File.CreateSymbolicLink(fresh, secret);
+            Assert.Equal(0, Run("mkfifo", fifo));
+            // The links' own times, a day back (touch -h never follows).
+            Assert.Equal(0, Run("touch", "-h", "-d", "1 day ago", toFile, toFolder));
+
+            var sweep = System.Threading.Tasks.Task.Run(() => new ContainedFolder(project).SweepTemporaries());
+            Assert.True(sweep.Wait(TimeSpan.FromSeconds(20)), "the sweep waited on the FIFO");
+            Assert.Equal(2, sweep.Result);
+            Assert.Null(UnixFile.Stat(toFile, noFollow: true));
+            Assert.Null(UnixFile.Stat(toFolder, noFollow: true));
+            Assert.Equal(secret, new FileInfo(fresh).LinkTarget);
+            Assert.True(File.Exists(fifo));
+            Assert.Equal("outside, not the project's", File.ReadAllText(secret));
+            Assert.Equal(new[] { secret }, Directory.GetFileSystemEntries(outside));
         }
 
         [Fact]
