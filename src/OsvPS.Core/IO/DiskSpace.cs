@@ -8,9 +8,6 @@ namespace OsvPS.Core.IO
     /// <summary>Free space, asked before a large write, and the error a full disk gives during one.</summary>
     internal static class DiskSpace
     {
-        [DllImport("libc", EntryPoint = "statvfs", SetLastError = true)]
-        private static extern int StatVfs(byte[] path, byte[] buffer);
-
         private const int ENOSPC = 28;
         private const int EDQUOT = 122;
 
@@ -33,7 +30,7 @@ namespace OsvPS.Core.IO
             {
                 // struct statvfs on 64-bit Linux: f_bsize, f_frsize, f_blocks, f_bfree, f_bavail (8 bytes each), ...
                 var buffer = new byte[256];
-                if (StatVfs(Encoding.UTF8.GetBytes(current + "\0"), buffer) != 0)
+                if (Libc.StatVfs(Encoding.UTF8.GetBytes(current + "\0"), buffer) != 0)
                 {
                     return null;
                 }

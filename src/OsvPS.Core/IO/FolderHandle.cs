@@ -45,36 +45,6 @@ namespace OsvPS.Core.IO
         private const int EINTR = 4;
         private const long UtimeOmit = (1L << 30) - 2;
 
-        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-        private static extern int Open(byte[] path, int flags, int mode);
-
-        [DllImport("libc", EntryPoint = "openat", SetLastError = true)]
-        private static extern int OpenAt(int dirfd, byte[] path, int flags, int mode);
-
-        [DllImport("libc", EntryPoint = "mkdirat", SetLastError = true)]
-        private static extern int MkdirAt(int dirfd, byte[] path, int mode);
-
-        [DllImport("libc", EntryPoint = "renameat", SetLastError = true)]
-        private static extern int RenameAt(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath);
-
-        [DllImport("libc", EntryPoint = "symlinkat", SetLastError = true)]
-        private static extern int SymlinkAt(byte[] target, int dirfd, byte[] path);
-
-        [DllImport("libc", EntryPoint = "unlinkat", SetLastError = true)]
-        private static extern int UnlinkAt(int dirfd, byte[] path, int flags);
-
-        [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
-        private static extern int Flock(int fd, int operation);
-
-        [DllImport("libc", EntryPoint = "futimens", SetLastError = true)]
-        private static extern int Futimens(int fd, long[] times);
-
-        [DllImport("libc", EntryPoint = "utimensat", SetLastError = true)]
-        private static extern int UtimensAt(int dirfd, byte[] path, long[] times, int flags);
-
-        [DllImport("libc", EntryPoint = "syncfs", SetLastError = true)]
-        private static extern int SyncFs(int fd);
-
         private static readonly long UnixEpochTicks = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
 
         private readonly SafeFileHandle handle;
@@ -97,7 +67,7 @@ namespace OsvPS.Core.IO
         {
             while (true)
             {
-                int fd = Open(Name(path), ORdOnly | ODirectory | OCloExec | (followLast ? 0 : ONoFollow), 0);
+                int fd = Libc.Open(Name(path), ORdOnly | ODirectory | OCloExec | (followLast ? 0 : ONoFollow), 0);
                 if (fd >= 0)
                 {
                     return new FolderHandle(fd, path);
@@ -119,7 +89,7 @@ namespace OsvPS.Core.IO
         public FolderHandle OpenChild(string name, bool create)
         {
             string path = Combine(name);
-            if (create && MkdirAt(Fd, Name(name), Convert.ToInt32("777", 8)) != 0)
+            if (create && Libc.MkdirAt(Fd, Name(name), Convert.ToInt32("777", 8)) != 0)
             {
                 int errno = Marshal.GetLastWin32Error();
                 if (errno != EEXIST)
@@ -131,7 +101,7 @@ namespace OsvPS.Core.IO
             // then the open is tried again; a name that keeps changing is taken for the link it also is.
             for (int attempt = 0; ; attempt++)
             {
-                int fd = OpenAt(Fd, Name(name), ORdOnly | ODirectory | ONoFollow | OCloExec, 0);
+                int fd = Libc.OpenAt(Fd, Name(name), ORdOnly | ODirectory | ONoFollow | OCloExec, 0);
                 if (fd >= 0)
                 {
                     return new FolderHandle(fd, path);
@@ -163,7 +133,7 @@ namespace OsvPS.Core.IO
         /// <summary>The folder above this one (the same folder at the top of the file system).</summary>
         public FolderHandle Parent()
         {
-            int fd = OpenAt(Fd, Name(".."), ORdOnly | ODirectory | OCloExec, 0);
+            int fd = Libc.OpenAt(Fd, Name(".."), ORdOnly | ODirectory | OCloExec, 0);
             return fd >= 0 ? new FolderHandle(fd, System.IO.Path.GetDirectoryName(Path) ?? "/") : throw Failure(Marshal.GetLastWin32Error(), Path + "/..", "open the folder");
         }
 
@@ -174,14 +144,14 @@ namespace OsvPS.Core.IO
         /// </summary>
         public FileStream CreateLocked(string name, int bufferSize)
         {
-            int fd = OpenAt(Fd, Name(name), ORdWr | OCreat | OExcl | ONoFollow | OCloExec, Convert.ToInt32("666", 8));
+            int fd = Libc.OpenAt(Fd, Name(name), ORdWr | OCreat | OExcl | ONoFollow | OCloExec, Convert.ToInt32("666", 8));
             if (fd < 0)
             {
                 throw Failure(Marshal.GetLastWin32Error(), Combine(name), "create");
             }
             var file = new SafeFileHandle((IntPtr)fd, true);
             // A sweep that found the file in the instant before this lock may hold it; wait for it to let go.
-            while (Flock(fd, LockEx) != 0 && Marshal.GetLastWin32Error() == EINTR)
+            while (Libc.Flock(fd, LockEx) != 0 && Marshal.GetLastWin32Error() == EINTR)
             {
             }
             return new FileStream(file, FileAccess.ReadWrite, bufferSize);
@@ -192,12 +162,12 @@ namespace OsvPS.Core.IO
         /// started on another thread holds a copy of every descriptor until it runs its program, and a
         /// lock left to the close would stay that long: a reader of the renamed file would find it taken.
         /// </summary>
-        public static void Unlock(FileStream stream) => Flock(stream.SafeFileHandle.DangerousGetHandle().ToInt32(), LockUn);
+        public static void Unlock(FileStream stream) => Libc.Flock(stream.SafeFileHandle.DangerousGetHandle().ToInt32(), LockUn);
 
         /// <summary>Opens <paramref name="name"/> for writing, never through a link: created when missing, emptied unless <paramref name="append"/> (then positioned at its end).</summary>
         public FileStream OpenWritable(string name, bool append, int bufferSize)
         {
-            int fd = OpenAt(Fd, Name(name), ORdWr | OCreat | ONoFollow | OCloExec | (append ? 0 : OTrunc), Convert.ToInt32("666", 8));
+            int fd = Libc.OpenAt(Fd, Name(name), ORdWr | OCreat | ONoFollow | OCloExec | (append ? 0 : OTrunc), Convert.ToInt32("666", 8));
             if (fd < 0)
             {
                 int errno = Marshal.GetLastWin32Error();
@@ -206,18 +176,6 @@ namespace OsvPS.Core.IO
             var stream = new FileStream(new SafeFileHandle((IntPtr)fd, true), FileAccess.ReadWrite, bufferSize);
             stream.Seek(0, SeekOrigin.End);
             return stream;
-        }
-
-        /// <summary>Opens an existing regular file <paramref name="name"/> of this folder, never through a link.</summary>
-        public FileStream OpenFile(string name, bool write, int bufferSize)
-        {
-            int fd = OpenAt(Fd, Name(name), (write ? ORdWr : ORdOnly) | ONoFollow | OCloExec, 0);
-            if (fd < 0)
-            {
-                int errno = Marshal.GetLastWin32Error();
-                throw errno == ELOOP ? new LinkFoundException(Combine(name)) : Failure(errno, Combine(name), "open");
-            }
-            return new FileStream(new SafeFileHandle((IntPtr)fd, true), write ? FileAccess.ReadWrite : FileAccess.Read, bufferSize);
         }
 
         /// <summary>
@@ -233,21 +191,21 @@ namespace OsvPS.Core.IO
             var named = Stat(name);
             if (named?.Type == UnixFileType.SymbolicLink)
             {
-                return DateTime.UtcNow.Ticks - named.ModifiedTicks > linkAge.Ticks && UnlinkAt(Fd, Name(name), 0) == 0;
+                return DateTime.UtcNow.Ticks - named.ModifiedTicks > linkAge.Ticks && Libc.UnlinkAt(Fd, Name(name), 0) == 0;
             }
             if (named?.Type != UnixFileType.Regular)
             {
                 return false;
             }
             // Non-blocking and never through a link: a FIFO or a link swapped in since the look is not waited on nor followed.
-            int fd = OpenAt(Fd, Name(name), ORdOnly | ONonBlock | ONoFollow | OCloExec, 0);
+            int fd = Libc.OpenAt(Fd, Name(name), ORdOnly | ONonBlock | ONoFollow | OCloExec, 0);
             if (fd < 0)
             {
                 return false;
             }
             using (var file = new SafeFileHandle((IntPtr)fd, true))
             {
-                if (Flock(fd, LockEx | LockNb) != 0)
+                if (Libc.Flock(fd, LockEx | LockNb) != 0)
                 {
                     return false; // EWOULDBLOCK: its writer is alive
                 }
@@ -259,18 +217,18 @@ namespace OsvPS.Core.IO
                     {
                         return false;
                     }
-                    return UnlinkAt(Fd, Name(name), 0) == 0;
+                    return Libc.UnlinkAt(Fd, Name(name), 0) == 0;
                 }
                 finally
                 {
-                    Flock(fd, LockUn);
+                    Libc.Flock(fd, LockUn);
                 }
             }
         }
 
         public void Rename(string from, string to)
         {
-            if (RenameAt(Fd, Name(from), Fd, Name(to)) != 0)
+            if (Libc.RenameAt(Fd, Name(from), Fd, Name(to)) != 0)
             {
                 throw Failure(Marshal.GetLastWin32Error(), Combine(to), "rename '" + from + "' to");
             }
@@ -279,7 +237,7 @@ namespace OsvPS.Core.IO
         /// <summary>Makes the symbolic link <paramref name="name"/> in this folder, holding <paramref name="target"/> as written.</summary>
         public void CreateLink(string name, string target)
         {
-            if (SymlinkAt(System.Text.Encoding.UTF8.GetBytes(target + "\0"), Fd, Name(name)) != 0)
+            if (Libc.SymlinkAt(System.Text.Encoding.UTF8.GetBytes(target + "\0"), Fd, Name(name)) != 0)
             {
                 throw Failure(Marshal.GetLastWin32Error(), Combine(name), "make the link");
             }
@@ -288,7 +246,7 @@ namespace OsvPS.Core.IO
         /// <summary>Removes the file (or link) <paramref name="name"/>; false when there was none.</summary>
         public bool Delete(string name)
         {
-            if (UnlinkAt(Fd, Name(name), 0) == 0)
+            if (Libc.UnlinkAt(Fd, Name(name), 0) == 0)
             {
                 return true;
             }
@@ -297,12 +255,12 @@ namespace OsvPS.Core.IO
         }
 
         /// <summary>Removes the empty folder <paramref name="name"/>; false when it is not there or not empty.</summary>
-        public bool DeleteEmptyFolder(string name) => UnlinkAt(Fd, Name(name), 0x200) == 0;
+        public bool DeleteEmptyFolder(string name) => Libc.UnlinkAt(Fd, Name(name), 0x200) == 0;
 
         /// <summary>Flushes the whole file system <paramref name="folder"/> is on (syncfs).</summary>
         public static void SyncFileSystem(FolderHandle folder)
         {
-            if (SyncFs(folder.Fd) != 0)
+            if (Libc.SyncFs(folder.Fd) != 0)
             {
                 throw Failure(Marshal.GetLastWin32Error(), folder.Path, "flush the file system of");
             }
@@ -311,7 +269,7 @@ namespace OsvPS.Core.IO
         /// <summary>Sets the modification time of an open file (its access time is left alone).</summary>
         public static void SetModified(FileStream file, DateTime utc)
         {
-            if (Futimens(file.SafeFileHandle.DangerousGetHandle().ToInt32(), Times(utc)) != 0)
+            if (Libc.Futimens(file.SafeFileHandle.DangerousGetHandle().ToInt32(), Times(utc)) != 0)
             {
                 throw Failure(Marshal.GetLastWin32Error(), file.Name, "set the modification time of");
             }
@@ -320,7 +278,7 @@ namespace OsvPS.Core.IO
         /// <summary>Sets the modification time of <paramref name="name"/> itself (a link's own, not its target's).</summary>
         public void SetModified(string name, DateTime utc)
         {
-            if (UtimensAt(Fd, Name(name), Times(utc), AtSymlinkNoFollow) != 0)
+            if (Libc.UtimensAt(Fd, Name(name), Times(utc), AtSymlinkNoFollow) != 0)
             {
                 throw Failure(Marshal.GetLastWin32Error(), Combine(name), "set the modification time of");
             }

@@ -9,18 +9,6 @@ namespace OsvPS.Core.IO
     /// <summary>Facts about processes that need not be our children.</summary>
     internal static class HostProcess
     {
-        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-        private static extern int Kill(int pid, int signal);
-
-        [DllImport("libc", EntryPoint = "chmod", SetLastError = true)]
-        private static extern int Chmod(byte[] path, int mode);
-
-        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-        private static extern int Open(byte[] path, int flags, int mode);
-
-        [DllImport("libc", EntryPoint = "close")]
-        private static extern int Close(int fd);
-
         /// <summary>True when <paramref name="pid"/> is alive and its command line mentions <paramref name="marker"/> (so a reused id is not mistaken for ours).</summary>
         public static bool IsAlive(int pid, string marker)
         {
@@ -64,13 +52,10 @@ namespace OsvPS.Core.IO
         }
 
         /// <summary>Sends SIGTERM (QEMU then exits cleanly).</summary>
-        public static void Terminate(int pid) => Kill(pid, 15);
-
-        [DllImport("libc", EntryPoint = "geteuid")]
-        private static extern uint GetEffectiveUserId();
+        public static void Terminate(int pid) => Libc.Kill(pid, 15);
 
         /// <summary>This process's effective user id (0 where there is none, on Windows).</summary>
-        public static uint UserId => RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? 0 : GetEffectiveUserId();
+        public static uint UserId => RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? 0 : Libc.GetEffectiveUserId();
 
         /// <summary>
         /// A folder only this user can enter, for sockets: created with mode 0700 when missing, and
@@ -104,7 +89,7 @@ namespace OsvPS.Core.IO
         {
             if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
-                Chmod(System.Text.Encoding.UTF8.GetBytes(file + "\0"), 0x180);
+                Libc.Chmod(System.Text.Encoding.UTF8.GetBytes(file + "\0"), 0x180);
             }
         }
 
@@ -113,7 +98,7 @@ namespace OsvPS.Core.IO
         {
             if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
-                Chmod(System.Text.Encoding.UTF8.GetBytes(folder + "\0"), 0x1C0);
+                Libc.Chmod(System.Text.Encoding.UTF8.GetBytes(folder + "\0"), 0x1C0);
             }
         }
 
@@ -126,10 +111,10 @@ namespace OsvPS.Core.IO
             }
             string probe = Path.Combine(folder, ".odirect-probe");
             const int OCreat = 0x40, OWronly = 0x1, ODirect = 0x4000;
-            int fd = Open(System.Text.Encoding.UTF8.GetBytes(probe + "\0"), OCreat | OWronly | ODirect, 0x180);
+            int fd = Libc.Open(System.Text.Encoding.UTF8.GetBytes(probe + "\0"), OCreat | OWronly | ODirect, 0x180);
             if (fd >= 0)
             {
-                Close(fd);
+                Libc.Close(fd);
             }
             try
             {

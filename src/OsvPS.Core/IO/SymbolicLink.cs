@@ -8,9 +8,6 @@ namespace OsvPS.Core.IO
     /// <summary>Reads symbolic links (.NET Standard 2.0 has no API for it).</summary>
     internal static class SymbolicLink
     {
-        [DllImport("libc", EntryPoint = "readlink", SetLastError = true)]
-        private static extern IntPtr ReadLink(byte[] path, byte[] buffer, IntPtr size);
-
         public static bool IsLink(FileSystemInfo info) => (info.Attributes & FileAttributes.ReparsePoint) != 0;
 
         /// <summary>The target of the link at <paramref name="path"/>, as written in the link.</summary>
@@ -24,7 +21,7 @@ namespace OsvPS.Core.IO
             var buffer = new byte[4096];
             while (true)
             {
-                long n = ReadLink(name, buffer, (IntPtr)buffer.Length).ToInt64();
+                long n = Libc.ReadLink(name, buffer, (IntPtr)buffer.Length).ToInt64();
                 if (n < 0)
                 {
                     throw new IOException($"cannot read the symbolic link '{path}' (errno {Marshal.GetLastWin32Error()}).");

@@ -77,24 +77,6 @@ namespace OsvPS.Core.IO
         private const int ENOTDIR = 20;
         private const int ENOSYS = 38;
 
-        [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-        private static extern int Statx(int dirfd, byte[] path, int flags, int mask, byte[] buffer);
-
-        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-        private static extern int Open(byte[] path, int flags);
-
-        [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-        private static extern int Fcntl(int fd, int command, int argument);
-
-        [DllImport("libc", EntryPoint = "copy_file_range", SetLastError = true)]
-        private static extern IntPtr CopyFileRange(int fdIn, IntPtr offIn, int fdOut, IntPtr offOut, IntPtr length, uint flags);
-
-        [DllImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-        private static extern int Ioctl(int fd, uint request, int argument);
-
-        [DllImport("libc", EntryPoint = "syncfs", SetLastError = true)]
-        private static extern int SyncFs(int fd);
-
         private static readonly long UnixEpochTicks = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
         private static readonly bool IsLinux = RuntimeInformation.IsOSPlatform(OSPlatform.Linux);
         private static bool statxMissing;
@@ -108,7 +90,7 @@ namespace OsvPS.Core.IO
                 var buffer = new byte[256];
                 try
                 {
-                    if (Statx(AtFdCwd, Encoding.UTF8.GetBytes(path + "\0"), noFollow ? AtSymlinkNoFollow : 0, StatxBasicStats, buffer) == 0)
+                    if (Libc.Statx(AtFdCwd, Encoding.UTF8.GetBytes(path + "\0"), noFollow ? AtSymlinkNoFollow : 0, StatxBasicStats, buffer) == 0)
                     {
                         return FromStatx(buffer);
                     }
@@ -138,7 +120,7 @@ namespace OsvPS.Core.IO
         {
             var buffer = new byte[256];
             int flags = (noFollow ? AtSymlinkNoFollow : 0) | (emptyPath ? AtEmptyPath : 0);
-            if (Statx(dirfd, Encoding.UTF8.GetBytes(name + "\0"), flags, StatxBasicStats, buffer) == 0)
+            if (Libc.Statx(dirfd, Encoding.UTF8.GetBytes(name + "\0"), flags, StatxBasicStats, buffer) == 0)
             {
                 return FromStatx(buffer);
             }
@@ -185,7 +167,7 @@ namespace OsvPS.Core.IO
                 return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
             }
             // Non-blocking, so that a FIFO put there since cannot hold the open; it is seen for what it is below.
-            int fd = Open(Encoding.UTF8.GetBytes(path + "\0"), ORdOnly | ONonBlock | OCloExec | (followLinks ? 0 : ONoFollow));
+            int fd = Libc.Open(Encoding.UTF8.GetBytes(path + "\0"), ORdOnly | ONonBlock | OCloExec | (followLinks ? 0 : ONoFollow), 0);
             if (fd < 0)
             {
                 int errno = Marshal.GetLastWin32Error();
@@ -198,10 +180,10 @@ namespace OsvPS.Core.IO
                 handle.Dispose();
                 throw new IOException($"'{path}' is no longer the file the build planned (it was replaced while the image was written).");
             }
-            int flags = Fcntl(fd, FGetFl, 0);
+            int flags = Libc.Fcntl(fd, FGetFl, 0);
             if (flags >= 0)
             {
-                Fcntl(fd, FSetFl, flags & ~ONonBlock);
+                Libc.Fcntl(fd, FSetFl, flags & ~ONonBlock);
             }
             return new FileStream(handle, FileAccess.Read, 1);
         }
@@ -218,7 +200,7 @@ namespace OsvPS.Core.IO
             {
                 return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
             }
-            int fd = Open(Encoding.UTF8.GetBytes(path + "\0"), ORdOnly | ONonBlock | OCloExec);
+            int fd = Libc.Open(Encoding.UTF8.GetBytes(path + "\0"), ORdOnly | ONonBlock | OCloExec, 0);
             if (fd < 0)
             {
                 int errno = Marshal.GetLastWin32Error();
@@ -235,10 +217,10 @@ namespace OsvPS.Core.IO
                 throw new IOException($"'{path}' is {Describe(opened.Type)}, not a regular file.");
             }
             // Reads of a regular file never wait on O_NONBLOCK; it is cleared all the same, for what reads it next.
-            int flags = Fcntl(fd, FGetFl, 0);
+            int flags = Libc.Fcntl(fd, FGetFl, 0);
             if (flags >= 0)
             {
-                Fcntl(fd, FSetFl, flags & ~ONonBlock);
+                Libc.Fcntl(fd, FSetFl, flags & ~ONonBlock);
             }
             return new FileStream(handle, FileAccess.Read, 1 << 16);
         }
@@ -248,7 +230,7 @@ namespace OsvPS.Core.IO
         {
             var handle = new SafeFileHandle((IntPtr)fd, true);
             var buffer = new byte[256];
-            if (Statx(fd, new byte[] { 0 }, AtEmptyPath, StatxBasicStats, buffer) != 0)
+            if (Libc.Statx(fd, new byte[] { 0 }, AtEmptyPath, StatxBasicStats, buffer) != 0)
             {
                 handle.Dispose();
                 throw new IOException($"cannot look at '{path}' once opened.");
@@ -351,7 +333,7 @@ namespace OsvPS.Core.IO
                 int fdOut = Descriptor(target.SafeFileHandle);
                 try
                 {
-                    if (length > 0 && Ioctl(fdOut, Ficlone, fdIn) == 0)
+                    if (length > 0 && Libc.Ioctl(fdOut, Ficlone, fdIn) == 0)
                     {
                         target.Seek(0, SeekOrigin.End);
                         return;
@@ -379,7 +361,7 @@ namespace OsvPS.Core.IO
             long done = 0;
             while (done < length)
             {
-                long n = CopyFileRange(fdIn, IntPtr.Zero, fdOut, IntPtr.Zero, (IntPtr)Math.Min(length - done, 1L << 30), 0).ToInt64();
+                long n = Libc.CopyFileRange(fdIn, IntPtr.Zero, fdOut, IntPtr.Zero, (IntPtr)Math.Min(length - done, 1L << 30), 0).ToInt64();
                 if (n <= 0)
                 {
                     return false;
@@ -407,7 +389,7 @@ namespace OsvPS.Core.IO
                 {
                     using (var any = new FileStream(files.First(), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1))
                     {
-                        if (SyncFs(Descriptor(any.SafeFileHandle)) == 0)
+                        if (Libc.SyncFs(Descriptor(any.SafeFileHandle)) == 0)
                         {
                             return;
                         }

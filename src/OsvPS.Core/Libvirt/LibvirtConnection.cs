@@ -169,7 +169,7 @@ namespace OsvPS.Core.Libvirt
             }
             finally
             {
-                free(text);
+                IO.Libc.Free(text);
             }
         }
 
@@ -216,7 +216,7 @@ namespace OsvPS.Core.Libvirt
                 }
                 finally
                 {
-                    free(array);
+                    IO.Libc.Free(array);
                 }
                 return names;
             });

@@ -5,7 +5,7 @@ namespace OsvPS.Core.Libvirt
 {
     /// <summary>
     /// The parts of libvirt's C API (libvirt.so.0) OsvPS uses. Every handle is an opaque pointer; strings go in as UTF-8 ending in NUL, and strings
-    /// libvirt returns for the caller to free are freed with libc's free.
+    /// libvirt returns for the caller to free are freed with libc's free (IO.Libc.Free).
     /// </summary>
     internal static class LibvirtNative
     {
@@ -69,7 +69,6 @@ namespace OsvPS.Core.Libvirt
         [DllImport(Lib)] public static extern int virStreamAbort(IntPtr stream);
         [DllImport(Lib)] public static extern int virStreamFree(IntPtr stream);
 
-        [DllImport("libc")] public static extern void free(IntPtr pointer);
 
         /// <summary>A string as libvirt reads it: UTF-8 ending in NUL.</summary>
         public static byte[] Utf8z(string text)

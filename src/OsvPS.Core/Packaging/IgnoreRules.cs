@@ -60,21 +60,6 @@ namespace OsvPS.Core.Packaging
             return new IgnoreRules(File.Exists(file) ? File.ReadAllLines(file) : new string[0], fixedRules);
         }
 
-        /// <summary>True when <paramref name="guestPath"/> (absolute, '/'-separated) or one of its folders matches.</summary>
-        public bool IsIgnored(string guestPath)
-        {
-            string path = guestPath;
-            while (path.Length > 1)
-            {
-                if (Matches(path))
-                {
-                    return true;
-                }
-                path = path.Substring(0, path.LastIndexOf('/'));
-            }
-            return false;
-        }
-
         /// <summary>True when <paramref name="guestPath"/> itself matches; for walkers that never enter an ignored folder.</summary>
         public bool Matches(string guestPath)
         {

@@ -72,9 +72,6 @@ namespace OsvPS.Core.Qemu
             }
         }
 
-        [DllImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
-        private static extern int GetSockOpt(int socket, int level, int name, byte[] value, ref int length);
-
         // The monitor must be served by a process of this user (QEMU runs as the caller): a socket left
         // or taken over by someone else is refused, whoever answers on it.
         private static void CheckPeer(Socket socket, string socketPath)
@@ -86,7 +83,7 @@ namespace OsvPS.Core.Qemu
             const int SolSocket = 1, SoPeerCred = 17;
             var credentials = new byte[12];
             int length = credentials.Length;
-            if (GetSockOpt(socket.Handle.ToInt32(), SolSocket, SoPeerCred, credentials, ref length) != 0)
+            if (IO.Libc.GetSockOpt(socket.Handle.ToInt32(), SolSocket, SoPeerCred, credentials, ref length) != 0)
             {
                 return; // not a Unix socket peer we can ask (tests' fake servers on other systems)
             }

@@ -103,5 +103,17 @@ namespace OsvPS.Core.Tests.Architecture
             Assert.True(System.IO.Directory.Exists(src), src);
             Assert.True(parsing.Count == 0, "cmdlets that parse enums from strings:\n" + string.Join("\n", parsing));
         }
+
+        [Fact]
+        public void TheCLibraryIsDeclaredInOnePlace()
+        {
+            var module = ModuleDefinition.ReadModule(typeof(ErrorIds).Assembly.Location);
+            var imports = module.GetTypes().SelectMany(t => t.Methods).Where(m => m.IsPInvokeImpl && m.PInvokeInfo.Module.Name == "libc").ToList();
+            Assert.True(imports.Count > 10, "the C library's calls are read");
+            var elsewhere = imports.Where(m => m.DeclaringType.FullName != "OsvPS.Core.IO.Libc").Select(m => m.FullName).ToList();
+            Assert.True(elsewhere.Count == 0, "libc declared outside IO/Libc.cs:\n" + string.Join("\n", elsewhere));
+            var twice = imports.GroupBy(m => m.PInvokeInfo.EntryPoint).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+            Assert.True(twice.Count == 0, "declared twice: " + string.Join(", ", twice));
+        }
     }
 }

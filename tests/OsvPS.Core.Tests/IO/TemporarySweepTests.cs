@@ -1,0 +1,39 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using OsvPS.Core.Errors;
+using OsvPS.Core.Instances;
+using OsvPS.Core.Instances.Qemu;
+using OsvPS.Core.IO;
+using OsvPS.Core.Packaging;
+using OsvPS.Core.Qemu;
+using OsvPS.Core.Repository;
+using OsvPS.Core.Tests.Support;
+using Xunit;
+using OsvPS.Core.Building;
+
+namespace OsvPS.Core.Tests.IO
+{
+    /// <summary>What a killed write leaves behind is swept; what is not OsvPS's is kept.</summary>
+    public sealed class TemporarySweepTests : IDisposable
+    {
+        private readonly TempDir dir = new TempDir();
+
+        public void Dispose() => dir.Dispose();
+
+        [Fact]
+        public void StaleTemporariesAreSweptAndOthersKept()
+        {
+            string target = dir.File("repository/demo/demo.qemu", "image");
+            string stale = dir.File("repository/demo/.demo.qemu.0123456789ab.tmp", "half");
+            string other = dir.File("repository/demo/.other.qemu.0123456789ab.tmp", "not ours");
+            AtomicFile.SweepTemporaries(target);
+            Assert.False(File.Exists(stale));
+            Assert.True(File.Exists(other));
+            Assert.True(File.Exists(target));
+        }
+    }
+}
