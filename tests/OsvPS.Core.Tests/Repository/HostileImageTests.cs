@@ -1,19 +1,11 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text;
-using System.Threading;
 using OsvPS.Core.Errors;
-using OsvPS.Core.Instances;
-using OsvPS.Core.Instances.Qemu;
-using OsvPS.Core.IO;
-using OsvPS.Core.Packaging;
-using OsvPS.Core.Qemu;
 using OsvPS.Core.Repository;
 using OsvPS.Core.Tests.Support;
 using Xunit;
-using OsvPS.Core.Building;
 
 namespace OsvPS.Core.Tests.Repository
 {
