@@ -16,3 +16,4 @@ if (-not $firstImport -and $inner) {
         $give.Invoke($ExecutionContext.SessionState.Module, @(, $command)) | Out-Null
     }
 }
+

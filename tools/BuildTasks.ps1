@@ -30,6 +30,8 @@ function Copy-IfChanged([string] $Source, [string] $Destination) {
 
 function Invoke-Build {
     $publish = Join-Path $out 'publish'
+    # Published afresh: a file an earlier build published (a library a dependency no longer brings) must not ship.
+    Remove-Item -LiteralPath $publish -Recurse -Force -ErrorAction Ignore
     Invoke-Dotnet publish (Join-Path $root 'src/OsvPS/OsvPS.csproj') -c $Configuration -o (Join-Path $publish 'OsvPS') --nologo -v quiet
     Invoke-Dotnet publish (Join-Path $root 'src/OsvPS.LoadContext/OsvPS.LoadContext.csproj') -c $Configuration -o (Join-Path $publish 'LoadContext') --nologo -v quiet
 

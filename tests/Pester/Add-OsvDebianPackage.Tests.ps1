@@ -64,7 +64,10 @@ Describe 'Add-OsvDebianPackage' {
             $command.ParameterSets.Name | Sort-Object | Should -Be @('Name', 'Path')
             $command.Parameters.Keys | Should -Contain 'WhatIf'
             $command.OutputType.Type.FullName | Should -Be 'OsvPS.Core.Models.OsvDebianFile'
-            $command.Parameters['DependencyScope'].Attributes.ValidValues | Should -Be @('Section', 'All', 'None')
+            $scope = $command.Parameters['DependencyScope'].ParameterType
+            $scope.IsEnum | Should -BeTrue
+            [Enum]::GetNames($scope) | Should -Be @('Section', 'All', 'None')
+            $command.Parameters['Include'].ParameterType.GetElementType().IsEnum | Should -BeTrue
         }
     }
 

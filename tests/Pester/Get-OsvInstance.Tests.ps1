@@ -33,6 +33,25 @@ Describe 'Get-OsvInstance' {
         (Get-Item (Split-Path $live.ConsolePath)).UnixMode | Should -Be 'drwx------'
     }
 
+    It 'exports as a runbook reads it, with no calculated property: states and formats as words, lists as their items' {
+        $json = Get-OsvInstance live | ConvertTo-Json -Depth 2 | ConvertFrom-Json
+        $json.State | Should -Be 'Running'
+        @($json.Forwards).Count | Should -Be 1
+        @($json.Forwards)[0] | Should -BeLike 'tcp:127.0.0.1:*:8000'
+        @($json.QemuCommand)[0] | Should -BeLike '*qemu-system-x86_64'
+        $csv = Get-OsvInstance live | ConvertTo-Csv | ConvertFrom-Csv
+        $csv.State | Should -Be 'Running'
+        $csv.Forwards | Should -BeLike 'tcp:127.0.0.1:*:8000'
+        $csv.QemuCommand | Should -Match '^\S*qemu-system-x86_64 .*-m '
+        $csv.QemuCommand | Should -Not -Match 'System\.String'
+        (Get-OsvImage demo | ConvertTo-Json | ConvertFrom-Json).Format | Should -Be 'Qcow2'
+        # Still the typed value for a script that compares it.
+        $live = Get-OsvInstance live
+        $live.State -eq 'Running' | Should -BeTrue
+        $live.State.GetType().IsEnum | Should -BeTrue
+        $live.Forwards[0] | Should -BeLike 'tcp:*'
+    }
+
     It 'filters with wildcards and reports a missing name' {
         (Get-OsvInstance 'l*').Name | Should -Be 'live'
         Get-OsvInstance nope -ErrorVariable err -ErrorAction SilentlyContinue

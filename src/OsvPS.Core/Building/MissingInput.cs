@@ -3,6 +3,7 @@ using OsvPS.Core.Errors;
 namespace OsvPS.Core.Building
 {
     /// <summary>What an image build needs from a release: a loader image or a package.</summary>
+    [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
     public enum MissingInputKind
     {
         Loader,

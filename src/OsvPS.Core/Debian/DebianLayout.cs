@@ -6,6 +6,7 @@ namespace OsvPS.Core.Debian
 {
     /// <summary>What a package may install that a guest seldom needs; left out unless asked for.</summary>
     [Flags]
+    [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
     public enum DebianContent
     {
         None = 0,

@@ -7,6 +7,7 @@ using OsvPS.Core.Errors;
 namespace OsvPS.Core.Debian
 {
     /// <summary>Which dependencies of a named package are carried with it.</summary>
+    [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
     public enum DebianDependencyScope
     {
         /// <summary>Dependencies in the same Debian section as the package that needs them (python, httpd, database, ...).</summary>

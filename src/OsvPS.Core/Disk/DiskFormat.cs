@@ -5,6 +5,7 @@ using System.Text;
 namespace OsvPS.Core.Disk
 {
     /// <summary>Disk image formats OsvPS recognises.</summary>
+    [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
     public enum DiskFormat
     {
         Raw,

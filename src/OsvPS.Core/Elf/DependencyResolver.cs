@@ -9,6 +9,7 @@ using OsvPS.Core.IO;
 namespace OsvPS.Core.Elf
 {
     /// <summary>How a library was found, in the glibc loader's words.</summary>
+    [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
     public enum ResolvedVia
     {
         /// <summary>DT_NEEDED held a path (it contains a '/').</summary>

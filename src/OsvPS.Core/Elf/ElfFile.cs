@@ -7,6 +7,7 @@ using OsvPS.Core.Errors;
 namespace OsvPS.Core.Elf
 {
     /// <summary>What an ELF file is, as far as OSv is concerned.</summary>
+    [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
     public enum ElfKind
     {
         /// <summary>ET_DYN with PT_INTERP: OSv runs it.</summary>

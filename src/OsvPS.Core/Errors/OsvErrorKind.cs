@@ -4,6 +4,7 @@ namespace OsvPS.Core.Errors
     /// What kind of failure an <see cref="OsvException"/> is. The names match PowerShell's
     /// ErrorCategory members so the cmdlet layer can map them without a table.
     /// </summary>
+    [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
     public enum OsvErrorKind
     {
         NotSpecified,

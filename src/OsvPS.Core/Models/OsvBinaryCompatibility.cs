@@ -3,6 +3,7 @@ using System.Collections.Generic;
 namespace OsvPS.Core.Models
 {
     /// <summary>The ways OsvPS can start a program on OSv.</summary>
+    [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
     public enum OsvRunWay
     {
         /// <summary>
@@ -17,6 +18,7 @@ namespace OsvPS.Core.Models
     }
 
     /// <summary>What a way of running does with a program (or, for a library, with loading it).</summary>
+    [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
     public enum OsvRunVerdict
     {
         /// <summary>It starts, and every symbol it references is defined.</summary>
@@ -66,12 +68,12 @@ namespace OsvPS.Core.Models
             OsvLinker = osv.Verdict;
             OsvLinkerReason = osv.Reason;
             MissingSymbols = osv.Missing;
-            Libraries = osv.Libraries;
+            Libraries = TextList.Of(osv.Libraries);
             LinuxLinker = linux.Verdict;
             LinuxLinkerReason = linux.Reason;
             LinuxMissingSymbols = linux.Missing;
-            LinuxLibraries = linux.Libraries;
-            Notes = notes;
+            LinuxLibraries = TextList.Of(linux.Libraries);
+            Notes = TextList.Of(notes);
             Kernel = kernel;
             RecommendedWay = Recommend(OsvLinker, LinuxLinker);
             Compatible = RecommendedWay != OsvRunWay.None;
@@ -99,11 +101,11 @@ namespace OsvPS.Core.Models
         /// <summary>The symbols no object defines on Linux's linker (the host's C library and every library carried).</summary>
         public IReadOnlyList<OsvMissingSymbol> LinuxMissingSymbols { get; }
         /// <summary>The libraries an image carries for it on OSv's linker (host paths), as Add-OsvBinary copies them.</summary>
-        public IReadOnlyList<string> Libraries { get; }
+        public TextList Libraries { get; }
         /// <summary>The libraries an image carries for it on Linux's linker (host paths), its C library and loader included, as Add-OsvBinary -LinuxLinker copies them.</summary>
-        public IReadOnlyList<string> LinuxLibraries { get; }
+        public TextList LinuxLibraries { get; }
         /// <summary>What the user should hear: static executable, another architecture, process calls, libraries not found, libstdc++ on a hidden-symbols kernel.</summary>
-        public IReadOnlyList<string> Notes { get; }
+        public TextList Notes { get; }
         /// <summary>The kernel ELF whose symbols were used.</summary>
         public string Kernel { get; }
 

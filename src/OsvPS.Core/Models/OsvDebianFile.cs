@@ -1,6 +1,9 @@
+using System.Collections.Generic;
+using System.Linq;
 namespace OsvPS.Core.Models
 {
     /// <summary>What a file carried from a Debian package is to the guest.</summary>
+    [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
     public enum DebianFileKind
     {
         /// <summary>An ELF program of the package.</summary>
@@ -20,7 +23,7 @@ namespace OsvPS.Core.Models
     public sealed class OsvDebianFile
     {
         public OsvDebianFile(string? package, DebianFileKind kind, string guestPath, string sourcePath, long size, FileAction action,
-            string? linkTarget, string[] requiredBy, string projectPath)
+            string? linkTarget, IEnumerable<string> requiredBy, string projectPath)
         {
             Package = package;
             Kind = kind;
@@ -29,7 +32,7 @@ namespace OsvPS.Core.Models
             Size = size;
             Action = action;
             LinkTarget = linkTarget;
-            RequiredBy = requiredBy;
+            RequiredBy = TextList.Of(requiredBy);
             Path = System.IO.Path.Combine(projectPath, guestPath.TrimStart('/'));
         }
 
@@ -45,7 +48,7 @@ namespace OsvPS.Core.Models
         /// <summary>For a symbolic link, its target as the guest reads it.</summary>
         public string? LinkTarget { get; }
         /// <summary>For a dependency, the host files that need it.</summary>
-        public string[] RequiredBy { get; }
+        public TextList RequiredBy { get; }
         /// <summary>The file in the project folder.</summary>
         public string Path { get; }
 

@@ -1,5 +1,8 @@
+using System.Collections.Generic;
+using System.Linq;
 namespace OsvPS.Core.Models
 {
+    [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
     public enum FileAction
     {
         Added,
@@ -10,7 +13,7 @@ namespace OsvPS.Core.Models
     /// <summary>A file Add-OsvBinary placed (or would place) in a project.</summary>
     public sealed class OsvFile
     {
-        public OsvFile(string guestPath, string sourcePath, string kind, string[] needed, string[] requiredBy, long size, FileAction action, string projectPath,
+        public OsvFile(string guestPath, string sourcePath, string kind, IEnumerable<string> needed, IEnumerable<string> requiredBy, long size, FileAction action, string projectPath,
             string? bootCommand = null)
         {
             BootCommand = bootCommand;
@@ -18,8 +21,8 @@ namespace OsvPS.Core.Models
             GuestPath = guestPath;
             SourcePath = sourcePath;
             Kind = kind;
-            Needed = needed;
-            RequiredBy = requiredBy;
+            Needed = TextList.Of(needed);
+            RequiredBy = TextList.Of(requiredBy);
             Size = size;
             Action = action;
             Path = System.IO.Path.Combine(projectPath, guestPath.TrimStart('/'));
@@ -32,9 +35,9 @@ namespace OsvPS.Core.Models
         /// <summary>PositionIndependentExecutable, SharedLibrary, DynamicExecutable, ...</summary>
         public string Kind { get; }
         /// <summary>Its DT_NEEDED names.</summary>
-        public string[] Needed { get; }
+        public TextList Needed { get; }
         /// <summary>The host files that need it (empty for an input).</summary>
-        public string[] RequiredBy { get; }
+        public TextList RequiredBy { get; }
         public long Size { get; }
         public FileAction Action { get; }
         /// <summary>The file in the project folder.</summary>
@@ -64,7 +67,7 @@ namespace OsvPS.Core.Models
             Path = path;
             Via = via;
             SearchedIn = searchedIn;
-            RequiredBy = requiredBy;
+            RequiredBy = TextList.Of(requiredBy);
         }
 
         public string Name { get; }
@@ -72,7 +75,7 @@ namespace OsvPS.Core.Models
         /// <summary>RPath, RunPath, LdLibraryPath, Cache, DefaultPath, Path, Provided or Missing.</summary>
         public string Via { get; }
         public string? SearchedIn { get; }
-        public string[] RequiredBy { get; }
+        public TextList RequiredBy { get; }
 
         public override string ToString() => Name;
     }
@@ -88,9 +91,9 @@ namespace OsvPS.Core.Models
             Architecture = architecture;
             Interpreter = interpreter;
             Soname = soname;
-            Needed = needed;
-            RPath = rPath;
-            RunPath = runPath;
+            Needed = TextList.Of(needed);
+            RPath = TextList.Of(rPath);
+            RunPath = TextList.Of(runPath);
             RunsOnOsv = runsOnOsv;
             Dependencies = dependencies;
         }
@@ -100,9 +103,9 @@ namespace OsvPS.Core.Models
         public string Architecture { get; }
         public string? Interpreter { get; }
         public string? Soname { get; }
-        public string[] Needed { get; }
-        public string[] RPath { get; }
-        public string[] RunPath { get; }
+        public TextList Needed { get; }
+        public TextList RPath { get; }
+        public TextList RunPath { get; }
         public bool RunsOnOsv { get; }
         public OsvDependency[] Dependencies { get; }
         /// <summary>The libraries that could not be found.</summary>

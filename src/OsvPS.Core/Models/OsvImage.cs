@@ -20,7 +20,7 @@ namespace OsvPS.Core.Models
             Platform = platform;
             Build = build;
             CommandLine = commandLine;
-            ConfigSets = configSets ?? new string[0];
+            ConfigSets = TextList.Of(configSets);
         }
 
         /// <summary>The repository name, e.g. <c>demo</c> or <c>mike/osv-loader</c>.</summary>
@@ -38,7 +38,7 @@ namespace OsvPS.Core.Models
         /// <summary>The OSv command line stored in the image (null when it cannot be read, e.g. vmdk).</summary>
         public string? CommandLine { get; }
         /// <summary>The config sets the image can run (<c>/run</c> in its file system): what <c>-Boot</c> may name.</summary>
-        public string[] ConfigSets { get; }
+        public TextList ConfigSets { get; }
         /// <summary>Full path of the image file.</summary>
         public string Path { get; }
 

@@ -2,6 +2,7 @@ using System;
 
 namespace OsvPS.Core.Models
 {
+    [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
     public enum InstanceState
     {
         Running,
@@ -48,7 +49,7 @@ namespace OsvPS.Core.Models
         /// <summary>How long it has been running (null when it is not).</summary>
         public TimeSpan? Uptime => State == InstanceState.Running && Started.HasValue ? DateTime.UtcNow - Started.Value : (TimeSpan?)null;
         /// <summary>Port forwards as <c>tcp:HOST:GUEST</c>.</summary>
-        public string[] Forwards => facts.Forwards;
+        public TextList Forwards => TextList.Of(facts.Forwards);
         /// <summary>The serial console's log file (a local copy when the guest runs elsewhere).</summary>
         public string ConsolePath => facts.ConsolePath;
         public string Accelerator => facts.Accelerator;
@@ -67,7 +68,7 @@ namespace OsvPS.Core.Models
         /// </summary>
         public int? ExitCode => facts.ExitCode;
         /// <summary>The program and arguments the process of <see cref="Pid"/> (QEMU) was started with, exactly as passed; empty when the engine runs none here.</summary>
-        public string[] QemuCommand => process?.Command ?? new string[0];
+        public TextList QemuCommand => TextList.Command(process?.Command);
         /// <summary>When <see cref="State"/> is Failed or Crashed: OSv's (or QEMU's) line that says why (e.g. <c>Failed to load object: /x. Powering off.</c>).</summary>
         public string? Reason => facts.Reason;
         /// <summary>When Failed or Crashed: the error id of that kind of failure (<c>GuestProgramFailed</c>, <c>GuestProgramNotFound</c>, <c>QemuCrashed</c>, ...).</summary>

@@ -12,7 +12,7 @@ namespace OsvPS.Core.Models
             Title = title;
             Version = version;
             Author = author;
-            Require = require;
+            Require = TextList.Of(require);
             Path = path;
             Size = size;
             Created = created;
@@ -24,7 +24,7 @@ namespace OsvPS.Core.Models
         public string? Title { get; }
         public string? Version { get; }
         public string? Author { get; }
-        public string[] Require { get; }
+        public TextList Require { get; }
         /// <summary>The local .mpm file (null for a remote package).</summary>
         public string? Path { get; }
         public long? Size { get; }

@@ -23,7 +23,7 @@ namespace OsvPS.Core.Models
         public string? Title => Package?.Title;
         public string? Author => Package?.Author;
         public string? Version => Package?.Version;
-        public string[] Require => Package?.Require.ToArray() ?? new string[0];
+        public TextList Require => TextList.Of(Package?.Require);
 
         /// <summary>The run.yaml runtime, or null when the project has no run.yaml.</summary>
         public string? Runtime => Run?.Runtime;

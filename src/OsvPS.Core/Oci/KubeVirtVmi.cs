@@ -11,6 +11,7 @@ using YamlDotNet.Core.Events;
 namespace OsvPS.Core.Oci
 {
     /// <summary>When the cluster's nodes pull the image (Kubernetes' <c>imagePullPolicy</c>).</summary>
+    [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
     public enum ImagePullPolicy
     {
         Always,

@@ -95,7 +95,7 @@ namespace OsvPS.Core.Oci
             {
                 ImageName = image.Name,
                 CommandLine = image.CommandLine,
-                ConfigSets = image.ConfigSets,
+                ConfigSets = image.ConfigSets.ToArray(),
                 Platform = image.Platform,
                 DiskPath = layers[0].PathInImage,
                 DiskFormat = image.Format == DiskFormat.Qcow2 ? "qcow2" : "raw",

@@ -7,6 +7,7 @@ using OsvPS.Core.IO;
 
 namespace OsvPS.Core.Qemu
 {
+    [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
     public enum NetworkMode
     {
         User,
@@ -15,12 +16,16 @@ namespace OsvPS.Core.Qemu
         None,
     }
 
+    [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
+
     public enum Accelerator
     {
         Auto,
         Kvm,
         Tcg,
     }
+
+    [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 
     public enum BootMode
     {

@@ -177,9 +177,9 @@ namespace OsvPS.Commands
                 using (var running = engine.Start(plan, CancellationToken))
                 {
                     var started = engine.Get(plan.Name, CancellationToken);
-                    if (started.QemuCommand.Length > 0)
+                    if (started.QemuCommand.Count > 0)
                     {
-                        WriteVerbose("QEMU: " + string.Join(" ", started.QemuCommand));
+                        WriteVerbose("QEMU: " + started.QemuCommand);
                     }
                     if (!Wait)
                     {

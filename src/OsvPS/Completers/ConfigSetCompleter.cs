@@ -43,7 +43,7 @@ namespace OsvPS.Completers
                 return osv.ConfigSets;
             }
             var found = new CapstanRepository().TryGetImage(LanguagePrimitives.ConvertTo<string>(value));
-            return found?.ConfigSets ?? new string[0];
+            return found?.ConfigSets ?? (IEnumerable<string>)new string[0];
         }
 
         // PowerShell's file-system location, asked of the runspace the completion runs in (a nested command

@@ -115,5 +115,16 @@ namespace OsvPS.Core.Tests.Architecture
             var twice = imports.GroupBy(m => m.PInvokeInfo.EntryPoint).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
             Assert.True(twice.Count == 0, "declared twice: " + string.Join(", ", twice));
         }
+
+        [Fact]
+        public void EveryCoreEnumIsWrittenAsItsNameByConvertToJson()
+        {
+            var enums = ModuleDefinition.ReadModule(typeof(ErrorIds).Assembly.Location).GetTypes().Where(t => t.IsEnum && t.IsPublic).ToList();
+            Assert.True(enums.Count > 10);
+            var numeric = enums.Where(t => !t.CustomAttributes.Any(a => a.AttributeType.FullName == "Newtonsoft.Json.JsonConverterAttribute"
+                && a.ConstructorArguments.Count == 1 && ((TypeReference)a.ConstructorArguments[0].Value).FullName == "Newtonsoft.Json.Converters.StringEnumConverter"))
+                .Select(t => t.FullName).ToList();
+            Assert.True(numeric.Count == 0, "enums ConvertTo-Json would write as numbers:\n" + string.Join("\n", numeric));
+        }
     }
 }
