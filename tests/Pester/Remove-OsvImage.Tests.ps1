@@ -30,6 +30,12 @@ Describe 'Remove-OsvImage' {
         $err[0].FullyQualifiedErrorId | Should -BeLike 'ImageInUse,*'
         $err[0].Exception.Message | Should -BeLike '*user-of-image*'
         Get-OsvImage in-use | Should -Not -BeNullOrEmpty
+        # -WhatIf says what the real call does: the same refusal, and with -Force the instances it leaves without a backing file.
+        Remove-OsvImage in-use -WhatIf -ErrorVariable whatIfErr -ErrorAction SilentlyContinue
+        $whatIfErr[0].FullyQualifiedErrorId | Should -BeLike 'ImageInUse,*'
+        $said = Invoke-FreshPwsh "`$env:CAPSTAN_ROOT = '$($env:CAPSTAN_ROOT)'; Import-Module '$(Get-OsvTestModulePath)'; Remove-OsvImage in-use -Force -WhatIf"
+        ($said -join ' ') | Should -Match 'What if: .*backing file of instance\(s\) user-of-image'
+        Get-OsvImage in-use | Should -Not -BeNullOrEmpty
         Remove-OsvImage in-use -Force -Confirm:$false
         Get-OsvImage in-use -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Remove-OsvInstance user-of-image -Confirm:$false

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using OsvPS.Completers;
@@ -44,20 +45,16 @@ namespace OsvPS.Commands
             {
                 ForItem(image.Name, () =>
                 {
-                    if (ShouldProcess(image.Name, "Remove OSv image"))
+                    // Checked before ShouldProcess, so -WhatIf says what the real call would do; again under the lock.
+                    var users = Users(repository, image);
+                    string action = users.Count > 0 ? $"Remove OSv image, the backing file of instance(s) {string.Join(", ", users)}" : "Remove OSv image";
+                    if (ShouldProcess(image.Name, action))
                     {
                         // The instances of this machine use the image file itself (a libvirt host has its own copy);
                         // no start of it is under way while they are listed and it is removed.
                         using (ImageUse.ForRemoval(image.Path, image.Name))
-                        using (var engine = InstanceEngines.Open(null, repository))
                         {
-                            var users = engine.List(CancellationToken)
-                                .Where(i => string.Equals(i.ImagePath, image.Path, System.StringComparison.Ordinal)).Select(i => i.Name).ToList();
-                            if (users.Count > 0 && !Force)
-                            {
-                                throw new OsvPS.Core.Errors.OsvException(ErrorIds.ImageInUse, OsvPS.Core.Errors.OsvErrorKind.InvalidOperation,
-                                    $"image '{image.Name}' is the backing file of instance(s) {string.Join(", ", users)}; remove them first (Remove-OsvInstance), or use -Force.", image);
-                            }
+                            Users(repository, image);
                             repository.RemoveImage(image.Name);
                         }
                         if (PassThru)
@@ -67,6 +64,20 @@ namespace OsvPS.Commands
                     }
                 });
             }
+        }
+
+        // The instances of this machine whose backing file the image is; ImageInUse when there are any and not -Force.
+        private List<string> Users(CapstanRepository repository, OsvImage image)
+        {
+            using var engine = InstanceEngines.Open(null, repository);
+            var users = engine.List(CancellationToken)
+                .Where(i => string.Equals(i.ImagePath, image.Path, System.StringComparison.Ordinal)).Select(i => i.Name).ToList();
+            if (users.Count > 0 && !Force)
+            {
+                throw new OsvException(ErrorIds.ImageInUse, OsvErrorKind.InvalidOperation,
+                    $"image '{image.Name}' is the backing file of instance(s) {string.Join(", ", users)}; remove them first (Remove-OsvInstance), or use -Force.", image);
+            }
+            return users;
         }
     }
 }
