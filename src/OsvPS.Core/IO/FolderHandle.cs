@@ -74,6 +74,12 @@ namespace OsvPS.Core.IO
         [DllImport("libc", EntryPoint = "syncfs", SetLastError = true)]
         private static extern int SyncFs(int fd);
 
+        [DllImport("libc", EntryPoint = "linkat", SetLastError = true)]
+        private static extern int LinkAt(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath, int flags);
+
+        [DllImport("libc", EntryPoint = "fchmod", SetLastError = true)]
+        private static extern int Fchmod(int fd, int mode);
+
         private static readonly long UnixEpochTicks = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
 
         private readonly SafeFileHandle handle;
@@ -205,6 +211,50 @@ namespace OsvPS.Core.IO
             var stream = new FileStream(new SafeFileHandle((IntPtr)fd, true), FileAccess.ReadWrite, bufferSize);
             stream.Seek(0, SeekOrigin.End);
             return stream;
+        }
+
+        /// <summary>
+        /// Creates the file <paramref name="name"/> for writing with the permission bits <paramref name="mode"/> (set
+        /// exactly, whatever the umask); null when the name is taken (by anything: an existing file or link is never opened).
+        /// The stream is unbuffered.
+        /// </summary>
+        public FileStream? CreateNew(string name, int mode)
+        {
+            int fd = OpenAt(Fd, Name(name), ORdWr | OCreat | OExcl | ONoFollow | OCloExec, mode & 0x1FF);
+            if (fd < 0)
+            {
+                int errno = Marshal.GetLastWin32Error();
+                return errno == EEXIST ? null : throw Failure(errno, Combine(name), "create");
+            }
+            var file = new SafeFileHandle((IntPtr)fd, true);
+            if (Fchmod(fd, mode & 0xFFF) != 0)
+            {
+                int errno = Marshal.GetLastWin32Error();
+                file.Dispose();
+                throw Failure(errno, Combine(name), "set the mode of");
+            }
+            return new FileStream(file, FileAccess.ReadWrite, 0);
+        }
+
+        /// <summary>Sets this folder's own permission bits.</summary>
+        public void SetMode(int mode)
+        {
+            if (Fchmod(Fd, mode & 0xFFF) != 0)
+            {
+                throw Failure(Marshal.GetLastWin32Error(), Path, "set the mode of");
+            }
+        }
+
+        /// <summary>
+        /// Makes <paramref name="name"/> in this folder a hard link to <paramref name="existing"/> in <paramref name="folder"/>:
+        /// the name itself, a link not followed.
+        /// </summary>
+        public void HardLink(FolderHandle folder, string existing, string name)
+        {
+            if (LinkAt(folder.Fd, Name(existing), Fd, Name(name), 0) != 0)
+            {
+                throw Failure(Marshal.GetLastWin32Error(), Combine(name), "make the hard link");
+            }
         }
 
         /// <summary>Opens an existing regular file <paramref name="name"/> of this folder, never through a link.</summary>
