@@ -77,7 +77,8 @@ namespace OsvPS.Core.Tests.Containers
         /// <summary>A one-layer layout made by umoci (one file, <c>base.txt</c>), to put a hostile layer on.</summary>
         public static string BuildBase(TempDir dir)
         {
-            string layout = dir.Combine("layout"), bundle = dir.Combine("bundle");
+            string folder = dir.Combine("base-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            string layout = Path.Combine(folder, "layout"), bundle = Path.Combine(folder, "bundle");
             ImageTools.Run("umoci", "init", "--layout", layout);
             ImageTools.Run("umoci", "new", "--image", layout + ":" + Tag);
             ImageTools.Run("umoci", "unpack", "--image", layout + ":" + Tag, bundle);
