@@ -83,7 +83,7 @@ namespace OsvPS.Core.Containers
     /// <summary>
     /// Unpacks an image's layers, in order, into a root folder: whiteouts (<c>.wh.NAME</c>) and opaque folders
     /// (<c>.wh..wh..opq</c>) applied to what the layers below put there, symbolic links made as links (their targets are
-    /// data, never followed), hard links made only to files already in the root, modes kept, device nodes and FIFOs
+    /// data, never followed), hard links made only to files already in the root, modes and modification times kept (not owners), device nodes and FIFOs
     /// skipped. Every write goes through <see cref="RootWriter"/> (never through a link); a name with <c>..</c>, an
     /// absolute name, a path through a link, or a hard link to what is not in the root is refused. Layers are read as
     /// a stream, each checked against its digest and its config's diff_id, and the whole is bounded
@@ -108,22 +108,28 @@ namespace OsvPS.Core.Containers
             {
                 using (var writer = new RootWriter(full))
                 {
-                    var modes = new Dictionary<string, int>(StringComparer.Ordinal);
+                    var folders = new Dictionary<string, (int Mode, DateTime Modified)>(StringComparer.Ordinal);
                     long unpacked = 0;
                     for (int i = 0; i < image.Layers.Count; i++)
                     {
                         cancellation.ThrowIfCancellationRequested();
                         progress?.Report(new TransferProgress("Unpacking", $"layer {i + 1} of {image.Layers.Count}", i, image.Layers.Count));
-                        unpacked += new LayerApplier(image, i, writer, counts, skipped, modes, limit - unpacked, full, cancellation).Apply();
+                        unpacked += new LayerApplier(image, i, writer, counts, skipped, folders, limit - unpacked, full, cancellation).Apply();
                         image.Blobs.Unpacked(i, image.Layers[i]);
                     }
-                    // Folder modes last: a folder without write permission would have stopped the writes into it.
-                    foreach (var folder in modes.OrderByDescending(m => m.Key.Length))
+                    // Folder modes and times last: a folder without write permission would have stopped the writes
+                    // into it, and each write into a folder sets its time.
+                    foreach (var folder in folders.OrderByDescending(m => m.Key.Length))
                     {
                         var parts = folder.Key.Split('/');
                         try
                         {
-                            writer.Folder(parts, parts.Length, create: false)?.SetMode(folder.Value);
+                            var parent = writer.Folder(parts, parts.Length - 1, create: false);
+                            if (parent?.Stat(parts[parts.Length - 1])?.Type == UnixFileType.Directory)
+                            {
+                                parent.SetModified(parts[parts.Length - 1], folder.Value.Modified);
+                                writer.Folder(parts, parts.Length, create: false)?.SetMode(folder.Value.Mode);
+                            }
                         }
                         catch (LinkFoundException)
                         {

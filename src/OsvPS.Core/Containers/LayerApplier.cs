@@ -22,7 +22,7 @@ namespace OsvPS.Core.Containers
         private readonly RootWriter writer;
         private readonly RootCounts counts;
         private readonly List<ContainerSkippedEntry> skipped;
-        private readonly Dictionary<string, int> modes;
+        private readonly Dictionary<string, (int Mode, DateTime Modified)> folders;
         private readonly long limit;
         private readonly string root;
         private readonly CancellationToken cancellation;
@@ -31,7 +31,7 @@ namespace OsvPS.Core.Containers
         private readonly byte[] buffer = new byte[1 << 20];
 
         public LayerApplier(ContainerImage image, int index, RootWriter writer, RootCounts counts, List<ContainerSkippedEntry> skipped,
-            Dictionary<string, int> modes, long limit, string root, CancellationToken cancellation)
+            Dictionary<string, (int Mode, DateTime Modified)> folders, long limit, string root, CancellationToken cancellation)
         {
             this.image = image;
             this.index = index;
@@ -39,7 +39,7 @@ namespace OsvPS.Core.Containers
             this.writer = writer;
             this.counts = counts;
             this.skipped = skipped;
-            this.modes = modes;
+            this.folders = folders;
             this.limit = limit;
             this.root = root;
             this.cancellation = cancellation;
@@ -127,7 +127,7 @@ namespace OsvPS.Core.Containers
                         writer.Remove(folder, depth, name);
                         folder.OpenChild(name, create: true).Dispose();
                     }
-                    modes[path] = entry.Mode;
+                    folders[path] = (entry.Mode, entry.Modified);
                     counts.Folders++;
                     break;
                 case TarEntryKind.File:
@@ -145,12 +145,14 @@ namespace OsvPS.Core.Containers
                             file.Write(buffer, 0, n);
                             counts.Bytes += n;
                         }
+                        FolderHandle.SetModified(file, entry.Modified);
                     }
                     counts.Files++;
                     break;
                 case TarEntryKind.Symlink:
                     writer.Remove(folder, depth, name);
                     folder.CreateLink(name, entry.LinkTarget);
+                    folder.SetModified(name, entry.Modified);
                     counts.SymbolicLinks++;
                     break;
                 case TarEntryKind.HardLink:

@@ -65,6 +65,8 @@ namespace OsvPS.Core.Tests.Containers
             Assert.Equal("s3cret\n", Text(root, "etc/secret"));
             Assert.Equal(0x180, Mode(root, "etc/secret"));
             Assert.Equal(0x1C0, Mode(root, "private"));
+            Assert.Equal(TestImages.Stamp, File.GetLastWriteTimeUtc(Path.Combine(root, "bin/hello")));
+            Assert.Equal(TestImages.Stamp, Directory.GetLastWriteTimeUtc(Path.Combine(root, "private")));
             Assert.Equal("p\n", Text(root, "private/p.txt"));
             Assert.Equal("v2\n", Text(root, "data/keep.txt"));
             Assert.Equal("new\n", Text(root, "data/new.txt"));
@@ -104,6 +106,67 @@ namespace OsvPS.Core.Tests.Containers
             // Without a tag, the layout's only image.
             string again = dir.Combine("root-untagged");
             AssertStandardRoot(again, Unpack(ContainerSource.Parse("oci:" + layout), again));
+        }
+
+        [ToolFact("umoci")]
+        public void ALayoutEntryThatIsAnIndexIsFollowedToItsLinuxAmd64Image()
+        {
+            string layout = TestImages.Build(dir);
+            var (_, digest) = ImageTools.Manifest(layout);
+            long size = new FileInfo(ImageTools.Blob(layout, digest)).Length;
+            var nested = new JsonObject
+            {
+                ["schemaVersion"] = 2,
+                ["mediaType"] = "application/vnd.oci.image.index.v1+json",
+                ["manifests"] = new JsonArray(
+                    new JsonObject { ["mediaType"] = "application/vnd.oci.image.manifest.v1+json", ["digest"] = "sha256:" + new string('b', 64), ["size"] = 10, ["platform"] = new JsonObject { ["os"] = "linux", ["architecture"] = "s390x" } },
+                    new JsonObject { ["mediaType"] = "application/vnd.oci.image.manifest.v1+json", ["digest"] = digest, ["size"] = size, ["platform"] = new JsonObject { ["os"] = "linux", ["architecture"] = "amd64" } }),
+            };
+            byte[] nestedBytes = Encoding.UTF8.GetBytes(nested.ToJsonString());
+            var index = JsonNode.Parse(File.ReadAllText(Path.Combine(layout, "index.json")))!.AsObject();
+            index["manifests"]![0]!["mediaType"] = "application/vnd.oci.image.index.v1+json";
+            index["manifests"]![0]!["digest"] = ImageTools.PutBlob(layout, nestedBytes);
+            index["manifests"]![0]!["size"] = nestedBytes.Length;
+            File.WriteAllText(Path.Combine(layout, "index.json"), index.ToJsonString());
+            string root = dir.Combine("root");
+            var result = Unpack(ContainerSource.Parse("oci:" + layout + ":" + TestImages.Tag), root);
+            Assert.Equal(digest, result.Image);
+            AssertStandardRoot(root, result);
+        }
+
+        [Fact]
+        public void ADockerArchiveWithAGzipLayerAndALayerThatIsALinkToAnotherIsRead()
+        {
+            // As docker save writes it: <id>/layer.tar members, one a link to another image's copy of the same layer.
+            string layerTar = dir.Combine("layer.tar");
+            TestImages.WriteTar(layerTar, t => t.WriteEntry(TestImages.Member("app/run", "#!/bin/sh\n", 0x1ED)));
+            byte[] plain = File.ReadAllBytes(layerTar);
+            var packed = new MemoryStream();
+            using (var gzip = new System.IO.Compression.GZipStream(packed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true)) gzip.Write(plain);
+            string second = dir.Combine("second.tar");
+            TestImages.WriteTar(second, t => t.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "app/run.wh-less") { DataStream = new MemoryStream(Encoding.UTF8.GetBytes("two")) }));
+            byte[] secondBytes = File.ReadAllBytes(second);
+            string diffs = $"\"{ImageTools.Sha256(plain)}\",\"{ImageTools.Sha256(secondBytes)}\"";
+            byte[] config = Encoding.UTF8.GetBytes("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/app/run\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" + diffs + "]}}");
+            string configName = ImageTools.Sha256(config).Substring(7) + ".json";
+            string archive = dir.Combine("image.tar");
+            TestImages.WriteTar(archive, t =>
+            {
+                t.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "manifest.json") { DataStream = new MemoryStream(Encoding.UTF8.GetBytes($"[{{\"Config\":\"{configName}\",\"RepoTags\":[\"x:1\"],\"Layers\":[\"aaa/layer.tar\",\"bbb/layer.tar\"]}}]")) });
+                t.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, configName) { DataStream = new MemoryStream(config) });
+                t.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "aaa/layer.tar") { DataStream = new MemoryStream(packed.ToArray()) });
+                t.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "ccc/layer.tar") { DataStream = new MemoryStream(secondBytes) });
+                t.WriteEntry(TestImages.Link(System.Formats.Tar.TarEntryType.SymbolicLink, "bbb/layer.tar", "../ccc/layer.tar"));
+            });
+            string root = dir.Combine("root");
+            using var image = ContainerImageReader.Open(ContainerSource.Parse("docker-archive:" + archive), new ContainerReadOptions(), CancellationToken.None);
+            Assert.Equal(ImageTools.Sha256(config), image.Digest);
+            Assert.Equal(new[] { "/app/run" }, image.Config.Cmd);
+            var result = ContainerRoot.Unpack(image, root, null, null, CancellationToken.None);
+            Assert.Equal("#!/bin/sh\n", File.ReadAllText(Path.Combine(root, "app/run")));
+            Assert.Equal(0x1ED, Mode(root, "app/run"));
+            Assert.Equal("two", File.ReadAllText(Path.Combine(root, "app/run.wh-less")));
+            Assert.Equal(2, result.Files);
         }
 
         [ToolFact("umoci")]

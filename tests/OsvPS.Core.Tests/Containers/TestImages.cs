@@ -13,6 +13,8 @@ namespace OsvPS.Core.Tests.Containers
     public static class TestImages
     {
         public const string Tag = "1.0";
+        /// <summary>The modification time of bin/hello and of the folder private.</summary>
+        public static readonly DateTime Stamp = new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc);
 
         /// <summary>
         /// A three-layer OCI layout made by umoci: (1) files, a hard link, an absolute and a relative symbolic link, a FIFO,
@@ -44,6 +46,8 @@ namespace OsvPS.Core.Tests.Containers
             Write("data/old/b.txt", "b\n");
             Write("private/p.txt", "p\n");
             System.IO.File.SetUnixFileMode(Path.Combine(rootfs, "private"), (UnixFileMode)0x1C0);
+            System.IO.File.SetLastWriteTimeUtc(Path.Combine(rootfs, "bin/hello"), Stamp);
+            Directory.SetLastWriteTimeUtc(Path.Combine(rootfs, "private"), Stamp);
             ImageTools.Run("mkfifo", Path.Combine(rootfs, "etc/fifo"));
             if (Environment.UserName == "root") ImageTools.Run("mknod", Path.Combine(rootfs, "etc/null"), "c", "1", "3");
             var random = new byte[300_000];
