@@ -83,7 +83,7 @@ namespace OsvPS.Core.Containers
     /// <summary>
     /// Unpacks an image's layers, in order, into a root folder: whiteouts (<c>.wh.NAME</c>) and opaque folders
     /// (<c>.wh..wh..opq</c>) applied to what the layers below put there, symbolic links made as links (their targets are
-    /// data, never followed), hard links made only to files already in the root, modes and modification times kept (not owners), device nodes and FIFOs
+    /// data, never followed), hard links made only to files already in the root, modes (without set-id bits) and modification times kept (not owners), device nodes and FIFOs
     /// skipped. Every write goes through <see cref="RootWriter"/> (never through a link); a name with <c>..</c>, an
     /// absolute name, a path through a link, or a hard link to what is not in the root is refused. Layers are read as
     /// a stream, each checked against its digest and its config's diff_id, and the whole is bounded

@@ -127,15 +127,15 @@ namespace OsvPS.Core.Containers
                         writer.Remove(folder, depth, name);
                         folder.OpenChild(name, create: true).Dispose();
                     }
-                    folders[path] = (entry.Mode, entry.Modified);
+                    folders[path] = (Mode(entry), entry.Modified);
                     counts.Folders++;
                     break;
                 case TarEntryKind.File:
-                    var file = folder.CreateNew(name, entry.Mode);
+                    var file = folder.CreateNew(name, Mode(entry));
                     if (file == null)
                     {
                         writer.Remove(folder, depth, name);
-                        file = folder.CreateNew(name, entry.Mode) ?? throw new IOException($"'{path}' exists still after it was removed.");
+                        file = folder.CreateNew(name, Mode(entry)) ?? throw new IOException($"'{path}' exists still after it was removed.");
                     }
                     using (file)
                     {
@@ -228,6 +228,10 @@ namespace OsvPS.Core.Containers
             }
             counts.HardLinks++;
         }
+
+        // The entry's permission and sticky bits; set-user-id and set-group-id are dropped: OSv has no users to switch
+        // to, and a root-owned set-id program left in a root on the host would be one any local user could run.
+        private static int Mode(TarEntry entry) => entry.Mode & 0x3FF;
 
         // A name's parts from the root; null for the root itself. Absolute names and '..' are refused.
         private string[]? Parts(string name, string what)

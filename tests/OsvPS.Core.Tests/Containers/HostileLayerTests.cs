@@ -145,6 +145,45 @@ namespace OsvPS.Core.Tests.Containers
         }
 
         [ToolFact("umoci")]
+        public void SetIdBitsAreDroppedAndTheRestOfTheModeKept()
+        {
+            string layout = TestImages.BuildBase(dir);
+            TestImages.AddRawLayer(dir, layout, t =>
+            {
+                t.WriteEntry(TestImages.Member("bin/su", "x", 0xDED)); // 06755
+                t.WriteEntry(new PaxTarEntry(TarEntryType.Directory, "tmp") { Mode = (UnixFileMode)0x3FF }); // 01777
+            });
+            using var image = ContainerImageReader.Open(ContainerSource.Parse("oci:" + layout), new ContainerReadOptions(), CancellationToken.None);
+            ContainerRoot.Unpack(image, root, null, null, CancellationToken.None);
+            Assert.Equal(0x1ED, (int)File.GetUnixFileMode(Path.Combine(root, "bin/su")));
+            Assert.Equal(0x3FF, (int)File.GetUnixFileMode(Path.Combine(root, "tmp")));
+        }
+
+        [ToolFact("umoci")]
+        public void ARegistryLayerWhoseBytesAreNotItsDigestIsRefusedAndNotKept()
+        {
+            string layout = TestImages.BuildBase(dir);
+            using var registry = new Oci.FakeRegistry();
+            foreach (string blob in Directory.GetFiles(Path.Combine(layout, "blobs", "sha256")))
+            {
+                registry.Blobs["sha256:" + Path.GetFileName(blob)] = File.ReadAllBytes(blob);
+            }
+            var (manifest, digest) = ImageTools.Manifest(layout);
+            registry.Manifests["1.0"] = (registry.Blobs[digest], "application/vnd.oci.image.manifest.v1+json");
+            string layer = manifest["layers"]![0]!["digest"]!.GetValue<string>();
+            var lie = (byte[])registry.Blobs[layer].Clone();
+            lie[lie.Length / 2] ^= 0xFF;
+            registry.Blobs[layer] = lie;
+            string cache = dir.Combine("cache");
+            using var image = ContainerImageReader.Open(ContainerSource.Parse($"{registry.Address}/team/app:1.0"), new ContainerReadOptions { CacheFolder = cache }, CancellationToken.None);
+            var e = Assert.Throws<OsvException>(() => ContainerRoot.Unpack(image, root, null, null, CancellationToken.None));
+            Assert.Equal(ErrorIds.OciDigestMismatch, e.ErrorId);
+            Assert.False(Directory.Exists(root));
+            Assert.Empty(Directory.GetFiles(cache, "*", SearchOption.AllDirectories));
+            AssertNothingOutside();
+        }
+
+        [ToolFact("umoci")]
         public void AGzipBombStopsAtTheBoundAndLeavesNothing()
         {
             string layout = TestImages.BuildBase(dir);
