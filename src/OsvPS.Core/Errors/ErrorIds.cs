@@ -197,6 +197,13 @@ namespace OsvPS.Core.Errors
         public static readonly ErrorId OciDiskFormatNotSupported = new ErrorId("OciDiskFormatNotSupported");
         public static readonly ErrorId KubeVirtSettingInvalid = new ErrorId("KubeVirtSettingInvalid");
 
+        // Container images (an image's root file system: registry, oci: layout, docker-archive:).
+        public static readonly ErrorId ContainerReferenceInvalid = new ErrorId("ContainerReferenceInvalid");
+        public static readonly ErrorId ContainerImageNotFound = new ErrorId("ContainerImageNotFound");
+        public static readonly ErrorId ContainerImageInvalid = new ErrorId("ContainerImageInvalid");
+        public static readonly ErrorId ContainerLayerInvalid = new ErrorId("ContainerLayerInvalid");
+        public static readonly ErrorId ContainerRootExists = new ErrorId("ContainerRootExists");
+
         public static readonly ErrorId ImageFileNotFound = new ErrorId("ImageFileNotFound");
         public static readonly ErrorId BinaryNotAFile = new ErrorId("BinaryNotAFile");
         public static readonly ErrorId ImageIndexInvalid = new ErrorId("ImageIndexInvalid");

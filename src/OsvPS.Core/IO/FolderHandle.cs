@@ -179,6 +179,62 @@ namespace OsvPS.Core.IO
         }
 
         /// <summary>
+        /// Creates the file <paramref name="name"/> for writing with the permission bits <paramref name="mode"/> (set
+        /// exactly, whatever the umask); null when the name is taken (by anything: an existing file or link is never opened).
+        /// The stream is unbuffered.
+        /// </summary>
+        public FileStream? CreateNew(string name, int mode)
+        {
+            int fd = Libc.OpenAt(Fd, Name(name), ORdWr | OCreat | OExcl | ONoFollow | OCloExec, mode & 0x1FF);
+            if (fd < 0)
+            {
+                int errno = Marshal.GetLastWin32Error();
+                return errno == EEXIST ? null : throw Failure(errno, Combine(name), "create");
+            }
+            var file = new SafeFileHandle((IntPtr)fd, true);
+            if (Libc.Fchmod(fd, mode & 0xFFF) != 0)
+            {
+                int errno = Marshal.GetLastWin32Error();
+                file.Dispose();
+                throw Failure(errno, Combine(name), "set the mode of");
+            }
+            return new FileStream(file, FileAccess.ReadWrite, 0);
+        }
+
+        /// <summary>Sets this folder's own permission bits.</summary>
+        public void SetMode(int mode)
+        {
+            if (Libc.Fchmod(Fd, mode & 0xFFF) != 0)
+            {
+                throw Failure(Marshal.GetLastWin32Error(), Path, "set the mode of");
+            }
+        }
+
+        /// <summary>
+        /// Makes <paramref name="name"/> in this folder a hard link to <paramref name="existing"/> in <paramref name="folder"/>:
+        /// the name itself, a link not followed.
+        /// </summary>
+        public void HardLink(FolderHandle folder, string existing, string name)
+        {
+            if (Libc.LinkAt(folder.Fd, Name(existing), Fd, Name(name), 0) != 0)
+            {
+                throw Failure(Marshal.GetLastWin32Error(), Combine(name), "make the hard link");
+            }
+        }
+
+        /// <summary>Opens an existing regular file <paramref name="name"/> of this folder, never through a link.</summary>
+        public FileStream OpenFile(string name, bool write, int bufferSize)
+        {
+            int fd = Libc.OpenAt(Fd, Name(name), (write ? ORdWr : ORdOnly) | ONoFollow | OCloExec, 0);
+            if (fd < 0)
+            {
+                int errno = Marshal.GetLastWin32Error();
+                throw errno == ELOOP ? new LinkFoundException(Combine(name)) : Failure(errno, Combine(name), "open");
+            }
+            return new FileStream(new SafeFileHandle((IntPtr)fd, true), write ? FileAccess.ReadWrite : FileAccess.Read, bufferSize);
+        }
+
+        /// <summary>
         /// True when <paramref name="name"/> is a file no live writer holds (its lock can be taken) and it
         /// was removed; the lock is held across the check that the name still means that file. A symbolic link
         /// (what a write of a link killed between its symlinkat and its rename leaves, or one planted under such a

@@ -18,6 +18,9 @@ namespace OsvPS.Core.IO
         [DllImport("libc", EntryPoint = "copy_file_range", SetLastError = true)]
         public static extern IntPtr CopyFileRange(int fdIn, IntPtr offIn, int fdOut, IntPtr offOut, IntPtr length, uint flags);
 
+        [DllImport("libc", EntryPoint = "fchmod", SetLastError = true)]
+        public static extern int Fchmod(int fd, int mode);
+
         [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
         public static extern int Fcntl(int fd, int command, int argument);
 
@@ -42,6 +45,9 @@ namespace OsvPS.Core.IO
 
         [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
         public static extern int Kill(int pid, int signal);
+
+        [DllImport("libc", EntryPoint = "linkat", SetLastError = true)]
+        public static extern int LinkAt(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath, int flags);
 
         [DllImport("libc", EntryPoint = "mkdirat", SetLastError = true)]
         public static extern int MkdirAt(int dirfd, byte[] path, int mode);

@@ -53,40 +53,8 @@ namespace OsvPS.Core.Oci
         public static RemoteManifest Read(RegistryClient client, CancellationToken cancellation)
         {
             var reference = client.Reference;
-            var (body, mediaType, digest) = Fetch(client, reference.ManifestReference, reference.Digest, cancellation);
-            if (OciMediaTypes.IsIndex(mediaType))
-            {
-                string entry = PickPlatform(body, reference);
-                (body, mediaType, digest) = Fetch(client, entry, entry, cancellation);
-            }
-            if (!OciMediaTypes.IsManifest(mediaType))
-            {
-                throw NotSupported(reference, $"its manifest is of type '{mediaType}'");
-            }
-            OciDescriptor config;
-            List<OciDescriptor> layers;
-            try
-            {
-                using (var doc = JsonDocument.Parse(body))
-                {
-                    config = Descriptor(doc.RootElement.GetProperty("config"));
-                    layers = doc.RootElement.GetProperty("layers").EnumerateArray().Select(Descriptor).ToList();
-                }
-            }
-            catch (Exception e) when (e is JsonException || e is KeyNotFoundException || e is InvalidOperationException || e is FormatException)
-            {
-                throw NotSupported(reference, $"its manifest cannot be read ({e.Message})");
-            }
-            if (config.MediaType != OciMediaTypes.ImageConfig && config.MediaType != OciMediaTypes.DockerConfig)
-            {
-                throw NotSupported(reference, $"it is an artifact whose config is '{config.MediaType}', not a container image");
-            }
-            byte[] configBytes = client.GetDocument(() => new HttpRequestMessage(HttpMethod.Get, client.Url("blobs/" + config.Digest)),
-                "the image config", ErrorIds.OciManifestNotFound, cancellation).Body;
-            if (Oci.Digest.Of(configBytes) != config.Digest)
-            {
-                throw Mismatch(reference, "the image config", config.Digest, Oci.Digest.Of(configBytes));
-            }
+            var image = ReadImage(client, why => NotSupported(reference, why), cancellation);
+            var (digest, mediaType, config, layers, configBytes) = image;
             OsvImageLabels? labels;
             try
             {
@@ -106,6 +74,55 @@ namespace OsvPS.Core.Oci
                     $"'{reference}' is a container image, but not one OsvPS published: its config has no {OsvImageLabels.DiskPathKey} label.", reference.ToString());
             }
             return new RemoteManifest(reference.WithDigest(digest), digest, mediaType, config, layers, labels);
+        }
+
+        /// <summary>
+        /// Any container image's manifest (an index followed to its linux/amd64 entry) and config, both checked
+        /// against their digests; what is not an image manifest, or not a container image, ends in <paramref name="unsupported"/>'s error.
+        /// </summary>
+        internal static (string Digest, string MediaType, OciDescriptor Config, IReadOnlyList<OciDescriptor> Layers, byte[] ConfigBytes) ReadImage(
+            RegistryClient client, Func<string, OsvException> unsupported, CancellationToken cancellation)
+        {
+            var reference = client.Reference;
+            var (body, mediaType, digest) = Fetch(client, reference.ManifestReference, reference.Digest, cancellation);
+            if (OciMediaTypes.IsIndex(mediaType))
+            {
+                string entry;
+                try
+                {
+                    entry = ManifestDocument.PickPlatform(body) ?? throw unsupported("its index has no linux/amd64 image");
+                }
+                catch (FormatException e)
+                {
+                    throw unsupported(e.Message);
+                }
+                (body, mediaType, digest) = Fetch(client, entry, entry, cancellation);
+            }
+            if (!OciMediaTypes.IsManifest(mediaType))
+            {
+                throw unsupported($"its manifest is of type '{mediaType}'");
+            }
+            OciDescriptor config;
+            IReadOnlyList<OciDescriptor> layers;
+            try
+            {
+                (config, layers) = ManifestDocument.Read(body);
+            }
+            catch (FormatException e)
+            {
+                throw unsupported(e.Message);
+            }
+            if (!ManifestDocument.IsImageConfig(config.MediaType))
+            {
+                throw unsupported($"it is an artifact whose config is '{config.MediaType}', not a container image");
+            }
+            byte[] configBytes = client.GetDocument(() => new HttpRequestMessage(HttpMethod.Get, client.Url("blobs/" + config.Digest)),
+                "the image config", ErrorIds.OciManifestNotFound, cancellation).Body;
+            if (Oci.Digest.Of(configBytes) != config.Digest)
+            {
+                throw Mismatch(reference, "the image config", config.Digest, Oci.Digest.Of(configBytes));
+            }
+            return (digest, mediaType, config, layers, configBytes);
         }
 
         private static (byte[], string, string) Fetch(RegistryClient client, string manifest, string? pinned, CancellationToken cancellation)
@@ -129,54 +146,9 @@ namespace OsvPS.Core.Oci
             if (mediaType.Length == 0 || mediaType == "application/json")
             {
                 // Some registries serve a manifest as plain JSON: its own mediaType field says what it is.
-                try
-                {
-                    using (var doc = JsonDocument.Parse(body))
-                    {
-                        mediaType = doc.RootElement.TryGetProperty("mediaType", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : mediaType;
-                    }
-                }
-                catch (JsonException)
-                {
-                }
+                mediaType = ManifestDocument.MediaTypeOf(body, mediaType);
             }
             return (body, mediaType, actual);
-        }
-
-        private static string PickPlatform(byte[] index, ImageReference reference)
-        {
-            try
-            {
-                using (var doc = JsonDocument.Parse(index))
-                {
-                    foreach (var entry in doc.RootElement.GetProperty("manifests").EnumerateArray())
-                    {
-                        if (entry.TryGetProperty("platform", out var platform) &&
-                            platform.TryGetProperty("os", out var os) && os.GetString() == "linux" &&
-                            platform.TryGetProperty("architecture", out var arch) && arch.GetString() == "amd64" &&
-                            entry.TryGetProperty("digest", out var digest) && Oci.Digest.IsValid(digest.GetString()))
-                        {
-                            return digest.GetString()!;
-                        }
-                    }
-                }
-            }
-            catch (Exception e) when (e is JsonException || e is KeyNotFoundException || e is InvalidOperationException)
-            {
-                throw NotSupported(reference, $"its index cannot be read ({e.Message})");
-            }
-            throw NotSupported(reference, "its index has no linux/amd64 image");
-        }
-
-        private static OciDescriptor Descriptor(JsonElement element)
-        {
-            string digest = element.GetProperty("digest").GetString() ?? "";
-            if (!Oci.Digest.IsValid(digest))
-            {
-                throw new FormatException($"'{digest}' is not a sha256 digest");
-            }
-            long size = element.GetProperty("size").GetInt64();
-            return new OciDescriptor(element.GetProperty("mediaType").GetString() ?? "", digest, size < 0 ? throw new FormatException("a negative size") : size);
         }
 
         internal static OsvException NotSupported(ImageReference reference, string why)

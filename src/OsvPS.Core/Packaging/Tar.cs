@@ -19,8 +19,10 @@ namespace OsvPS.Core.Packaging
     /// <summary>One member of a tar archive; its data lies at <see cref="DataOffset"/> in the uncompressed archive.</summary>
     internal sealed class TarEntry
     {
-        public TarEntry(string name, TarEntryKind kind, long size, string linkTarget, long dataOffset, DateTime modified)
+        public TarEntry(string name, TarEntryKind kind, long size, string linkTarget, long dataOffset, DateTime modified, char typeFlag = '0', int mode = 0x1A4)
         {
+            TypeFlag = typeFlag;
+            Mode = mode;
             Name = name;
             Kind = kind;
             Size = size;
@@ -35,6 +37,10 @@ namespace OsvPS.Core.Packaging
         public string LinkTarget { get; }
         public long DataOffset { get; }
         public DateTime Modified { get; }
+        /// <summary>The header's type byte ('0' file, '5' folder, '3' character device, '6' FIFO, ...).</summary>
+        public char TypeFlag { get; }
+        /// <summary>The permission bits of the header (with set-id and sticky bits).</summary>
+        public int Mode { get; }
     }
 
     /// <summary>
@@ -50,98 +56,24 @@ namespace OsvPS.Core.Packaging
         public static List<TarEntry> ReadEntries(Stream tar, string source)
         {
             var entries = new List<TarEntry>();
-            var header = new byte[512];
-            string? longName = null, longLink = null;
-            Dictionary<string, string>? pax = null;
-            while (true)
+            var reader = new TarStreamReader(tar, source, why => Invalid(source, why));
+            while (reader.Next() is TarEntry entry)
             {
-                long at = tar.Position;
-                int n = IO.StreamReading.ReadFully(tar, header, 0, 512);
-                if (n == 0)
-                {
-                    // A complete archive ends with zero blocks; one that just stops was cut (a gzip cut
-                    // at a flush point decompresses without complaint), and an empty file is no package.
-                    throw Invalid(source, entries.Count == 0 && at == 0 ? "it is empty" : "it is truncated (no end-of-archive marker)");
-                }
-                if (IsZero(header))
-                {
-                    break;
-                }
-                if (n < 512)
-                {
-                    throw Invalid(source, "it ends inside a header");
-                }
-                if (!ChecksumMatches(header))
-                {
-                    throw Invalid(source, $"the header at byte {at} has a wrong checksum");
-                }
-                long size = ParseSize(ParseNumber(header, 124, 12, source), tar.Length, source);
-                char type = (char)header[156];
-                long dataOffset = at + 512;
-                long next = dataOffset + (size + 511) / 512 * 512;
-                if (next > tar.Length)
-                {
-                    throw Invalid(source, "it is truncated");
-                }
-                if ((type == 'L' || type == 'K' || type == 'x') && size > MaxMetaBytes)
-                {
-                    throw Invalid(source, $"a long name or pax header of {size} bytes is beyond the {MaxMetaBytes} an archive may use");
-                }
-                switch (type)
-                {
-                    case 'L':
-                        longName = ReadString(tar, dataOffset, size);
-                        break;
-                    case 'K':
-                        longLink = ReadString(tar, dataOffset, size);
-                        break;
-                    case 'x':
-                        pax = ParsePax(ReadString(tar, dataOffset, size));
-                        break;
-                    case 'g':
-                        break;
-                    default:
-                        string name = longName ?? (pax != null && pax.TryGetValue("path", out var p) ? p : null) ?? HeaderName(header);
-                        string link = longLink ?? (pax != null && pax.TryGetValue("linkpath", out var l) ? l : null) ?? Field(header, 157, 100);
-                        if (pax != null && pax.TryGetValue("size", out var paxSize))
-                        {
-                            size = ParseSize(long.TryParse(paxSize, NumberStyles.None, CultureInfo.InvariantCulture, out long v) ? v : -1, tar.Length, source);
-                            next = dataOffset + (size + 511) / 512 * 512;
-                            if (next > tar.Length)
-                            {
-                                throw Invalid(source, "it is truncated");
-                            }
-                        }
-                        var kind = type switch
-                        {
-                            '0' or '\0' or '7' => TarEntryKind.File,
-                            '5' => TarEntryKind.Directory,
-                            '2' => TarEntryKind.Symlink,
-                            '1' => TarEntryKind.HardLink,
-                            _ => TarEntryKind.Other,
-                        };
-                        long mtime = ParseNumber(header, 136, 12, source);
-                        entries.Add(new TarEntry(name, kind, kind == TarEntryKind.File ? size : 0, link, dataOffset,
-                            DateTimeOffset.FromUnixTimeSeconds(Math.Max(0, Math.Min(mtime, 253402300799))).UtcDateTime));
-                        longName = longLink = null;
-                        pax = null;
-                        break;
-                }
-                tar.Seek(next, SeekOrigin.Begin);
+                entries.Add(entry);
             }
             return entries;
         }
 
         /// <summary>Long names and pax headers are small; a bigger one is a broken or hostile archive.</summary>
-        private const long MaxMetaBytes = 1 << 20;
+        internal const long MaxMetaBytes = 1 << 20;
 
         // A member size must be a count of bytes the archive can hold: a negative base-256 size once
         // made the reader walk backwards for ever.
-        private static long ParseSize(long size, long archiveLength, string source)
+        internal static long ParseSize(long size, long archiveLength, Func<string, OsvException> invalid)
         {
             if (size < 0 || size > archiveLength)
             {
-                throw Invalid(source, $"a member's size ({size}) does not fit the archive");
+                throw invalid($"a member's size ({size}) does not fit the archive");
             }
             return size;
         }
@@ -149,7 +81,7 @@ namespace OsvPS.Core.Packaging
         private static OsvException Invalid(string source, string why)
             => new OsvException(ErrorIds.PackageInvalid, OsvErrorKind.InvalidData, $"'{source}' is not a valid package archive: {why}.", source);
 
-        private static bool IsZero(byte[] b)
+        internal static bool IsZero(byte[] b)
         {
             foreach (byte x in b)
             {
@@ -161,7 +93,7 @@ namespace OsvPS.Core.Packaging
             return true;
         }
 
-        private static bool ChecksumMatches(byte[] h)
+        internal static bool ChecksumMatches(byte[] h)
         {
             long sum = 0;
             for (int i = 0; i < 512; i++)
@@ -179,7 +111,7 @@ namespace OsvPS.Core.Packaging
             }
         }
 
-        private static long ParseNumber(byte[] h, int at, int length, string source)
+        internal static long ParseNumber(byte[] h, int at, int length, Func<string, OsvException> invalid)
         {
             if ((h[at] & 0x80) != 0)
             {
@@ -193,7 +125,7 @@ namespace OsvPS.Core.Packaging
                 {
                     if (v > (long.MaxValue >> 8))
                     {
-                        throw Invalid(source, "a base-256 number is too large");
+                        throw invalid("a base-256 number is too large");
                     }
                     v = v << 8 | h[at + i];
                 }
@@ -210,11 +142,11 @@ namespace OsvPS.Core.Packaging
             }
             catch (Exception e) when (e is FormatException || e is ArgumentException || e is OverflowException)
             {
-                throw Invalid(source, $"'{text}' is not an octal number");
+                throw invalid($"'{text}' is not an octal number");
             }
         }
 
-        private static string HeaderName(byte[] h)
+        internal static string HeaderName(byte[] h)
         {
             string name = Field(h, 0, 100);
             bool ustar = h[257] == 'u' && h[258] == 's' && h[259] == 't' && h[260] == 'a' && h[261] == 'r' && h[262] == 0;
@@ -222,7 +154,7 @@ namespace OsvPS.Core.Packaging
             return prefix.Length > 0 ? prefix + "/" + name : name;
         }
 
-        private static string Field(byte[] h, int at, int length)
+        internal static string Field(byte[] h, int at, int length)
         {
             int end = at;
             while (end < at + length && h[end] != 0)
@@ -232,15 +164,7 @@ namespace OsvPS.Core.Packaging
             return Encoding.UTF8.GetString(h, at, end - at);
         }
 
-        private static string ReadString(Stream s, long at, long size)
-        {
-            var b = new byte[size];
-            s.Seek(at, SeekOrigin.Begin);
-            IO.StreamReading.ReadFully(s, b, 0, b.Length);
-            return Encoding.UTF8.GetString(b).TrimEnd('\0');
-        }
-
-        private static Dictionary<string, string> ParsePax(string text)
+        internal static Dictionary<string, string> ParsePax(string text)
         {
             var result = new Dictionary<string, string>(StringComparer.Ordinal);
             int at = 0;

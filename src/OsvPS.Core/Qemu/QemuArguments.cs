@@ -17,7 +17,6 @@ namespace OsvPS.Core.Qemu
     }
 
     [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
-
     public enum Accelerator
     {
         Auto,
@@ -26,7 +25,6 @@ namespace OsvPS.Core.Qemu
     }
 
     [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
-
     public enum BootMode
     {
         Auto,
