@@ -377,7 +377,11 @@ namespace OsvPS.Core.Instances.Libvirt
             public string ConsolePath { get; }
             public bool HidesDebugLines { get; }
             public IReadOnlyList<string> RunscriptFiles { get; }
-            public bool StopsOnFailureLines => true;
+            // Never: a line on the console may be the program's own (a server logging a request that holds
+            // "Aborted"), and OSv, run with --power-off-on-abort, powers the guest off itself when it fails.
+            // (The run's status is still read from the console: libvirt's QEMU driver refuses on_poweroff
+            // 'preserve', so the guest's memory, OSv's kernel log with it, is gone when the domain ends.)
+            public bool StopsOnFailureLines => false;
 
             public IReadOnlyList<string> KernelLogLines() => new string[0];
 
