@@ -7,7 +7,7 @@ using OsvPS.Core.Errors;
 namespace OsvPS.Core.Containers
 {
     /// <summary>The program an image starts, found in its root: what Docker would exec, with links followed inside the root.</summary>
-    public sealed class ContainerProgram
+    internal sealed class ContainerProgram
     {
         internal ContainerProgram(IReadOnlyList<string> arguments, string path, string guestPath, string hostPath, bool shellForm, bool unwrapped)
         {

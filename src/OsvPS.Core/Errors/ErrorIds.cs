@@ -205,7 +205,6 @@ namespace OsvPS.Core.Errors
         public static readonly ErrorId ContainerRootExists = new ErrorId("ContainerRootExists");
         public static readonly ErrorId ContainerCommandMissing = new ErrorId("ContainerCommandMissing");
         public static readonly ErrorId ContainerProgramNotFound = new ErrorId("ContainerProgramNotFound");
-        public static readonly ErrorId ContainerCommandInvalid = new ErrorId("ContainerCommandInvalid");
         public static readonly ErrorId ConfigSetExists = new ErrorId("ConfigSetExists");
 
         public static readonly ErrorId ImageFileNotFound = new ErrorId("ImageFileNotFound");
