@@ -15,6 +15,45 @@ BeforeAll {
     $skipReason = if ($missing) { "not installed here: $($missing -join ', ')" }
     function Skip-WithoutTools { if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return $true }; $false }
 
+    # A program at its own path, with the libraries ldd maps and the loader, as an image has them.
+    function Copy-Program([string] $Rootfs, [string] $Program) {
+        foreach ($file in @($Program) + @(ldd $Program | Select-String '=> (/\S+)' | ForEach-Object { $_.Matches[0].Groups[1].Value }) + '/lib64/ld-linux-x86-64.so.2') {
+            New-Item -ItemType Directory -Force (Join-Path $Rootfs (Split-Path $file)) | Out-Null
+            Copy-Item $file (Join-Path $Rootfs $file)
+        }
+    }
+
+    # One layer: this machine's nginx (OSv's linker runs it whole), a configuration for one process that writes
+    # only under /tmp, and a page; the command in shell form, of plain words, found on Docker's default PATH.
+    function New-NginxImage([string] $Folder) {
+        $layout = Join-Path $Folder 'nginx'; $bundle = Join-Path $Folder 'nginx-bundle'; $rootfs = Join-Path $bundle 'rootfs'
+        umoci init --layout $layout; umoci new --image "${layout}:1"
+        umoci unpack --image "${layout}:1" $bundle
+        Copy-Program $rootfs /usr/sbin/nginx
+        New-Item -ItemType Directory -Force (Join-Path $rootfs 'etc/nginx'), (Join-Path $rootfs 'srv/www') | Out-Null
+        Set-Content (Join-Path $rootfs 'srv/www/page.txt') 'carried from a container image'
+        Set-Content (Join-Path $rootfs 'etc/nginx/osv.conf') @'
+daemon off;
+master_process off;
+worker_processes 1;
+pid /tmp/nginx.pid;
+error_log stderr notice;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path /tmp/client_body;
+    proxy_temp_path /tmp/proxy;
+    fastcgi_temp_path /tmp/fastcgi;
+    uwsgi_temp_path /tmp/uwsgi;
+    scgi_temp_path /tmp/scgi;
+    server { listen 80; root /srv/www; }
+}
+'@
+        umoci repack --image "${layout}:1" $bundle
+        umoci config --image "${layout}:1" --config.cmd /bin/sh --config.cmd=-c --config.cmd 'exec nginx -e stderr -c /etc/nginx/osv.conf' --config.exposedports 80/tcp
+        $layout
+    }
+
     # Layer 1: redis-server (this machine's link to redis-check-rdb), the libraries ldd maps, the loader,
     # documentation, a build log and a file the second layer removes. Layer 2: the config file, and the whiteout.
     function New-RedisImage([string] $Folder) {
@@ -22,14 +61,9 @@ BeforeAll {
         umoci init --layout $layout; umoci new --image "${layout}:1"
         umoci unpack --image "${layout}:1" $bundle
         $program = (Get-Item /usr/bin/redis-server).ResolveLinkTarget($true).FullName
-        foreach ($f in 'usr/bin', 'lib64', 'etc/redis', 'usr/share/doc/redis', 'var/log', 'data') { New-Item -ItemType Directory -Force (Join-Path $rootfs $f) | Out-Null }
-        Copy-Item $program (Join-Path $rootfs 'usr/bin/')
+        foreach ($f in 'etc/redis', 'usr/share/doc/redis', 'var/log', 'data') { New-Item -ItemType Directory -Force (Join-Path $rootfs $f) | Out-Null }
+        Copy-Program $rootfs $program
         New-Item -ItemType SymbolicLink -Path (Join-Path $rootfs 'usr/bin/redis-server') -Target (Split-Path -Leaf $program) | Out-Null
-        foreach ($lib in (ldd $program | Select-String '=> (/\S+)' | ForEach-Object { $_.Matches[0].Groups[1].Value })) {
-            New-Item -ItemType Directory -Force (Join-Path $rootfs (Split-Path $lib)) | Out-Null
-            Copy-Item $lib (Join-Path $rootfs $lib)
-        }
-        Copy-Item /lib64/ld-linux-x86-64.so.2 (Join-Path $rootfs 'lib64/')
         Set-Content (Join-Path $rootfs 'usr/share/doc/redis/README') 'documentation'
         Set-Content (Join-Path $rootfs 'var/log/build.log') 'built'
         Set-Content (Join-Path $rootfs 'etc/redis/removed.conf') 'the second layer removes this'
@@ -53,6 +87,12 @@ BeforeAll {
         $project = Join-Path $TestDrive 'redis'
         New-OsvProject $project | Out-Null
         $result = Add-OsvContainerImage "oci:${layout}:1" -Project $project -WarningVariable carriedWarnings -WarningAction SilentlyContinue
+        if (Get-Command nginx -CommandType Application -ErrorAction Ignore) {
+            $nginxLayout = New-NginxImage $images
+            $nginxProject = Join-Path $TestDrive 'nginx'
+            New-OsvProject $nginxProject | Out-Null
+            $nginx = Add-OsvContainerImage "oci:${nginxLayout}:1" -Project $nginxProject -WarningVariable nginxWarnings -WarningAction SilentlyContinue
+        }
         # The way the verdict recommends: with a kernel to check against, this machine's redis lacks symbols on OSv's
         # linker (RunsUnlessCalled) and runs whole on Linux's (Test-OsvBinary says the same); without one, OSv's linker.
         $boot = if ($result.Way -eq 'LinuxLinker') { '/lib64/ld-linux-x86-64.so.2 /usr/bin/redis-server /etc/redis/osv.conf' } else { '/usr/bin/redis-server /etc/redis/osv.conf' }
@@ -179,6 +219,20 @@ Describe 'Add-OsvContainerImage' {
         }
     }
 
+    Context 'a shell-form command of plain words' {
+        It 'runs the program itself, found on Docker''s default PATH, on OSv''s linker, and says so' {
+            if (Skip-WithoutTools) { return }
+            if (-not $nginx) { Set-ItResult -Skipped -Because 'nginx is not installed here (apt-get install nginx-light)'; return }
+            # This machine's nginx runs whole on OSv's linker (Test-OsvBinary says Runs), so OSv starts it directly,
+            # with the libraries it needs also where OSv's linker looks.
+            $nginx.Way | Should -Be 'OsvLinker'
+            $nginx.BootCommand | Should -Be '/usr/sbin/nginx -e stderr -c /etc/nginx/osv.conf'
+            Join-Path $nginxProject 'usr/lib/libz.so.1' | Should -Exist
+            ($nginxWarnings -join "`n") | Should -Match "through a shell \('/bin/sh -c'\); the command is plain words, so OSv runs '/usr/sbin/nginx' itself"
+            [string] $nginx.ExposedPorts | Should -Be '80/tcp'
+        }
+    }
+
     Context 'on the real OSv kernel' {
         It 'answers PING and reads the image''s config file (<_>)' -ForEach 'Disk', 'Kernel' {
             if (Skip-WithoutTools) { return }
@@ -193,6 +247,48 @@ Describe 'Add-OsvContainerImage' {
                     if ($answer -notmatch '^\+PONG') { $answer = $null; Start-Sleep -Milliseconds 200 }
                 }
                 $answer | Should -Match '^\+PONG\r\n\*2\r\n\$9\r\ndatabases\r\n\$1\r\n7\r\n'
+            }
+            finally {
+                $instance | Stop-OsvInstance -ErrorAction SilentlyContinue
+                $instance | Remove-OsvInstance -Force -ErrorAction SilentlyContinue
+            }
+        }
+
+        It 'starts in the image''s WorkingDir with the -CommandLine the warning gives' {
+            if (Skip-WithoutTools) { return }
+            if (Skip-WithoutOsv $osv) { return }
+            $port = Get-FreePort
+            $instance = Build-OsvImage $project | Start-OsvInstance -Name 'cimage-cwd' -BootMode Kernel -Forward "${port}:6379" -CommandLine '--cwd=/data runscript /run/default'
+            try {
+                $answer = $null
+                $clock = [Diagnostics.Stopwatch]::StartNew()
+                while (-not $answer -and $clock.Elapsed.TotalSeconds -lt 90) {
+                    $answer = Send-TcpText $port "CONFIG GET dir`r`nQUIT`r`n"
+                    if ($answer -notmatch '^\*2') { $answer = $null; Start-Sleep -Milliseconds 200 }
+                }
+                $answer | Should -Match '^\*2\r\n\$3\r\ndir\r\n\$5\r\n/data\r\n'
+            }
+            finally {
+                $instance | Stop-OsvInstance -ErrorAction SilentlyContinue
+                $instance | Remove-OsvInstance -Force -ErrorAction SilentlyContinue
+            }
+        }
+
+        It 'serves the image''s page from nginx on <_>' -ForEach 'Disk', 'Kernel' {
+            if (Skip-WithoutTools) { return }
+            if (Skip-WithoutOsv $osv) { return }
+            if (-not $nginx) { Set-ItResult -Skipped -Because 'nginx is not installed here (apt-get install nginx-light)'; return }
+            $port = Get-FreePort
+            $instance = Build-OsvImage $nginxProject | Start-OsvInstance -Name "cimage-nginx-$_" -BootMode $_ -Forward "${port}:80"
+            try {
+                $answer = $null
+                $clock = [Diagnostics.Stopwatch]::StartNew()
+                while (-not $answer -and $clock.Elapsed.TotalSeconds -lt 90) {
+                    $answer = Send-TcpText $port "GET /page.txt HTTP/1.0`r`n`r`n"
+                    if ($answer -notmatch '^HTTP/1\.1 200') { $answer = $null; Start-Sleep -Milliseconds 200 }
+                }
+                $answer | Should -Match '^HTTP/1\.1 200 OK\r\n'
+                $answer | Should -Match 'carried from a container image'
             }
             finally {
                 $instance | Stop-OsvInstance -ErrorAction SilentlyContinue
