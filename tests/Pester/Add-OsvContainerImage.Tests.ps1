@@ -15,6 +15,27 @@ BeforeAll {
     $skipReason = if ($missing) { "not installed here: $($missing -join ', ')" }
     function Skip-WithoutTools { if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return $true }; $false }
 
+    # Boots the project's image with a forward to $GuestPort, asks until the answer matches $Expect (QEMU accepts a
+    # forwarded connection before the guest listens, and drops it) or 90 s pass, stops the guest; returns the answer.
+    function Invoke-GuestServer([string] $Project, [string] $Name, [string] $BootMode, [int] $GuestPort, [string] $Request, [string] $Expect, [string] $CommandLine) {
+        $port = Get-FreePort
+        $extra = if ($CommandLine) { @{ CommandLine = $CommandLine } } else { @{} }
+        $instance = Build-OsvImage $Project | Start-OsvInstance -Name $Name -BootMode $BootMode -Forward "${port}:$GuestPort" @extra
+        try {
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            while ($clock.Elapsed.TotalSeconds -lt 90) {
+                $answer = Send-TcpText $port $Request
+                if ($answer -match $Expect) { return $answer }
+                Start-Sleep -Milliseconds 200
+            }
+            $null
+        }
+        finally {
+            $instance | Stop-OsvInstance -ErrorAction SilentlyContinue
+            $instance | Remove-OsvInstance -Force -ErrorAction SilentlyContinue
+        }
+    }
+
     # A program at its own path, with the libraries ldd maps and the loader, as an image has them.
     function Copy-Program([string] $Rootfs, [string] $Program) {
         foreach ($file in @($Program) + @(ldd $Program | Select-String '=> (/\S+)' | ForEach-Object { $_.Matches[0].Groups[1].Value }) + '/lib64/ld-linux-x86-64.so.2') {
@@ -237,63 +258,24 @@ Describe 'Add-OsvContainerImage' {
         It 'answers PING and reads the image''s config file (<_>)' -ForEach 'Disk', 'Kernel' {
             if (Skip-WithoutTools) { return }
             if (Skip-WithoutOsv $osv) { return }
-            $port = Get-FreePort
-            $instance = Build-OsvImage $project | Start-OsvInstance -Name "cimage-$_" -BootMode $_ -Forward "${port}:6379"
-            try {
-                $answer = $null
-                $clock = [Diagnostics.Stopwatch]::StartNew()
-                while (-not $answer -and $clock.Elapsed.TotalSeconds -lt 90) {
-                    $answer = Send-TcpText $port "PING`r`nCONFIG GET databases`r`nQUIT`r`n"
-                    if ($answer -notmatch '^\+PONG') { $answer = $null; Start-Sleep -Milliseconds 200 }
-                }
-                $answer | Should -Match '^\+PONG\r\n\*2\r\n\$9\r\ndatabases\r\n\$1\r\n7\r\n'
-            }
-            finally {
-                $instance | Stop-OsvInstance -ErrorAction SilentlyContinue
-                $instance | Remove-OsvInstance -Force -ErrorAction SilentlyContinue
-            }
+            $answer = Invoke-GuestServer $project "cimage-$_" $_ 6379 "PING`r`nCONFIG GET databases`r`nQUIT`r`n" '^\+PONG'
+            $answer | Should -Match '^\+PONG\r\n\*2\r\n\$9\r\ndatabases\r\n\$1\r\n7\r\n'
         }
 
         It 'starts in the image''s WorkingDir with the -CommandLine the warning gives' {
             if (Skip-WithoutTools) { return }
             if (Skip-WithoutOsv $osv) { return }
-            $port = Get-FreePort
-            $instance = Build-OsvImage $project | Start-OsvInstance -Name 'cimage-cwd' -BootMode Kernel -Forward "${port}:6379" -CommandLine '--cwd=/data runscript /run/default'
-            try {
-                $answer = $null
-                $clock = [Diagnostics.Stopwatch]::StartNew()
-                while (-not $answer -and $clock.Elapsed.TotalSeconds -lt 90) {
-                    $answer = Send-TcpText $port "CONFIG GET dir`r`nQUIT`r`n"
-                    if ($answer -notmatch '^\*2') { $answer = $null; Start-Sleep -Milliseconds 200 }
-                }
-                $answer | Should -Match '^\*2\r\n\$3\r\ndir\r\n\$5\r\n/data\r\n'
-            }
-            finally {
-                $instance | Stop-OsvInstance -ErrorAction SilentlyContinue
-                $instance | Remove-OsvInstance -Force -ErrorAction SilentlyContinue
-            }
+            $answer = Invoke-GuestServer $project 'cimage-cwd' Kernel 6379 "CONFIG GET dir`r`nQUIT`r`n" '^\*2' -CommandLine '--cwd=/data runscript /run/default'
+            $answer | Should -Match '^\*2\r\n\$3\r\ndir\r\n\$5\r\n/data\r\n'
         }
 
         It 'serves the image''s page from nginx on <_>' -ForEach 'Disk', 'Kernel' {
             if (Skip-WithoutTools) { return }
             if (Skip-WithoutOsv $osv) { return }
             if (-not $nginx) { Set-ItResult -Skipped -Because 'nginx is not installed here (apt-get install nginx-light)'; return }
-            $port = Get-FreePort
-            $instance = Build-OsvImage $nginxProject | Start-OsvInstance -Name "cimage-nginx-$_" -BootMode $_ -Forward "${port}:80"
-            try {
-                $answer = $null
-                $clock = [Diagnostics.Stopwatch]::StartNew()
-                while (-not $answer -and $clock.Elapsed.TotalSeconds -lt 90) {
-                    $answer = Send-TcpText $port "GET /page.txt HTTP/1.0`r`n`r`n"
-                    if ($answer -notmatch '^HTTP/1\.1 200') { $answer = $null; Start-Sleep -Milliseconds 200 }
-                }
-                $answer | Should -Match '^HTTP/1\.1 200 OK\r\n'
-                $answer | Should -Match 'carried from a container image'
-            }
-            finally {
-                $instance | Stop-OsvInstance -ErrorAction SilentlyContinue
-                $instance | Remove-OsvInstance -Force -ErrorAction SilentlyContinue
-            }
+            $answer = Invoke-GuestServer $nginxProject "cimage-nginx-$_" $_ 80 "GET /page.txt HTTP/1.0`r`n`r`n" '^HTTP/1\.1 200'
+            $answer | Should -Match '^HTTP/1\.1 200 OK\r\n'
+            $answer | Should -Match 'carried from a container image'
         }
     }
 }
