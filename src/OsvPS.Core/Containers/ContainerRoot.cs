@@ -129,7 +129,8 @@ namespace OsvPS.Core.Containers
             }
         }
 
-        // An exclusive lock on a file (flock through FileShare.None), waited for.
+        // An exclusive lock on a file (flock through FileShare.None), waited for while another process holds it
+        // (EWOULDBLOCK, 11 on Linux); any other failure is the caller's.
         private static FileStream Lock(string path, CancellationToken cancellation)
         {
             while (true)
@@ -138,9 +139,10 @@ namespace OsvPS.Core.Containers
                 {
                     return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
                 }
-                catch (IOException) when (!cancellation.IsCancellationRequested)
+                catch (IOException e) when (e.HResult == 11 && e.GetType() == typeof(IOException))
                 {
                     cancellation.WaitHandle.WaitOne(200);
+                    cancellation.ThrowIfCancellationRequested();
                 }
             }
         }
