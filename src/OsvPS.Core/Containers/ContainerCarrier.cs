@@ -222,6 +222,11 @@ namespace OsvPS.Core.Containers
                 warnings.Add($"the image runs its command through a shell ('{string.Join(" ", program.Arguments)}'): OSv has no fork or exec, so the shell can run only its built-in commands; " +
                     "write the program and its arguments as the image's Entrypoint/Cmd (exec form) instead.");
             }
+            if (program.Script != null)
+            {
+                warnings.Add($"'{program.Script}' is a script: OSv starts its interpreter '{program.Path}' with it, as Linux's exec would" +
+                    (program.IsShell ? "; a shell script runs only the shell's built-in commands on OSv (no fork or exec), so what it starts will not run." : "."));
+            }
             if (!string.IsNullOrEmpty(config.User) && config.User != "root" && config.User != "0" && config.User != "0:0")
             {
                 warnings.Add($"the image runs as user '{config.User}': OSv has no users, so the program runs with every right in the guest.");

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using OsvPS.Core.Debian;
 using OsvPS.Core.Errors;
@@ -9,8 +10,9 @@ namespace OsvPS.Core.Containers
     /// <summary>The program an image starts, found in its root: what Docker would exec, with links followed inside the root.</summary>
     internal sealed class ContainerProgram
     {
-        internal ContainerProgram(IReadOnlyList<string> arguments, string path, string guestPath, string hostPath, bool shellForm, bool unwrapped)
+        internal ContainerProgram(IReadOnlyList<string> arguments, string path, string guestPath, string hostPath, bool shellForm, bool unwrapped, string? script = null)
         {
+            Script = script;
             Arguments = arguments;
             Path = path;
             GuestPath = guestPath;
@@ -30,6 +32,10 @@ namespace OsvPS.Core.Containers
         public string GuestPath { get; }
         /// <summary>The program's file in the unpacked root.</summary>
         public string HostPath { get; }
+        /// <summary>The script argv[0] named, when it is one (<c>#!</c>): the program is then its interpreter, as Linux's exec makes it.</summary>
+        public string? Script { get; }
+        /// <summary>True when the program is a shell (a shell-form command kept, or a shell script).</summary>
+        public bool IsShell => ShellForm || Script != null && ContainerCommand.IsShell(Path);
         /// <summary>True when the image runs its command through <c>/bin/sh -c</c> and it was kept so.</summary>
         public bool ShellForm { get; }
         /// <summary>True when a shell-form command was simple words, and was run without the shell.</summary>
@@ -54,7 +60,9 @@ namespace OsvPS.Core.Containers
 
         /// <summary>True for <c>sh -c '...'</c>, what Docker writes for a shell-form ENTRYPOINT or CMD.</summary>
         public static bool IsShellForm(IReadOnlyList<string> arguments)
-            => arguments.Count >= 3 && Array.IndexOf(Shells, arguments[0]) >= 0 && arguments[1] == "-c";
+            => arguments.Count >= 3 && IsShell(arguments[0]) && arguments[1] == "-c";
+
+        public static bool IsShell(string program) => Array.IndexOf(Shells, program) >= 0;
 
         /// <summary>
         /// The words of a shell command that holds nothing a shell would interpret (no quotes, variables, redirections,
@@ -98,8 +106,29 @@ namespace OsvPS.Core.Containers
                 shell = false;
                 unwrapped = true;
             }
-            string name = arguments[0];
             string folder = WorkingFolder(workingDir);
+            var program = Find(root, arguments, env, folder, image);
+            var interpreter = Shebang(program.HostPath);
+            if (interpreter == null)
+            {
+                return new ContainerProgram(arguments, program.Path, program.GuestPath, program.HostPath, shell, unwrapped);
+            }
+            // As Linux's exec does: the interpreter, its one optional argument, the script as it was found, then the rest.
+            var argv = new List<string> { interpreter.Value.Path };
+            if (interpreter.Value.Argument != null)
+            {
+                argv.Add(interpreter.Value.Argument);
+            }
+            argv.Add(program.Path);
+            argv.AddRange(arguments.Skip(1));
+            var found = Find(root, argv, env, folder, image);
+            return new ContainerProgram(argv, found.Path, found.GuestPath, found.HostPath, shell, unwrapped, program.Path);
+        }
+
+        // argv[0] of arguments, found: (as found, resolved, host file).
+        private static (string Path, string GuestPath, string HostPath) Find(Sysroot root, IReadOnlyList<string> arguments, IReadOnlyList<string> env, string folder, string image)
+        {
+            string name = arguments[0];
             IEnumerable<string> candidates = name.Contains('/')
                 ? new[] { Sysroot.Join(folder, name) }
                 : SearchPath(env).Split(':').Where(p => p.StartsWith("/", StringComparison.Ordinal)).Select(p => Sysroot.Join(p, name));
@@ -110,11 +139,32 @@ namespace OsvPS.Core.Containers
                 string? resolved = root.Resolve(candidate);
                 if (resolved != null && root.TypeOf(resolved) == SysrootEntryType.Regular && IsExecutable(root.Host(resolved)))
                 {
-                    return new ContainerProgram(arguments, candidate, resolved, root.Host(resolved), shell, unwrapped);
+                    return (candidate, resolved, root.Host(resolved));
                 }
             }
             throw new OsvException(ErrorIds.ContainerProgramNotFound, OsvErrorKind.ObjectNotFound,
                 $"'{image}' runs '{name}', which is not an executable file in the image (looked for {string.Join(", ", tried)}).", image);
+        }
+
+        /// <summary>The interpreter a <c>#!</c> line names, and its one argument (Linux reads at most 256 bytes of it); null for anything else.</summary>
+        public static (string Path, string? Argument)? Shebang(string host)
+        {
+            var head = new byte[256];
+            int read;
+            using (var stream = new FileStream(host, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1))
+            {
+                read = IO.StreamReading.ReadFully(stream, head, 0, head.Length);
+            }
+            if (read < 3 || head[0] != '#' || head[1] != '!')
+            {
+                return null;
+            }
+            int end = Array.IndexOf(head, (byte)'\n', 2, read - 2);
+            string line = System.Text.Encoding.ASCII.GetString(head, 2, (end < 0 ? read : end) - 2).Trim(' ', '\t', '\r');
+            int space = line.IndexOfAny(new[] { ' ', '\t' });
+            string path = space < 0 ? line : line.Substring(0, space);
+            string rest = space < 0 ? "" : line.Substring(space).Trim(' ', '\t');
+            return path.Length == 0 ? ((string, string?)?)null : (path, rest.Length == 0 ? null : rest);
         }
 
         /// <summary>WorkingDir as an absolute plain path ("/" when the image sets none).</summary>

@@ -14,9 +14,9 @@ namespace OsvPS.Core.Tests.Containers
     {
         private static readonly string[] None = new string[0];
 
-        private static string Program(TempDir dir, string relative)
+        private static string Program(TempDir dir, string relative, string content = "\u007fELF")
         {
-            string path = dir.File(relative, "#!/bin/sh\n");
+            string path = dir.File(relative, content);
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             return path;
         }
@@ -98,6 +98,30 @@ namespace OsvPS.Core.Tests.Containers
             var shell = ContainerCommand.Resolve(root, new[] { "/bin/sh", "-c", "serve > /tmp/log" }, None, null, "img");
             Assert.True(shell.ShellForm);
             Assert.Equal("/bin/sh", shell.Path);
+        }
+
+        [Fact]
+        public void StartsAScriptThroughTheInterpreterItsFirstLineNamesAsExecDoes()
+        {
+            using var dir = new TempDir();
+            Program(dir, "usr/local/bin/python3.12");
+            File.CreateSymbolicLink(dir.Combine("usr/local/bin/python3"), "python3.12");
+            Program(dir, "app/serve.py", "#!/usr/local/bin/python3 -u\nprint(1)\n");
+            Program(dir, "bin/sh");
+            Program(dir, "usr/local/bin/entry.sh", "#!/bin/sh\nexec serve\n");
+            var root = new Sysroot(dir.Path);
+            var script = ContainerCommand.Resolve(root, new[] { "./serve.py", "--port", "80" }, None, "/app", "img");
+            Assert.Equal("/usr/local/bin/python3", script.Path);
+            Assert.Equal("/usr/local/bin/python3.12", script.GuestPath);
+            Assert.Equal("/app/serve.py", script.Script);
+            Assert.Equal(new[] { "/usr/local/bin/python3", "-u", "/app/serve.py", "--port", "80" }, script.Arguments);
+            Assert.False(script.IsShell);
+            var shell = ContainerCommand.Resolve(root, new[] { "entry.sh" }, None, null, "img");
+            Assert.Equal(new[] { "/bin/sh", "/usr/local/bin/entry.sh" }, shell.Arguments);
+            Assert.True(shell.IsShell);
+            // An interpreter the image does not have is named.
+            Program(dir, "usr/bin/tool", "#!/usr/bin/perl\n");
+            Assert.Contains("'/usr/bin/perl'", Assert.Throws<OsvException>(() => ContainerCommand.Resolve(root, new[] { "tool" }, None, null, "img")).Message);
         }
 
         [Fact]
