@@ -14,6 +14,7 @@
         'Get-OsvProject'
         'Add-OsvBinary'
         'Add-OsvDebianPackage'
+        'Add-OsvContainerImage'
         'Get-OsvElfInfo'
         'Test-OsvBinary'
         'Build-OsvImage'

@@ -92,6 +92,61 @@ namespace OsvPS.Core.Containers
     /// </summary>
     public static class ContainerRoot
     {
+        /// <summary>
+        /// The root of <paramref name="image"/> in <paramref name="cacheFolder"/> (<c>&lt;digest hex&gt;</c>): one that is
+        /// there is whole (a root is unpacked as <c>&lt;hex&gt;.partial</c> and renamed only once every layer is in), and
+        /// is reused; a partial one a killed run left is removed first. One process at a time unpacks a digest (a lock
+        /// file beside it); <paramref name="reused"/> is true when nothing was unpacked.
+        /// </summary>
+        public static string Cached(ContainerImage image, string cacheFolder, IProgress<TransferProgress>? progress, CancellationToken cancellation, out bool reused)
+        {
+            int colon = image.Digest.IndexOf(':');
+            string hex = image.Digest.Substring(colon + 1);
+            if (colon < 0 || hex.Length == 0 || hex.Any(c => !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))))
+            {
+                throw ContainerImageReader.Invalid(image.Source, $"its digest '{image.Digest}' is not algorithm:hex");
+            }
+            Directory.CreateDirectory(cacheFolder);
+            string root = Path.Combine(Path.GetFullPath(cacheFolder), hex);
+            using (Lock(root + ".lock", cancellation))
+            {
+                reused = UnixFile.Stat(root, noFollow: true)?.Type == UnixFileType.Directory;
+                if (reused)
+                {
+                    return root;
+                }
+                string partial = root + ".partial";
+                if (UnixFile.Stat(partial, noFollow: true) != null)
+                {
+                    using (var parent = FolderHandle.OpenPath(Path.GetDirectoryName(partial)!, followLast: true))
+                    {
+                        RootWriter.RemoveTree(parent, Path.GetFileName(partial));
+                    }
+                }
+                Unpack(image, partial, null, progress, cancellation);
+                Directory.Move(partial, root);
+                return root;
+            }
+        }
+
+        // An exclusive lock on a file (flock through FileShare.None), waited for while another process holds it
+        // (EWOULDBLOCK, 11 on Linux); any other failure is the caller's.
+        private static FileStream Lock(string path, CancellationToken cancellation)
+        {
+            while (true)
+            {
+                try
+                {
+                    return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                }
+                catch (IOException e) when (e.HResult == 11 && e.GetType() == typeof(IOException))
+                {
+                    cancellation.WaitHandle.WaitOne(200);
+                    cancellation.ThrowIfCancellationRequested();
+                }
+            }
+        }
+
 
         public static ContainerRootResult Unpack(ContainerImage image, string root, ContainerUnpackOptions? options, IProgress<TransferProgress>? progress, CancellationToken cancellation)
         {

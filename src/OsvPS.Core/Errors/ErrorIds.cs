@@ -203,6 +203,9 @@ namespace OsvPS.Core.Errors
         public static readonly ErrorId ContainerImageInvalid = new ErrorId("ContainerImageInvalid");
         public static readonly ErrorId ContainerLayerInvalid = new ErrorId("ContainerLayerInvalid");
         public static readonly ErrorId ContainerRootExists = new ErrorId("ContainerRootExists");
+        public static readonly ErrorId ContainerCommandMissing = new ErrorId("ContainerCommandMissing");
+        public static readonly ErrorId ContainerProgramNotFound = new ErrorId("ContainerProgramNotFound");
+        public static readonly ErrorId ConfigSetExists = new ErrorId("ConfigSetExists");
 
         public static readonly ErrorId ImageFileNotFound = new ErrorId("ImageFileNotFound");
         public static readonly ErrorId BinaryNotAFile = new ErrorId("BinaryNotAFile");

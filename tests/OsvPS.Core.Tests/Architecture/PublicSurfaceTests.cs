@@ -21,8 +21,6 @@ namespace OsvPS.Core.Tests.Architecture
             ["OsvPS.Core.Errors.ErrorIds"] = "the cmdlets use its constants, which the compiler copies in, so no type reference is left",
             ["OsvPS.Core.IO.AtomicFile"] = "bench/Write-Layer.ps1 measures it from PowerShell",
             ["OsvPS.Core.IO.ContainedFolder"] = "bench/Write-Layer.ps1 measures it from PowerShell",
-            ["OsvPS.Core.Containers.ContainerImageReader"] = "bench/container-unpack.ps1 measures it from PowerShell (Add-OsvContainerImage, issue 34, is still to come)",
-            ["OsvPS.Core.Containers.ContainerRoot"] = "bench/container-unpack.ps1 measures it from PowerShell (Add-OsvContainerImage, issue 34, is still to come)",
         };
 
         private static ModuleDefinition Core() => ModuleDefinition.ReadModule(typeof(ErrorIds).Assembly.Location);
