@@ -12,8 +12,14 @@ if (-not $firstImport -and $inner) {
     # the binary module it cached and does not give its cmdlets to this module again
     # (PowerShell/PowerShell#20710), so they are given here.
     $give = [Management.Automation.PSModuleInfo].GetMethod('AddExportedCmdlet', [Reflection.BindingFlags] 'Instance, NonPublic')
-    foreach ($command in $inner.ExportedCmdlets.Values) {
-        $give.Invoke($ExecutionContext.SessionState.Module, @(, $command)) | Out-Null
+    if ($give) {
+        foreach ($command in $inner.ExportedCmdlets.Values) {
+            $give.Invoke($ExecutionContext.SessionState.Module, @(, $command)) | Out-Null
+        }
+    }
+    else {
+        # Tested on PowerShell 7.6; a version without that method gets a clear word instead of a null-method error.
+        Write-Warning "OsvPS was imported again in this session, and this PowerShell ($($PSVersionTable.PSVersion)) does not let it give its cmdlets to the new import; start a new session to use them."
     }
 }
 

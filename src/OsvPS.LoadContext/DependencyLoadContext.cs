@@ -33,7 +33,15 @@ namespace OsvPS.LoadContext
         {
             lock (Gate)
             {
-                installed ??= new DependencyLoadContext(Path.Combine(Path.GetDirectoryName(modulePath)!, "Dependencies"));
+                string dependencies = Path.Combine(Path.GetDirectoryName(modulePath)!, "Dependencies");
+                if (installed != null && !string.Equals(installed.directory, dependencies, StringComparison.Ordinal))
+                {
+                    // A load context cannot be unloaded: the cmdlets this session has are the first copy's, and a second
+                    // copy's would clash with them. Said plainly instead of running the old code under the new path.
+                    throw new InvalidOperationException(
+                        $"OsvPS from '{Path.GetDirectoryName(installed.directory)}' is already loaded in this PowerShell session; start a new session to load the one at '{Path.GetDirectoryName(modulePath)}'.");
+                }
+                installed ??= new DependencyLoadContext(dependencies);
                 string name = Path.GetFileNameWithoutExtension(modulePath);
                 foreach (Assembly loaded in installed.Assemblies)
                 {

@@ -52,6 +52,17 @@ Describe 'Get-OsvInstance' {
         $live.Forwards[0] | Should -BeLike 'tcp:*'
     }
 
+    It 'exports every kind of object it writes with no type name in a CSV cell' {
+        $objects = @(Get-OsvInstance) + @(Get-OsvImage) + @(Get-OsvProject $demo) + @(Get-OsvElfInfo /bin/true) + @(Get-OsvPackage -ErrorAction SilentlyContinue)
+        ($objects | ForEach-Object { $_.GetType().Name } | Sort-Object -Unique) | Should -Contain 'OsvElfInfo'
+        foreach ($object in $objects) {
+            $row = $object | ConvertTo-Csv | ConvertFrom-Csv
+            foreach ($cell in $row.PSObject.Properties) {
+                "$($cell.Value)" | Should -Not -Match '^(System|OsvPS)\.[\w.]+(\[\])?$' -Because "$($object.GetType().Name).$($cell.Name)"
+            }
+        }
+    }
+
     It 'filters with wildcards and reports a missing name' {
         (Get-OsvInstance 'l*').Name | Should -Be 'live'
         Get-OsvInstance nope -ErrorVariable err -ErrorAction SilentlyContinue

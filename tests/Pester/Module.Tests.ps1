@@ -87,6 +87,17 @@ Import-Module '$modulePath'
         $output | Should -Contain 'again'
     }
 
+    It 'says plainly that a second copy needs a new session, instead of running the first copy''s code under its name' {
+        $copy = Join-Path $TestDrive 'copy/OsvPS'
+        Copy-Item -Recurse $modulePath $copy
+        $output = Invoke-FreshPwsh @"
+Import-Module '$modulePath'
+Remove-Module OsvPS
+try { Import-Module '$copy' -ErrorAction Stop; 'IMPORTED' } catch { 'REFUSED: ' + `$_.Exception.Message }
+"@
+        ($output -join ' ') | Should -Match "REFUSED: .*OsvPS from '$([regex]::Escape($modulePath))' is already loaded in this PowerShell session; start a new session"
+    }
+
     It 'imports and works where another YamlDotNet version is already loaded' {
         $old = Join-Path ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim() 'yamldotnet/13.7.1/lib/netstandard2.0/YamlDotNet.dll'
         Test-Path -LiteralPath $old | Should -BeTrue -Because 'build.ps1 restores YamlDotNet 13.7.1 for this test'

@@ -147,7 +147,7 @@ namespace OsvPS.Core.Building
                     }
                     catch (OsvException why)
                     {
-                        throw new OsvException(why.ErrorId, why.Kind,
+                        throw new OsvException(why.Id, why.Kind,
                             $"{e.Input} is not in the repository, and downloading it failed: {why.Message}", why.Target ?? e.Input.Name, why);
                     }
                     if (!fetched)

@@ -12,13 +12,16 @@ namespace OsvPS.Core.Errors
         public OsvException(ErrorId errorId, OsvErrorKind kind, string message, object? target = null, Exception? inner = null)
             : base(TextSafety.Printable(message), inner)
         {
-            ErrorId = errorId;
+            Id = errorId;
             Kind = kind;
             Target = target;
         }
 
-        /// <summary>Stable identifier, e.g. <c>ConfigSetNotFound</c>.</summary>
-        public ErrorId ErrorId { get; }
+        /// <summary>Stable identifier, e.g. <c>ConfigSetNotFound</c>: what scripts match on (<c>$e.Exception.ErrorId -eq 'ConfigSetNotFound'</c>).</summary>
+        public string ErrorId => Id.Name;
+
+        /// <summary>The same id, typed: the one made by <see cref="ErrorIds"/>.</summary>
+        public ErrorId Id { get; }
 
         /// <summary>The kind of failure.</summary>
         public OsvErrorKind Kind { get; }

@@ -95,7 +95,7 @@ namespace OsvPS.Core.Models
             RPath = TextList.Of(rPath);
             RunPath = TextList.Of(runPath);
             RunsOnOsv = runsOnOsv;
-            Dependencies = dependencies;
+            Dependencies = new ReadableList<OsvDependency>(dependencies);
         }
 
         public string Path { get; }
@@ -107,9 +107,9 @@ namespace OsvPS.Core.Models
         public TextList RPath { get; }
         public TextList RunPath { get; }
         public bool RunsOnOsv { get; }
-        public OsvDependency[] Dependencies { get; }
+        public ReadableList<OsvDependency> Dependencies { get; }
         /// <summary>The libraries that could not be found.</summary>
-        public string[] Missing => System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(System.Linq.Enumerable.Where(Dependencies, d => d.Via == "Missing"), d => d.Name));
+        public TextList Missing => TextList.Of(Dependencies.Where(d => d.Via == "Missing").Select(d => d.Name));
 
         public override string ToString() => Path;
     }

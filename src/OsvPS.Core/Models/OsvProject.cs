@@ -28,10 +28,10 @@ namespace OsvPS.Core.Models
         /// <summary>The run.yaml runtime, or null when the project has no run.yaml.</summary>
         public string? Runtime => Run?.Runtime;
 
-        public IReadOnlyList<ConfigSet> ConfigSets => Run?.ConfigSets ?? new ConfigSet[0];
+        public ReadableList<ConfigSet> ConfigSets => new ReadableList<ConfigSet>(Run?.ConfigSets);
 
         /// <summary>The names in <c>config_set_default</c>.</summary>
-        public string[] DefaultConfigSet => Run?.DefaultConfigSets.ToArray() ?? new string[0];
+        public TextList DefaultConfigSet => TextList.Of(Run?.DefaultConfigSets);
 
         /// <summary>The parsed package.yaml, or null when the project has none.</summary>
         public PackageManifest? Package { get; }

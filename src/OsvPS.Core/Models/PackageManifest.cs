@@ -26,5 +26,8 @@ namespace OsvPS.Core.Models
         public IReadOnlyList<string> Require { get; }
         public string? Created { get; }
         public string? Platform { get; }
+
+        /// <summary>How it reads in a table or a CSV cell: its name and version.</summary>
+        public override string ToString() => Version == null ? Name : Name + " " + Version;
     }
 }

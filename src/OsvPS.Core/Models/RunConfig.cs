@@ -23,5 +23,8 @@ namespace OsvPS.Core.Models
         public IReadOnlyList<string> DefaultConfigSets { get; }
 
         public ConfigSet? Find(string name) => ConfigSets.FirstOrDefault(c => c.Name == name);
+
+        /// <summary>How it reads in a table or a CSV cell: the runtime and its config sets.</summary>
+        public override string ToString() => ConfigSets.Count == 0 ? Runtime : Runtime + ": " + string.Join(", ", ConfigSets.Select(c => c.Name));
     }
 }

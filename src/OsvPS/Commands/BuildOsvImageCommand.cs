@@ -205,7 +205,7 @@ namespace OsvPS.Commands
                 && OsvPS.Core.Packaging.ProjectStore.IsProject(SessionState.Path.CurrentFileSystemLocation.ProviderPath))
             {
                 string name = System.IO.Path.GetFileName(target.Path.TrimEnd('/'));
-                throw new OsvException(e.ErrorId, e.Kind,
+                throw new OsvException(e.Id, e.Kind,
                     $"{e.Message} Build-OsvImage takes the project first; to build this folder's project as the image '{name}', write: Build-OsvImage -Name {name}", e.Target, e);
             }
         }

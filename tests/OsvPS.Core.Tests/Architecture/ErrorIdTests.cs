@@ -18,7 +18,8 @@ namespace OsvPS.Core.Tests.Architecture
     public sealed class ErrorIdTests
     {
         // A string literal (plain, verbatim or interpolated) where an error record takes its id.
-        private static readonly Regex LiteralRecordId = new Regex(@"new\s+ErrorRecord\([^,]+,\s*\$?@?""", RegexOptions.CultureInvariant);
+        // The first argument may hold commas inside its own parentheses (a call): a literal right after it is the id.
+        private static readonly Regex LiteralRecordId = new Regex(@"new\s+ErrorRecord\((?:[^,()""]|\((?:[^()]|\([^()]*\))*\))*,\s*\$?@?""", RegexOptions.CultureInvariant);
         private static readonly Regex MadeId = new Regex(@"new\s+(?:Errors\.)?ErrorId\(", RegexOptions.CultureInvariant);
         private static readonly Regex Constant = new Regex(@"ErrorIds\.(?<id>[A-Z][A-Za-z]+)", RegexOptions.CultureInvariant);
 
@@ -45,6 +46,8 @@ namespace OsvPS.Core.Tests.Architecture
         public void NoErrorRecordTakesAStringLiteralForItsId()
         {
             Assert.Matches(LiteralRecordId, "new ErrorRecord(e, \"SomeId\", ErrorCategory.NotSpecified, null)");
+            Assert.Matches(LiteralRecordId, "new ErrorRecord(Wrap(e, x), \"SomeId\", ErrorCategory.NotSpecified, null)");
+            Assert.DoesNotMatch(LiteralRecordId, "new ErrorRecord(e, ErrorIds.ImageNotFound, ErrorCategory.NotSpecified, \"target\")");
             var literal = Sources().Where(s => LiteralRecordId.IsMatch(s.Text)).Select(s => s.File).ToList();
             Assert.True(literal.Count == 0, "error records with a string literal for an id (use an ErrorIds field):\n" + string.Join("\n", literal));
         }

@@ -18,7 +18,6 @@ namespace OsvPS.Core.Tests.Architecture
     {
         private static readonly Dictionary<string, string> Reasons = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["OsvPS.Core.Errors.ErrorIds"] = "the cmdlets use its constants, which the compiler copies in, so no type reference is left",
             ["OsvPS.Core.IO.AtomicFile"] = "bench/Write-Layer.ps1 measures it from PowerShell",
             ["OsvPS.Core.IO.ContainedFolder"] = "bench/Write-Layer.ps1 measures it from PowerShell",
         };

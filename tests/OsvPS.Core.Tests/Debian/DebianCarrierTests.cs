@@ -203,7 +203,7 @@ namespace OsvPS.Core.Tests.Debian
                             errors.Add(e);
                         }
                     }
-                    ids.UnionWith(errors.Select(e => e.ErrorId.Name));
+                    ids.UnionWith(errors.Select(e => e.ErrorId));
                     if (errors.Count == 0)
                     {
                         carried++;
