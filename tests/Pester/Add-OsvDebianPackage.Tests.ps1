@@ -125,6 +125,24 @@ Describe 'Add-OsvDebianPackage' {
         }
     }
 
+    Context 'the verdict, as Add-OsvBinary gives it' {
+        It 'warns for a program that may stop on OSv''s linker, naming the way that runs it' {
+            if (Skip-WithoutOsv $osv) { return }
+            if (Skip-Without redis-tools) { return }
+            $p = Join-Path $TestDrive 'verdict'
+            New-OsvProject $p -BootCommand /x | Out-Null
+            $files = Add-OsvDebianPackage redis-tools -Project $p -DependencyScope None -WarningVariable warned -WarningAction SilentlyContinue
+            ($files | Where-Object GuestPath -eq '/usr/bin/redis-check-rdb').Kind | Should -Be 'Program'
+            $rdb = @($warned | Where-Object { "$_" -like "'/usr/bin/redis-check-rdb' *" })
+            $rdb.Count | Should -Be 1
+            "$($rdb[0])" | Should -Match "may stop on OSv's linker .*stops if it calls .*capget"
+            "$($rdb[0])" | Should -Match ([regex]::Escape("add it with Add-OsvBinary -LinuxLinker '/usr/bin/redis-check-rdb' -Project '$p'"))
+            # What the warning says is Test-OsvBinary's verdict.
+            $verdict = Test-OsvBinary /usr/bin/redis-check-rdb
+            ($verdict.OsvLinker, $verdict.RecommendedWay) | Should -Be @('RunsUnlessCalled', 'LinuxLinker')
+        }
+    }
+
     Context 'names, paths and errors' {
         It 'carries the packages that own a path (Get-Command output), the link''s and the program''s' {
             if (Skip-Without redis-server) { return }

@@ -272,6 +272,29 @@ namespace OsvPS.Core.Elf
         private DynamicSymbols SymbolsOf(string path)
             => symbols.GetOrAdd(path, p => new Lazy<DynamicSymbols>(() => DynamicSymbols.Read(p))).Value;
 
+        /// <summary>
+        /// The check against the kernel of the repository's default loader (<c>osv-loader</c>), sharing the callers'
+        /// resolvers; null when there is none to read, with <paramref name="whyNot"/> saying why when one is there.
+        /// </summary>
+        public static OsvCompatibility? ForDefaultLoader(CapstanRepository repository, DependencyResolver resolver, DependencyResolver linuxResolver, out string? whyNot)
+        {
+            whyNot = null;
+            string? kernel = FindKernel(repository, "osv-loader");
+            if (kernel == null)
+            {
+                return null;
+            }
+            try
+            {
+                return new OsvCompatibility(resolver, linuxResolver, kernel, BootstrapLibGcc(repository));
+            }
+            catch (OsvException e)
+            {
+                whyNot = $"'{kernel}' cannot be read: {e.Message}";
+                return null;
+            }
+        }
+
         /// <summary>The kernel ELF kept beside a loader image of the repository, or null (Save-OsvImage and Import-OsvImage -Kernel put it there).</summary>
         public static string? FindKernel(CapstanRepository repository, string loaderImage)
         {

@@ -138,7 +138,8 @@ namespace OsvPS.Core.Models
         /// not start (or may stop where another way runs it whole), a library that will not load or lacks a symbol;
         /// with the way that runs it, when another one does.
         /// </summary>
-        public string? WarningFor(OsvRunWay way)
+        /// <param name="linuxLinkerAdvice">What to do to run it on Linux's dynamic linker, when that runs it (default: add it with -LinuxLinker).</param>
+        public string? WarningFor(OsvRunWay way, string? linuxLinkerAdvice = null)
         {
             var verdict = VerdictOf(way);
             bool fails = verdict == OsvRunVerdict.FailsAtLoad || verdict == OsvRunVerdict.CannotRun;
@@ -150,7 +151,7 @@ namespace OsvPS.Core.Models
             string wayName = way == OsvRunWay.LinuxLinker ? "Linux's dynamic linker" : $"OSv's linker ({Kernel})";
             string what = IsProgram ? (fails ? "will not start" : "may stop") : (fails ? "will not load" : "may stop its program");
             string advice = RecommendedWay == way || RecommendedWay == OsvRunWay.None ? ""
-                : RecommendedWay == OsvRunWay.LinuxLinker ? " Linux's dynamic linker runs it: add it with -LinuxLinker."
+                : RecommendedWay == OsvRunWay.LinuxLinker ? " Linux's dynamic linker runs it: " + (linuxLinkerAdvice ?? "add it with -LinuxLinker.")
                 : " OSv's linker runs it: add it without -LinuxLinker.";
             return $"'{Path}' {what} on {wayName}: {ReasonOf(way)}.{advice} Test-OsvBinary '{Path}' tells more.";
         }

@@ -84,7 +84,11 @@ namespace OsvPS.Commands
                 var resolver = new DependencyResolver(options);
                 var linuxResolver = new DependencyResolver(OsvCompatibility.LinuxOptions(options));
                 placer = new BinaryPlacer(resolver, projectPath, linuxResolver);
-                compatibility = DefaultLoaderCheck(resolver, linuxResolver);
+                compatibility = OsvCompatibility.ForDefaultLoader(new CapstanRepository(), resolver, linuxResolver, out string? whyNot);
+                if (whyNot != null)
+                {
+                    WriteVerbose($"Inputs are not checked against the kernel: {whyNot}");
+                }
             }
             catch (OsvException e)
             {
@@ -143,26 +147,6 @@ namespace OsvPS.Commands
             if (ShouldProcess(input, what))
             {
                 results.AddRange(placer.Apply(placement));
-            }
-        }
-
-        // The check against the kernel of the repository's default loader, when it has one that can be read.
-        private OsvCompatibility? DefaultLoaderCheck(DependencyResolver resolver, DependencyResolver linuxResolver)
-        {
-            var repository = new CapstanRepository();
-            string? kernel = OsvCompatibility.FindKernel(repository, "osv-loader");
-            if (kernel == null)
-            {
-                return null;
-            }
-            try
-            {
-                return new OsvCompatibility(resolver, linuxResolver, kernel, OsvCompatibility.BootstrapLibGcc(repository));
-            }
-            catch (OsvException e)
-            {
-                WriteVerbose($"Inputs are not checked against '{kernel}': {e.Message}");
-                return null;
             }
         }
 

@@ -6,10 +6,11 @@ using System.Management.Automation;
 using OsvPS.Completers;
 using OsvPS.Core.Debian;
 using OsvPS.Core.Elf;
-using OsvPS.Core.Projects;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Models;
 using OsvPS.Core.Packaging;
+using OsvPS.Core.Projects;
+using OsvPS.Core.Repository;
 
 namespace OsvPS.Commands
 {
@@ -24,6 +25,7 @@ namespace OsvPS.Commands
         private const string PathSet = "Path";
         private DpkgDatabase? database;
         private DebianCarrier? carrier;
+        private OsvCompatibility? compatibility;
         private string projectPath = "";
         private DebianCarryOptions options = new DebianCarryOptions();
         // Results wait for the one sync at the end of the call: what is emitted is on the disk.
@@ -81,8 +83,14 @@ namespace OsvPS.Commands
                 projectPath = (Project ?? new ProjectArgument(SessionState.Path.CurrentFileSystemLocation.ProviderPath)).RequireProject();
                 string root = Root == null ? "/" : ResolveNewPath(Root);
                 database = DpkgDatabase.Open(new Sysroot(root));
-                var resolver = new DependencyResolver(new ResolverOptions { Root = root });
+                var search = new ResolverOptions { Root = root };
+                var resolver = new DependencyResolver(search);
                 carrier = new DebianCarrier(database, resolver, new BinaryPlacer(resolver, projectPath), projectPath);
+                compatibility = OsvCompatibility.ForDefaultLoader(new CapstanRepository(), resolver, new DependencyResolver(OsvCompatibility.LinuxOptions(search)), out string? whyNot);
+                if (whyNot != null)
+                {
+                    WriteVerbose($"Programs are not checked against the kernel: {whyNot}");
+                }
                 var excluded = (Exclude ?? new string[0]).Select(p => Names.Pattern(p, WildcardOptions.None)).ToList();
                 options = new DebianCarryOptions
                 {
@@ -216,7 +224,33 @@ namespace OsvPS.Commands
                 // The one sync of the project's file system failed (the writer says which folder).
                 ThrowFailure(e, e.Target);
             }
+            WarnFromVerdicts();
             WriteObject(results, enumerateCollection: true);
+        }
+
+        // One warning per carried program that will not start on OSv's linker, as Add-OsvBinary warns (Test-OsvBinary's verdict).
+        private void WarnFromVerdicts()
+        {
+            if (compatibility == null)
+            {
+                return;
+            }
+            var programs = results.Where(f => f.Kind == DebianFileKind.Program).GroupBy(f => f.SourcePath).Select(g => g.First()).ToList();
+            var reports = compatibility.CheckMany(programs.Select(p => (p.SourcePath, (IReadOnlyList<string>?)null)).ToList(), CancellationToken);
+            for (int i = 0; i < programs.Count; i++)
+            {
+                if (reports[i].Error is OsvException e)
+                {
+                    WriteVerbose($"Could not check '{programs[i].SourcePath}' against the kernel: {e.Message}");
+                    continue;
+                }
+                string? warning = reports[i].Value!.WarningFor(OsvRunWay.OsvLinker,
+                    $"add it with Add-OsvBinary -LinuxLinker '{programs[i].SourcePath}' -Project '{projectPath}' (Add-OsvDebianPackage starts programs on OSv's linker).");
+                if (warning != null)
+                {
+                    WriteWarning(warning);
+                }
+            }
         }
     }
 }
