@@ -194,6 +194,25 @@ Describe 'Test-OsvBinary' {
             ($bad | Select-Object -Last 1).State | Should -Be 'Failed'
         }
 
+        It 'finds a program whose thread-local storage is over what the kernel keeps for one CannotRun on OSv''s linker, and the kernel says so too' {
+            if (Skip-WithoutOsv $osv) { return }
+            # 4 KiB of thread-local storage, touched so the compiler keeps it; and 64 bytes, within the kernel's reservation.
+            $bigTls = Build-C 'bigtls' "#include <stdio.h>`n__thread char block[4096];`nint main(void) { block[4095] = 1; puts(`"tls`"); return block[0]; }"
+            $smallTls = Build-C 'smalltls' "#include <stdio.h>`n__thread char block[64];`nint main(void) { block[63] = 1; puts(`"tls`"); return block[0]; }"
+            $big = Test-OsvBinary $bigTls
+            $big.OsvLinker | Should -Be 'CannotRun'
+            $big.OsvLinkerReason | Should -Match "thread-local storage \(4096 bytes\) is over the 512 bytes"
+            ($big.LinuxLinker, $big.RecommendedWay) | Should -Be @('Runs', 'LinuxLinker')
+            (Test-OsvBinary $smallTls).OsvLinker | Should -Be 'Runs'
+            # The kernel's own word, booted on OSv's linker.
+            $project = Join-Path $TestDrive 'tls'
+            New-OsvProject $project -BootCommand '/bigtls' | Out-Null
+            Add-OsvBinary $bigTls -Project $project -WarningAction SilentlyContinue | Out-Null
+            $out = Start-OsvInstance (Build-OsvImage $project) -Name bigtls -BootMode Kernel -CommandLine '/bigtls' -Wait -Timeout 60 -ErrorAction SilentlyContinue
+            ($out | Where-Object { $_ -is [string] }) -join "`n" | Should -Match 'is a PIE using TLS of size 4096 which is greater than the \d+ bytes limit'
+            ($out | Select-Object -Last 1).State | Should -Be 'Failed'
+        }
+
         It 'makes Add-OsvBinary warn once for an input that will not start the way it is added, naming the way that would' {
             if (Skip-WithoutOsv $osv) { return }
             $project = Join-Path $TestDrive 'warned'

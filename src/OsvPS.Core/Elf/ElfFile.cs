@@ -50,8 +50,9 @@ namespace OsvPS.Core.Elf
 
         internal ElfFile(string path, bool is64, ushort machine, ElfKind kind, string? interpreter, IReadOnlyList<string> needed,
             string? soname, IReadOnlyList<string> rpath, IReadOnlyList<string> runpath, ulong flags1,
-            IReadOnlyList<KeyValuePair<long, long>> dynamic, IReadOnlyList<ElfSegment> segments)
+            IReadOnlyList<KeyValuePair<long, long>> dynamic, IReadOnlyList<ElfSegment> segments, long staticTlsSize = 0)
         {
+            StaticTlsSize = staticTlsSize;
             Dynamic = dynamic;
             Segments = segments;
             Path = path;
@@ -79,6 +80,8 @@ namespace OsvPS.Core.Elf
         public IReadOnlyList<string> RunPath { get; }
         public ulong Flags1 { get; }
         public bool HasRunPath => RunPath.Count > 0;
+        /// <summary>The PT_TLS segment's memory size, aligned up to its alignment (what a loader reserves for it); 0 without one.</summary>
+        public long StaticTlsSize { get; }
         /// <summary>The dynamic section's entries (tag, value), up to DT_NULL.</summary>
         internal IReadOnlyList<KeyValuePair<long, long>> Dynamic { get; }
         /// <summary>The PT_LOAD segments: where each range of addresses lies in the file.</summary>
@@ -133,7 +136,7 @@ namespace OsvPS.Core.Elf
             _ => "machine " + machine,
         };
 
-        private const uint PtLoad = 1, PtDynamic = 2, PtInterp = 3;
+        private const uint PtLoad = 1, PtDynamic = 2, PtInterp = 3, PtTls = 7;
         private const ushort EtExec = 2, EtDyn = 3;
         private const long DtNull = 0, DtNeeded = 1, DtStrtab = 5, DtStrsz = 10, DtSoname = 14, DtRpath = 15, DtBindNow = 24, DtRunpath = 29, DtFlags = 30, DtFlags1 = 0x6ffffffb;
         private const long DfBindNow = 0x8;
@@ -227,6 +230,7 @@ namespace OsvPS.Core.Elf
             var loads = new List<ElfSegment>();
             long dynamicOffset = -1, dynamicSize = 0;
             string? interpreter = null;
+            long tlsSize = 0;
             for (int i = 0; i < phnum; i++)
             {
                 int at = i * phentsize;
@@ -234,6 +238,17 @@ namespace OsvPS.Core.Elf
                 long offset = is64 ? BitConverter.ToInt64(table, at + 8) : BitConverter.ToUInt32(table, at + 4);
                 long address = is64 ? BitConverter.ToInt64(table, at + 16) : BitConverter.ToUInt32(table, at + 8);
                 long fileSize = is64 ? BitConverter.ToInt64(table, at + 32) : BitConverter.ToUInt32(table, at + 16);
+                if (segmentType == PtTls)
+                {
+                    long memorySize = is64 ? BitConverter.ToInt64(table, at + 40) : BitConverter.ToUInt32(table, at + 20);
+                    long align = is64 ? BitConverter.ToInt64(table, at + 48) : BitConverter.ToUInt32(table, at + 28);
+                    if (memorySize < 0 || memorySize > 1L << 40 || align < 0 || align > 1L << 30)
+                    {
+                        throw Invalid(path, "its thread-local storage segment has an impossible size or alignment");
+                    }
+                    tlsSize = align > 1 ? (memorySize + align - 1) / align * align : memorySize;
+                    continue;
+                }
                 if (segmentType != PtLoad && segmentType != PtDynamic && segmentType != PtInterp)
                 {
                     continue;
@@ -341,7 +356,7 @@ namespace OsvPS.Core.Elf
                 {
                     kind = ElfKind.Other;
                 }
-                return new ElfFile(path, is64, machine, kind, interpreter, needed, soname, rpath, runpath, flags1, entries, loads);
+                return new ElfFile(path, is64, machine, kind, interpreter, needed, soname, rpath, runpath, flags1, entries, loads, tlsSize);
         }
 
         private static IEnumerable<string> SplitPath(string text)

@@ -99,6 +99,24 @@ namespace OsvPS.Core.Elf
         public bool KernelHidesStdCxx { get; }
 
         /// <summary>
+        /// The bytes OSv's kernel keeps for the thread-local storage of a program OSv's linker loads (an executable with
+        /// PT_INTERP): from <c>_pie_static_tls_start</c>..<c>_pie_static_tls_end</c> when the kernel exports them, else
+        /// OSv's default <c>app_local_exec_tls_size</c>, 512 (Makefile; a stripped kernel keeps its ALIGN(64) padding
+        /// over it, 536 bytes in the v0.57.0-398 build the tests use). Shared libraries and static executables are not limited.
+        /// </summary>
+        private (long Bytes, string Said) ProgramTlsLimit
+        {
+            get
+            {
+                var start = kernel.ValueOf("_pie_static_tls_start");
+                var end = kernel.ValueOf("_pie_static_tls_end");
+                return start != null && end != null && end.Value.Value > start.Value.Value
+                    ? ((long)(end.Value.Value - start.Value.Value), $"the {end.Value.Value - start.Value.Value} bytes")
+                    : (512, "the 512 bytes (at least: OSv's default app_local_exec_tls_size)");
+            }
+        }
+
+        /// <summary>
         /// Checks one program or library. <paramref name="companions"/> are programs added with it: their symbols count
         /// as defined, as for a plugin that the program it belongs to loads (OSv and glibc search every loaded object).
         /// </summary>
@@ -130,6 +148,13 @@ namespace OsvPS.Core.Elf
                     SymbolCheck.CannotRun("a static executable has no dynamic linker to run: OSv starts it directly (OsvLinker)"), notes.ToArray(), KernelPath);
             }
             var osv = OnOsvLinker(full, companions ?? new string[0], notes);
+            if (elf.Interpreter != null && elf.StaticTlsSize > ProgramTlsLimit.Bytes)
+            {
+                osv = SymbolCheck.CannotRun(
+                    $"its thread-local storage ({elf.StaticTlsSize} bytes) is over {ProgramTlsLimit.Said} OSv's kernel keeps for a program's: OSv prints " +
+                    $"'is a PIE using TLS of size {elf.StaticTlsSize} which is greater than the ... bytes limit' (core/elf.cc), loads it anyway, and the copy overruns the thread's block " +
+                    $"(seen: an assertion in page_fault); it needs a kernel built with app_local_exec_tls_size of at least {elf.StaticTlsSize}, or the program linked with -shared", osv.Libraries);
+            }
             var linux = elf.Kind == ElfKind.SharedLibrary && isProgram
                 ? SymbolCheck.CannotRun("Linux's dynamic linker starts executables, not a shared library that exports main: OSv's linker runs it")
                 : OnLinuxLinker(full, elf, companions ?? new string[0]);
