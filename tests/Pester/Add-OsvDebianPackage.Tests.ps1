@@ -136,10 +136,26 @@ Describe 'Add-OsvDebianPackage' {
             $rdb = @($warned | Where-Object { "$_" -like "'/usr/bin/redis-check-rdb' *" })
             $rdb.Count | Should -Be 1
             "$($rdb[0])" | Should -Match "may stop on OSv's linker .*stops if it calls .*capget"
-            "$($rdb[0])" | Should -Match ([regex]::Escape("add it with Add-OsvBinary -LinuxLinker '/usr/bin/redis-check-rdb' -Project '$p'"))
+            "$($rdb[0])" | Should -Match ([regex]::Escape("Linux's dynamic linker runs it: carry it with -LinuxLinker."))
             # What the warning says is Test-OsvBinary's verdict.
             $verdict = Test-OsvBinary /usr/bin/redis-check-rdb
             ($verdict.OsvLinker, $verdict.RecommendedWay) | Should -Be @('RunsUnlessCalled', 'LinuxLinker')
+        }
+
+        It 'carries with -LinuxLinker: programs start on the root''s ld-linux as their BootCommand says, on the real kernel' {
+            if (Skip-WithoutOsv $osv) { return }
+            if (Skip-Without python3) { return }
+            $p = Join-Path $TestDrive 'python-linux'
+            New-OsvProject $p -BootCommand /x | Out-Null
+            $files = Add-OsvDebianPackage python3 -Project $p -LinuxLinker -WarningVariable warned -WarningAction SilentlyContinue
+            $python = @($files | Where-Object { $_.Kind -eq 'Program' -and $_.GuestPath -like '/usr/bin/python3.*' })[0]
+            $python.BootCommand | Should -Be "/lib64/ld-linux-x86-64.so.2 $($python.GuestPath)"
+            @($files | Where-Object Kind -eq 'Library').BootCommand | Where-Object { $_ } | Should -BeNullOrEmpty
+            @($warned | Where-Object { "$_" -like "'$($python.SourcePath)' *" }) | Should -BeNullOrEmpty -Because 'Linux''s linker runs python whole'
+            $image = Build-OsvImage $p -SkipProgramCheck -WarningAction SilentlyContinue
+            $output = Start-OsvInstance $image -Name python-linux -BootMode Kernel -CommandLine "$($python.BootCommand) -c `"print(6*7)`"" -Wait -Timeout 120
+            (Get-ConsoleLines $output) | Should -Contain '42'
+            (Get-FinalInstance $output).State | Should -Be 'Stopped'
         }
     }
 

@@ -19,6 +19,8 @@ namespace OsvPS.Core.Debian
         public Func<string, bool>? Exclude { get; set; }
         public bool Force { get; set; }
         public bool SkipMissing { get; set; }
+        /// <summary>Start the packages' programs on Linux's dynamic linker (the root's ld-linux and C library carried with them), as Add-OsvBinary -LinuxLinker does.</summary>
+        public bool LinuxLinker { get; set; }
     }
 
     /// <summary>What carrying one package would do: its files, decided, nothing written yet.</summary>
@@ -181,7 +183,9 @@ namespace OsvPS.Core.Debian
                 {
                     return;
                 }
-                var placement = placer.Plan(source, new PlacementOptions { GuestPath = byName ? null : entry, Force = options.Force, SkipMissing = options.SkipMissing });
+                // Linux's linker starts executables (PT_INTERP); libraries are loaded by the program's linker, whichever it is.
+                bool executable = elf.Kind == ElfKind.PositionIndependentExecutable || elf.Kind == ElfKind.DynamicExecutable;
+                var placement = placer.Plan(source, new PlacementOptions { GuestPath = byName ? null : entry, Force = options.Force, SkipMissing = options.SkipMissing, LinuxLinker = options.LinuxLinker && executable });
                 plan.Elves.Add(placement);
                 plan.Warnings.AddRange(placement.Warnings);
                 bool first = true;
@@ -189,7 +193,7 @@ namespace OsvPS.Core.Debian
                 {
                     var kind = !first ? DebianFileKind.Dependency : elf.Kind == ElfKind.SharedLibrary ? DebianFileKind.Library : DebianFileKind.Program;
                     string? owner = first ? name : database.Owner(GuestOf(file.SourcePath))?.Name;
-                    Report(plan, new OsvDebianFile(owner, kind, file.GuestPath, file.SourcePath, file.Size, file.Action, null, file.RequiredBy, projectPath));
+                    Report(plan, new OsvDebianFile(owner, kind, file.GuestPath, file.SourcePath, file.Size, file.Action, null, file.RequiredBy, projectPath, first ? placement.BootCommand : null));
                     first = false;
                 }
                 return;

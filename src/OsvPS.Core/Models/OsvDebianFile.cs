@@ -23,8 +23,9 @@ namespace OsvPS.Core.Models
     public sealed class OsvDebianFile
     {
         public OsvDebianFile(string? package, DebianFileKind kind, string guestPath, string sourcePath, long size, FileAction action,
-            string? linkTarget, IEnumerable<string> requiredBy, string projectPath)
+            string? linkTarget, IEnumerable<string> requiredBy, string projectPath, string? bootCommand = null)
         {
+            BootCommand = bootCommand;
             Package = package;
             Kind = kind;
             GuestPath = guestPath;
@@ -51,6 +52,11 @@ namespace OsvPS.Core.Models
         public TextList RequiredBy { get; }
         /// <summary>The file in the project folder.</summary>
         public string Path { get; }
+        /// <summary>
+        /// For a program, the command that starts it in the guest: its path on OSv's linker, or
+        /// <c>/lib64/ld-linux-x86-64.so.2 /usr/bin/x</c> with -LinuxLinker; null for other files.
+        /// </summary>
+        public string? BootCommand { get; }
 
         public override string ToString() => GuestPath;
     }

@@ -76,6 +76,10 @@ namespace OsvPS.Commands
         [Parameter]
         public SwitchParameter SkipMissing { get; set; }
 
+        /// <summary>Start the packages' programs on Linux's dynamic linker: the root's ld-linux-x86-64.so.2 and C library come with them, and each program's BootCommand says how to start it.</summary>
+        [Parameter]
+        public SwitchParameter LinuxLinker { get; set; }
+
         protected override void BeginProcessing()
         {
             try
@@ -85,8 +89,9 @@ namespace OsvPS.Commands
                 database = DpkgDatabase.Open(new Sysroot(root));
                 var search = new ResolverOptions { Root = root };
                 var resolver = new DependencyResolver(search);
-                carrier = new DebianCarrier(database, resolver, new BinaryPlacer(resolver, projectPath), projectPath);
-                compatibility = OsvCompatibility.ForDefaultLoader(new CapstanRepository(), resolver, new DependencyResolver(OsvCompatibility.LinuxOptions(search)), out string? whyNot);
+                var linuxResolver = new DependencyResolver(OsvCompatibility.LinuxOptions(search));
+                carrier = new DebianCarrier(database, resolver, new BinaryPlacer(resolver, projectPath, linuxResolver), projectPath);
+                compatibility = OsvCompatibility.ForDefaultLoader(new CapstanRepository(), resolver, linuxResolver, out string? whyNot);
                 if (whyNot != null)
                 {
                     WriteVerbose($"Programs are not checked against the kernel: {whyNot}");
@@ -99,6 +104,7 @@ namespace OsvPS.Commands
                     Exclude = excluded.Count == 0 ? null : (Func<string, bool>)(p => excluded.Any(w => w.IsMatch(p))),
                     Force = Force,
                     SkipMissing = SkipMissing,
+                    LinuxLinker = LinuxLinker,
                 };
             }
             catch (OsvException e)
@@ -244,8 +250,7 @@ namespace OsvPS.Commands
                     WriteVerbose($"Could not check '{programs[i].SourcePath}' against the kernel: {e.Message}");
                     continue;
                 }
-                string? warning = reports[i].Value!.WarningFor(OsvRunWay.OsvLinker,
-                    $"add it with Add-OsvBinary -LinuxLinker '{programs[i].SourcePath}' -Project '{projectPath}' (Add-OsvDebianPackage starts programs on OSv's linker).");
+                string? warning = reports[i].Value!.WarningFor(LinuxLinker ? OsvRunWay.LinuxLinker : OsvRunWay.OsvLinker, "carry it with -LinuxLinker.");
                 if (warning != null)
                 {
                     WriteWarning(warning);
