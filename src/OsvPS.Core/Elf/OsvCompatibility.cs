@@ -148,10 +148,11 @@ namespace OsvPS.Core.Elf
                     SymbolCheck.CannotRun("a static executable has no dynamic linker to run: OSv starts it directly (OsvLinker)"), notes.ToArray(), KernelPath);
             }
             var osv = OnOsvLinker(full, companions ?? new string[0], notes);
-            if (elf.Interpreter != null && elf.StaticTlsSize > ProgramTlsLimit.Bytes)
+            var tlsLimit = ProgramTlsLimit;
+            if (elf.Interpreter != null && elf.StaticTlsSize > tlsLimit.Bytes)
             {
                 osv = SymbolCheck.CannotRun(
-                    $"its thread-local storage ({elf.StaticTlsSize} bytes) is over {ProgramTlsLimit.Said} OSv's kernel keeps for a program's: OSv prints " +
+                    $"its thread-local storage ({elf.StaticTlsSize} bytes) is over {tlsLimit.Said} OSv's kernel keeps for a program's: OSv prints " +
                     $"'is a PIE using TLS of size {elf.StaticTlsSize} which is greater than the ... bytes limit' (core/elf.cc), loads it anyway, and the copy overruns the thread's block " +
                     $"(seen: an assertion in page_fault); it needs a kernel built with app_local_exec_tls_size of at least {elf.StaticTlsSize}, or the program linked with -shared", osv.Libraries);
             }

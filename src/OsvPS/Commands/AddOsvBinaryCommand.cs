@@ -161,20 +161,8 @@ namespace OsvPS.Commands
             var programs = planned.Where(p => p.IsProgram).Select(p => p.Input).Distinct().ToList();
             var inputs = planned.GroupBy(p => p.Input).Select(g => g.First()).ToList();
             var reports = compatibility.CheckMany(inputs.Select(p => (p.Input, p.IsProgram ? null : (IReadOnlyList<string>)programs)).ToList(), CancellationToken);
-            for (int i = 0; i < inputs.Count; i++)
-            {
-                if (reports[i].Error is OsvException e)
-                {
-                    WriteVerbose($"Could not check '{inputs[i].Input}' against the kernel: {e.Message}");
-                    continue;
-                }
-                bool dynamic = inputs[i].Elf.Kind != ElfKind.StaticExecutable && inputs[i].Elf.Kind != ElfKind.Other;
-                string? warning = reports[i].Value!.WarningFor(LinuxLinker && dynamic ? OsvRunWay.LinuxLinker : OsvRunWay.OsvLinker);
-                if (warning != null)
-                {
-                    WriteWarning(warning);
-                }
-            }
+            VerdictWarnings.Write(this, reports, i =>
+                LinuxLinker && inputs[i].Elf.Kind != ElfKind.StaticExecutable && inputs[i].Elf.Kind != ElfKind.Other ? OsvRunWay.LinuxLinker : OsvRunWay.OsvLinker);
         }
 
         protected override void EndProcessing()

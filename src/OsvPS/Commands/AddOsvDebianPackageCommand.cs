@@ -243,19 +243,7 @@ namespace OsvPS.Commands
             }
             var programs = results.Where(f => f.Kind == DebianFileKind.Program).GroupBy(f => f.SourcePath).Select(g => g.First()).ToList();
             var reports = compatibility.CheckMany(programs.Select(p => (p.SourcePath, (IReadOnlyList<string>?)null)).ToList(), CancellationToken);
-            for (int i = 0; i < programs.Count; i++)
-            {
-                if (reports[i].Error is OsvException e)
-                {
-                    WriteVerbose($"Could not check '{programs[i].SourcePath}' against the kernel: {e.Message}");
-                    continue;
-                }
-                string? warning = reports[i].Value!.WarningFor(LinuxLinker ? OsvRunWay.LinuxLinker : OsvRunWay.OsvLinker, "carry it with -LinuxLinker.");
-                if (warning != null)
-                {
-                    WriteWarning(warning);
-                }
-            }
+            VerdictWarnings.Write(this, reports, _ => LinuxLinker ? OsvRunWay.LinuxLinker : OsvRunWay.OsvLinker, "carry it with -LinuxLinker.");
         }
     }
 }
