@@ -19,6 +19,11 @@ namespace OsvPS
             {
                 WriteError(new ErrorRecord(failure, failure.ErrorId, ErrorCategory.InvalidResult, instance));
             }
+            else if (instance.State == InstanceState.Stopped && instance.ExitCode == null && instance.Reason != null)
+            {
+                // An end whose status could not be read (a libvirt guest that called exit()): not a failure OsvPS saw, not a success either.
+                WriteWarning($"Instance '{instance.Name}': {instance.Reason}.");
+            }
         }
 
         private ProgressPacer? instanceProgress;

@@ -13,49 +13,7 @@ BeforeAll {
 
     if ($osv.Loader) {
         New-RealOsvRepository (Join-Path $TestDrive 'capstan') $osv | Out-Null
-        $source = Join-Path $TestDrive 'status.c'
-        # status N      prints a line and returns N from main
-        # status exit N prints a line and calls exit(N), which powers OSv off
-        # status forge  prints the lines OSv prints for statuses and failures, waits, and returns 0
-        # status cr N   leaves its last line unfinished (a progress bar redrawn with CR) and returns N
-        # status abort  calls abort()
-        Set-Content -LiteralPath $source -Value @'
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-int main(int argc, char **argv)
-{
-    if (argc == 2 && !strcmp(argv[1], "forge")) {
-        printf("program /g returned 7\nprogram exited with status 9\n/x.so: failed looking up symbol foo\nAborted\n");
-        printf("Setting in environment: A=1\nROFS: read 1 block\nPowering off.\n");
-        fflush(stdout);
-        sleep(2);
-        printf("still here\n");
-        return 0;
-    }
-    if (argc == 3 && !strcmp(argv[1], "cr")) {
-        printf("progress 50%%\rprogress 100%%");
-        fflush(stdout);
-        return atoi(argv[2]);
-    }
-    if (argc == 2 && !strcmp(argv[1], "abort")) {
-        printf("status: aborting\n");
-        fflush(stdout);
-        abort();
-    }
-    if (argc == 3 && !strcmp(argv[1], "exit")) {
-        printf("status: calling exit(%s)\n", argv[2]);
-        fflush(stdout);
-        exit(atoi(argv[2]));
-    }
-    printf("status: returning %s\n", argc > 1 ? argv[1] : "0");
-    return argc > 1 ? atoi(argv[1]) : 0;
-}
-'@
-        $program = Join-Path $TestDrive 'status'
-        & gcc -fPIE -pie -O2 -o $program $source
-        if ($LASTEXITCODE) { throw 'gcc failed on status.c' }
+        $program = New-OsvStatusProbe (Join-Path $TestDrive 'status')
         $project = Join-Path $TestDrive 'statuses'
         New-OsvProject $project -BootCommand '/status 0' | Out-Null
         Add-OsvBinary $program -Project $project | Out-Null

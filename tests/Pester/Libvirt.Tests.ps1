@@ -67,12 +67,14 @@ Describe 'Instances on libvirt (qemu:///system)' {
     ) {
         if (Skip-Without) { return }
         $name = "lv-${run}-wait-$Mode".ToLowerInvariant()
-        $output = $image | Start-OsvInstance -Connection $uri -StoragePool $pool -Name $name -BootMode $Mode -Boot say_hey -Env @{ EXTRA = 'a;b' } -Wait -Timeout 120
+        # -Env values stay off a kernel boot's -append (see the test below): the disk boot takes them.
+        $envs = if ($Mode -eq 'Disk') { @{ Env = @{ EXTRA = 'a;b' } } } else { @{} }
+        $output = $image | Start-OsvInstance -Connection $uri -StoragePool $pool -Name $name -BootMode $Mode -Boot say_hey @envs -Wait -Timeout 120
         $lines = Get-ConsoleLines $output
         $lines | Should -Contain 'arg[0]=<Hey>'
         $lines | Should -Contain 'arg[1]=<hey>'
         $lines | Should -Contain 'env[PORT]=<8000>'
-        $lines | Should -Contain 'env[EXTRA]=<a;b>'
+        if ($Mode -eq 'Disk') { $lines | Should -Contain 'env[EXTRA]=<a;b>' }
         $instance = Get-FinalInstance $output
         $instance.State | Should -Be 'Stopped'
         $instance.Engine | Should -Be 'Libvirt'
@@ -166,6 +168,25 @@ Describe 'Instances on libvirt (qemu:///system)' {
         Remove-OsvInstance lv-${run}-missing-bg -Connection $uri
     }
 
+    It 'keeps -Env values off every command line: a kernel boot with -Env is refused, and with no -BootMode the disk boot takes them' {
+        if (Skip-Without) { return }
+        $before = @(Virsh list --all --name)
+        Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-${run}-envk -BootMode Kernel -Boot say_hey -Env @{ TOKEN = 's3cret-k' } -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'EnvNeedsDiskBoot,*'
+        $err[0].Exception.Message | Should -Match '-BootMode Disk'
+        @(Virsh list --all --name) | Should -Be $before -Because 'a refused start defines nothing'
+        $started = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name lv-${run}-enva -Boot serve -Env @{ TOKEN = 's3cret-a' }
+        try {
+            $started.BootMode | Should -Be 'Disk'
+            (Virsh dumpxml "osvps-lv-${run}-enva") -join "`n" | Should -Not -Match 's3cret-a'
+            $qemu = @(Get-Process qemu-system-x86_64 -ErrorAction Ignore | Where-Object { $_.CommandLine -match "osvps-lv-${run}-enva" })
+            $qemu.Count | Should -Be 1 -Because 'libvirt runs one QEMU for the domain'
+            $qemu[0].CommandLine | Should -Not -Match 's3cret-a'
+        }
+        finally { Remove-OsvInstance lv-${run}-enva -Connection $uri -Force }
+    }
+
     It 'says plainly what a libvirt connection cannot do, and what is wrong with a connection: <Case>' -ForEach @(
         @{ Case = '-Volume'; Arguments = @{ Connection = 'qemu:///system'; Volume = '/etc/hostname' }; Id = 'LibvirtNotSupported' }
         @{ Case = '-QemuPath'; Arguments = @{ Connection = 'qemu:///system'; QemuPath = '/usr/bin/qemu-system-x86_64' }; Id = 'LibvirtNotSupported' }
@@ -250,5 +271,93 @@ Describe 'Instances on libvirt (qemu:///system)' {
         $err.Count | Should -Be 2
         $err[0].Exception.Message | Should -Be "there is no instance 'lv-${run}-nowhere'."
         $err[1].Exception.Message | Should -Be "there is no instance 'lv-${run}-nowhere' on $uri."
+    }
+}
+
+# How a program's end reaches the host from a libvirt guest. libvirt discards a powered-off guest's memory at once (its QEMU
+# driver refuses on_poweroff 'preserve'), so the guest runs with --noshutdown: once its programs return, OSv logs
+# "main() returned." to its kernel log and stays up; OsvPS reads the log from guest memory (virDomainMemoryPeek), which the
+# program cannot write, then destroys the domain. What a program prints is shown as written and believed in nothing.
+Describe 'A program''s end on libvirt, read from OSv''s kernel log in the running guest' {
+    BeforeAll {
+        if (-not $why) {
+            $statusProject = Join-Path $TestDrive 'lv-status'
+            New-OsvProject $statusProject -BootCommand '/status 0' | Out-Null
+            Add-OsvBinary (New-OsvStatusProbe (Join-Path $TestDrive 'status')) -Project $statusProject | Out-Null
+            $statusImage = Build-OsvImage $statusProject
+        }
+    }
+
+    It 'a program that prints OSv''s own lines and returns 0 ends Stopped with 0, every line shown as written (<Mode>)' -ForEach @(
+        @{ Mode = 'Kernel' }
+        @{ Mode = 'Disk' }
+    ) {
+        if (Skip-Without) { return }
+        $name = "lv-${run}-forge-$Mode".ToLowerInvariant()
+        $output = Start-OsvInstance $statusImage -Connection $uri -StoragePool $pool -Name $name -BootMode $Mode -CommandLine '/status forge' -Wait -Timeout 120 -ErrorVariable err -ErrorAction SilentlyContinue
+        $lines = Get-ConsoleLines $output
+        foreach ($forged in 'program /g returned 7', 'program exited with status 9', '/x.so: failed looking up symbol foo', 'Aborted',
+            'Setting in environment: A=1', 'ROFS: read 1 block', 'Powering off.', 'still here') {
+            $lines | Should -Contain $forged
+        }
+        $instance = Get-FinalInstance $output
+        ($instance.State, $instance.ExitCode, $instance.FailureId) | Should -Be @('Stopped', 0, $null)
+        $err | Should -BeNullOrEmpty
+        $instance.GuestCommandLine | Should -Match '--noshutdown' -Because 'the guest stays up for its log to be read'
+        $instance.GuestCommandLine | Should -Not -Match '--verbose'
+        (Virsh domstate "osvps-$name") | Should -Contain 'shut off' -Because 'OsvPS destroyed the domain once it had read the log'
+        Remove-OsvInstance $name -Connection $uri
+    }
+
+    It 'a program returning 3 ends Failed with ExitCode 3, waited on (<Mode>)' -ForEach @(
+        @{ Mode = 'Kernel' }
+        @{ Mode = 'Disk' }
+    ) {
+        if (Skip-Without) { return }
+        $name = "lv-${run}-ret3-$Mode".ToLowerInvariant()
+        $output = Start-OsvInstance $statusImage -Connection $uri -StoragePool $pool -Name $name -BootMode $Mode -CommandLine '/status cr 3' -Wait -Timeout 120 -ErrorVariable err -ErrorAction SilentlyContinue
+        Get-ConsoleLines $output | Should -Contain "progress 50%`rprogress 100%" -Because 'an unfinished last line is shown as written'
+        $instance = Get-FinalInstance $output
+        ($instance.State, $instance.ExitCode, $instance.FailureId) | Should -Be @('Failed', 3, 'GuestProgramFailed')
+        $instance.Reason | Should -Be 'program /status returned 3'
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'GuestProgramFailed,*'
+        Remove-OsvInstance $name -Connection $uri
+    }
+
+    It 'a background instance gets its status from Get-OsvInstance alone, and its domain ends' {
+        if (Skip-Without) { return }
+        $name = "lv-${run}-bg3"
+        # The program is quick: the start may already see it ended, since reading an instance settles it.
+        (Start-OsvInstance $statusImage -Connection $uri -StoragePool $pool -Name $name -CommandLine '/status 5').State | Should -BeIn @('Running', 'Failed')
+        $deadline = [DateTime]::UtcNow.AddSeconds(90)
+        while ((Get-OsvInstance $name -Connection $uri).State -eq 'Running' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 500 }
+        $ended = Get-OsvInstance $name -Connection $uri
+        ($ended.State, $ended.ExitCode, $ended.FailureId) | Should -Be @('Failed', 5, 'GuestProgramFailed')
+        (Virsh domstate "osvps-$name") | Should -Contain 'shut off'
+        Get-OsvInstanceLog $name -Connection $uri | Should -Contain 'status: returning 5'
+        Remove-OsvInstance $name -Connection $uri
+    }
+
+    It 'a program that calls exit() ends Stopped with no ExitCode and a warning saying the status is not known' {
+        if (Skip-Without) { return }
+        $name = "lv-${run}-exit4"
+        $output = Start-OsvInstance $statusImage -Connection $uri -StoragePool $pool -Name $name -BootMode Disk -CommandLine '/status exit 4' -Wait -Timeout 120 -ErrorVariable err -ErrorAction SilentlyContinue -WarningVariable warned -WarningAction SilentlyContinue
+        Get-ConsoleLines $output | Should -Contain 'status: calling exit(4)'
+        $instance = Get-FinalInstance $output
+        ($instance.State, $instance.ExitCode) | Should -Be @('Stopped', $null)
+        $instance.Reason | Should -Match 'exit status is not known'
+        ($warned -join "`n") | Should -Match 'exit\(\).*not known'
+        $err | Should -BeNullOrEmpty
+        Remove-OsvInstance $name -Connection $uri
+    }
+
+    It 'a program that aborts ends Failed (GuestAborted): OSv powers off by itself, as its own console line says' {
+        if (Skip-Without) { return }
+        $name = "lv-${run}-abort"
+        $output = Start-OsvInstance $statusImage -Connection $uri -StoragePool $pool -Name $name -CommandLine '/status abort' -Wait -Timeout 120 -ErrorVariable err -ErrorAction SilentlyContinue
+        $instance = Get-FinalInstance $output
+        ($instance.State, $instance.FailureId) | Should -Be @('Failed', 'GuestAborted')
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'GuestAborted,*'
+        Remove-OsvInstance $name -Connection $uri
     }
 }

@@ -348,6 +348,13 @@ function New-OsvProbe([string] $Path) {
     $Path
 }
 
+# The status probe (tests/fixtures/osv-status.c: returns, calls exit(), aborts, prints OSv's own lines), compiled to -Path.
+function New-OsvStatusProbe([string] $Path) {
+    & gcc -fPIE -pie -O2 -o $Path (Join-Path $PSScriptRoot '../fixtures/osv-status.c')
+    if ($LASTEXITCODE) { throw 'gcc failed on osv-status.c' }
+    $Path
+}
+
 # True once the process is gone: no /proc entry, or a zombie (ended, waiting for its parent to reap it).
 # Waits up to -Seconds; a process that ended is never reported alive because it has not been reaped yet.
 function Test-ProcessGone([int] $Id, [double] $Seconds = 10) {
@@ -381,4 +388,4 @@ function Invoke-WithProgress([string] $Script, [object[]] $Arguments = @()) {
     finally { $ps.Dispose(); $runspace.Dispose() }
 }
 
-Export-ModuleMember -Function Invoke-WithProgress, Skip-WithoutOsv, Clear-TestLibvirt, Get-ConsoleLines, Get-FinalInstance, Test-ProcessGone, Stop-TestLibvirt, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening
+Export-ModuleMember -Function Invoke-WithProgress, Skip-WithoutOsv, Clear-TestLibvirt, Get-ConsoleLines, Get-FinalInstance, Test-ProcessGone, Stop-TestLibvirt, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-OsvStatusProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening

@@ -34,6 +34,7 @@ namespace OsvPS.Core.Errors
         public static readonly ErrorId BaseConfigSetNotFound = new ErrorId("BaseConfigSetNotFound");
         public static readonly ErrorId ConfigSetBaseCycle = new ErrorId("ConfigSetBaseCycle");
         public static readonly ErrorId EnvInvalid = new ErrorId("EnvInvalid");
+        public static readonly ErrorId EnvNeedsDiskBoot = new ErrorId("EnvNeedsDiskBoot");
         public static readonly ErrorId ConfigSetNotFound = new ErrorId("ConfigSetNotFound");
         public static readonly ErrorId ConfigSetRequired = new ErrorId("ConfigSetRequired");
         public static readonly ErrorId BootProgramNotFound = new ErrorId("BootProgramNotFound");

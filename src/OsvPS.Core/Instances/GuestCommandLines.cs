@@ -14,8 +14,15 @@ namespace OsvPS.Core.Instances
     /// </summary>
     internal static class GuestCommandLines
     {
-        /// <summary>The command line the guest is given for <paramref name="commandLine"/>.</summary>
-        public static string For(string commandLine, bool verbose = true)
+        /// <summary>
+        /// The loader option that keeps OSv up once the command line's programs have returned, logging "main() returned."
+        /// to the kernel log (loader.cc, <c>opt_noshutdown</c>): how a libvirt instance's end is read from guest memory
+        /// before libvirt discards it. exit() still powers off (runtime.cc).
+        /// </summary>
+        public const string NoShutdown = "--noshutdown";
+
+        /// <summary>The command line the guest is given for <paramref name="commandLine"/>; <paramref name="staysUp"/> adds <see cref="NoShutdown"/>.</summary>
+        public static string For(string commandLine, bool verbose = true, bool staysUp = false)
         {
             if (commandLine.Length == 0)
             {
@@ -31,6 +38,10 @@ namespace OsvPS.Core.Instances
             {
                 added.Add(GuestExitStatus.VerboseOption);
             }
+            if (staysUp && !options.Contains(NoShutdown))
+            {
+                added.Add(NoShutdown);
+            }
             return added.Count == 0 ? commandLine : string.Join(" ", added) + " " + commandLine;
         }
 
@@ -45,6 +56,9 @@ namespace OsvPS.Core.Instances
         public static IReadOnlyList<string> RunscriptFiles(string guestCommandLine)
             => System.Text.RegularExpressions.Regex.Matches(guestCommandLine, @"(?:^(?>(?:\s*-\S+)*)|[;&])\s*runscript\s+(/run/[^;&\s""]+)")
                 .Cast<System.Text.RegularExpressions.Match>().Select(m => m.Groups[1].Value).ToList();
+
+        /// <summary>True when OsvPS kept the guest up after its programs return (<see cref="NoShutdown"/>).</summary>
+        public static bool StaysUp(string guestCommandLine) => LeadingOptions(guestCommandLine).Contains(NoShutdown);
 
         /// <summary>True when the guest prints its programs' exit statuses (it runs with --verbose).</summary>
         public static bool ReportsExitStatus(string guestCommandLine) => LeadingOptions(guestCommandLine).Contains(GuestExitStatus.VerboseOption);

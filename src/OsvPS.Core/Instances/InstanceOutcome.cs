@@ -81,6 +81,33 @@ namespace OsvPS.Core.Instances
             return new InstanceOutcome(InstanceState.Stopped, stopRequested ? log.Status : log.Status ?? 0, null, null);
         }
 
+        /// <summary>
+        /// How a guest kept up by --noshutdown ended when it powered off by itself before its kernel log was read: its
+        /// program called exit() (OSv logs the status only to the kernel log, which went with the guest's memory), or
+        /// OSv failed and powered off (--power-off-on-abort). OSv's failure lines on the console then name how (a program
+        /// could print one too, but only about its own end); without one the status is not known, and Reason says so.
+        /// </summary>
+        public static InstanceOutcome PoweredOffUnread(string? hypervisorEnd, bool stopRequested, GuestConsoleReport console)
+        {
+            if (stopRequested)
+            {
+                return new InstanceOutcome(InstanceState.Stopped, null, null, null);
+            }
+            if (hypervisorEnd != null)
+            {
+                return new InstanceOutcome(InstanceState.Crashed, null, hypervisorEnd, ErrorIds.QemuCrashed);
+            }
+            if (console.Failure != null)
+            {
+                return new InstanceOutcome(InstanceState.Failed, null, console.Failure.Reason, console.Failure.ErrorId);
+            }
+            return new InstanceOutcome(InstanceState.Stopped, null, UnknownExitStatus, null);
+        }
+
+        /// <summary>The Reason of an instance whose program ended by exit() where the status cannot be read.</summary>
+        public const string UnknownExitStatus =
+            "the program ended by calling exit(), which powers OSv off at once; libvirt discards a powered-off guest's memory, and OSv's kernel log with the status in it, so the exit status is not known (run it on this machine, without -Connection, to know it)";
+
         private static int? NonZero(int? status) => status == 0 ? null : status;
 
         /// <summary>

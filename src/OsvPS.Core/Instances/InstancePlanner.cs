@@ -46,6 +46,7 @@ namespace OsvPS.Core.Instances
                     $"'{request.ImagePath}' is {format}; {why} a raw or qcow2 image (build with -Format qcow2).", request.ImagePath);
             }
             string commandLine = "";
+            string? shown = null;
             IReadOnlyList<string> sets = new string[0];
             if (rewritable)
             {
@@ -53,9 +54,10 @@ namespace OsvPS.Core.Instances
                 {
                     sets = RofsIndex.List(disk, "/run").ToList();
                     commandLine = RunCommandLine(request, disk, sets);
+                    shown = request.Env?.Count > 0 ? RunCommandLine(request.WithEnvHidden(), disk, sets) : null;
                 }
             }
-            return new StartPlan(request, name, format, kernel, commandLine, rewritable && kernel == null, sets);
+            return new StartPlan(request, name, format, kernel, commandLine, rewritable && kernel == null, sets) { ShownCommandLine = shown ?? commandLine };
         }
 
         /// <summary>The machine settings any engine checks: memory, CPUs, network and forwards.</summary>

@@ -100,18 +100,8 @@ namespace OsvPS.Core.Instances
                         return read == bytes.Length ? bytes : throw new IOException("QEMU saved less of the guest's memory than asked");
                     }
                 }
-                byte[] buffer = Peek(Buffer, Size);
-                uint index = BitConverter.ToUInt32(Peek(Index, 4), 0);
-                byte full = Peek(Full, 1)[0];
-                if (index > Size || full > 1)
-                {
-                    return false;
-                }
-                byte[] log = full == 1 ? buffer.Skip((int)index).Concat(buffer.Take((int)index)).ToArray() : buffer.Take((int)index).ToArray();
-                string text = Encoding.UTF8.GetString(log);
-                // OSv's first lines (arch/x64/smp.cc, fs/vfs): a buffer without them is not this kernel's log, unless it
-                // wrapped (its first lines are overwritten then; its flag and index were read where the ELF says).
-                if (full == 0 && !text.Contains(" CPUs detected") && !text.Contains("VFS: mounting"))
+                string? text = ReadText(Peek);
+                if (text == null)
                 {
                     return false;
                 }
@@ -122,6 +112,26 @@ namespace OsvPS.Core.Instances
             {
                 AtomicFile.TryDelete(part);
             }
+        }
+
+        /// <summary>
+        /// The log as the guest's memory holds it now, oldest line first, read through <paramref name="peek"/> (physical
+        /// address, byte count); null when what memory holds is not a log (a kernel ELF from another build).
+        /// </summary>
+        public string? ReadText(Func<ulong, ulong, byte[]> peek)
+        {
+            byte[] buffer = peek(Buffer, Size);
+            uint index = BitConverter.ToUInt32(peek(Index, 4), 0);
+            byte full = peek(Full, 1)[0];
+            if (index > Size || full > 1)
+            {
+                return null;
+            }
+            byte[] log = full == 1 ? buffer.Skip((int)index).Concat(buffer.Take((int)index)).ToArray() : buffer.Take((int)index).ToArray();
+            string text = Encoding.UTF8.GetString(log);
+            // OSv's first lines (arch/x64/smp.cc, fs/vfs): a buffer without them is not this kernel's log, unless it
+            // wrapped (its first lines are overwritten then; its flag and index were read where the ELF says).
+            return full == 0 && !text.Contains(" CPUs detected") && !text.Contains("VFS: mounting") ? null : text;
         }
     }
 
@@ -136,13 +146,28 @@ namespace OsvPS.Core.Instances
             LastLine = lastLine;
         }
 
-        /// <summary>OSv shut down through core/shutdown.cc ("Powering off."): no abort, assertion, fault or load failure.</summary>
+        /// <summary>
+        /// OSv shut down through core/shutdown.cc ("Powering off."), or its programs all returned under --noshutdown
+        /// ("main() returned."): no abort, assertion, fault or load failure.
+        /// </summary>
         public bool Orderly { get; }
         /// <summary>The last exit status OSv logged (a program's main returning non-zero, or exit()), else null (0 when orderly).</summary>
         public int? Status { get; }
         public string? StatusLine { get; }
         /// <summary>The log's last line, for a failure's reason.</summary>
         public string? LastLine { get; }
+
+        // core/shutdown.cc, before every orderly power-off.
+        private const string PoweringOff = "Powering off.";
+
+        /// <summary>
+        /// loader.cc under --noshutdown, once the command line's programs have all returned (the guest stays up): only
+        /// OSv's loader writes it to the kernel log.
+        /// </summary>
+        public const string MainReturned = "main() returned.";
+
+        /// <summary>True when <paramref name="text"/>, a kernel log, says the guest's programs have all returned.</summary>
+        public static bool SaysMainReturned(string text) => text.Split('\n').Any(l => l.TrimEnd('\r') == MainReturned);
 
         public static KernelLogReport Parse(string text)
         {
@@ -158,7 +183,7 @@ namespace OsvPS.Core.Instances
                     statusLine = shown;
                 }
             }
-            return new KernelLogReport(lines.Contains("Powering off."), status, statusLine, lines.LastOrDefault());
+            return new KernelLogReport(lines.Contains(PoweringOff) || lines.Contains(MainReturned), status, statusLine, lines.LastOrDefault());
         }
 
         /// <summary>Reads the log an instance's run left, or null when there is none.</summary>

@@ -28,6 +28,8 @@ namespace OsvPS.Core.Instances
             : this(shared.Request, shared.Name, shared.ImageFormat, shared.Kernel, shared.CommandLine, shared.RewriteDisk, shared.ConfigSets)
         {
             KernelLog = shared.KernelLog;
+            ShownCommandLine = shared.ShownCommandLine;
+            StaysUp = shared.StaysUp;
             Host = shared.Host;
             Accelerator = shared.Accelerator;
             warnings.AddRange(shared.warnings);
@@ -41,6 +43,12 @@ namespace OsvPS.Core.Instances
         public string? Kernel { get; }
         /// <summary>The command line the instance runs (the image's, or the one chosen for this run).</summary>
         public string CommandLine { get; }
+        /// <summary>
+        /// <see cref="CommandLine"/> with each -Env value hidden: what an engine writes where others may read it (a libvirt
+        /// domain's XML, which a read-only connection shows to every local user).
+        /// </summary>
+        internal string ShownCommandLine { get; set; } = "";
+
         /// <summary>True when the guest's command line is written into the overlay (a disk boot of a raw or qcow2 image).</summary>
         public bool RewriteDisk { get; }
         /// <summary>The config sets the image holds (its <c>/run</c> files).</summary>
@@ -51,7 +59,18 @@ namespace OsvPS.Core.Instances
         /// What the guest is really given: <see cref="CommandLine"/> behind the loader options every run
         /// gets (see <see cref="GuestCommandLines"/>). Empty when the image's own line cannot be replaced.
         /// </summary>
-        public string GuestCommandLine => GuestCommandLines.For(CommandLine, verbose: KernelLog == null);
+        public string GuestCommandLine => GuestLineOf(CommandLine);
+
+        /// <summary><see cref="GuestCommandLine"/> with each -Env value hidden (see <see cref="ShownCommandLine"/>).</summary>
+        internal string ShownGuestCommandLine => GuestLineOf(ShownCommandLine);
+
+        private string GuestLineOf(string commandLine) => GuestCommandLines.For(commandLine, verbose: KernelLog == null, staysUp: KernelLog != null && StaysUp);
+
+        /// <summary>
+        /// True when the guest stays up once its programs return, so the engine reads the kernel log from the running guest
+        /// (libvirt, whose QEMU driver discards a powered-off guest's memory at once).
+        /// </summary>
+        internal bool StaysUp { get; set; }
 
         /// <summary>Where the engine reads OSv's kernel log after the run (the exit status, an orderly end); null when it reads the console.</summary>
         internal KernelLogSymbols? KernelLog { get; set; }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using OsvPS.Core.Qemu;
 
 namespace OsvPS.Core.Instances
@@ -22,6 +23,25 @@ namespace OsvPS.Core.Instances
         public EngineOptions EngineOptions { get; set; } = new EngineOptions();
         /// <summary>The caller waits for the guest: QEMU dies with the caller.</summary>
         public bool Attached { get; set; }
+
+        /// <summary>The same request with another boot mode.</summary>
+        internal StartRequest WithBootMode(BootMode mode)
+        {
+            var copy = (StartRequest)MemberwiseClone();
+            copy.BootMode = mode;
+            return copy;
+        }
+
+        /// <summary>What stands for an -Env value where others may read the command line (a libvirt domain's XML).</summary>
+        internal const string HiddenValue = "***";
+
+        /// <summary>The same request with every -Env value replaced by <see cref="HiddenValue"/>.</summary>
+        internal StartRequest WithEnvHidden()
+        {
+            var copy = (StartRequest)MemberwiseClone();
+            copy.Env = Env?.ToDictionary(e => e.Key, e => HiddenValue);
+            return copy;
+        }
 
         /// <summary>True when the run chooses its own command line (-Boot, -Env or -CommandLine).</summary>
         public bool RewritesCommandLine => Boot?.Count > 0 || Env?.Count > 0 || !string.IsNullOrEmpty(CommandLine);

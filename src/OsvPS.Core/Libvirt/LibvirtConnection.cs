@@ -360,6 +360,14 @@ namespace OsvPS.Core.Libvirt
             return reply.Value >= 0 ? reply.Value : throw Connection.Failure(what, Name, reply);
         }
 
+        /// <summary>libvirt's state with its reason (for a shut-off domain: 1 shut down by the guest, 2 destroyed, 3 crashed...).</summary>
+        public (int State, int Reason) StateAndReason()
+        {
+            string what = $"read the state of domain '{Name}'";
+            var reply = Connection.Call(what, Name, () => virDomainGetState(Handle, out int state, out int reason, 0) < 0 ? (-1, 0) : (state, reason));
+            return reply.Value.Item1 >= 0 ? reply.Value : throw Connection.Failure(what, Name, reply);
+        }
+
         /// <summary>True while a QEMU runs for the domain (running, paused, being shut down, suspended).</summary>
         public bool IsActive() => IsActiveState(State());
 
@@ -385,6 +393,25 @@ namespace OsvPS.Core.Libvirt
         }
 
         public void Undefine() => Connection.Check($"undefine domain '{Name}'", Name, () => virDomainUndefine(Handle));
+
+        /// <summary>
+        /// <paramref name="size"/> bytes of the running guest's memory from physical address <paramref name="start"/>,
+        /// read in pieces of at most <see cref="MemoryPeekMax"/> (libvirt's QEMU driver saves them with QMP pmemsave).
+        /// </summary>
+        public byte[] PeekPhysical(ulong start, int size)
+        {
+            var result = new byte[size];
+            for (int done = 0; done < size;)
+            {
+                int part = Math.Min(MemoryPeekMax, size - done);
+                var piece = new byte[part];
+                ulong at = start + (ulong)done;
+                Connection.Check($"read the memory of domain '{Name}'", Name, () => virDomainMemoryPeek(Handle, at, (UIntPtr)part, piece, MemoryPhysical));
+                Buffer.BlockCopy(piece, 0, result, done, part);
+                done += part;
+            }
+            return result;
+        }
 
         private protected override void Free(IntPtr open) => virDomainFree(open);
     }

@@ -20,7 +20,15 @@ namespace OsvPS.Core.Libvirt
         // virDomainState
         public const int DomainRunning = 1, DomainBlocked = 2, DomainPaused = 3, DomainShutdown = 4, DomainShutoff = 5, DomainCrashed = 6, DomainPmSuspended = 7;
 
+        // virDomainShutoffReason
+        public const int ShutoffShutdown = 1, ShutoffDestroyed = 2, ShutoffCrashed = 3;
+
         public const uint ListDomainsAll = 0;
+
+        // virDomainMemoryFlags: addresses are the guest's physical ones.
+        public const uint MemoryPhysical = 2;
+        // The most one virDomainMemoryPeek may ask for over libvirt's remote protocol (REMOTE_DOMAIN_MEMORY_PEEK_BUFFER_MAX).
+        public const int MemoryPeekMax = 65536;
 
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
         public delegate void ErrorFunc(IntPtr userData, IntPtr error);
@@ -39,6 +47,7 @@ namespace OsvPS.Core.Libvirt
         [DllImport(Lib)] public static extern IntPtr virDomainGetName(IntPtr domain);
         [DllImport(Lib)] public static extern IntPtr virDomainGetXMLDesc(IntPtr domain, uint flags);
         [DllImport(Lib)] public static extern int virDomainGetState(IntPtr domain, out int state, out int reason, uint flags);
+        [DllImport(Lib)] public static extern int virDomainMemoryPeek(IntPtr domain, ulong start, UIntPtr size, byte[] buffer, uint flags);
         [DllImport(Lib)] public static extern int virDomainCreate(IntPtr domain);
         [DllImport(Lib)] public static extern int virDomainShutdown(IntPtr domain);
         [DllImport(Lib)] public static extern int virDomainDestroy(IntPtr domain);

@@ -66,6 +66,42 @@ namespace OsvPS.Core.Instances.Libvirt
         // A stop asked for here leaves a mark beside the console copy, so its end is not taken for the program's.
         private string StopMarkPath(string name) => MirrorPath(name) + ".stopped";
 
+        // OSv's kernel log, saved from the guest's memory once its programs returned, beside the console copy.
+        private string KernelLogPath(string name) => MirrorPath(name) + ".kernel.log";
+
+        /// <summary>
+        /// Ends a running domain whose programs have all returned: OSv, kept up by --noshutdown, logged "main() returned."
+        /// to its kernel log, which the guest's programs cannot write. The log is read from guest memory
+        /// (virDomainMemoryPeek at the kernel ELF's addresses) and saved beside the console copy, then the domain is
+        /// destroyed. True when it ended so; false while the programs run, or when the log cannot be read now.
+        /// </summary>
+        private bool SettleIfReturned(LibvirtDomain domain, XElement meta, string name)
+        {
+            var symbols = KernelLogSymbols.Parse(meta.Attribute("kernelLog")?.Value);
+            if (symbols == null)
+            {
+                return false;
+            }
+            string? text;
+            try
+            {
+                text = symbols.ReadText((address, size) => domain.PeekPhysical(address, checked((int)size)));
+            }
+            catch (OsvException)
+            {
+                return false; // it powered off meanwhile, or libvirt refused the read: its state says the rest
+            }
+            if (text == null || !KernelLogReport.SaysMainReturned(text))
+            {
+                return false;
+            }
+            string log = KernelLogPath(name);
+            Directory.CreateDirectory(Path.GetDirectoryName(log)!);
+            AtomicFile.WriteAllText(log, text);
+            domain.Destroy();
+            return true;
+        }
+
         /// <summary>Checks a start on this connection before anything is uploaded.</summary>
         public StartPlan Plan(StartRequest request, CancellationToken cancellation)
         {
@@ -78,16 +114,28 @@ namespace OsvPS.Core.Instances.Libvirt
                     "-Volume is not available on a libvirt connection: the files are on this machine, not the libvirt host. Attach pool volumes with virsh attach-disk.", name);
             }
             var plan = InstancePlanner.Plan(request, rawOrQcow2Only: true);
+            if (plan.Kernel != null && request.Env?.Count > 0)
+            {
+                // libvirt hands a kernel's command line to QEMU as -append, which every local user of the host reads
+                // (ps); the overlay of a disk boot keeps the -Env values off every command line.
+                if (request.BootMode != BootMode.Auto)
+                {
+                    throw new OsvException(ErrorIds.EnvNeedsDiskBoot, OsvErrorKind.InvalidOperation,
+                        $"instance '{plan.Name}': on a libvirt connection a kernel boot's command line is QEMU's -append, which every local user of {Connection} reads with ps, so -Env values do not go there; use -BootMode Disk (or leave -BootMode out), which keeps them in the instance's overlay.", plan.Name);
+                }
+                plan = InstancePlanner.Plan(request.WithBootMode(BootMode.Disk), rawOrQcow2Only: true);
+            }
+            // The run's end is read from OSv's kernel log in the running guest (the kernel ELF that belongs to the image
+            // says where): the guest stays up once its programs return, since libvirt discards a powered-off guest at once.
+            string? elf = plan.Kernel ?? InstancePlanner.FindKernel(request.ImagePath);
+            plan.KernelLog = elf != null ? KernelLogSymbols.Read(elf) : null;
+            plan.StaysUp = true;
             if (request.Machine.Forwards.Count > 0 && libvirt.DaemonVersion() is ulong version && version < PasstVersion)
             {
                 throw new OsvException(ErrorIds.LibvirtNotSupported, OsvErrorKind.NotImplemented,
                     $"-Forward on a libvirt connection needs libvirt 9.2 or later on the host (port forwards of user networking come with its passt backend); {Connection} runs libvirt {version / 1000000}.{version / 1000 % 1000}.{version % 1000}. Put the instance on a bridge (-Network Bridge) or a libvirt network and reach its address instead.", plan.Name);
             }
             plan.Host = Connection;
-            if (plan.Kernel != null && request.Env?.Count > 0)
-            {
-                plan.Warn($"instance '{plan.Name}': libvirt hands a kernel's command line to QEMU as -append, so the -Env values are in QEMU's arguments on {Connection}, where its local users can read them; -BootMode Disk keeps them in the overlay.");
-            }
             plan.Accelerator = request.Accelerator == Accelerator.Kvm ? Accelerator.Kvm : Accelerator.Tcg;
             return new LibvirtStartPlan(plan, options.StoragePool);
         }
@@ -140,6 +188,7 @@ namespace OsvPS.Core.Instances.Libvirt
                 }
                 AtomicFile.TryDelete(MirrorPath(plan.Name));
                 AtomicFile.TryDelete(StopMarkPath(plan.Name));
+                AtomicFile.TryDelete(KernelLogPath(plan.Name));
 
                 string xml = LibvirtDomainXml.Build(plan, domainName, overlayVolume, kernelPath, consolePath).ToString(SaveOptions.DisableFormatting);
                 using (var domain = libvirt.DefineDomain(xml, domainName))
@@ -223,15 +272,18 @@ namespace OsvPS.Core.Instances.Libvirt
                 {
                     return null; // not one of OsvPS's
                 }
-                int state = domain.State();
+                var (state, reason) = domain.StateAndReason();
                 bool active = LibvirtDomain.IsActiveState(state);
+                if (active && SettleIfReturned(domain, meta, name))
+                {
+                    (state, reason) = domain.StateAndReason();
+                    active = LibvirtDomain.IsActiveState(state);
+                }
                 string mirror = MirrorPath(name);
                 storage.SyncConsole(meta, xml, mirror);
                 string commandLine = meta.Attribute("commandLine")?.Value ?? "";
                 string guestLine = meta.Attribute("guestCommandLine")?.Value ?? commandLine;
-                var outcome = active ? InstanceOutcome.Running : InstanceOutcome.Ended(null,
-                    state == LibvirtNative.DomainCrashed ? $"libvirt reports domain '{DomainName(name)}' crashed" : null,
-                    File.Exists(StopMarkPath(name)), GuestConsoleReport.Scan(mirror), GuestCommandLines.ReportsExitStatus(guestLine));
+                var outcome = active ? InstanceOutcome.Running : Outcome(name, meta, state, reason, mirror, guestLine);
                 DateTime? started = DateTime.TryParse(meta.Attribute("started")?.Value, CultureInfo.InvariantCulture,
                     DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var when) ? when : (DateTime?)null;
                 DateTime? stopped = active || !File.Exists(mirror) ? (DateTime?)null : File.GetLastWriteTimeUtc(mirror);
@@ -253,6 +305,29 @@ namespace OsvPS.Core.Instances.Libvirt
                 };
                 return this.Describe(facts, outcome);
             }
+        }
+
+        // How an ended domain ended. With OSv's kernel log (a domain started with its symbols): what the log saved when the
+        // programs returned says; with none saved, the guest powered off by itself (exit(), or OSv failing with
+        // --power-off-on-abort), and its memory went with the domain. Without symbols: the console, as OSv printed it
+        // under --verbose.
+        private InstanceOutcome Outcome(string name, XElement meta, int state, int reason, string mirror, string guestLine)
+        {
+            bool stopRequested = File.Exists(StopMarkPath(name));
+            var console = GuestConsoleReport.Scan(mirror);
+            if (meta.Attribute("kernelLog") == null)
+            {
+                return InstanceOutcome.Ended(null, state == LibvirtNative.DomainCrashed ? $"libvirt reports domain '{DomainName(name)}' crashed" : null,
+                    stopRequested, console, GuestCommandLines.ReportsExitStatus(guestLine));
+            }
+            if (KernelLogReport.ReadFrom(KernelLogPath(name)) is KernelLogReport log)
+            {
+                return InstanceOutcome.FromKernelLog(log, stopRequested, console);
+            }
+            string? hypervisorEnd = state == LibvirtNative.DomainCrashed || reason == LibvirtNative.ShutoffCrashed ? $"libvirt reports domain '{DomainName(name)}' crashed"
+                : reason == LibvirtNative.ShutoffDestroyed ? $"domain '{DomainName(name)}' was destroyed outside OsvPS (virsh destroy?)"
+                : null;
+            return InstanceOutcome.PoweredOffUnread(hypervisorEnd, stopRequested, console);
         }
 
         /// <summary>An ACPI shutdown, then destroy after <paramref name="timeout"/>; <paramref name="force"/> destroys at once.</summary>
@@ -321,6 +396,7 @@ namespace OsvPS.Core.Instances.Libvirt
             }
             AtomicFile.TryDelete(MirrorPath(name));
             AtomicFile.TryDelete(StopMarkPath(name));
+            AtomicFile.TryDelete(KernelLogPath(name));
         }
 
         private void RemoveDomain(LibvirtDomain domain, CancellationToken cancellation)
@@ -379,16 +455,18 @@ namespace OsvPS.Core.Instances.Libvirt
             public IReadOnlyList<string> RunscriptFiles { get; }
             // Never: a line on the console may be the program's own (a server logging a request that holds
             // "Aborted"), and OSv, run with --power-off-on-abort, powers the guest off itself when it fails.
-            // (The run's status is still read from the console: libvirt's QEMU driver refuses on_poweroff
-            // 'preserve', so the guest's memory, OSv's kernel log with it, is gone when the domain ends.)
             public bool StopsOnFailureLines => false;
 
-            public IReadOnlyList<string> KernelLogLines() => new string[0];
+            public IReadOnlyList<string> KernelLogLines()
+            {
+                string log = engine.KernelLogPath(Name);
+                return File.Exists(log) ? File.ReadAllText(log).Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList() : new List<string>();
+            }
 
             public bool WaitForEnd(TimeSpan wait)
             {
                 engine.storage.SyncConsole(meta, xml, ConsolePath);
-                if (!domain.IsActive())
+                if (!domain.IsActive() || engine.SettleIfReturned(domain, meta, Name))
                 {
                     engine.storage.SyncConsole(meta, xml, ConsolePath);
                     return true;
