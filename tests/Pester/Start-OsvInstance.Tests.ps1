@@ -142,10 +142,18 @@ Describe 'Start-OsvInstance' {
             (Get-Item -LiteralPath (Join-Path $env:CAPSTAN_ROOT 'instances/qemu/kernel-secret/kernel.cfg')).UnixMode | Should -Be '-rw-------'
         }
 
-        It 'says so when the command line with -Env values cannot be kept out of QEMU''s arguments' {
-            $output = Start-OsvInstance demo -Name kernel-quoted -CommandLine '/echo.so "a b"' -Env @{ TOKEN = 'x' } -Wait -Timeout $limit -WarningVariable warned -WarningAction SilentlyContinue
-            ($warned -join "`n") | Should -Match 'goes to QEMU as -append, where every local user can read it'
-            $output | Should -Contain 'OSVPS-STANDIN-KERNEL cmdline: --power-off-on-abort --verbose --env=TOKEN=x /echo.so "a b"'
+        It 'boots from disk when the command line with -Env values cannot be kept out of QEMU''s arguments, and refuses -BootMode Kernel then' {
+            # QEMU's config file cannot hold a double quote: such a line would be -append, which every local user reads.
+            $output = Start-OsvInstance demo -Name kernel-quoted -CommandLine '/echo.so "a b"' -Env @{ TOKEN = 'x-secret' } -Wait -Timeout $limit
+            $output | Should -Contain 'OSVPS-STANDIN cmdline: --power-off-on-abort --verbose --env=TOKEN=x-secret /echo.so "a b"' -Because 'the overlay holds it'
+            $instance = $output | Select-Object -Last 1
+            $instance.BootMode | Should -Be 'Disk'
+            ($instance.QemuCommand -join ' ') | Should -Not -Match 'x-secret'
+            Start-OsvInstance demo -Name kernel-quoted-k -BootMode Kernel -CommandLine '/echo.so "a b"' -Env @{ TOKEN = 'x-secret' } -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'EnvNeedsDiskBoot,*'
+            $err[0].Exception.Message | Should -Match 'use -BootMode Disk'
+            Get-OsvInstance kernel-quoted-k -ErrorAction SilentlyContinue | Should -BeNullOrEmpty -Because 'a refused start leaves nothing'
         }
 
         It 'passes the image''s own command line to the kernel' {

@@ -60,6 +60,26 @@ namespace OsvPS.Core.Instances
             return new StartPlan(request, name, format, kernel, commandLine, rewritable && kernel == null, sets) { ShownCommandLine = shown ?? commandLine };
         }
 
+        /// <summary>
+        /// Plans <paramref name="request"/> so that no -Env value reaches a process's command line: when a kernel boot's
+        /// line would (<paramref name="exposes"/> says whether the engine hands it to QEMU as -append), a start with no
+        /// -BootMode boots from disk instead, its overlay holding the line, and -BootMode Kernel is refused.
+        /// </summary>
+        public static StartPlan PlanKeepingEnvPrivate(StartRequest request, bool rawOrQcow2Only, string host, System.Func<StartPlan, bool> exposes)
+        {
+            var plan = Plan(request, rawOrQcow2Only);
+            if (plan.Kernel == null || !(request.Env?.Count > 0) || !exposes(plan))
+            {
+                return plan;
+            }
+            if (request.BootMode != BootMode.Auto)
+            {
+                throw new OsvException(ErrorIds.EnvNeedsDiskBoot, OsvErrorKind.InvalidOperation,
+                    $"instance '{plan.Name}': this kernel boot's command line would be QEMU's -append, which every local user of {host} reads with ps, so -Env values do not go there; use -BootMode Disk (or leave -BootMode out), which keeps them in the instance's overlay.", plan.Name);
+            }
+            return Plan(request.WithBootMode(BootMode.Disk), rawOrQcow2Only);
+        }
+
         /// <summary>The machine settings any engine checks: memory, CPUs, network and forwards.</summary>
         public static void ValidateMachine(MachineOptions machine, string name)
         {

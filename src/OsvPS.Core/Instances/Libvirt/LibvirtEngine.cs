@@ -113,18 +113,8 @@ namespace OsvPS.Core.Instances.Libvirt
                 throw new OsvException(ErrorIds.LibvirtNotSupported, OsvErrorKind.NotImplemented,
                     "-Volume is not available on a libvirt connection: the files are on this machine, not the libvirt host. Attach pool volumes with virsh attach-disk.", name);
             }
-            var plan = InstancePlanner.Plan(request, rawOrQcow2Only: true);
-            if (plan.Kernel != null && request.Env?.Count > 0)
-            {
-                // libvirt hands a kernel's command line to QEMU as -append, which every local user of the host reads
-                // (ps); the overlay of a disk boot keeps the -Env values off every command line.
-                if (request.BootMode != BootMode.Auto)
-                {
-                    throw new OsvException(ErrorIds.EnvNeedsDiskBoot, OsvErrorKind.InvalidOperation,
-                        $"instance '{plan.Name}': on a libvirt connection a kernel boot's command line is QEMU's -append, which every local user of {Connection} reads with ps, so -Env values do not go there; use -BootMode Disk (or leave -BootMode out), which keeps them in the instance's overlay.", plan.Name);
-                }
-                plan = InstancePlanner.Plan(request.WithBootMode(BootMode.Disk), rawOrQcow2Only: true);
-            }
+            // libvirt hands a kernel's command line to QEMU as -append.
+            var plan = InstancePlanner.PlanKeepingEnvPrivate(request, rawOrQcow2Only: true, Connection, _ => true);
             // The run's end is read from OSv's kernel log in the running guest (the kernel ELF that belongs to the image
             // says where): the guest stays up once its programs return, since libvirt discards a powered-off guest at once.
             string? elf = plan.Kernel ?? InstancePlanner.FindKernel(request.ImagePath);

@@ -33,20 +33,25 @@ namespace OsvPS.Core.Instances.Qemu
 
         public string Host => "this machine";
 
+        // The run's status comes from OSv's kernel log when the kernel that belongs to the image exports it.
+        private static StartPlan WithKernelLog(StartPlan plan)
+        {
+            if (plan.RewriteDisk || plan.Kernel != null)
+            {
+                string? elf = plan.Kernel ?? InstancePlanner.FindKernel(plan.Request.ImagePath);
+                plan.KernelLog = elf != null ? KernelLogSymbols.Read(elf) : null;
+            }
+            return plan;
+        }
+
         public StartPlan Plan(StartRequest request, CancellationToken cancellation)
         {
             var options = QemuEngineOptions.From(request.EngineOptions);
-            var plan = InstancePlanner.Plan(request);
-            if (plan.RewriteDisk || plan.Kernel != null)
-            {
-                // The run's status comes from OSv's kernel log when the kernel that belongs to the image exports it.
-                string? elf = plan.Kernel ?? InstancePlanner.FindKernel(request.ImagePath);
-                plan.KernelLog = elf != null ? KernelLogSymbols.Read(elf) : null;
-            }
-            if (plan.Kernel != null && request.Env?.Count > 0 && QemuArguments.KernelConfig(plan.Kernel, plan.GuestCommandLine) == null)
-            {
-                plan.Warn($"instance '{plan.Name}': its kernel command line (with the -Env values) has a double quote or is over 1023 bytes, which QEMU's config file cannot hold, so it goes to QEMU as -append, where every local user can read it; -BootMode Disk keeps it in the overlay.");
-            }
+            // A kernel's command line goes to QEMU in a config file, unless its grammar cannot hold it (a double quote, over
+            // 1023 bytes): then it would be -append, and -Env values never go there.
+            var plan = InstancePlanner.PlanKeepingEnvPrivate(request, rawOrQcow2Only: false, Host,
+                kernelBoot => QemuArguments.KernelConfig(kernelBoot.Kernel!, WithKernelLog(kernelBoot).GuestCommandLine) == null);
+            WithKernelLog(plan);
             foreach (var forward in request.Machine.Forwards)
             {
                 if (forward.IsIPv6)
