@@ -57,9 +57,6 @@ namespace OsvPS.Core.Instances
             => System.Text.RegularExpressions.Regex.Matches(guestCommandLine, @"(?:^(?>(?:\s*-\S+)*)|[;&])\s*runscript\s+(/run/[^;&\s""]+)")
                 .Cast<System.Text.RegularExpressions.Match>().Select(m => m.Groups[1].Value).ToList();
 
-        /// <summary>True when OsvPS kept the guest up after its programs return (<see cref="NoShutdown"/>).</summary>
-        public static bool StaysUp(string guestCommandLine) => LeadingOptions(guestCommandLine).Contains(NoShutdown);
-
         /// <summary>True when the guest prints its programs' exit statuses (it runs with --verbose).</summary>
         public static bool ReportsExitStatus(string guestCommandLine) => LeadingOptions(guestCommandLine).Contains(GuestExitStatus.VerboseOption);
 

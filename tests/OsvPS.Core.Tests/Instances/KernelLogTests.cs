@@ -91,5 +91,53 @@ namespace OsvPS.Core.Tests.Instances
             Assert.Null(KernelLogSymbols.Read("/usr/bin/gzip"));
             Assert.Null(KernelLogSymbols.Read("/etc/hostname"));
         }
+
+        // A guest kept up by --noshutdown (libvirt): OSv's loader logs "main() returned." once its programs returned.
+        [Fact]
+        public void MainReturnedUnderNoShutdownIsAnOrderlyEnd()
+        {
+            string log = Boot + "program /status returned 3\nmain() returned.\n";
+            Assert.True(KernelLogReport.SaysMainReturned(log));
+            Assert.False(KernelLogReport.SaysMainReturned(Boot + "x main() returned.\n"));
+            var outcome = InstanceOutcome.FromKernelLog(KernelLogReport.Parse(log), false, Console("main() returned.\n"));
+            Assert.Equal((InstanceState.Failed, (int?)3, ErrorIds.GuestProgramFailed), (outcome.State, outcome.ExitCode, outcome.FailureId));
+        }
+
+        // The log as memory holds it: read up to the index, or from the index round when the ring wrapped.
+        [Fact]
+        public void TheRingIsReadFromItsIndexAndAForeignBufferIsNoLog()
+        {
+            var symbols = KernelLogSymbols.Parse("buffer=0x1000,size=0x40,index=0x2000,full=0x3000")!;
+            byte[] Memory(string ring, uint index, byte full) => System.Text.Encoding.ASCII.GetBytes(ring.PadRight(0x40, '\0'));
+            string? Read(string ring, uint index, byte full) => symbols.ReadText((address, size) =>
+                address == 0x1000 ? Memory(ring, index, full) : address == 0x2000 ? System.BitConverter.GetBytes(index) : new[] { full });
+            Assert.Equal("1 CPUs detected\nmain() returned.\n", Read("1 CPUs detected\nmain() returned.\n", 33, 0));
+            // Wrapped: the oldest byte is at the index.
+            string wrapped = "ned.\nprogram /a returned 2\nmain() retur".PadRight(0x40, 'x');
+            Assert.Equal(wrapped.Substring(4) + wrapped.Substring(0, 4), Read(wrapped, 4, 1));
+            Assert.Null(Read("anything else", 13, 0));
+            Assert.Null(Read("1 CPUs detected\n", 0x41, 0));
+        }
+
+        [Fact]
+        public void AGuestThatPoweredOffUnreadSaysWhatIsKnown()
+        {
+            var unknown = InstanceOutcome.PoweredOffUnread(null, false, Console("status: calling exit(4)\n"));
+            Assert.Equal((InstanceState.Stopped, (int?)null, InstanceOutcome.UnknownExitStatus), (unknown.State, unknown.ExitCode, unknown.Reason));
+            var aborted = InstanceOutcome.PoweredOffUnread(null, false, Console("Aborted\n[backtrace]\n"));
+            Assert.Equal((InstanceState.Failed, ErrorIds.GuestAborted), (aborted.State, aborted.FailureId));
+            var stopped = InstanceOutcome.PoweredOffUnread(null, true, Console("Aborted\n"));
+            Assert.Equal((InstanceState.Stopped, (string?)null), (stopped.State, stopped.Reason));
+            var destroyed = InstanceOutcome.PoweredOffUnread("destroyed outside OsvPS", false, Console(""));
+            Assert.Equal((InstanceState.Crashed, ErrorIds.QemuCrashed), (destroyed.State, destroyed.FailureId));
+        }
+
+        [Fact]
+        public void NoShutdownIsAddedOnlyWhenTheGuestStaysUp()
+        {
+            Assert.Equal("--power-off-on-abort --noshutdown /x", GuestCommandLines.For("/x", verbose: false, staysUp: true));
+            Assert.Equal("--power-off-on-abort /x", GuestCommandLines.For("/x", verbose: false));
+            Assert.Equal("--noshutdown --power-off-on-abort /x", GuestCommandLines.For("--noshutdown --power-off-on-abort /x", verbose: false, staysUp: true));
+        }
     }
 }
