@@ -134,3 +134,39 @@ Describe 'A guest program''s exit status on the real OSv kernel, booted from <_>
         $verbose | Should -Contain 'program /status returned 5'
     }
 }
+
+# A kernel that stops without powering off (an abort during an abort spins for ever; osv::halt() halts) leaves QEMU up. OsvPS
+# tells it from a running guest by the virtual CPUs' state (QEMU's monitor, 'info registers -a'): a CPU whose interrupts stay
+# off for 3 s. The status probe stops the kernel the same way (programs run in ring 0 on OSv).
+Describe 'A guest whose OSv kernel stopped without powering off, booted from <_>' -ForEach @('Kernel', 'Disk') {
+    BeforeAll { $mode = $_ }
+
+    It 'is Failed (GuestKernelStopped) and its QEMU ended, waited on with -Wait: <How>' -ForEach @(
+        @{ How = 'spin' }
+        @{ How = 'halt' }
+    ) {
+        if (Skip-WithoutOsv $osv) { return }
+        $output = Start-OsvInstance $image -Name "dead-$How-$mode" -BootMode $mode -CommandLine "/status dead $How" -Wait -Timeout $limit -ErrorVariable err -ErrorAction SilentlyContinue -WarningVariable warned -WarningAction SilentlyContinue
+        Get-ConsoleLines $output | Should -Contain "status: stopping the kernel ($How)"
+        ($warned -join "`n") | Should -Not -Match 'ran longer than' -Because 'the stop is seen well before the timeout'
+        $instance = Get-FinalInstance $output
+        ($instance.State, $instance.FailureId) | Should -Be @('Failed', 'GuestKernelStopped')
+        $instance.Reason | Should -Match ('kept its interrupts off for 3 s \(' + $(if ($How -eq 'halt') { 'halted' } else { 'in a busy loop' }) + '\)')
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'GuestKernelStopped,*'
+        Test-ProcessGone $instance.Pid | Should -BeTrue
+    }
+
+    It 'is Failed for Get-OsvInstance alone, in the background; a busy guest beside it stays Running' {
+        if (Skip-WithoutOsv $osv) { return }
+        $dead = Start-OsvInstance $image -Name "dead-bg-$mode" -BootMode $mode -CommandLine '/status dead spin'
+        $busy = Start-OsvInstance $image -Name "busy-bg-$mode" -BootMode $mode -CommandLine '/status busy 20'
+        $deadline = [DateTime]::UtcNow.AddSeconds($limit)
+        while ((Get-OsvInstance "dead-bg-$mode").State -eq 'Running' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 500 }
+        $ended = Get-OsvInstance "dead-bg-$mode"
+        ($ended.State, $ended.FailureId) | Should -Be @('Failed', 'GuestKernelStopped')
+        Test-ProcessGone $dead.Pid | Should -BeTrue
+        (Get-OsvInstanceLog "busy-bg-$mode") | Should -Contain 'status: busy' -Because 'the busy guest was looked at while it ran'
+        (Get-OsvInstance "busy-bg-$mode").State | Should -Be 'Running'
+        Stop-OsvInstance "busy-bg-$mode" -Force
+    }
+}

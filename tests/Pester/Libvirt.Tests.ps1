@@ -360,4 +360,16 @@ Describe 'A program''s end on libvirt, read from OSv''s kernel log in the runnin
         $err[0].FullyQualifiedErrorId | Should -BeLike 'GuestAborted,*'
         Remove-OsvInstance $name -Connection $uri
     }
+
+    It 'a guest whose kernel stopped without powering off is Failed (GuestKernelStopped) and its domain destroyed' {
+        if (Skip-Without) { return }
+        $name = "lv-${run}-dead"
+        $output = Start-OsvInstance $statusImage -Connection $uri -StoragePool $pool -Name $name -CommandLine '/status dead spin' -Wait -Timeout 120 -ErrorVariable err -ErrorAction SilentlyContinue
+        Get-ConsoleLines $output | Should -Contain 'status: stopping the kernel (spin)'
+        $instance = Get-FinalInstance $output
+        ($instance.State, $instance.FailureId) | Should -Be @('Failed', 'GuestKernelStopped')
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'GuestKernelStopped,*'
+        (Virsh domstate "osvps-$name") | Should -Contain 'shut off'
+        Remove-OsvInstance $name -Connection $uri
+    }
 }

@@ -150,6 +150,7 @@ namespace OsvPS.Core.Errors
 
         // What OSv prints when a program fails (GuestFailures.cs).
         public static readonly ErrorId GuestAborted = new ErrorId("GuestAborted");
+        public static readonly ErrorId GuestKernelStopped = new ErrorId("GuestKernelStopped");
         public static readonly ErrorId GuestAssertionFailed = new ErrorId("GuestAssertionFailed");
         public static readonly ErrorId GuestCommandLineInvalid = new ErrorId("GuestCommandLineInvalid");
         public static readonly ErrorId GuestPageFault = new ErrorId("GuestPageFault");

@@ -104,6 +104,16 @@ namespace OsvPS.Core.Instances
             return new InstanceOutcome(InstanceState.Stopped, null, UnknownExitStatus, null);
         }
 
+        /// <summary>
+        /// A guest whose kernel stopped without powering off (<see cref="KernelStop"/>), ended by OsvPS: Failed, named by
+        /// OSv's failure line on the console when there is one (the CPUs' state confirms OSv printed it), else by
+        /// <paramref name="why"/> (GuestKernelStopped).
+        /// </summary>
+        public static InstanceOutcome KernelStopped(string why, GuestConsoleReport console)
+            => console.Failure != null
+                ? new InstanceOutcome(InstanceState.Failed, null, console.Failure.Reason, console.Failure.ErrorId)
+                : new InstanceOutcome(InstanceState.Failed, null, why, ErrorIds.GuestKernelStopped);
+
         /// <summary>The Reason of an instance whose program ended by exit() where the status cannot be read.</summary>
         public const string UnknownExitStatus =
             "the program ended by calling exit(), which powers OSv off at once; libvirt discards a powered-off guest's memory, and OSv's kernel log with the status in it, so the exit status is not known (run it on this machine, without -Connection, to know it)";

@@ -395,6 +395,18 @@ namespace OsvPS.Core.Libvirt
         public void Undefine() => Connection.Check($"undefine domain '{Name}'", Name, () => virDomainUndefine(Handle));
 
         /// <summary>
+        /// A command of QEMU's human monitor (<c>info registers -a</c>) run through libvirt, or null when libvirt refuses it
+        /// (libvirt marks the domain "custom-monitor" tainted in its log: OsvPS only reads with it).
+        /// </summary>
+        public string? HumanMonitor(string command)
+        {
+            byte[] text = System.Text.Encoding.UTF8.GetBytes(command + "\0");
+            var reply = Connection.Call($"ask the monitor of domain '{Name}'", Name,
+                () => virDomainQemuMonitorCommand(Handle, text, out IntPtr result, QemuMonitorCommandHmp) < 0 ? null : LibvirtConnection.TakeString(result));
+            return reply.Value;
+        }
+
+        /// <summary>
         /// <paramref name="size"/> bytes of the running guest's memory from physical address <paramref name="start"/>,
         /// read in pieces of at most <see cref="MemoryPeekMax"/> (libvirt's QEMU driver saves them with QMP pmemsave).
         /// </summary>

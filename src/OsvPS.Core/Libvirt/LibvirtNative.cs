@@ -47,6 +47,9 @@ namespace OsvPS.Core.Libvirt
         [DllImport(Lib)] public static extern IntPtr virDomainGetName(IntPtr domain);
         [DllImport(Lib)] public static extern IntPtr virDomainGetXMLDesc(IntPtr domain, uint flags);
         [DllImport(Lib)] public static extern int virDomainGetState(IntPtr domain, out int state, out int reason, uint flags);
+        // libvirt-qemu.so.0: QEMU's own monitor through libvirt (HMP text with this flag).
+        public const uint QemuMonitorCommandHmp = 1;
+        [DllImport("libvirt-qemu.so.0")] public static extern int virDomainQemuMonitorCommand(IntPtr domain, byte[] command, out IntPtr result, uint flags);
         [DllImport(Lib)] public static extern int virDomainMemoryPeek(IntPtr domain, ulong start, UIntPtr size, byte[] buffer, uint flags);
         [DllImport(Lib)] public static extern int virDomainCreate(IntPtr domain);
         [DllImport(Lib)] public static extern int virDomainShutdown(IntPtr domain);

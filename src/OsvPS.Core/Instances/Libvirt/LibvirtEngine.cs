@@ -66,6 +66,41 @@ namespace OsvPS.Core.Instances.Libvirt
         // A stop asked for here leaves a mark beside the console copy, so its end is not taken for the program's.
         private string StopMarkPath(string name) => MirrorPath(name) + ".stopped";
 
+        // Why the guest's kernel was taken as stopped (KernelStop), when OsvPS ended the domain for it.
+        private string KernelStoppedPath(string name) => MirrorPath(name) + ".kernel-stopped";
+
+        /// <summary>
+        /// Ends a running domain whose OSv kernel stopped without powering off (<see cref="KernelStop"/>, from the CPUs'
+        /// state through QEMU's monitor): the reason is kept beside the console copy, then the domain destroyed.
+        /// </summary>
+        private bool EndIfKernelStopped(LibvirtDomain domain, string name)
+        {
+            string mirror = MirrorPath(name);
+            if (!KernelStop.Booted(mirror) || !KernelStop.Due(Connection + "\n" + name))
+            {
+                return false;
+            }
+            string? why = KernelStop.Check(() =>
+            {
+                try
+                {
+                    // Only while it runs: a guest powering off turns its interrupts off on the way.
+                    return domain.State() == LibvirtNative.DomainRunning ? domain.HumanMonitor("info registers -a") : null;
+                }
+                catch (OsvException)
+                {
+                    return null;
+                }
+            }, CancellationToken.None);
+            if (why == null)
+            {
+                return false;
+            }
+            AtomicFile.WriteAllText(KernelStoppedPath(name), why + "\n");
+            domain.Destroy();
+            return true;
+        }
+
         // OSv's kernel log, saved from the guest's memory once its programs returned, beside the console copy.
         private string KernelLogPath(string name) => MirrorPath(name) + ".kernel.log";
 
@@ -179,6 +214,7 @@ namespace OsvPS.Core.Instances.Libvirt
                 AtomicFile.TryDelete(MirrorPath(plan.Name));
                 AtomicFile.TryDelete(StopMarkPath(plan.Name));
                 AtomicFile.TryDelete(KernelLogPath(plan.Name));
+                AtomicFile.TryDelete(KernelStoppedPath(plan.Name));
 
                 string xml = LibvirtDomainXml.Build(plan, domainName, overlayVolume, kernelPath, consolePath).ToString(SaveOptions.DisableFormatting);
                 using (var domain = libvirt.DefineDomain(xml, domainName))
@@ -264,13 +300,14 @@ namespace OsvPS.Core.Instances.Libvirt
                 }
                 var (state, reason) = domain.StateAndReason();
                 bool active = LibvirtDomain.IsActiveState(state);
-                if (active && SettleIfReturned(domain, meta, name))
+                string mirror = MirrorPath(name);
+                storage.SyncConsole(meta, xml, mirror);
+                if (active && (SettleIfReturned(domain, meta, name) || EndIfKernelStopped(domain, name)))
                 {
                     (state, reason) = domain.StateAndReason();
                     active = LibvirtDomain.IsActiveState(state);
+                    storage.SyncConsole(meta, xml, mirror);
                 }
-                string mirror = MirrorPath(name);
-                storage.SyncConsole(meta, xml, mirror);
                 string commandLine = meta.Attribute("commandLine")?.Value ?? "";
                 string guestLine = meta.Attribute("guestCommandLine")?.Value ?? commandLine;
                 var outcome = active ? InstanceOutcome.Running : Outcome(name, meta, state, reason, mirror, guestLine);
@@ -305,6 +342,10 @@ namespace OsvPS.Core.Instances.Libvirt
         {
             bool stopRequested = File.Exists(StopMarkPath(name));
             var console = GuestConsoleReport.Scan(mirror);
+            if (!stopRequested && File.Exists(KernelStoppedPath(name)))
+            {
+                return InstanceOutcome.KernelStopped(File.ReadAllText(KernelStoppedPath(name)).Trim(), console);
+            }
             if (meta.Attribute("kernelLog") == null)
             {
                 return InstanceOutcome.Ended(null, state == LibvirtNative.DomainCrashed ? $"libvirt reports domain '{DomainName(name)}' crashed" : null,
@@ -387,6 +428,7 @@ namespace OsvPS.Core.Instances.Libvirt
             AtomicFile.TryDelete(MirrorPath(name));
             AtomicFile.TryDelete(StopMarkPath(name));
             AtomicFile.TryDelete(KernelLogPath(name));
+            AtomicFile.TryDelete(KernelStoppedPath(name));
         }
 
         private void RemoveDomain(LibvirtDomain domain, CancellationToken cancellation)
@@ -456,7 +498,7 @@ namespace OsvPS.Core.Instances.Libvirt
             public bool WaitForEnd(TimeSpan wait)
             {
                 engine.storage.SyncConsole(meta, xml, ConsolePath);
-                if (!domain.IsActive() || engine.SettleIfReturned(domain, meta, Name))
+                if (!domain.IsActive() || engine.SettleIfReturned(domain, meta, Name) || engine.EndIfKernelStopped(domain, Name))
                 {
                     engine.storage.SyncConsole(meta, xml, ConsolePath);
                     return true;

@@ -133,6 +133,11 @@ namespace OsvPS.Core.Instances.Qemu
                 QemuEngine.WaitFor(() => RunningPid(folder, r) == null, TimeSpan.FromSeconds(10), System.Threading.CancellationToken.None);
                 running = RunningPid(folder, r);
             }
+            else if (running is int live && KernelStopWatch.EndIfStopped(folder, r, live))
+            {
+                QemuEngine.WaitFor(() => RunningPid(folder, r) == null, TimeSpan.FromSeconds(10), System.Threading.CancellationToken.None);
+                running = RunningPid(folder, r);
+            }
             var outcome = running != null ? InstanceOutcome.Running : OutcomeOf(folder, r);
             DateTime? stopped = running != null ? null : r.Time("stopped") ?? QemuLauncher.ReadExit(folder)?.When;
             string forwards = r["forwards"] ?? "";
@@ -170,7 +175,8 @@ namespace OsvPS.Core.Instances.Qemu
             string guestLine = record["guest_command_line"] ?? record["command_line"] ?? "";
             var console = GuestConsoleReport.Scan(Path.Combine(folder, QemuLauncher.ConsoleFile));
             var kernelLog = record["kernel_log"] != null ? KernelLogReport.ReadFrom(Path.Combine(folder, KernelLogHarvest.LogFile)) : null;
-            var outcome = kernelLog != null
+            var outcome = record["kernel_stopped"] is string stopped && record["stop_requested"] == null ? InstanceOutcome.KernelStopped(stopped, console)
+                : kernelLog != null
                 ? InstanceOutcome.FromKernelLog(kernelLog, record["stop_requested"] != null, console)
                 : InstanceOutcome.Ended(record["start_failure"], HypervisorEnd(folder, record), record["stop_requested"] != null,
                     console, GuestCommandLines.ReportsExitStatus(guestLine));
