@@ -10,8 +10,8 @@ namespace OsvPS.Core.Elf
     /// One behaviour of OSv's kernel (v0.57.0-398) unlike Linux's, and what in a program's files shows it meets it.
     /// It matches when every condition given holds: one of <see cref="Calls"/> is imported (or one of
     /// <see cref="GoFunctions"/> is in the Go function table: both are calls), every one of <see cref="Requires"/>
-    /// is imported by the program itself, one of <see cref="RequiresGo"/> is in the Go function table, and one of
-    /// <see cref="Texts"/> is in the program file.
+    /// is imported by the program itself, one of <see cref="RequiresGo"/> is in the Go function table, one of
+    /// <see cref="Texts"/> and every one of <see cref="RequiresTexts"/> are in the program file.
     /// </summary>
     internal sealed class KernelRule
     {
@@ -32,6 +32,7 @@ namespace OsvPS.Core.Elf
         public string[] Requires { get; set; } = new string[0];
         public string[] RequiresGo { get; set; } = new string[0];
         public string[] Texts { get; set; } = new string[0];
+        public string[] RequiresTexts { get; set; } = new string[0];
     }
 
     /// <summary>
@@ -69,7 +70,8 @@ namespace OsvPS.Core.Elf
                 "bsd/sys/compat/linux/linux_socket.cc:292-316, 1252-1253")
             {
                 Calls = new[] { "setsockopt" },
-                Texts = new[] { "IP_MTU_DISCOVER, IP_PMTUDISC_OMIT...) failed" },
+                // unbound's own message, and the daemon's fatal one (unbound-checkconf and unbound-control carry only the first).
+                RequiresTexts = new[] { "IP_MTU_DISCOVER, IP_PMTUDISC_OMIT...) failed", "could not open ports" },
             },
             new KernelRule("EtcdBackend", OsvFindingEffect.CannotRun,
                 "it is etcd: its backend opens its bbolt database at start, and bbolt maps the file and calls madvise(MADV_RANDOM) on it; OSv accepts only MADV_DONTNEED, " +
@@ -136,7 +138,7 @@ namespace OsvPS.Core.Elf
         };
 
         /// <summary>Every text any rule looks for in a program file.</summary>
-        private static readonly string[] AllTexts = All.SelectMany(r => r.Texts).Distinct(StringComparer.Ordinal).ToArray();
+        private static readonly string[] AllTexts = All.SelectMany(r => r.Texts.Concat(r.RequiresTexts)).Distinct(StringComparer.Ordinal).ToArray();
 
         /// <summary>The section holding a Go program's function table (its names survive strip).</summary>
         public const string GoFunctionTable = ".gopclntab";
@@ -196,7 +198,11 @@ namespace OsvPS.Core.Elf
                 {
                     continue;
                 }
-                evidence.AddRange(named.Select(t => $"text '{t}'"));
+                if (!rule.RequiresTexts.All(texts.Contains))
+                {
+                    continue;
+                }
+                evidence.AddRange(named.Concat(rule.RequiresTexts).Select(t => $"text '{t}'"));
                 findings.Add(new OsvKernelFinding(rule.Name, rule.Effect, rule.Reason, evidence.Distinct(), rule.Source));
             }
             return findings;

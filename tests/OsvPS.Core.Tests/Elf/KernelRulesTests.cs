@@ -93,7 +93,11 @@ namespace OsvPS.Core.Tests.Elf
         {
             const string code = "#include <stdio.h>\n#include <sys/socket.h>\n#include <netinet/in.h>\n" +
                 "int main(void) { int s = socket(AF_INET, SOCK_DGRAM, 0), v = 5; if (setsockopt(s, IPPROTO_IP, 10, &v, sizeof v) < 0) { puts(\"MESSAGE\"); return 1; } return 0; }";
-            var fatal = Check(Build("mtu", code.Replace("MESSAGE", "setsockopt(..., IP_MTU_DISCOVER, IP_PMTUDISC_OMIT...) failed")));
+            // The socket's message alone (as unbound-checkconf carries it) is not the daemon giving up its ports.
+            var tool = Check(Build("mtutool", code.Replace("MESSAGE", "setsockopt(..., IP_MTU_DISCOVER, IP_PMTUDISC_OMIT...) failed")));
+            Assert.Equal(OsvRunVerdict.Runs, tool.OsvLinker);
+            Assert.Equal(new[] { "SocketOptions" }, tool.Findings.Select(f => f.Rule));
+            var fatal = Check(Build("mtu", code.Replace("MESSAGE", "setsockopt(..., IP_MTU_DISCOVER, IP_PMTUDISC_OMIT...) failed\\n could not open ports")));
             Assert.Equal(OsvRunVerdict.CannotRun, fatal.OsvLinker);
             Assert.Equal(OsvRunVerdict.CannotRun, fatal.LinuxLinker);
             Assert.Contains("ENOPROTOOPT", fatal.OsvLinkerReason);
