@@ -30,6 +30,17 @@ BeforeAll {
         $libGcc = Get-ChildItem -Recurse -LiteralPath $bootstrap -Filter 'libgcc_s.so.1' | Select-Object -First 1 -ExpandProperty FullName
     }
 
+    # Boots a project of the given files on the real kernel (OSv's linker, or Linux's with -Linux) and returns the console lines and the final state.
+    function Invoke-OnKernel([string] $Name, [string[]] $Files, [string] $Command, [switch] $Linux, [hashtable] $Extra = @{}) {
+        $project = Join-Path $TestDrive "kernel-$Name"
+        New-OsvProject $project -BootCommand $Command | Out-Null
+        Add-OsvBinary $Files -Project $project -LinuxLinker:$Linux -WarningAction SilentlyContinue | Out-Null
+        foreach ($file in $Extra.Keys) { Set-Content -LiteralPath (Join-Path $project $file) -Value $Extra[$file] }
+        $line = if ($Linux) { "/lib64/ld-linux-x86-64.so.2 $Command" } else { $Command }
+        $out = Start-OsvInstance (Build-OsvImage $project) -Name $Name -BootMode Kernel -CommandLine $line -Wait -Timeout 90 -ErrorAction SilentlyContinue
+        [pscustomobject]@{ Lines = (Get-ConsoleLines $out) -join "`n"; State = "$((Get-FinalInstance $out).State)" }
+    }
+
     # OSv's rule, computed with readelf alone: each relocation's symbol (readelf -r: the Info word's index and type)
     # that is undefined in its object and not weak (or that a copy relocation takes), looked up in the program, its
     # libraries, libgcc_s when one of them needs it, and the kernel; a definition of a hidden version (readelf writes
@@ -101,7 +112,7 @@ Describe 'Test-OsvBinary' {
             $lazy.LinuxLibraries | Where-Object { $_ -like '*/libc.so.6' } | Should -Not -BeNullOrEmpty
         }
 
-        It 'runs a static executable directly, and notes fork' {
+        It 'runs a static executable directly, and finds fork' {
             if (Skip-WithoutOsv $osv) { return }
             $s = Test-OsvBinary $static
             $s.Compatible | Should -BeTrue
@@ -110,7 +121,9 @@ Describe 'Test-OsvBinary' {
             $s.OsvLinker | Should -Be 'Runs'
             $s.LinuxLinker | Should -Be 'CannotRun'
             $s.Notes -join ' ' | Should -Match 'static executable'
-            (Test-OsvBinary $forks).Notes -join ' ' | Should -Match 'fork .*one program'
+            $f = (Test-OsvBinary $forks).Findings
+            $f.Rule | Should -Be @('ProcessCalls')
+            "$($f[0].Evidence)" | Should -Be 'fork (forks)'
         }
 
         It 'finds what kills busybox at load, a copy relocation of re_syntax_options, and recommends Linux''s linker' {
@@ -248,6 +261,174 @@ Describe 'Test-OsvBinary' {
             $files = Add-OsvBinary $hostProgram, $plugin -Project $project -GuestPath /usr/lib/plugins/ -Force -WarningVariable together -WarningAction SilentlyContinue
             $together.Count | Should -Be 0
             $files.GuestPath | Should -Contain '/usr/lib/plugins/plugin.so'
+        }
+    }
+
+    Context 'what the kernel does at run time (Findings)' {
+        It 'finds fork failing without stopping the program, as the kernel fails it each way' {
+            if (Skip-WithoutOsv $osv) { return }
+            $forkSays = Build-C 'forksays' "#include <stdio.h>`n#include <unistd.h>`n#include <errno.h>`nint main(void) { errno = 0; int p = fork(); printf(`"fork returned %d errno %d\n`", p, errno); return 0; }"
+            $report = Test-OsvBinary $forkSays
+            ($report.OsvLinker, $report.LinuxLinker, $report.Compatible) | Should -Be @('Runs', 'Runs', $true)
+            $finding = $report.Findings | Where-Object Rule -eq 'ProcessCalls'
+            "$($finding.Effect)" | Should -Be 'MayFail'
+            $finding.Reason | Should -Match 'fork\(\) and vfork\(\) return -1'
+            $onOsv = Invoke-OnKernel 'forks-osv' $forkSays '/forksays'
+            $onOsv.Lines | Should -Match 'fork\(\) stubbed'
+            $onOsv.Lines | Should -Match 'fork returned -1 errno 0'
+            $onOsv.State | Should -Be 'Stopped'
+            # glibc's fork is the clone system call without CLONE_THREAD, which OSv answers with ENOSYS (38).
+            (Invoke-OnKernel 'forks-linux' $forkSays '/forksays' -Linux).Lines | Should -Match 'fork returned -1 errno 38'
+        }
+
+        It 'finds a program that refuses root CannotRun both ways, as the kernel then shows, and Add-OsvBinary says so' {
+            if (Skip-WithoutOsv $osv) { return }
+            $refuser = Build-C 'refuser' "#include <stdio.h>`n#include <unistd.h>`nint main(void) { if (geteuid() == 0) { puts(`"\`"root\`" execution of the PostgreSQL server is not permitted.`"); return 1; } puts(`"not root`"); return 0; }"
+            $report = Test-OsvBinary $refuser
+            ($report.OsvLinker, $report.LinuxLinker, $report.RecommendedWay, $report.Compatible) | Should -Be @('CannotRun', 'CannotRun', 'None', $false)
+            $report.OsvLinkerReason | Should -Match 'geteuid\(\) always returns 0'
+            $report.Findings.Rule | Should -Be @('RootRefusal')
+            foreach ($linux in $false, $true) {
+                $run = Invoke-OnKernel "refuser-$linux" $refuser '/refuser' -Linux:$linux
+                $run.Lines | Should -Match '"root" execution of the PostgreSQL server is not permitted' -Because "geteuid() is 0 (Linux's linker: $linux)"
+                $run.Lines | Should -Not -Match 'not root'
+            }
+            $project = Join-Path $TestDrive 'refuser-warned'
+            New-OsvProject $project -BootCommand '/refuser' | Out-Null
+            Add-OsvBinary $refuser -Project $project -WarningVariable warned -WarningAction SilentlyContinue | Out-Null
+            $warned.Count | Should -Be 1
+            "$($warned[0])" | Should -Match 'cannot run on OSv''s linker .*refuses to run as root'
+        }
+
+        It 'judges <Name> CannotRun both ways (<Rule>), as the kernel shows' -ForEach @(
+            @{ Name = 'postgres'; Path = '/usr/lib/postgresql/15/bin/postgres'; Package = 'postgresql-15'; Rule = 'RootRefusal'; Command = '/postgres -D /data'; Says = '"root" execution of the PostgreSQL server is not permitted'; Extra = @{} }
+            @{ Name = 'unbound'; Path = '/usr/sbin/unbound'; Package = 'unbound'; Rule = 'MtuDiscovery'; Command = '/unbound -d -c /unbound.conf'; Says = 'IP_MTU_DISCOVER.*Protocol not available(.|\n)*could not open ports'
+               Extra = @{ 'unbound.conf' = "server:`n  interface: 0.0.0.0`n  do-ip6: no`n  username: `"`"`n  chroot: `"`"`n  directory: `"/`"`n  pidfile: `"`"`n  use-syslog: no`n  do-daemonize: no`n" } }
+            @{ Name = 'squid'; Path = '/usr/sbin/squid'; Package = 'squid'; Rule = 'DropsRoot'; Command = '/squid -N -f /squid.conf'; Says = 'libcap.so.2: failed looking up symbol capget'
+               Extra = @{ 'squid.conf' = "http_port 3128`npid_filename none`ncache_log stdio:/dev/console`naccess_log none`nmime_table /dev/null`n" } }
+            @{ Name = 'etcd'; Path = '/usr/bin/etcd'; Package = 'etcd-server'; Rule = 'EtcdBackend'; Command = '/etcd --data-dir /tmp/etcd'; Says = 'madvise: invalid argument'; Extra = @{} }
+        ) {
+            if (Skip-WithoutOsv $osv) { return }
+            if (-not (Test-Path $Path)) { Set-ItResult -Skipped -Because "$Name is not installed (apt-get install $Package): the fixtures built here check the same rules"; return }
+            $report = Test-OsvBinary $Path
+            ($report.OsvLinker, $report.LinuxLinker, $report.Compatible) | Should -Be @('CannotRun', 'CannotRun', $false)
+            $finding = $report.Findings | Where-Object Rule -eq $Rule
+            "$($finding.Effect)" | Should -Be 'CannotRun'
+            $report.OsvLinkerReason | Should -Be $finding.Reason
+            $run = Invoke-OnKernel "real-$Name" $Path $Command -Extra $Extra
+            $run.Lines | Should -Match $Says
+            $run.State | Should -Be 'Failed'
+        }
+
+        It 'finds a Go program that links bbolt, without making it one that cannot run (skopeo''s cache)' {
+            if (Skip-WithoutOsv $osv) { return }
+            if (-not (Test-Path /usr/bin/skopeo)) { Set-ItResult -Skipped -Because 'skopeo is not installed (apt-get install skopeo)'; return }
+            $report = Test-OsvBinary /usr/bin/skopeo
+            $report.Compatible | Should -BeTrue
+            $bolt = $report.Findings | Where-Object Rule -eq 'BoltMadvise'
+            "$($bolt.Effect)" | Should -Be 'MayFail'
+            "$($bolt.Evidence)" | Should -Be 'Go function go.etcd.io/bbolt.mmap'
+            $report.Findings.Rule | Should -Not -Contain 'EtcdBackend'
+        }
+
+        It 'runs a static Go program as its verdict says, and finds one built as etcd''s backend CannotRun' {
+            if (Skip-WithoutOsv $osv) { return }
+            if (-not (Get-Command go -ErrorAction Ignore)) { Set-ItResult -Skipped -Because 'go is not installed (apt-get install golang-go)'; return }
+            # Modules named as bbolt and etcd's backend are, bbolt's mmap advising random access as bbolt's does; built offline, stripped.
+            $go = Join-Path $TestDrive 'go'
+            New-Item -ItemType Directory (Join-Path $go 'bbolt'), (Join-Path $go 'etcd/storage/backend'), (Join-Path $go 'hello'), (Join-Path $go 'bolt') | Out-Null
+            Set-Content (Join-Path $go 'etcd/go.mod') "module go.etcd.io/etcd/server/v3`n`ngo 1.19`n`nrequire go.etcd.io/bbolt v0.0.0`n`nreplace go.etcd.io/bbolt => ../bbolt`n"
+            Set-Content (Join-Path $go 'etcd/storage/backend/backend.go') "package backend`n`nimport `"go.etcd.io/bbolt`"`n`nfunc New() error { return newBackend() }`n`n//go:noinline`nfunc newBackend() error { return bbolt.Open() }`n"
+            Set-Content (Join-Path $go 'bbolt/go.mod') "module go.etcd.io/bbolt`n`ngo 1.19`n"
+            Set-Content (Join-Path $go 'bbolt/bolt.go') @'
+package bbolt
+
+import (
+	"fmt"
+	"syscall"
+)
+
+func Open() error { return mmap(4096) }
+
+//go:noinline
+func mmap(size int) error {
+	b, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		return err
+	}
+	if err := syscall.Madvise(b, syscall.MADV_RANDOM); err != nil {
+		return fmt.Errorf("madvise: %s", err)
+	}
+	return nil
+}
+'@
+            $main = @'
+package main
+
+import (
+	"fmt"
+	"sync"
+	IMPORT
+)
+
+func main() {
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done() }()
+	}
+	wg.Wait()
+	fmt.Println("goroutines done")
+	CALL
+}
+'@
+            Set-Content (Join-Path $go 'hello/go.mod') "module example.com/hello`n`ngo 1.19`n"
+            Set-Content (Join-Path $go 'hello/main.go') ($main -creplace 'IMPORT', '' -creplace 'CALL', '')
+            Set-Content (Join-Path $go 'bolt/go.mod') ("module example.com/bolt`n`ngo 1.19`n`nrequire (`n`tgo.etcd.io/bbolt v0.0.0`n`tgo.etcd.io/etcd/server/v3 v3.0.0`n)`n`n" +
+                "replace go.etcd.io/bbolt => ../bbolt`n`nreplace go.etcd.io/etcd/server/v3 => ../etcd`n")
+            Set-Content (Join-Path $go 'bolt/main.go') ($main -creplace 'IMPORT', '"go.etcd.io/etcd/server/v3/storage/backend"' -creplace 'CALL', 'fmt.Println("open:", backend.New())')
+            $env:CGO_ENABLED = '0'; $env:GOCACHE = Join-Path $go 'cache'; $env:GOPATH = Join-Path $go 'path'; $env:GOPROXY = 'off'; $env:GOFLAGS = '-mod=mod'
+            try {
+                foreach ($name in 'hello', 'bolt') {
+                    Push-Location (Join-Path $go $name)
+                    try { & go build -ldflags '-s -w' -o (Join-Path $src "go$name") . 2>&1 | Out-String | Write-Host; $LASTEXITCODE | Should -Be 0 }
+                    finally { Pop-Location }
+                }
+            }
+            finally { 'CGO_ENABLED', 'GOCACHE', 'GOPATH', 'GOPROXY', 'GOFLAGS' | ForEach-Object { Remove-Item "env:$_" -ErrorAction Ignore } }
+            $hello, $bolt = Test-OsvBinary (Join-Path $src 'gohello'), (Join-Path $src 'gobolt')
+            ($hello.Kind, $hello.OsvLinker, $hello.Compatible) | Should -Be @('StaticExecutable', 'Runs', $true)
+            $hello.Notes -join ' ' | Should -Match 'it is a Go program'
+            $hello.Findings.Rule | Should -Not -Contain 'EtcdBackend'
+            ($bolt.OsvLinker, $bolt.Compatible) | Should -Be @('CannotRun', $false)
+            $bolt.OsvLinkerReason | Should -Match 'madvise\(MADV_RANDOM\)'
+            (($bolt.Findings | Where-Object Rule -eq 'EtcdBackend').Evidence -join ', ') | Should -Be 'Go function go.etcd.io/bbolt.mmap, Go function go.etcd.io/etcd/server/v3/storage/backend.newBackend'
+            $ran = Invoke-OnKernel 'gohello' (Join-Path $src 'gohello') '/gohello'
+            ($ran.Lines -match 'goroutines done'), $ran.State | Should -Be @($true, 'Stopped')
+            $ran.Lines | Should -Not -Match 'unimplemented system call'
+            (Invoke-OnKernel 'gobolt' (Join-Path $src 'gobolt') '/gobolt').Lines | Should -Match 'open: madvise: invalid argument'
+        }
+
+        It 'binds a musl (Alpine) program to the kernel''s C library, which lacks syslog, as the kernel shows' {
+            if (Skip-WithoutOsv $osv) { return }
+            if (-not (Get-Command musl-gcc -ErrorAction Ignore) -or -not (Test-Path /lib/ld-musl-x86_64.so.1)) { Set-ItResult -Skipped -Because 'musl-gcc is not installed (apt-get install musl-tools)'; return }
+            # Alpine's C library has the soname libc.musl-x86_64.so.1: musl's own (its loader is the same file), linked under that name.
+            $musl = Join-Path $TestDrive 'musl'
+            New-Item -ItemType Directory $musl | Out-Null
+            Copy-Item -LiteralPath /lib/ld-musl-x86_64.so.1 (Join-Path $musl 'libc.musl-x86_64.so.1')
+            Set-Content (Join-Path $musl 'alpine.c') "#include <stdio.h>`n#include <syslog.h>`nint main(void) { puts(`"musl hello`"); syslog(LOG_INFO, `"hi`"); puts(`"logged`"); return 0; }"
+            & musl-gcc -O1 -o (Join-Path $src 'alpine') (Join-Path $musl 'alpine.c') -nodefaultlibs -L $musl '-l:libc.musl-x86_64.so.1'
+            $LASTEXITCODE | Should -Be 0
+            $report = Test-OsvBinary (Join-Path $src 'alpine')
+            ($report.OsvLinker, $report.LinuxLinker, $report.RecommendedWay) | Should -Be @('RunsUnlessCalled', 'CannotRun', 'OsvLinker')
+            $report.MissingSymbols.Name | Should -Be @('syslog')
+            $report.Libraries | Should -BeNullOrEmpty -Because 'the kernel answers for libc.musl-x86_64.so.1'
+            $report.Notes -join ' ' | Should -Match 'it is a musl program'
+            $run = Invoke-OnKernel 'alpine' (Join-Path $src 'alpine') '/alpine'
+            $run.Lines | Should -Match 'musl hello'
+            $run.Lines | Should -Match '/alpine: failed looking up symbol syslog'
+            $run.Lines | Should -Not -Match 'logged'
+            $run.State | Should -Be 'Failed'
         }
     }
 }

@@ -201,7 +201,9 @@ namespace OsvPS.Core.Containers
             var way = check.RecommendedWay;
             if (way == OsvRunWay.None)
             {
-                warnings.Add($"OSv cannot run '{program.GuestPath}': on OSv's linker, {check.OsvLinkerReason}; on Linux's, {check.LinuxLinkerReason}. It is carried all the same, and started with OSv's linker.");
+                string why = check.OsvLinkerReason == check.LinuxLinkerReason ? $"{check.OsvLinkerReason}, whichever linker loads it"
+                    : $"on OSv's linker, {check.OsvLinkerReason}; on Linux's, {check.LinuxLinkerReason}";
+                warnings.Add($"OSv cannot run '{program.GuestPath}': {why}. It is carried all the same, and started with OSv's linker.");
                 return (OsvRunWay.OsvLinker, interpreter);
             }
             if (check.WarningFor(way) is string warning)

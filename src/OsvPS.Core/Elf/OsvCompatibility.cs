@@ -23,13 +23,6 @@ namespace OsvPS.Core.Elf
         private const string StdCxx = "libstdc++.so.6";
         private const string LibGcc = "libgcc_s.so.1";
 
-        /// <summary>Calls that need a second process, which OSv (one address space, one program) does not give.</summary>
-        private static readonly string[] ProcessCalls =
-        {
-            "fork", "vfork", "execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "fexecve",
-            "posix_spawn", "posix_spawnp", "system", "popen",
-        };
-
         private readonly DependencyResolver resolver;
         private readonly DependencyResolver linuxResolver;
         private readonly DynamicSymbols kernel;
@@ -143,11 +136,25 @@ namespace OsvPS.Core.Elf
             {
                 notes.Add("it is a static executable: OSv starts it at its entry point and serves its system calls itself; " +
                     "one OSv lacks prints 'syscall(): unimplemented system call N' and fails with an error");
+                var findings = OsvKernelRules.Check(full, new[] { (full, SymbolsOf(full)) }, out bool go);
+                if (go)
+                {
+                    notes.Add(GoNote);
+                }
                 return new OsvBinaryCompatibility(full, elf.Kind.ToString(), true,
-                    new OsvWayVerdict(OsvRunVerdict.Runs, null, new OsvMissingSymbol[0], new string[0]),
-                    SymbolCheck.CannotRun("a static executable has no dynamic linker to run: OSv starts it directly (OsvLinker)"), notes.ToArray(), KernelPath);
+                    OsvKernelRules.Apply(new OsvWayVerdict(OsvRunVerdict.Runs, null, new OsvMissingSymbol[0], new string[0]), findings),
+                    SymbolCheck.CannotRun("a static executable has no dynamic linker to run: OSv starts it directly (OsvLinker)"), notes.ToArray(), KernelPath, findings);
             }
-            var osv = OnOsvLinker(full, companions ?? new string[0], notes);
+            var osv = OnOsvLinker(full, companions ?? new string[0], notes, out var loaded);
+            var found = OsvKernelRules.Check(full, loaded.Select(o => (o.Path, o.Symbols)).ToList(), out bool isGo);
+            if (isGo)
+            {
+                notes.Add(GoNote);
+            }
+            if (elf.Interpreter != null && elf.Interpreter.Contains("ld-musl-"))
+            {
+                notes.Add(MuslNote + (elf.Needed.Contains("libc.so") ? "; it names its C library libc.so (as musl-gcc links), a name OSv does not answer for: it loads only where a file of that name is carried" : ""));
+            }
             var tlsLimit = ProgramTlsLimit;
             if (elf.Interpreter != null && elf.StaticTlsSize > tlsLimit.Bytes)
             {
@@ -159,10 +166,18 @@ namespace OsvPS.Core.Elf
             var linux = elf.Kind == ElfKind.SharedLibrary && isProgram
                 ? SymbolCheck.CannotRun("Linux's dynamic linker starts executables, not a shared library that exports main: OSv's linker runs it")
                 : OnLinuxLinker(full, elf, companions ?? new string[0]);
-            return new OsvBinaryCompatibility(full, elf.Kind.ToString(), isProgram, osv, linux, notes.ToArray(), KernelPath);
+            return new OsvBinaryCompatibility(full, elf.Kind.ToString(), isProgram, OsvKernelRules.Apply(osv, found), OsvKernelRules.Apply(linux, found),
+                notes.ToArray(), KernelPath, found);
         }
 
-        private OsvWayVerdict OnOsvLinker(string full, IReadOnlyList<string> companions, List<string> notes)
+        private const string GoNote = "it is a Go program: its runtime makes its system calls itself, through the syscall instruction, which OSv serves for about 150 calls " +
+            "(linux.cc:752-768; seen: a static Go 1.19 program runs, with its goroutines); a call OSv lacks prints 'syscall(): unimplemented system call N' and fails with ENOSYS";
+
+        private const string MuslNote = "it is a musl program: OSv ignores its dynamic linker and binds it to the kernel's own C library (derived from musl 1.2.1), " +
+            "which answers for libc.musl-x86_64.so.1 and ld-musl-x86_64.so.1 (core/elf.cc:1384-1426); musl functions the kernel lacks (syslog, err, warn, posix_spawn...) " +
+            "stop it when called, as MissingSymbols says";
+
+        private OsvWayVerdict OnOsvLinker(string full, IReadOnlyList<string> companions, List<string> notes, out IReadOnlyList<LinkedObject> loaded)
         {
             var tree = resolver.Resolve(full);
             var missingLibraries = tree.Missing.ToList();
@@ -182,19 +197,7 @@ namespace OsvPS.Core.Elf
                 others.Add(libGcc);
             }
             others.AddRange(companions.Where(c => c != full).SelectMany(c => CompanionTables(c, false)));
-            var processCalls = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
-            foreach (var item in objects)
-            {
-                foreach (string name in item.Symbols.Needed.Where(n => Array.IndexOf(ProcessCalls, n) >= 0))
-                {
-                    Add(processCalls, name, item.Path);
-                }
-            }
-            if (processCalls.Count > 0)
-            {
-                notes.Add("it calls " + string.Join(", ", processCalls.Select(p => $"{p.Key} (from {string.Join(", ", p.Value.Select(Path.GetFileName))})")) +
-                    ": OSv runs one program in one address space, so starting another process fails");
-            }
+            loaded = objects;
             var libraries = objects.Skip(1).Select(o => o.Path).ToArray();
             var verdict = SymbolCheck.Run(objects, others, LinkerRules.Osv, OsvRunWay.OsvLinker, libraries);
             if (missingLibraries.Count == 0)
@@ -282,18 +285,6 @@ namespace OsvPS.Core.Elf
 
         private LinkedObject Linked(string path, DependencyResolver search)
             => new LinkedObject(path, SymbolsOf(path), relocations.GetOrAdd(path, p => new Lazy<ElfRelocations>(() => ElfRelocations.Read(search.Read(p)))).Value);
-
-        private static void Add(IDictionary<string, List<string>> map, string key, string value)
-        {
-            if (!map.TryGetValue(key, out var list))
-            {
-                map[key] = list = new List<string>();
-            }
-            if (!list.Contains(value))
-            {
-                list.Add(value);
-            }
-        }
 
         private DynamicSymbols SymbolsOf(string path)
             => symbols.GetOrAdd(path, p => new Lazy<DynamicSymbols>(() => DynamicSymbols.Read(p))).Value;

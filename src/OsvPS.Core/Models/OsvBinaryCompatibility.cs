@@ -60,7 +60,7 @@ namespace OsvPS.Core.Models
     public sealed class OsvBinaryCompatibility
     {
         public OsvBinaryCompatibility(string path, string kind, bool isProgram, OsvWayVerdict osv, OsvWayVerdict linux,
-            IReadOnlyList<string> notes, string kernel)
+            IReadOnlyList<string> notes, string kernel, IReadOnlyList<OsvKernelFinding>? findings = null)
         {
             Path = path;
             Kind = kind;
@@ -74,6 +74,7 @@ namespace OsvPS.Core.Models
             LinuxMissingSymbols = linux.Missing;
             LinuxLibraries = TextList.Of(linux.Libraries);
             Notes = TextList.Of(notes);
+            Findings = new ReadableList<OsvKernelFinding>(findings);
             Kernel = kernel;
             RecommendedWay = Recommend(OsvLinker, LinuxLinker);
             Compatible = RecommendedWay != OsvRunWay.None;
@@ -104,8 +105,13 @@ namespace OsvPS.Core.Models
         public TextList Libraries { get; }
         /// <summary>The libraries an image carries for it on Linux's linker (host paths), its C library and loader included, as Add-OsvBinary -LinuxLinker copies them.</summary>
         public TextList LinuxLibraries { get; }
-        /// <summary>What the user should hear: static executable, another architecture, process calls, libraries not found, libstdc++ on a hidden-symbols kernel.</summary>
+        /// <summary>What the user should hear: static executable, Go or musl program, another architecture, libraries not found, libstdc++ on a hidden-symbols kernel.</summary>
         public TextList Notes { get; }
+        /// <summary>
+        /// Where OSv's kernel behaves unlike Linux's and the program meets it (fork, root, madvise, socket options...):
+        /// a CannotRun finding makes both ways' verdicts CannotRun with its reason; a MayFail one is said only here.
+        /// </summary>
+        public ReadableList<OsvKernelFinding> Findings { get; }
         /// <summary>The kernel ELF whose symbols were used.</summary>
         public string Kernel { get; }
 
@@ -149,7 +155,8 @@ namespace OsvPS.Core.Models
                 return null;
             }
             string wayName = way == OsvRunWay.LinuxLinker ? "Linux's dynamic linker" : $"OSv's linker ({Kernel})";
-            string what = IsProgram ? (fails ? "will not start" : "may stop") : (fails ? "will not load" : "may stop its program");
+            string what = !IsProgram ? (fails ? "will not load" : "may stop its program")
+                : verdict == OsvRunVerdict.CannotRun ? "cannot run" : fails ? "will not start" : "may stop";
             string advice = RecommendedWay == way || RecommendedWay == OsvRunWay.None ? ""
                 : RecommendedWay == OsvRunWay.LinuxLinker ? " Linux's dynamic linker runs it: " + (linuxLinkerAdvice ?? "add it with -LinuxLinker.")
                 : " OSv's linker runs it: add it without -LinuxLinker.";
