@@ -27,12 +27,11 @@ BeforeAll {
     $savedRoot = $env:CAPSTAN_ROOT
     $osv = Find-RealOsv
     if ($osv.Loader) { New-RealOsvRepository (Join-Path $TestDrive 'capstan') $osv | Out-Null }
-    function Installed([string] $Package) { [bool](Get-Item "/var/lib/dpkg/info/$Package.list", "/var/lib/dpkg/info/${Package}:amd64.list" -ErrorAction Ignore) }
 
     # Why a runtime's test cannot run here, or $null.
     function Get-SkipReason([string] $Package, [string] $Tool) {
         if (-not $osv.Loader) { return $osv.Reason }
-        if (-not (Installed $Package)) { return "the Debian package $Package is not installed (apt-get install $Package)" }
+        if (-not (Test-DebianInstalled $Package)) { return "the Debian package $Package is not installed (apt-get install $Package)" }
         if ($Tool -and -not (Get-Command $Tool -CommandType Application -ErrorAction Ignore)) { return "$Tool is not installed, and the test needs it to make its program" }
         $null
     }
