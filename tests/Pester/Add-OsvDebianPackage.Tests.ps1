@@ -6,16 +6,15 @@ BeforeAll {
     $savedRoot = $env:CAPSTAN_ROOT
     $osv = Find-RealOsv
     if ($osv.Loader) { New-RealOsvRepository (Join-Path $TestDrive 'capstan') $osv | Out-Null }
-    function Installed([string] $Package) { [bool](Get-Item "/var/lib/dpkg/info/$Package.list", "/var/lib/dpkg/info/${Package}:amd64.list" -ErrorAction Ignore) }
     function Skip-Without([string] $Package) {
-        if (-not (Installed $Package)) { Set-ItResult -Skipped -Because "the Debian package $Package is not installed (apt-get install $Package)"; return $true }
+        if (-not (Test-DebianInstalled $Package)) { Set-ItResult -Skipped -Because "the Debian package $Package is not installed (apt-get install $Package)"; return $true }
         $false
     }
 
     # Python, carried once for the tests that look at it and boot it.
     $python = Join-Path $TestDrive 'python'
     New-OsvProject $python -BootCommand '/usr/bin/python3 -c "print(1)"' | Out-Null
-    $pythonFiles = if (Installed python3) { Add-OsvDebianPackage python3 -Project $python }
+    $pythonFiles = if (Test-DebianInstalled python3) { Add-OsvDebianPackage python3 -Project $python }
 
     # A sysroot with a dpkg database of its own: a package 'hello' whose program is this machine's xz,
     # with its liblzma owned by the sysroot's 'liblzma5', a conffile, documentation and a link.

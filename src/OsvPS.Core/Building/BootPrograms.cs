@@ -51,6 +51,24 @@ namespace OsvPS.Core.Building
                         throw NotFound(tree, set, program.Value);
                     }
                 }
+                CheckScript(tree, set);
+            }
+        }
+
+        // The script a node or python set runs (relative to '/', the guest's working folder); a java main is a class or a .jar the class path finds.
+        private static void CheckScript(ImageTree tree, ResolvedConfigSet set)
+        {
+            var launch = set.Launch;
+            if (launch == null || launch.Shell || launch.Runtime == Runtimes.Java.Name || launch.Main!.IndexOf('$') >= 0)
+            {
+                return;
+            }
+            string path = launch.Main.StartsWith("/", StringComparison.Ordinal) ? launch.Main : "/" + launch.Main;
+            string? resolved = Resolve(tree, path);
+            if (resolved == null || !(tree.Find(resolved) is TreeFile))
+            {
+                throw new OsvException(ErrorIds.BootProgramNotFound, OsvErrorKind.ObjectNotFound,
+                    $"config set '{set.Name}' of {set.Package} runs the {launch.Runtime} script '{launch.Main}', which is not in the image; put it in the project at {path}, or correct 'main' in meta/run.yaml.", launch.Main);
             }
         }
 

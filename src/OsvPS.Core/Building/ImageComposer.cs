@@ -115,7 +115,7 @@ namespace OsvPS.Core.Building
             order.Add(project.Name);
             runs.Add(new KeyValuePair<string, RunConfig?>(project.Name, project.Run));
 
-            var sets = BootCommands.ResolveAll(runs);
+            var sets = BootCommands.ResolveAll(runs, (package, set) => RuntimeInterpreters.BootCommand(tree, project.Path, package, set));
             foreach (var set in sets)
             {
                 string guest = "/run/" + set.Name;

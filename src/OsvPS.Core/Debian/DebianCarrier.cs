@@ -110,6 +110,9 @@ namespace OsvPS.Core.Debian
             }
             var folders = new HashSet<string>(entries.SelectMany(e => DebianLayout.SelfAndFolders(Sysroot.Parent(e))), StringComparer.Ordinal);
             var conffiles = new HashSet<string>(package.Conffiles.Where(c => !c.Obsolete).Select(c => c.Path), StringComparer.Ordinal);
+            // The package's own libraries, carried at the paths dpkg put them: one its program opens by path from a private
+            // folder (the JVM's lib/server/libjvm.so) satisfies, by its soname, the other libraries of the package that need it.
+            var own = new HashSet<string>(entries.Select(e => e.Substring(e.LastIndexOf('/') + 1)).Where(n => n.Contains(".so")), StringComparer.Ordinal);
             var missing = new List<string>();
             foreach (string entry in entries)
             {
@@ -121,7 +124,7 @@ namespace OsvPS.Core.Debian
                 }
                 try
                 {
-                    PlanEntry(plan, entry, folders.Contains(entry), conffiles.Contains(entry), options, missing);
+                    PlanEntry(plan, entry, folders.Contains(entry), conffiles.Contains(entry), options, missing, own);
                 }
                 catch (OsvException e)
                 {
@@ -140,7 +143,7 @@ namespace OsvPS.Core.Debian
             return plan;
         }
 
-        private void PlanEntry(DebianPackagePlan plan, string entry, bool isFolderOfPackage, bool isConffile, DebianCarryOptions options, List<string> missing)
+        private void PlanEntry(DebianPackagePlan plan, string entry, bool isFolderOfPackage, bool isConffile, DebianCarryOptions options, List<string> missing, HashSet<string> own)
         {
             var root = database.Root;
             string? located = root.Locate(entry);
@@ -183,9 +186,14 @@ namespace OsvPS.Core.Debian
                 {
                     return;
                 }
-                // Linux's linker starts executables (PT_INTERP); libraries are loaded by the program's linker, whichever it is.
-                bool executable = elf.Kind == ElfKind.PositionIndependentExecutable || elf.Kind == ElfKind.DynamicExecutable;
-                var placement = placer.Plan(source, new PlacementOptions { GuestPath = byName ? null : entry, Force = options.Force, SkipMissing = options.SkipMissing, LinuxLinker = options.LinuxLinker && executable });
+                // Linux's linker starts executables (PT_INTERP), and loads the libraries those programs open (the JVM's libjvm.so),
+                // which then need their libraries where that linker looks; a library exporting main is started by OSv's linker only.
+                bool linux = options.LinuxLinker && (elf.Kind == ElfKind.PositionIndependentExecutable || elf.Kind == ElfKind.DynamicExecutable
+                    || (elf.Kind == ElfKind.SharedLibrary && !OsvPrograms.IsProgram(elf, () => DynamicSymbols.Read(source))));
+                var placement = placer.Plan(source, new PlacementOptions
+                {
+                    GuestPath = byName ? null : entry, Force = options.Force, SkipMissing = options.SkipMissing, LinuxLinker = linux, PlacedElsewhere = own.Contains,
+                });
                 plan.Elves.Add(placement);
                 plan.Warnings.AddRange(placement.Warnings);
                 bool first = true;

@@ -26,6 +26,9 @@ namespace OsvPS.Core.Errors
         public static readonly ErrorId RunYamlInvalid = new ErrorId("RunYamlInvalid");
         public static readonly ErrorId PackageYamlInvalid = new ErrorId("PackageYamlInvalid");
         public static readonly ErrorId RuntimeNotSupported = new ErrorId("RuntimeNotSupported");
+        public static readonly ErrorId RuntimeKeysInvalid = new ErrorId("RuntimeKeysInvalid");
+        public static readonly ErrorId RuntimeInterpreterMissing = new ErrorId("RuntimeInterpreterMissing");
+        public static readonly ErrorId RuntimeInterpreterAmbiguous = new ErrorId("RuntimeInterpreterAmbiguous");
         public static readonly ErrorId ConfigSetMissing = new ErrorId("ConfigSetMissing");
         public static readonly ErrorId BootCommandMissing = new ErrorId("BootCommandMissing");
         public static readonly ErrorId BootCommandInvalid = new ErrorId("BootCommandInvalid");

@@ -13,7 +13,7 @@ namespace OsvPS.Core.Models
             DefaultConfigSets = (defaultConfigSets ?? Enumerable.Empty<string>()).ToArray();
         }
 
-        /// <summary>The runtime; only <c>native</c> is supported so far.</summary>
+        /// <summary>The runtime: <c>native</c>, <c>java</c>, <c>node</c> or <c>python</c>.</summary>
         public string Runtime { get; }
 
         /// <summary>Config sets in the order the file lists them.</summary>

@@ -12,8 +12,9 @@ namespace OsvPS.Core.Packaging
     /// <summary>A config set with its base resolved: what <c>/run/&lt;Name&gt;</c> holds.</summary>
     public sealed class ResolvedConfigSet
     {
-        public ResolvedConfigSet(string package, string name, string bootCommand, IReadOnlyDictionary<string, string> env)
+        public ResolvedConfigSet(string package, string name, string bootCommand, IReadOnlyDictionary<string, string> env, RuntimeLaunch? launch = null)
         {
+            Launch = launch;
             Package = package;
             Name = name;
             BootCommand = bootCommand;
@@ -25,12 +26,17 @@ namespace OsvPS.Core.Packaging
         public string Name { get; }
         public string BootCommand { get; }
         public IReadOnlyDictionary<string, string> Env { get; }
+        /// <summary>The runtime keys the boot command was made from (a java, node or python set), or null.</summary>
+        public RuntimeLaunch? Launch { get; }
 
         /// <summary>The exact content of <c>/run/&lt;Name&gt;</c>.</summary>
         public string RunScript => BootCommands.RunScript(BootCommand, Env);
 
         public override string ToString() => Name;
     }
+
+    /// <summary>Makes the boot command of a java, node or python config set <paramref name="set"/> of <paramref name="package"/>.</summary>
+    internal delegate string RuntimeCommand(string package, ConfigSet set);
 
     /// <summary>
     /// The boot-command rules of DESIGN.md: run scripts with soft env, base inheritance across
@@ -68,8 +74,9 @@ namespace OsvPS.Core.Packaging
         /// <summary>
         /// Resolves every config set of every package, in collection order (a later package's set of
         /// the same name wins). <paramref name="packages"/> pairs each package name with its run.yaml (null when it has none).
+        /// <paramref name="runtimeCommand"/> makes the boot command of a java, node or python set (its package, the set).
         /// </summary>
-        public static IReadOnlyList<ResolvedConfigSet> ResolveAll(IReadOnlyList<KeyValuePair<string, RunConfig?>> packages)
+        public static IReadOnlyList<ResolvedConfigSet> ResolveAll(IReadOnlyList<KeyValuePair<string, RunConfig?>> packages, RuntimeCommand? runtimeCommand = null)
         {
             var byPackage = new Dictionary<string, RunConfig?>(StringComparer.Ordinal);
             foreach (var p in packages)
@@ -90,17 +97,17 @@ namespace OsvPS.Core.Packaging
                     {
                         order.Add(set.Name);
                     }
-                    result[set.Name] = Resolve(p.Key, set, byPackage);
+                    result[set.Name] = Resolve(p.Key, set, byPackage, runtimeCommand);
                 }
             }
             return order.Select(n => result[n]).ToArray();
         }
 
         /// <summary>Resolves one set of package <paramref name="package"/>, following <c>base</c> through <paramref name="packages"/>.</summary>
-        public static ResolvedConfigSet Resolve(string package, ConfigSet set, IReadOnlyDictionary<string, RunConfig?> packages)
-            => Resolve(package, set, packages, new List<string>());
+        public static ResolvedConfigSet Resolve(string package, ConfigSet set, IReadOnlyDictionary<string, RunConfig?> packages, RuntimeCommand? runtimeCommand = null)
+            => Resolve(package, set, packages, runtimeCommand, new List<string>());
 
-        private static ResolvedConfigSet Resolve(string package, ConfigSet set, IReadOnlyDictionary<string, RunConfig?> packages, List<string> chain)
+        private static ResolvedConfigSet Resolve(string package, ConfigSet set, IReadOnlyDictionary<string, RunConfig?> packages, RuntimeCommand? runtimeCommand, List<string> chain)
         {
             string here = package + ":" + set.Name;
             if (chain.Contains(here))
@@ -110,6 +117,11 @@ namespace OsvPS.Core.Packaging
                     $"config set base references form a cycle: {string.Join(" -> ", chain)}.", here);
             }
             chain.Add(here);
+            if (set.Launch != null)
+            {
+                var make = runtimeCommand ?? throw new System.InvalidOperationException("a runtime config set needs the image's tree to find its interpreter");
+                return new ResolvedConfigSet(package, set.Name, make(package, set), set.Env, set.Launch);
+            }
             if (set.Base == null)
             {
                 return new ResolvedConfigSet(package, set.Name, set.BootCommand!, set.Env);
@@ -130,7 +142,7 @@ namespace OsvPS.Core.Packaging
                     $"config set '{set.Name}' of '{package}' inherits from '{set.Base}', but package '{reference.Package}' has no config set '{reference.ConfigSet}' ({available}).",
                     set.Base);
             }
-            var inherited = Resolve(reference.Package, target, packages, chain);
+            var inherited = Resolve(reference.Package, target, packages, runtimeCommand, chain);
             var env = new SortedDictionary<string, string>(StringComparer.Ordinal);
             foreach (var pair in inherited.Env)
             {
@@ -140,7 +152,7 @@ namespace OsvPS.Core.Packaging
             {
                 env[pair.Key] = pair.Value;
             }
-            return new ResolvedConfigSet(package, set.Name, set.BootCommand ?? inherited.BootCommand, env);
+            return new ResolvedConfigSet(package, set.Name, set.BootCommand ?? inherited.BootCommand, env, set.BootCommand == null ? inherited.Launch : null);
         }
 
         /// <summary>

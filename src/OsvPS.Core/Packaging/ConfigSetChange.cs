@@ -47,12 +47,12 @@ namespace OsvPS.Core.Packaging
             if (at >= 0)
             {
                 var old = sets[at];
-                bool same = old.Base == null && old.BootCommand == set.BootCommand && old.Env.Count == set.Env.Count
+                bool same = old.Base == null && old.Launch == null && old.BootCommand == set.BootCommand && old.Env.Count == set.Env.Count
                     && old.Env.All(p => set.Env.TryGetValue(p.Key, out var v) && v == p.Value);
                 if (!same && !force)
                 {
                     throw new OsvException(ErrorIds.ConfigSetExists, OsvErrorKind.ResourceExists,
-                        $"the project '{full}' already has a config set '{set.Name}' with another boot command ({old.BootCommand ?? "base " + old.Base}); use -Force to replace it, or name another with -ConfigSet.", set.Name);
+                        $"the project '{full}' already has a config set '{set.Name}' with another boot command ({old.BootCommand ?? old.Launch?.ToString() ?? "base " + old.Base}); use -Force to replace it, or name another with -ConfigSet.", set.Name);
                 }
                 action = same ? FileAction.Unchanged : FileAction.Replaced;
                 sets[at] = set;

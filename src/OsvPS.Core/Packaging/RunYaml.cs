@@ -13,9 +13,6 @@ namespace OsvPS.Core.Packaging
     /// <summary>Reads and writes <c>meta/run.yaml</c>.</summary>
     internal static class RunYaml
     {
-        /// <summary>Runtimes Capstan knows that OsvPS does not build yet.</summary>
-        private static readonly string[] LaterRuntimes = { "java", "python", "node" };
-
         private static readonly string[] SetKeys = { "bootcmd", "env", "base" };
 
         /// <summary>Parses run.yaml text; <paramref name="source"/> names the file in errors.</summary>
@@ -30,12 +27,11 @@ namespace OsvPS.Core.Packaging
                 throw new OsvException(ErrorIds.RuntimeNotSupported, OsvErrorKind.InvalidData,
                     $"{source}: has no 'runtime'; write 'runtime: native' for a native program.", source);
             }
-            if (runtime != "native")
+            var kind = Runtimes.Find(runtime);
+            if (runtime != Runtimes.Native && kind == null)
             {
-                string why = LaterRuntimes.Contains(runtime)
-                    ? $"the {runtime} runtime is not supported by OsvPS yet"
-                    : $"'{runtime}' is not a runtime OsvPS knows";
-                throw doc.Error(doc.Get(root, "runtime")!, $"{why}; use 'runtime: native'.", OsvErrorKind.InvalidData, ErrorIds.RuntimeNotSupported);
+                throw doc.Error(doc.Get(root, "runtime")!, $"'{runtime}' is not a runtime OsvPS knows; use one of {string.Join(", ", Runtimes.Names)}.",
+                    OsvErrorKind.InvalidData, ErrorIds.RuntimeNotSupported);
             }
 
             var sets = new List<ConfigSet>();
@@ -45,14 +41,14 @@ namespace OsvPS.Core.Packaging
                 foreach (var entry in doc.Entries(setsNode))
                 {
                     var body = entry.Value as YamlMappingNode
-                        ?? throw doc.Error(entry.Value, $"config set '{entry.Key}' must be a mapping with 'bootcmd', 'env' or 'base'.");
-                    sets.Add(ReadSet(doc, entry.Key, body, setsNode));
+                        ?? throw doc.Error(entry.Value, $"config set '{entry.Key}' must be a mapping with {(kind == null ? "'bootcmd'" : string.Join(", ", kind.Keys.Select(k => "'" + k + "'")) + ", 'bootcmd'")}, 'env' or 'base'.");
+                    sets.Add(ReadSet(doc, entry.Key, body, setsNode, kind));
                 }
             }
-            else if (SetKeys.Any(k => doc.Get(root, k) != null))
+            else if (SetKeys.Concat(kind?.Keys ?? new string[0]).Any(k => doc.Get(root, k) != null))
             {
                 // Capstan's short form: the runtime's own bootcmd/env/base make the set "default".
-                sets.Add(ReadSet(doc, "default", root, root));
+                sets.Add(ReadSet(doc, "default", root, root, kind));
             }
 
             if (sets.Count == 0 && setsNode == null && doc.Get(root, "config_set") == null && doc.Get(root, "config_set_default") == null)
@@ -75,9 +71,10 @@ namespace OsvPS.Core.Packaging
             return new RunConfig(runtime, sets, defaults);
         }
 
-        private static ConfigSet ReadSet(YamlDocument doc, string name, YamlMappingNode body, YamlNode at)
+        private static ConfigSet ReadSet(YamlDocument doc, string name, YamlMappingNode body, YamlNode at, RuntimeKind? kind)
         {
             ValidateSetName(name, doc, at);
+            var launch = kind == null ? null : Runtimes.Read(doc, kind, name, body);
             string? bootCommand = doc.Scalar(body, "bootcmd");
             string? @base = doc.Scalar(body, "base");
             var env = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -109,12 +106,12 @@ namespace OsvPS.Core.Packaging
                 throw doc.Error(doc.Get(body, "base")!, $"config set '{name}': base '{@base}' must be '<package>:<config set>' (the colon is required).",
                     OsvErrorKind.InvalidData, ErrorIds.ConfigSetBaseInvalid);
             }
-            if (string.IsNullOrWhiteSpace(bootCommand) && @base == null)
+            if (string.IsNullOrWhiteSpace(bootCommand) && @base == null && launch == null)
             {
                 throw doc.Error(body, $"config set '{name}' has neither 'bootcmd' nor 'base'; a native config set needs a boot command.",
                     OsvErrorKind.InvalidData, ErrorIds.BootCommandMissing);
             }
-            return new ConfigSet(name, string.IsNullOrWhiteSpace(bootCommand) ? null : bootCommand, env, @base);
+            return new ConfigSet(name, string.IsNullOrWhiteSpace(bootCommand) ? null : bootCommand, env, @base, launch);
         }
 
         private static void ValidateSetName(string name, YamlDocument doc, YamlNode at)
@@ -196,6 +193,10 @@ namespace OsvPS.Core.Packaging
                         sets.Map(set.Name, body =>
                         {
                             body.Value("bootcmd", set.BootCommand).Value("base", set.Base);
+                            if (set.Launch != null)
+                            {
+                                WriteLaunch(body, set.Launch);
+                            }
                             if (set.Env.Count > 0)
                             {
                                 body.Map("env", env =>
@@ -214,6 +215,13 @@ namespace OsvPS.Core.Packaging
                 yaml.Value("config_set_default", string.Join(",", config.DefaultConfigSets));
             }
             return yaml.ToString();
+        }
+
+        private static void WriteLaunch(YamlWriter body, RuntimeLaunch launch)
+        {
+            var kind = Runtimes.Find(launch.Runtime)!;
+            body.Value("main", launch.Main).List("args", launch.Args).List(kind.InterpreterArgsKey, launch.InterpreterArgs).List("classpath", launch.Classpath)
+                .Value("xms", launch.Xms).Value("xmx", launch.Xmx).Value("shell", launch.Shell ? "true" : null);
         }
 
         /// <summary>The run.yaml New-OsvProject writes when no boot command is given: every line explained, nothing guessed.</summary>

@@ -94,7 +94,7 @@ namespace OsvPS.Core.Projects
 
         private static void CheckMissing(string full, DependencyTree tree, List<string> warnings, PlacementOptions options)
         {
-            var missing = tree.Missing.ToList();
+            var missing = tree.Missing.Where(m => options.PlacedElsewhere == null || !options.PlacedElsewhere(m.Name)).ToList();
             if (missing.Count == 0)
             {
                 return;

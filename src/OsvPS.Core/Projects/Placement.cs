@@ -23,6 +23,11 @@ namespace OsvPS.Core.Projects
         public bool Force { get; set; }
         /// <summary>Place what was found even when some libraries are missing.</summary>
         public bool SkipMissing { get; set; }
+        /// <summary>
+        /// Library names placed by the caller itself (a Debian package's own libraries in a private folder, such as
+        /// libjvm.so in the JVM's lib/server, which its program opens by path): not missing, and not copied again.
+        /// </summary>
+        public System.Func<string, bool>? PlacedElsewhere { get; set; }
         /// <summary>Compare content with the project's copy even when size and modification time agree.</summary>
         public bool Checksum { get; set; }
     }

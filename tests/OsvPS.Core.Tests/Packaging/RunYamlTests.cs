@@ -72,7 +72,6 @@ config_set_default: default, say_hey
         }
 
         [Theory]
-        [InlineData("runtime: java\nconfig_set:\n  d: {bootcmd: /x}\n", "not supported by OsvPS yet")]
         [InlineData("runtime: cobol\nconfig_set:\n  d: {bootcmd: /x}\n", "not a runtime OsvPS knows")]
         [InlineData("config_set:\n  d: {bootcmd: /x}\n", "has no 'runtime'")]
         public void UnknownRuntimeIsRefused(string yaml, string message)
