@@ -387,6 +387,25 @@ Describe 'Start-OsvInstance' {
             Stop-OsvInstance readyline -Force -Confirm:$false | Out-Null
         }
 
+        It 'ends the wait on Ctrl+C (the pipeline stopped) and leaves the instance running' {
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript("Import-Module '$(Get-OsvTestModulePath)'; Start-OsvInstance demo-hang -Name cancelled -WaitReady 'console:never printed' -Timeout 600")
+            $null = $ps.BeginInvoke()
+            try {
+                $deadline = [DateTime]::UtcNow.AddSeconds(60)
+                while ((Get-OsvInstance cancelled -ErrorAction Ignore).State -ne 'Running' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+                (Get-OsvInstance cancelled).State | Should -Be 'Running'
+                $stopping = $ps.BeginStop($null, $null)
+                $stopping.AsyncWaitHandle.WaitOne(30000) | Should -BeTrue -Because 'a stopped pipeline ends the readiness wait'
+                $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+                (Get-OsvInstance cancelled).State | Should -Be 'Running'
+            }
+            finally {
+                $ps.Dispose()
+                Stop-OsvInstance cancelled -Force -Confirm:$false -ErrorAction SilentlyContinue | Out-Null
+            }
+        }
+
         It 'fails at once with NotReady when the guest ends before it is ready' {
             Start-OsvInstance demo -Name endsfirst -WaitReady 'console:never printed' -Timeout 600 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
             $err.Count | Should -Be 1

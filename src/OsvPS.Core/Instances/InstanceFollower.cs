@@ -49,7 +49,8 @@ namespace OsvPS.Core.Instances
     /// <summary>
     /// Follows any engine's running instance: streams its console, stops the guest a moment after one of
     /// OSv's failure lines (so its backtrace is kept), and ends on the guest's end, a timeout or
-    /// cancellation. The one loop behind Start-OsvInstance -Wait and Wait-OsvInstance.
+    /// cancellation, or when <see cref="FollowOptions.Until"/> says so (a readiness wait). The one loop behind
+    /// Start-OsvInstance -Wait and -WaitReady, and Wait-OsvInstance.
     /// </summary>
     public static class InstanceFollower
     {
