@@ -34,6 +34,7 @@
         'Stop-OsvInstance'
         'Remove-OsvInstance'
         'Wait-OsvInstance'
+        'Test-OsvInstance'
         'Get-OsvInstanceLog'
     )
     FunctionsToExport    = @()

@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Instances;
+using OsvPS.Core.Instances.Readiness;
 using OsvPS.Core.Models;
 
 namespace OsvPS
@@ -46,6 +47,23 @@ namespace OsvPS
                 limited ? elapsed.TotalMilliseconds / timeout!.Value.TotalMilliseconds : (double?)null,
                 secondsLeft: limited ? (timeout!.Value - elapsed).TotalSeconds : (double?)null,
                 always: true);
+        }
+
+        /// <summary>
+        /// Waits until a running instance answers <paramref name="probe"/> and returns it (left running); throws NotReady
+        /// (with the console's last lines) when time runs out first or the instance ends, which it sees at once.
+        /// </summary>
+        protected OsvInstance WaitUntilReady(IInstanceEngine engine, IRunningInstance running, ReadinessProbe probe, TimeSpan? timeout)
+        {
+            var outcome = ReadinessCheck.Wait(engine, running, probe, timeout,
+                InstanceProgress("Waiting for readiness of", running.Name, timeout ?? ReadinessCheck.DefaultTimeout), CancellationToken);
+            CompleteInstanceProgress();
+            if (outcome.Error != null)
+            {
+                throw outcome.Error;
+            }
+            WriteVerbose($"Instance '{running.Name}' is ready after {outcome.Elapsed.TotalSeconds:0.0} s: {probe} ({outcome.Detail}).");
+            return outcome.Instance;
         }
 
         /// <summary>Ends the progress <see cref="InstanceProgress"/> showed.</summary>

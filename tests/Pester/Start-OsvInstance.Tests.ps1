@@ -360,4 +360,66 @@ Describe 'Start-OsvInstance' {
             Stop-OsvInstance racer -Force | Out-Null
         }
     }
+
+    Context '-WaitReady (on the stand-in guest; the real kernel: Readiness.RealOsv.Tests.ps1)' {
+        It 'refuses a bad probe while binding, before anything starts: <Probe>' -ForEach @(
+            @{ Probe = 'tcp:abc'; Why = 'the port of tcp:PORT must be a number from 1 to 65535' }
+            @{ Probe = 'http://127.0.0.1/'; Why = 'write the port' }
+            @{ Probe = 'file:///etc/passwd'; Why = 'a file:// address is not a probe' }
+            @{ Probe = 'console:(unclosed'; Why = 'its regular expression is not valid' }
+        ) {
+            $e = { Start-OsvInstance demo-hang -Name badprobe -WaitReady $Probe -Timeout 5 } | Should -Throw -PassThru
+            $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'
+            $e.Exception.Message | Should -BeLike "*'$Probe' is not a readiness probe: $Why*"
+            $e.Exception.InnerException.InnerException.ErrorId | Should -Be 'ReadinessProbeInvalid'
+            Get-OsvInstance badprobe -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        }
+
+        It 'refuses a probe the instance gives no way in, before QEMU starts' {
+            $port = Get-FreePort
+            Start-OsvInstance demo-hang -Name noway -Forward "${port}:8000" -WaitReady tcp:80 -Timeout 5 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ReadinessProbeUnreachable,*'
+            $err[0].Exception.Message | Should -BeLike "*instance 'noway' forwards no tcp port to guest port 80 (its forwards: tcp:127.0.0.1:${port}:8000); start it with -Forward HOSTPORT:80*"
+            Get-OsvInstance noway -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            Test-PortListening $port | Should -BeFalse
+        }
+
+        It 'refuses -Wait with -WaitReady' {
+            { Start-OsvInstance demo-hang -Name both -Wait -WaitReady tcp:80 -Timeout 5 } | Should -Throw -ExpectedMessage '*-Wait follows the guest to its end and -WaitReady returns it once it answers*'
+            Get-OsvInstance both -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        }
+
+        It 'returns the running instance once its console matches' {
+            $instance = Start-OsvInstance demo-hang -Name readyline -WaitReady 'console:^OSVPS-STANDIN cmdline: ' -Timeout $limit
+            ($instance.Name, $instance.State) | Should -Be @('readyline', 'Running')
+            Stop-OsvInstance readyline -Force -Confirm:$false | Out-Null
+        }
+
+        It 'ends the wait on Ctrl+C (the pipeline stopped) and leaves the instance running' {
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript("Import-Module '$(Get-OsvTestModulePath)'; Start-OsvInstance demo-hang -Name cancelled -WaitReady 'console:never printed' -Timeout 600")
+            $null = $ps.BeginInvoke()
+            try {
+                $deadline = [DateTime]::UtcNow.AddSeconds(60)
+                while ((Get-OsvInstance cancelled -ErrorAction Ignore).State -ne 'Running' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+                (Get-OsvInstance cancelled).State | Should -Be 'Running'
+                $stopping = $ps.BeginStop($null, $null)
+                $stopping.AsyncWaitHandle.WaitOne(30000) | Should -BeTrue -Because 'a stopped pipeline ends the readiness wait'
+                $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+                (Get-OsvInstance cancelled).State | Should -Be 'Running'
+            }
+            finally {
+                $ps.Dispose()
+                Stop-OsvInstance cancelled -Force -Confirm:$false -ErrorAction SilentlyContinue | Out-Null
+            }
+        }
+
+        It 'fails at once with NotReady when the guest ends before it is ready' {
+            Start-OsvInstance demo -Name endsfirst -WaitReady 'console:never printed' -Timeout 600 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'NotReady,*'
+            $err[0].CategoryInfo.Category | Should -Be 'InvalidResult'
+            $err[0].Exception.Message | Should -BeLike "instance 'endsfirst' ended before it was ready (console:never printed; last check: no such line yet): Stopped.*OSVPS-STANDIN cmdline: *"
+        }
+    }
 }

@@ -72,6 +72,12 @@ namespace OsvPS.Core.Errors
         public static readonly ErrorId QemuCrashed = new ErrorId("QemuCrashed");
         public static readonly ErrorId GuestProgramFailed = new ErrorId("GuestProgramFailed");
         public static readonly ErrorId WaitTimedOut = new ErrorId("WaitTimedOut");
+        /// <summary>-WaitReady / Wait-OsvInstance -Ready: the probe did not answer within the timeout, or the instance ended first.</summary>
+        public static readonly ErrorId NotReady = new ErrorId("NotReady");
+        /// <summary>A readiness probe that is not one (tcp:PORT, http://ADDRESS:PORT/PATH, console:REGEX).</summary>
+        public static readonly ErrorId ReadinessProbeInvalid = new ErrorId("ReadinessProbeInvalid");
+        /// <summary>A readiness probe the instance gives no way to reach: no forward of its guest port, or an address no forward listens on.</summary>
+        public static readonly ErrorId ReadinessProbeUnreachable = new ErrorId("ReadinessProbeUnreachable");
         public static readonly ErrorId ImageInUse = new ErrorId("ImageInUse");
         /// <summary>Import-OsvImage -ReleaseFolder: no folder, or one without OSv's disk loader asset.</summary>
         public static readonly ErrorId ReleaseFolderInvalid = new ErrorId("ReleaseFolderInvalid");

@@ -45,7 +45,7 @@ namespace OsvPS.Core.Instances
         }
 
         // True when the last Poll stopped at its byte limit with more of the file to read.
-        private bool More { get; set; }
+        internal bool More { get; private set; }
 
         public ConsoleFollower(string path, long startAt = 0)
         {

@@ -8,16 +8,19 @@ namespace OsvPS.Core.Instances
     /// <summary>What following an instance came to.</summary>
     public sealed class FollowResult
     {
-        internal FollowResult(OsvInstance? instance, bool timedOut)
+        internal FollowResult(OsvInstance? instance, bool timedOut, bool reached = false)
         {
             Instance = instance;
             TimedOut = timedOut;
+            Reached = reached;
         }
 
-        /// <summary>The ended instance (null when <see cref="TimedOut"/> and it was left running).</summary>
+        /// <summary>The ended instance (null when <see cref="TimedOut"/> or <see cref="Reached"/> and it was left running).</summary>
         public OsvInstance? Instance { get; }
         /// <summary>True when the timeout passed before the instance ended.</summary>
         public bool TimedOut { get; }
+        /// <summary>True when <see cref="FollowOptions.Until"/> said so while the instance ran (it is left running).</summary>
+        public bool Reached { get; }
     }
 
     /// <summary>What the follower does when time runs out or the caller goes away.</summary>
@@ -39,12 +42,15 @@ namespace OsvPS.Core.Instances
         public Action<string>? Line { get; set; }
         /// <summary>Each debug line kept from the user (OSv's --verbose chatter), for -Verbose.</summary>
         public Action<string>? HiddenLine { get; set; }
+        /// <summary>Asked on every tick while the instance runs (it paces itself): true ends the follow, the instance left running.</summary>
+        public Func<bool>? Until { get; set; }
     }
 
     /// <summary>
     /// Follows any engine's running instance: streams its console, stops the guest a moment after one of
     /// OSv's failure lines (so its backtrace is kept), and ends on the guest's end, a timeout or
-    /// cancellation. The one loop behind Start-OsvInstance -Wait and Wait-OsvInstance.
+    /// cancellation, or when <see cref="FollowOptions.Until"/> says so (a readiness wait). The one loop behind
+    /// Start-OsvInstance -Wait and -WaitReady, and Wait-OsvInstance.
     /// </summary>
     public static class InstanceFollower
     {
@@ -101,6 +107,11 @@ namespace OsvPS.Core.Instances
                         {
                             stopping = true;
                             engine.Stop(running.Name, TimeSpan.Zero, force: true, CancellationToken.None);
+                        }
+                        else if (!stopping && options.Until != null && options.Until())
+                        {
+                            Emit(watch.Poll());
+                            return new FollowResult(null, timedOut: false, reached: true);
                         }
                         else if (!stopping && options.Timeout.HasValue && clock.Elapsed > options.Timeout.Value)
                         {

@@ -8,6 +8,7 @@ using System.Threading;
 using OsvPS.Completers;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Instances;
+using OsvPS.Core.Instances.Readiness;
 using OsvPS.Core.Models;
 using OsvPS.Core.Qemu;
 using OsvPS.Core.Repository;
@@ -89,7 +90,12 @@ namespace OsvPS.Commands
         [Parameter]
         public SwitchParameter Wait { get; set; }
 
-        /// <summary>With -Wait: stop the guest after this many seconds (or a time span such as '00:02:00').</summary>
+        /// <summary>Return the instance once it answers this probe: tcp:PORT (the guest's port, through its -Forward), http://ADDRESS:PORT/PATH or console:REGEX.</summary>
+        [Parameter]
+        [ReadinessProbeTransformation]
+        public ReadinessProbe? WaitReady { get; set; }
+
+        /// <summary>With -Wait: stop the guest after this many seconds (or a time span such as '00:02:00'); with -WaitReady: how long to wait for readiness.</summary>
         [Parameter]
         [TimeoutTransformation]
         public TimeSpan? Timeout { get; set; }
@@ -115,6 +121,11 @@ namespace OsvPS.Commands
             try
             {
                 InstanceEngines.CheckCall(Connection, EngineOptions());
+                if (Wait && WaitReady != null)
+                {
+                    throw new OsvException(ErrorIds.InstanceSettingInvalid, OsvErrorKind.InvalidArgument,
+                        "-Wait follows the guest to its end and -WaitReady returns it once it answers: use one of them.", WaitReady.Text);
+                }
             }
             catch (OsvException e)
             {
@@ -153,6 +164,8 @@ namespace OsvPS.Commands
                 };
                 var engine = engines.Open(Connection, repository);
                 var plan = engine.Plan(request, CancellationToken);
+                // A probe the instance would give no way in is refused before anything starts.
+                WaitReady?.CheckForwards(plan.Name, request.Machine.Forwards);
                 WriteVerbose($"Instance '{plan.Name}' on {plan.Host}: {plan.BootModeName} boot, {plan.Accelerator}, command line: {plan.CommandLine}");
                 if (!ShouldProcess(plan.Name, $"Start OSv instance of '{imageName}' on {plan.Host}"))
                 {
@@ -180,6 +193,11 @@ namespace OsvPS.Commands
                     if (started.QemuCommand.Count > 0)
                     {
                         WriteVerbose("QEMU: " + started.QemuCommand);
+                    }
+                    if (WaitReady != null)
+                    {
+                        WriteObject(WaitUntilReady(engine, running, WaitReady, Timeout));
+                        return;
                     }
                     if (!Wait)
                     {

@@ -2,12 +2,13 @@ using System;
 using System.Management.Automation;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Instances;
+using OsvPS.Core.Instances.Readiness;
 using OsvPS.Core.Models;
 
 namespace OsvPS.Commands
 {
     /// <summary>
-    /// Waits until instances are no longer running and returns them.
+    /// Waits until instances are no longer running (or, with -Ready, until they answer) and returns them.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Wait, "OsvInstance")]
     [OutputType(typeof(OsvInstance))]
@@ -23,8 +24,18 @@ namespace OsvPS.Commands
         [TimeoutTransformation]
         public TimeSpan? Timeout { get; set; }
 
+        /// <summary>Wait until the instance answers this probe instead of for its end: tcp:PORT (the guest's port, through its forward), http://ADDRESS:PORT/PATH or console:REGEX.</summary>
+        [Parameter]
+        [ReadinessProbeTransformation]
+        public ReadinessProbe? Ready { get; set; }
+
         protected override void ProcessRecord() => ForEachInstance(Name, (engine, instance) =>
         {
+            if (Ready != null)
+            {
+                WaitReady(engine, instance, Ready);
+                return;
+            }
             var ended = instance;
             if (instance.State == InstanceState.Running)
             {
@@ -44,5 +55,17 @@ namespace OsvPS.Commands
             WriteObject(ended);
             WriteGuestFailure(ended);
         });
+
+        private void WaitReady(IInstanceEngine engine, OsvInstance instance, ReadinessProbe probe)
+        {
+            if (instance.State != InstanceState.Running)
+            {
+                throw ReadinessCheck.NotRunning(engine, instance, probe, CancellationToken);
+            }
+            using (var running = engine.Attach(instance.Name, CancellationToken))
+            {
+                WriteObject(WaitUntilReady(engine, running, probe, Timeout));
+            }
+        }
     }
 }

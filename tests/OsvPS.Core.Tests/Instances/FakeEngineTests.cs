@@ -7,6 +7,7 @@ using System.Threading;
 using OsvPS.Core.Disk;
 using OsvPS.Core.Errors;
 using OsvPS.Core.Instances;
+using OsvPS.Core.Instances.Readiness;
 using OsvPS.Core.Models;
 using OsvPS.Core.Repository;
 using OsvPS.Core.Tests.Support;
@@ -145,6 +146,52 @@ namespace OsvPS.Core.Tests.Instances
         }
 
         /// <summary>The fake's registration: its guests are kept per host, so every Open of one host sees them.</summary>
+        [Fact]
+        public void AWaitForReadinessReturnsTheRunningInstanceOnceItsConsoleSaysSo()
+        {
+            using var engine = InstanceEngines.Open("fake://lab", repository);
+            using var running = engine.Start(engine.Plan(Request("ready", "/serve"), CancellationToken.None), CancellationToken.None);
+            var outcome = ReadinessCheck.Wait(engine, running, ReadinessProbe.Parse("console:^Booting"), TimeSpan.FromMinutes(10), null, CancellationToken.None);
+            Assert.True(outcome.Ready);
+            Assert.False(outcome.Ended);
+            Assert.Null(outcome.Error);
+            Assert.Equal("line: Booting the fake kernel", outcome.Detail);
+            Assert.Equal(InstanceState.Running, outcome.Instance.State);
+
+            var once = ReadinessCheck.Once(engine, engine.Get("ready", CancellationToken.None), ReadinessProbe.Parse("console:^running /serve$"), CancellationToken.None);
+            Assert.Equal(("ready", "console:^running /serve$", true, "line: running /serve"), (once.Name, once.Probe, once.Ready, once.Detail));
+        }
+
+        [Fact]
+        public void AnInstanceThatEndsBeforeItIsReadyFailsTheWaitAtOnceWithItsReasonAndLastLines()
+        {
+            using var engine = InstanceEngines.Open("fake://lab", repository);
+            var plan = engine.Plan(Request("doomed", "/serve", exitCode: 3), CancellationToken.None);
+            OsvInstance ended;
+            using (var running = engine.Start(plan, CancellationToken.None))
+            {
+                // Ten minutes to wait: only the end of the guest can make this return now.
+                var outcome = ReadinessCheck.Wait(engine, running, ReadinessProbe.Parse("console:never printed"), TimeSpan.FromMinutes(10), null, CancellationToken.None);
+                Assert.False(outcome.Ready);
+                Assert.True(outcome.Ended);
+                Assert.Equal(InstanceState.Failed, outcome.Instance.State);
+                Assert.Equal(ErrorIds.NotReady, outcome.Error!.Id);
+                Assert.Equal(OsvErrorKind.InvalidResult, outcome.Error.Kind);
+                Assert.Same(outcome.Instance, outcome.Error.Target);
+                Assert.StartsWith("instance 'doomed' ended before it was ready (console:never printed; last check: no such line yet): Failed, ", outcome.Error.Message);
+                Assert.EndsWith("The last 4 lines of its console:\n  OSv v0.57.0-fake\n  Booting the fake kernel\n  running /serve\n  done with /serve", outcome.Error.Message);
+                ended = outcome.Instance;
+            }
+
+            // Once ended, a check says so and a new wait is refused as not running.
+            var once = ReadinessCheck.Once(engine, ended, ReadinessProbe.Parse("console:running"), CancellationToken.None);
+            Assert.False(once.Ready);
+            Assert.StartsWith("Failed, ", once.Detail);
+            var refused = ReadinessCheck.NotRunning(engine, ended, ReadinessProbe.Parse("tcp:80"), CancellationToken.None);
+            Assert.Equal(ErrorIds.NotReady, refused.Id);
+            Assert.StartsWith("instance 'doomed' is not running, so it will not be ready (tcp:80): Failed, ", refused.Message);
+        }
+
         private sealed class FakeEngineFactory : IInstanceEngineFactory
         {
             private readonly string consoles;
