@@ -35,6 +35,7 @@
         'Remove-OsvInstance'
         'Wait-OsvInstance'
         'Test-OsvInstance'
+        'Update-OsvInstance'
         'Get-OsvInstanceLog'
     )
     FunctionsToExport    = @()

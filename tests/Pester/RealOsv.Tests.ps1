@@ -128,13 +128,15 @@ Describe 'On the real OSv kernel, booted from <_>' -ForEach 'Disk', 'Kernel' {
     It 'runs config sets picked with -Boot and env given with -Env at start' {
         if (Skip-WithoutOsv $osv) { return }
         $hash = (Get-FileHash $image.Path).Hash
-        $output = Start-OsvInstance $image -Name "boot-$mode" -BootMode $mode -Boot say_hey -Env @{ RUN = 'r u;n "q"' } -Wait -Timeout $limit
+        # A double quote is more than QEMU's config file holds, so that value would be -append: a kernel boot gets one without.
+        $run = if ($mode -eq 'Kernel') { 'r u;n q' } else { 'r u;n "q"' }
+        $output = Start-OsvInstance $image -Name "boot-$mode" -BootMode $mode -Boot say_hey -Env @{ RUN = $run } -Wait -Timeout $limit
         $lines = Get-ConsoleLines $output
         (Get-FinalInstance $output).State | Should -Be 'Stopped' -Because ($lines -join "`n")
         $lines | Should -Contain 'arg[0]=<Hey>'
         $lines | Should -Contain 'arg[1]=<hey>'
         $lines | Should -Contain 'env[PORT]=<8000>'
-        $lines | Should -Contain 'env[RUN]=<r u;n "q">'
+        $lines | Should -Contain "env[RUN]=<$run>"
         $lines | Where-Object { $_ -like 'env`[BUILD`]=*' } | Should -BeNullOrEmpty
         (Get-FileHash $image.Path).Hash | Should -Be $hash -Because 'a run rewrites the command line in its overlay, never in the image'
     }

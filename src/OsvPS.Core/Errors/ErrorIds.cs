@@ -74,6 +74,9 @@ namespace OsvPS.Core.Errors
         public static readonly ErrorId WaitTimedOut = new ErrorId("WaitTimedOut");
         /// <summary>-WaitReady / Wait-OsvInstance -Ready: the probe did not answer within the timeout, or the instance ended first.</summary>
         public static readonly ErrorId NotReady = new ErrorId("NotReady");
+        public static readonly ErrorId InstanceNotRunning = new ErrorId("InstanceNotRunning");
+        public static readonly ErrorId ForwardMoveFailed = new ErrorId("ForwardMoveFailed");
+        public static readonly ErrorId ReplaceNotSupported = new ErrorId("ReplaceNotSupported");
         /// <summary>A readiness probe that is not one (tcp:PORT, http://ADDRESS:PORT/PATH, console:REGEX).</summary>
         public static readonly ErrorId ReadinessProbeInvalid = new ErrorId("ReadinessProbeInvalid");
         /// <summary>A readiness probe the instance gives no way to reach: no forward of its guest port, or an address no forward listens on.</summary>

@@ -16,7 +16,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Core.Instances.Qemu
 {
     /// <summary>Instances as QEMU processes OsvPS runs on this machine, in <c>&lt;root&gt;/instances/qemu/</c>.</summary>
-    internal sealed class QemuEngine : IInstanceEngine
+    internal sealed class QemuEngine : IInstanceEngine, IForwardMover
     {
         private readonly CapstanRepository repository;
         private readonly QemuInstanceStore store;
@@ -324,6 +324,9 @@ namespace OsvPS.Core.Instances.Qemu
         }
 
         /// <summary>An ACPI power-down through QMP, then after <paramref name="timeout"/> a QMP quit, then a kill; <paramref name="force"/> quits at once.</summary>
+        public IReadOnlyList<TimeSpan> MoveForwards(string from, string to, IReadOnlyList<PortForward> forwards, IReadOnlyList<PortForward> temporary, CancellationToken cancellation)
+            => ForwardMove.Move(store, from, to, forwards, temporary);
+
         public OsvInstance Stop(string name, TimeSpan timeout, bool force, CancellationToken cancellation)
         {
             var instance = store.Get(name);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Net;
@@ -6,6 +7,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using System.Threading;
 using OsvPS.Core.Errors;
+using OsvPS.Core.Qemu;
 
 namespace OsvPS.Core.Instances.Readiness
 {
@@ -162,6 +164,19 @@ namespace OsvPS.Core.Instances.Readiness
         }
 
         internal override ProbeSession Open(ProbeTarget target) => new Session(this, Reach(target)!);
+
+        public override ReadinessProbe Through(IReadOnlyList<PortForward> written, IReadOnlyList<PortForward> now)
+        {
+            var from = written.FirstOrDefault(f => f.Protocol == "tcp" && f.HostPort == Port);
+            var to = from == null ? null : now.FirstOrDefault(f => f.Protocol == "tcp" && f.GuestPort == from.GuestPort);
+            if (to == null)
+            {
+                return this;
+            }
+            var address = ProbeTarget.ConnectAddress(to);
+            string host = address.AddressFamily == AddressFamily.InterNetworkV6 ? "[" + address + "]" : address.ToString();
+            return new HttpProbe($"http://{host}:{to.HostPort}{PathAndQuery}", address, to.HostPort, PathAndQuery);
+        }
 
         private sealed class Session : ProbeSession
         {

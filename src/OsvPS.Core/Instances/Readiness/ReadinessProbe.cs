@@ -71,6 +71,13 @@ namespace OsvPS.Core.Instances.Readiness
         /// <summary>Before a start: throws <see cref="ErrorIds.ReadinessProbeUnreachable"/> when an instance with these forwards gives the probe no way in.</summary>
         public void CheckForwards(string instanceName, IReadOnlyList<PortForward> forwards) => Reach(new ProbeTarget(instanceName, forwards, null));
 
+        /// <summary>
+        /// The same probe for an instance whose forwards are <paramref name="now"/> where the probe was written for
+        /// <paramref name="written"/> (a replacement running on temporary host ports until its forwards move): an http probe
+        /// written for the host port of one of <paramref name="written"/> asks the host port that has the same guest port now.
+        /// </summary>
+        public virtual ReadinessProbe Through(IReadOnlyList<PortForward> written, IReadOnlyList<PortForward> now) => this;
+
         /// <summary>Where the probe connects from the host for <paramref name="target"/> (null for probes that do not connect); throws when there is nowhere.</summary>
         internal virtual ProbeEndpoint? Reach(ProbeTarget target) => null;
 
