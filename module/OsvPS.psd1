@@ -35,6 +35,9 @@
         'Remove-OsvInstance'
         'Wait-OsvInstance'
         'Get-OsvInstanceLog'
+        'New-OsvNetwork'
+        'Get-OsvNetwork'
+        'Remove-OsvNetwork'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

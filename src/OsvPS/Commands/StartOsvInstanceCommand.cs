@@ -59,10 +59,11 @@ namespace OsvPS.Commands
         [ValidateRange(1, 255)]
         public int Cpus { get; set; } = 2;
 
+        /// <summary>User (default; Capstan's 'Nat'), None, Bridge, Tap, or the name of a network made with New-OsvNetwork.</summary>
         [Parameter]
-        // Capstan calls user networking 'nat'.
-        [ValueAlias("Nat", "User")]
-        public NetworkMode Network { get; set; } = NetworkMode.User;
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(NetworkNameCompleter))]
+        public string Network { get; set; } = nameof(NetworkMode.User);
 
         [Parameter]
         public string? Bridge { get; set; }
@@ -140,7 +141,6 @@ namespace OsvPS.Commands
                     {
                         MemoryMiB = (int)Math.Min(int.MaxValue, Memory / (1024 * 1024)),
                         Cpus = Cpus,
-                        Network = Network,
                         Bridge = Bridge,
                         TapDevice = TapDevice,
                         Forwards = (Forward ?? new string[0]).Select(PortForward.Parse).ToList(),
@@ -151,6 +151,7 @@ namespace OsvPS.Commands
                     EngineOptions = EngineOptions(),
                     Attached = Wait,
                 };
+                request.Machine.SetNetwork(Network);
                 var engine = engines.Open(Connection, repository);
                 var plan = engine.Plan(request, CancellationToken);
                 WriteVerbose($"Instance '{plan.Name}' on {plan.Host}: {plan.BootModeName} boot, {plan.Accelerator}, command line: {plan.CommandLine}");
