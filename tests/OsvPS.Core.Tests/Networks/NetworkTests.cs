@@ -245,6 +245,25 @@ namespace OsvPS.Core.Tests.Networks
         }
     }
 
+    public class LibvirtNetworkTests
+    {
+        [Fact]
+        public void ALibvirtInstanceCannotJoinAnOsvPSNetworkButKeepsTheModes()
+        {
+            var machine = new MachineOptions();
+            machine.SetNetwork("lab");
+            var e = Assert.Throws<OsvException>(() => OsvPS.Core.Instances.Libvirt.LibvirtEngine.RefuseOsvNetwork(machine, "web"));
+            Assert.Equal(ErrorIds.LibvirtNotSupported, e.ErrorId);
+            Assert.Contains("-Network lab", e.Message);
+            Assert.Contains("-Network Bridge -Bridge", e.Message);
+            foreach (string mode in new[] { "User", "Bridge", "Tap", "None" })
+            {
+                machine.SetNetwork(mode);
+                OsvPS.Core.Instances.Libvirt.LibvirtEngine.RefuseOsvNetwork(machine, "web");
+            }
+        }
+    }
+
     public class GuestAddressTests
     {
         [Fact]
