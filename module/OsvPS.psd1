@@ -37,6 +37,9 @@
         'Test-OsvInstance'
         'Update-OsvInstance'
         'Get-OsvInstanceLog'
+        'New-OsvNetwork'
+        'Get-OsvNetwork'
+        'Remove-OsvNetwork'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -141,28 +141,6 @@ namespace OsvPS
         }
     }
 
-    /// <summary>
-    /// Takes another tool's name for a value (Capstan's 'nat' for user networking) as OsvPS's own, before PowerShell
-    /// converts the argument to the parameter's type; matched in any case.
-    /// </summary>
-    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
-    public sealed class ValueAliasAttribute : ArgumentTransformationAttribute
-    {
-        public ValueAliasAttribute(string alias, string value)
-        {
-            Alias = alias;
-            Value = value;
-        }
-
-        public string Alias { get; }
-
-        public string Value { get; }
-
-        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
-            => (inputData is PSObject pso ? pso.BaseObject : inputData) is string text && string.Equals(text.Trim(), Alias, StringComparison.OrdinalIgnoreCase)
-                ? Value : inputData;
-    }
-
     /// <summary>PowerShell values as the core takes them.</summary>
     internal static class Hashtables
     {

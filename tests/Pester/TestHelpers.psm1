@@ -14,6 +14,48 @@ function Invoke-FreshPwsh([string] $Script) {
     & $process @prefix -NoProfile -NonInteractive -EncodedCommand $encoded 2>&1
 }
 
+# Network namespaces of the network tests: every bridge, tap, dnsmasq and QEMU of such a test lives in one,
+# so nothing touches the host's own network and nothing listens beyond it. New-TestNetNamespace makes one
+# (osvps-test-<random>, loopback up); Remove-TestNetNamespace kills, by id, every process still in it, then deletes it.
+$script:TestNamespaces = @()
+function New-TestNetNamespace {
+    $name = 'osvps-test-' + [Guid]::NewGuid().ToString('N').Substring(0, 10)
+    & ip netns add $name
+    if ($LASTEXITCODE) { throw "ip netns add $name failed" }
+    $script:TestNamespaces += @($name)
+    & ip netns exec $name ip link set lo up
+    $name
+}
+
+function Remove-TestNetNamespace([string] $Name) {
+    foreach ($id in @(& ip netns pids $Name 2>$null)) {
+        try { $p = Get-Process -Id ([int]$id) -ErrorAction Stop; $p.Kill(); $p.WaitForExit(5000) | Out-Null } catch { }
+    }
+    & ip netns del $Name 2>$null
+    $script:TestNamespaces = @($script:TestNamespaces | Where-Object { $_ -ne $Name })
+}
+
+function Remove-TestNetNamespaces { foreach ($name in @($script:TestNamespaces)) { Remove-TestNetNamespace $name } }
+
+# Why a network test cannot run here (not root, no ip or dnsmasq), or $null.
+function Get-NetworkTestBlocker {
+    if ((& id -u) -ne '0') { return 'the network tests make namespaces, bridges and taps: they need root' }
+    if (-not (Get-Command ip -ErrorAction Ignore)) { return "iproute2's ip is not installed" }
+    if (-not (Get-Command dnsmasq -ErrorAction Ignore) -and -not (Test-Path /usr/sbin/dnsmasq)) { return 'dnsmasq is not installed (apt-get install dnsmasq-base)' }
+    $null
+}
+
+# Runs a script in a new PowerShell process inside network namespace $Namespace (the environment, CAPSTAN_ROOT and
+# OSVPS_TEST_MODULE included, is inherited) and returns its output lines; -Prefix puts a program in front (setpriv ...).
+function Invoke-PwshInNamespace([string] $Namespace, [string] $Script, [string[]] $Prefix = @()) {
+    $process = [Environment]::ProcessPath
+    [string[]] $pwsh = @($process)
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $pwsh += @(Join-Path $PSHOME 'pwsh.dll') }
+    $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($Script))
+    $all = @('netns', 'exec', $Namespace) + $Prefix + $pwsh + @('-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded)
+    & ip @all 2>&1
+}
+
 # Assembles the stand-in OSv loader (tests/fixtures/standin-boot.S) and makes it 1 MiB, the size
 # its boot sector declares: bytes 65536..end carry a pattern whose byte sum goes into the word at
 # 0x12, which the stand-in checks at boot. -Hang gives the variant that never powers off.
@@ -391,4 +433,4 @@ function Invoke-WithProgress([string] $Script, [object[]] $Arguments = @()) {
     finally { $ps.Dispose(); $runspace.Dispose() }
 }
 
-Export-ModuleMember -Function Test-DebianInstalled, Invoke-WithProgress, Skip-WithoutOsv, Clear-TestLibvirt, Get-ConsoleLines, Get-FinalInstance, Test-ProcessGone, Stop-TestLibvirt, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-OsvStatusProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening
+Export-ModuleMember -Function New-TestNetNamespace, Remove-TestNetNamespace, Remove-TestNetNamespaces, Get-NetworkTestBlocker, Invoke-PwshInNamespace, Test-DebianInstalled, Invoke-WithProgress, Skip-WithoutOsv, Clear-TestLibvirt, Get-ConsoleLines, Get-FinalInstance, Test-ProcessGone, Stop-TestLibvirt, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-OsvStatusProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening

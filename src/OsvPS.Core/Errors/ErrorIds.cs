@@ -140,6 +140,23 @@ namespace OsvPS.Core.Errors
         public static readonly ErrorId LoaderImageNotFound = new ErrorId("LoaderImageNotFound");
         public static readonly ErrorId NameTooLong = new ErrorId("NameTooLong");
 
+        // Networks of instances (New-OsvNetwork, Start-OsvInstance -Network NAME).
+        public static readonly ErrorId NetworkNameInvalid = new ErrorId("NetworkNameInvalid");
+        public static readonly ErrorId NetworkSubnetInvalid = new ErrorId("NetworkSubnetInvalid");
+        /// <summary>The subnet overlaps another network's or one of the host's routes, or no free one was found.</summary>
+        public static readonly ErrorId NetworkSubnetInUse = new ErrorId("NetworkSubnetInUse");
+        public static readonly ErrorId NetworkExists = new ErrorId("NetworkExists");
+        public static readonly ErrorId NetworkNotFound = new ErrorId("NetworkNotFound");
+        /// <summary>Remove-OsvNetwork without -Force while instances run on the network.</summary>
+        public static readonly ErrorId NetworkInUse = new ErrorId("NetworkInUse");
+        /// <summary>Bridges, taps and dnsmasq need root (CAP_NET_ADMIN); the category is PermissionDenied.</summary>
+        public static readonly ErrorId NetworkNeedsRoot = new ErrorId("NetworkNeedsRoot");
+        /// <summary>An ip or dnsmasq call failed or passed its deadline.</summary>
+        public static readonly ErrorId NetworkFailed = new ErrorId("NetworkFailed");
+        public static readonly ErrorId NetworkFull = new ErrorId("NetworkFull");
+        public static readonly ErrorId NetworkToolMissing = new ErrorId("NetworkToolMissing");
+        public static readonly ErrorId NetworkStateInvalid = new ErrorId("NetworkStateInvalid");
+
         // libvirt.
         public static readonly ErrorId ConnectionInvalid = new ErrorId("ConnectionInvalid");
         public static readonly ErrorId DomainExists = new ErrorId("DomainExists");

@@ -21,8 +21,11 @@ namespace OsvPS.Core.Instances
         /// </summary>
         public const string NoShutdown = "--noshutdown";
 
-        /// <summary>The command line the guest is given for <paramref name="commandLine"/>; <paramref name="staysUp"/> adds <see cref="NoShutdown"/>.</summary>
-        public static string For(string commandLine, bool verbose = true, bool staysUp = false)
+        /// <summary>
+        /// The command line the guest is given for <paramref name="commandLine"/>; <paramref name="staysUp"/> adds <see cref="NoShutdown"/>,
+        /// and <paramref name="network"/> the loader options of an OsvPS network (<c>--ip=... --defaultgw=... --nameserver=...</c>).
+        /// </summary>
+        public static string For(string commandLine, bool verbose = true, bool staysUp = false, string? network = null)
         {
             if (commandLine.Length == 0)
             {
@@ -41,6 +44,10 @@ namespace OsvPS.Core.Instances
             if (staysUp && !options.Contains(NoShutdown))
             {
                 added.Add(NoShutdown);
+            }
+            if (!string.IsNullOrEmpty(network))
+            {
+                added.Add(network!);
             }
             return added.Count == 0 ? commandLine : string.Join(" ", added) + " " + commandLine;
         }

@@ -92,9 +92,9 @@ namespace OsvPS.Core.Instances
             {
                 throw new OsvException(ErrorIds.InstanceSettingInvalid, OsvErrorKind.InvalidArgument, "-Network Tap needs -TapDevice.", name);
             }
-            if (machine.Forwards.Count > 0 && machine.Network != NetworkMode.User)
+            if (machine.Forwards.Count > 0 && machine.Network != NetworkMode.User && machine.Network != NetworkMode.Named)
             {
-                throw new OsvException(ErrorIds.InstanceSettingInvalid, OsvErrorKind.InvalidArgument, "-Forward works with user networking only.", name);
+                throw new OsvException(ErrorIds.InstanceSettingInvalid, OsvErrorKind.InvalidArgument, "-Forward works with user networking and OsvPS networks only.", name);
             }
         }
 

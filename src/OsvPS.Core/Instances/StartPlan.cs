@@ -32,6 +32,7 @@ namespace OsvPS.Core.Instances
             StaysUp = shared.StaysUp;
             Host = shared.Host;
             Accelerator = shared.Accelerator;
+            NetworkOptions = shared.NetworkOptions;
             warnings.AddRange(shared.warnings);
             sessionWarnings.AddRange(shared.sessionWarnings);
         }
@@ -64,7 +65,10 @@ namespace OsvPS.Core.Instances
         /// <summary><see cref="GuestCommandLine"/> with each -Env value hidden (see <see cref="ShownCommandLine"/>).</summary>
         internal string ShownGuestCommandLine => GuestLineOf(ShownCommandLine);
 
-        private string GuestLineOf(string commandLine) => GuestCommandLines.For(commandLine, verbose: KernelLog == null, staysUp: KernelLog != null && StaysUp);
+        private string GuestLineOf(string commandLine) => GuestCommandLines.For(commandLine, verbose: KernelLog == null, staysUp: KernelLog != null && StaysUp, network: NetworkOptions);
+
+        /// <summary>The loader options of the instance's OsvPS network (its address, gateway and name server), once it holds one.</summary>
+        internal string? NetworkOptions { get; set; }
 
         /// <summary>
         /// True when the guest stays up once its programs return, so the engine reads the kernel log from the running guest

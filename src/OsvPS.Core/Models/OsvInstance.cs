@@ -50,6 +50,13 @@ namespace OsvPS.Core.Models
         public TimeSpan? Uptime => State == InstanceState.Running && Started.HasValue ? DateTime.UtcNow - Started.Value : (TimeSpan?)null;
         /// <summary>Port forwards as <c>tcp:HOST:GUEST</c>.</summary>
         public TextList Forwards => TextList.Of(facts.Forwards);
+        /// <summary>The instance's network: <c>User</c>, <c>None</c>, <c>Bridge</c>, <c>Tap</c>, or the name of an OsvPS network.</summary>
+        public string Network => facts.Network;
+        /// <summary>
+        /// The guest's addresses in its last run: on an OsvPS network, the one OsvPS gave it there; otherwise those OSv
+        /// printed on its console as it configured its NICs (<c>eth0: 192.168.122.15</c>).
+        /// </summary>
+        public TextList IPAddress => TextList.Of(facts.IPAddresses);
         /// <summary>The serial console's log file (a local copy when the guest runs elsewhere).</summary>
         public string ConsolePath => facts.ConsolePath;
         public string Accelerator => facts.Accelerator;
@@ -90,6 +97,8 @@ namespace OsvPS.Core.Models
         public DateTime? Started { get; set; }
         public DateTime? Stopped { get; set; }
         public string[] Forwards { get; set; } = new string[0];
+        public string Network { get; set; } = "User";
+        public string[] IPAddresses { get; set; } = new string[0];
         public string ConsolePath { get; set; } = "";
         public string Accelerator { get; set; } = "";
         public string BootMode { get; set; } = "";

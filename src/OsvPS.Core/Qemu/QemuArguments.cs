@@ -14,6 +14,8 @@ namespace OsvPS.Core.Qemu
         Bridge,
         Tap,
         None,
+        /// <summary>An OsvPS network of this machine (New-OsvNetwork), named by <see cref="MachineOptions.NetworkName"/>.</summary>
+        Named,
     }
 
     [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
@@ -123,8 +125,8 @@ namespace OsvPS.Core.Qemu
         /// <summary><c>tcp:127.0.0.1:8080:80</c>, <c>tcp:[::1]:8080:80</c>.</summary>
         public override string ToString() => $"{Protocol}:{(IsIPv6 ? "[" + HostAddress + "]" : HostAddress)}:{HostPort}:{GuestPort}";
 
-        /// <summary>QEMU's <c>hostfwd</c> rule for this forward.</summary>
-        public string ToHostForward() => $"{Protocol}:{(IsIPv6 ? "[" + HostAddress + "]" : HostAddress)}:{HostPort}-:{GuestPort}";
+        /// <summary>QEMU's <c>hostfwd</c> rule for this forward, to <paramref name="guestAddress"/> (default: the guest's first DHCP address).</summary>
+        public string ToHostForward(string guestAddress = "") => $"{Protocol}:{(IsIPv6 ? "[" + HostAddress + "]" : HostAddress)}:{HostPort}-{guestAddress}:{GuestPort}";
     }
 
     /// <summary>An extra disk given to the guest.</summary>
@@ -165,6 +167,10 @@ namespace OsvPS.Core.Qemu
         /// </summary>
         public void Validate()
         {
+            if (Network == NetworkMode.Named)
+            {
+                Networks.NetworkNames.Validate(NetworkName ?? "");
+            }
             foreach (var (what, value) in new[] { ("-Bridge", Bridge), ("-TapDevice", TapDevice) })
             {
                 if (value != null && (value.Length == 0 || value.Length > 15 ||
@@ -179,6 +185,24 @@ namespace OsvPS.Core.Qemu
         public int MemoryMiB { get; set; } = 1024;
         public int Cpus { get; set; } = 2;
         public NetworkMode Network { get; set; } = NetworkMode.User;
+        /// <summary>With <see cref="NetworkMode.Named"/>: the OsvPS network the instance joins.</summary>
+        public string? NetworkName { get; set; }
+
+        /// <summary>What -Network says, as written: the networking modes (<c>User</c>, Capstan's <c>Nat</c>, <c>None</c>, <c>Bridge</c>, <c>Tap</c>, any case), else the name of an OsvPS network.</summary>
+        public void SetNetwork(string text)
+        {
+            var mode = new[] { NetworkMode.User, NetworkMode.None, NetworkMode.Bridge, NetworkMode.Tap }
+                .Select(m => (NetworkMode?)m).FirstOrDefault(m => string.Equals(m.ToString(), text, StringComparison.OrdinalIgnoreCase));
+            if (mode == null && string.Equals(text, "Nat", StringComparison.OrdinalIgnoreCase))
+            {
+                mode = NetworkMode.User;
+            }
+            Network = mode ?? NetworkMode.Named;
+            NetworkName = mode == null ? text : null;
+        }
+
+        /// <summary>How the instance's network reads on it: the mode, or the network's name.</summary>
+        public string NetworkText => Network == NetworkMode.Named ? NetworkName ?? "" : Network.ToString();
         public string? Bridge { get; set; }
         public string? TapDevice { get; set; }
         public IReadOnlyList<PortForward> Forwards { get; set; } = new PortForward[0];
@@ -209,6 +233,15 @@ namespace OsvPS.Core.Qemu
         /// local user can read in /proc.
         /// </summary>
         public string? KernelConfigPath { get; set; }
+        /// <summary>With <see cref="NetworkMode.Named"/>: the tap QEMU makes and OsvPS puts on the network's bridge.</summary>
+        public string? NetworkTap { get; set; }
+        /// <summary>With <see cref="NetworkMode.Named"/>: the tap NIC's MAC address, one per instance (QEMU's default is the same for all).</summary>
+        public string? NetworkMac { get; set; }
+        /// <summary>With <see cref="NetworkMode.Named"/> and forwards: the user network of the second NIC that carries them (<c>10.0.2.0/24</c>), and the guest's address on it.</summary>
+        public string? ForwardNetwork { get; set; }
+        public string? ForwardGuest { get; set; }
+        /// <summary>Start with the CPUs stopped (<c>-S</c>): the engine lets them run once the tap is on its bridge.</summary>
+        public bool Paused { get; set; }
         /// <summary>Keep QEMU (paused) when the guest powers off, so OSv's kernel log can be read from its memory.</summary>
         public bool NoShutdown { get; set; }
     }
@@ -254,6 +287,17 @@ namespace OsvPS.Core.Qemu
                 case NetworkMode.None:
                     a.AddRange(new[] { "-nic", "none" });
                     break;
+                case NetworkMode.Named:
+                    // The tap is the first NIC, so OSv names it eth0; QEMU makes it (it is gone when QEMU ends).
+                    a.AddRange(new[] { "-netdev", $"tap,id=un0,ifname={s.NetworkTap},script=no,downscript=no", "-device", $"virtio-net-pci,netdev=un0,mac={s.NetworkMac}" });
+                    if (m.Forwards.Count > 0)
+                    {
+                        // Forwards come through a second NIC (eth1) on a user network of its own; restrict=on keeps the guest
+                        // from reaching the host or the outside through it, while the forwards still come in.
+                        string rules = string.Concat(m.Forwards.Select(f => ",hostfwd=" + f.ToHostForward(s.ForwardGuest ?? "")));
+                        a.AddRange(new[] { "-netdev", $"user,id=fw0,net={s.ForwardNetwork},restrict=on" + rules, "-device", "virtio-net-pci,netdev=fw0" });
+                    }
+                    break;
             }
             a.AddRange(new[]
             {
@@ -263,6 +307,10 @@ namespace OsvPS.Core.Qemu
                 "-mon", "chardev=monitor0,mode=control",
                 "-pidfile", s.PidPath,
             });
+            if (s.Paused)
+            {
+                a.Add("-S");
+            }
             if (s.NoShutdown)
             {
                 a.Add("-no-shutdown");

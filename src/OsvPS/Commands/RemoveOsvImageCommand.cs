@@ -14,11 +14,8 @@ namespace OsvPS.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Remove, "OsvImage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = NameSet)]
     [OutputType(typeof(OsvImage))]
-    public sealed class RemoveOsvImageCommand : OsvCmdlet
+    public sealed class RemoveOsvImageCommand : RemoveCmdlet<OsvImage>
     {
-        private const string NameSet = "Name";
-        private const string ObjectSet = "InputObject";
-
         /// <summary>Image names; wildcards allowed.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet)]
         [SupportsWildcards]
@@ -29,18 +26,10 @@ namespace OsvPS.Commands
         [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectSet)]
         public OsvImage[] InputObject { get; set; } = new OsvImage[0];
 
-        /// <summary>Remove the image although instances still use it as their backing file (they cannot start or run again).</summary>
-        [Parameter]
-        public SwitchParameter Force { get; set; }
-
-        /// <summary>Write the removed images to the pipeline.</summary>
-        [Parameter]
-        public SwitchParameter PassThru { get; set; }
-
         protected override void ProcessRecord()
         {
             var repository = new CapstanRepository();
-            var targets = ParameterSetName == ObjectSet ? InputObject.ToList() : Name.SelectMany(n => MatchImages(repository, n)).ToList();
+            var targets = Targets(InputObject, Name, n => MatchImages(repository, n));
             foreach (var image in targets)
             {
                 ForItem(image.Name, () =>
@@ -57,10 +46,7 @@ namespace OsvPS.Commands
                             Users(repository, image);
                             repository.RemoveImage(image.Name);
                         }
-                        if (PassThru)
-                        {
-                            WriteObject(image);
-                        }
+                        Removed(image);
                     }
                 });
             }

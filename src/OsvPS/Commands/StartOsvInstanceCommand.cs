@@ -60,10 +60,11 @@ namespace OsvPS.Commands
         [ValidateRange(1, 255)]
         public int Cpus { get; set; } = 2;
 
+        /// <summary>User (default; Capstan's 'Nat'), None, Bridge, Tap, or the name of a network made with New-OsvNetwork.</summary>
         [Parameter]
-        // Capstan calls user networking 'nat'.
-        [ValueAlias("Nat", "User")]
-        public NetworkMode Network { get; set; } = NetworkMode.User;
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(NetworkNameCompleter))]
+        public string Network { get; set; } = nameof(NetworkMode.User);
 
         [Parameter]
         public string? Bridge { get; set; }
@@ -151,7 +152,6 @@ namespace OsvPS.Commands
                     {
                         MemoryMiB = (int)Math.Min(int.MaxValue, Memory / (1024 * 1024)),
                         Cpus = Cpus,
-                        Network = Network,
                         Bridge = Bridge,
                         TapDevice = TapDevice,
                         Forwards = (Forward ?? new string[0]).Select(PortForward.Parse).ToList(),
@@ -162,6 +162,7 @@ namespace OsvPS.Commands
                     EngineOptions = EngineOptions(),
                     Attached = Wait,
                 };
+                request.Machine.SetNetwork(Network);
                 var engine = engines.Open(Connection, repository);
                 var plan = engine.Plan(request, CancellationToken);
                 // A probe the instance would give no way in is refused before anything starts.

@@ -137,6 +137,16 @@ namespace OsvPS.Core.Instances.Libvirt
             return true;
         }
 
+        /// <summary>An OsvPS network (New-OsvNetwork) is a bridge of this machine for QEMU run here: a libvirt instance cannot join one.</summary>
+        internal static void RefuseOsvNetwork(MachineOptions machine, string name)
+        {
+            if (machine.Network == NetworkMode.Named)
+            {
+                throw new OsvException(ErrorIds.LibvirtNotSupported, OsvErrorKind.NotImplemented,
+                    $"-Network {machine.NetworkName}: OsvPS networks (New-OsvNetwork) are this machine's bridges for instances QEMU runs here; on a libvirt connection put the instance on a libvirt network's bridge with -Network Bridge -Bridge <its bridge, e.g. virbr0>.", name);
+            }
+        }
+
         /// <summary>Checks a start on this connection before anything is uploaded.</summary>
         public StartPlan Plan(StartRequest request, CancellationToken cancellation)
         {
@@ -148,6 +158,7 @@ namespace OsvPS.Core.Instances.Libvirt
                 throw new OsvException(ErrorIds.LibvirtNotSupported, OsvErrorKind.NotImplemented,
                     "-Volume is not available on a libvirt connection: the files are on this machine, not the libvirt host. Attach pool volumes with virsh attach-disk.", name);
             }
+            RefuseOsvNetwork(request.Machine, name);
             // libvirt hands a kernel's command line to QEMU as -append.
             var plan = InstancePlanner.PlanKeepingEnvPrivate(request, rawOrQcow2Only: true, Connection, _ => true);
             // The run's end is read from OSv's kernel log in the running guest (the kernel ELF that belongs to the image
@@ -324,6 +335,14 @@ namespace OsvPS.Core.Instances.Libvirt
                     Started = started,
                     Stopped = stopped,
                     Forwards = LibvirtDomainXml.Forwards(xml),
+                    Network = xml.Descendants("interface").Select(i => i.Attribute("type")?.Value).FirstOrDefault() switch
+                    {
+                        null => "None",
+                        "bridge" => "Bridge",
+                        "ethernet" => "Tap",
+                        _ => "User",
+                    },
+                    IPAddresses = GuestAddresses.FromConsole(mirror),
                     ConsolePath = mirror,
                     Accelerator = xml.Attribute("type")?.Value == "kvm" ? "Kvm" : "Tcg",
                     BootMode = meta.Attribute("bootMode")?.Value ?? "",

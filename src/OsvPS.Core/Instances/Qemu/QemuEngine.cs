@@ -10,6 +10,7 @@ using OsvPS.Core.Disk;
 using OsvPS.Core.Errors;
 using OsvPS.Core.IO;
 using OsvPS.Core.Models;
+using OsvPS.Core.Networks;
 using OsvPS.Core.Qemu;
 using OsvPS.Core.Repository;
 
@@ -44,14 +45,35 @@ namespace OsvPS.Core.Instances.Qemu
             return plan;
         }
 
+        // On an OsvPS network the guest's command line carries its address: the network is checked now, and the longest
+        // address it could get stands in for the one the start gives it (so the line is measured at its longest).
+        private StartPlan WithNetwork(StartPlan plan)
+        {
+            var machine = plan.Request.Machine;
+            if (machine.Network == NetworkMode.Named)
+            {
+                var state = Networks.Load(machine.NetworkName ?? "");
+                if (!plan.RewriteDisk && plan.Kernel == null)
+                {
+                    throw new OsvException(ErrorIds.InstanceSettingInvalid, OsvErrorKind.InvalidArgument,
+                        $"instance '{plan.Name}': on network '{state.Name}' the guest's address goes on its command line, which a {plan.ImageFormat} image booted from disk cannot be given; use a raw or qcow2 image, or boot its kernel.", plan.Name);
+                }
+                HostNetwork.RequireAdmin($"an instance on network '{state.Name}'", plan.Name);
+                plan.NetworkOptions = new NetworkLease(state.Name, state.Subnet, state.Subnet.Broadcast, state.Bridge).LoaderOptions(machine.Forwards.Count > 0);
+            }
+            return plan;
+        }
+
+        private LocalNetworks Networks => new LocalNetworks(repository.Root);
+
         public StartPlan Plan(StartRequest request, CancellationToken cancellation)
         {
             var options = QemuEngineOptions.From(request.EngineOptions);
             // A kernel's command line goes to QEMU in a config file, unless its grammar cannot hold it (a double quote, over
             // 1023 bytes): then it would be -append, and -Env values never go there.
             var plan = InstancePlanner.PlanKeepingEnvPrivate(request, rawOrQcow2Only: false, Host,
-                kernelBoot => QemuArguments.KernelConfig(kernelBoot.Kernel!, WithKernelLog(kernelBoot).GuestCommandLine) == null);
-            WithKernelLog(plan);
+                kernelBoot => QemuArguments.KernelConfig(kernelBoot.Kernel!, WithNetwork(WithKernelLog(kernelBoot)).GuestCommandLine) == null);
+            WithNetwork(WithKernelLog(plan));
             foreach (var forward in request.Machine.Forwards)
             {
                 if (forward.IsIPv6)
@@ -133,6 +155,53 @@ namespace OsvPS.Core.Instances.Qemu
             {
                 AtomicFile.TryDelete(Path.Combine(folder, stale));
             }
+            var machine = plan.Request.Machine;
+            NetworkLease? lease = machine.Network == NetworkMode.Named
+                ? Networks.Join(machine.NetworkName!, plan.Name, other => other != plan.Name && IsRunning(other), cancellation)
+                : null;
+            try
+            {
+                return StartOnNetwork(plan, folder, lease, cancellation);
+            }
+            catch
+            {
+                if (lease != null)
+                {
+                    Networks.Leave(lease.Network, plan.Name);
+                }
+                throw;
+            }
+        }
+
+        private bool IsRunning(string name)
+        {
+            try
+            {
+                return store.Exists(name) && store.Get(name).State == InstanceState.Running;
+            }
+            catch (OsvException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>Gives back the address an instance held on an OsvPS network (once it has ended, or is removed).</summary>
+        private void ReleaseAddress(string name, string folder)
+        {
+            var record = InstanceRecord.Load(folder);
+            if (record["ip"] != null && record["network"] is string network)
+            {
+                Networks.Leave(network, name);
+            }
+        }
+
+        private IRunningInstance StartOnNetwork(QemuStartPlan plan, string folder, NetworkLease? lease, CancellationToken cancellation)
+        {
+            bool forwards = plan.Request.Machine.Forwards.Count > 0;
+            if (lease != null)
+            {
+                plan.NetworkOptions = lease.LoaderOptions(forwards);
+            }
             string overlay = Path.Combine(folder, QemuLauncher.OverlayFile);
             string guestLine = plan.GuestCommandLine;
             if (plan.ImageFormat == DiskFormat.Raw || plan.ImageFormat == DiskFormat.Qcow2)
@@ -159,6 +228,11 @@ namespace OsvPS.Core.Instances.Qemu
                 KernelPath = plan.Kernel,
                 KernelCommandLine = plan.Kernel != null ? guestLine : null,
                 NoShutdown = plan.KernelLog != null,
+                NetworkTap = lease != null ? Networks.TapOf(plan.Name) : null,
+                NetworkMac = lease != null ? Networks.MacOf(plan.Name) : null,
+                ForwardNetwork = lease != null && forwards ? lease.ForwardSubnet.ToString() : null,
+                ForwardGuest = lease != null && forwards ? Subnet.Format(lease.ForwardGuest) : null,
+                Paused = lease != null,
             };
             string? kernelConfig = plan.Kernel != null ? QemuArguments.KernelConfig(plan.Kernel, guestLine) : null;
             if (kernelConfig != null)
@@ -189,6 +263,9 @@ namespace OsvPS.Core.Instances.Qemu
                 ["monitor"] = monitor,
                 ["folder"] = folder,
                 ["kernel_log"] = plan.KernelLog?.ToString(),
+                ["network"] = plan.Request.Machine.NetworkText,
+                ["ip"] = lease?.AddressText,
+                ["tap"] = settings.NetworkTap,
             };
             record.SetTime("started", DateTime.UtcNow);
             // NUL cannot occur in an argument, so it separates them safely.
@@ -198,11 +275,17 @@ namespace OsvPS.Core.Instances.Qemu
             record.Save(folder);
             try
             {
-                using (QmpClient.Connect(monitor, TimeSpan.FromSeconds(10), cancellation, () => !process.HasExited))
+                using (var qmp = QmpClient.Connect(monitor, TimeSpan.FromSeconds(10), cancellation, () => !process.HasExited))
                 {
+                    if (lease != null)
+                    {
+                        // QEMU made the tap and waits (-S): on the bridge first, then the guest runs.
+                        HostNetwork.AttachTap(settings.NetworkTap!, lease.Bridge, cancellation);
+                        qmp.Execute("cont");
+                    }
                 }
             }
-            catch (OsvException) when (RanAndEnded(process, folder, plan.Request.Attached))
+            catch (OsvException e) when (e.ErrorId != ErrorIds.NetworkFailed && RanAndEnded(process, folder, plan.Request.Attached))
             {
                 // A quick guest can power off before the monitor's greeting is read: it did start.
             }
@@ -219,7 +302,7 @@ namespace OsvPS.Core.Instances.Qemu
                 record.SetTime("stopped", DateTime.UtcNow);
                 record.Save(folder);
                 process.Dispose();
-                if (e is OperationCanceledException)
+                if (e is OperationCanceledException || (e is OsvException network && network.ErrorId == ErrorIds.NetworkFailed))
                 {
                     throw;
                 }
@@ -329,6 +412,16 @@ namespace OsvPS.Core.Instances.Qemu
 
         public OsvInstance Stop(string name, TimeSpan timeout, bool force, CancellationToken cancellation)
         {
+            var stopped = StopQemu(name, timeout, force, cancellation);
+            if (stopped.State != InstanceState.Running)
+            {
+                ReleaseAddress(name, stopped.Path);
+            }
+            return stopped;
+        }
+
+        private OsvInstance StopQemu(string name, TimeSpan timeout, bool force, CancellationToken cancellation)
+        {
             var instance = store.Get(name);
             if (instance.State != InstanceState.Running || instance.Pid == null)
             {
@@ -435,6 +528,7 @@ namespace OsvPS.Core.Instances.Qemu
             {
                 AtomicFile.TryDelete(monitor);
             }
+            ReleaseAddress(name, folder);
             Directory.Delete(folder, true);
         }
 
@@ -517,7 +611,12 @@ namespace OsvPS.Core.Instances.Qemu
                     // The shell that waited on QEMU writes its status a moment after QEMU ends.
                     WaitFor(() => QemuLauncher.ReadExit(Folder) != null, TimeSpan.FromSeconds(2), CancellationToken.None);
                 }
-                return engine.store.Get(Name);
+                var ended = engine.store.Get(Name);
+                if (ended.State != InstanceState.Running)
+                {
+                    engine.ReleaseAddress(Name, Folder);
+                }
+                return ended;
             }
 
             public void Dispose() => process?.Dispose();

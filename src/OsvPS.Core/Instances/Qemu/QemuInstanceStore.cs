@@ -151,6 +151,8 @@ namespace OsvPS.Core.Instances.Qemu
                 Started = r.Time("started"),
                 Stopped = stopped,
                 Forwards = forwards.Length == 0 ? new string[0] : forwards.Split(','),
+                Network = r["network"] ?? "User",
+                IPAddresses = r["ip"] is string ip ? new[] { ip } : GuestAddresses.FromConsole(Path.Combine(folder, QemuLauncher.ConsoleFile)),
                 ConsolePath = Path.Combine(folder, QemuLauncher.ConsoleFile),
                 Accelerator = r["accelerator"] ?? "",
                 BootMode = r["boot_mode"] ?? "",

@@ -1,0 +1,72 @@
+using System;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using OsvPS.Core.Errors;
+
+namespace OsvPS.Core.Networks
+{
+    /// <summary>
+    /// What a network may be called, and the Linux interface names made from it (at most 15 characters, IFNAMSIZ - 1):
+    /// the bridge <c>osvbr-NAME</c>, and a tap per instance.
+    /// </summary>
+    internal static class NetworkNames
+    {
+        public const int MaxLength = 32;
+        private const string BridgePrefix = "osvbr-";
+        private const string TapPrefix = "osvtap-";
+        private const int InterfaceNameMax = 15;
+
+        /// <summary>The words -Network already means (QEMU's own networking modes, and Capstan's 'nat'): no network is called so.</summary>
+        public static readonly string[] Reserved = { "User", "Nat", "None", "Bridge", "Tap" };
+
+        public static bool IsValid(string name)
+            => name.Length > 0 && name.Length <= MaxLength && IsLowerAlnum(name[0]) && name.All(c => IsLowerAlnum(c) || c == '-')
+                && !Reserved.Any(r => string.Equals(r, name, StringComparison.OrdinalIgnoreCase));
+
+        private static bool IsLowerAlnum(char c) => (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+
+        public static void Validate(string name)
+        {
+            if (!IsValid(name))
+            {
+                throw new OsvException(ErrorIds.NetworkNameInvalid, OsvErrorKind.InvalidArgument,
+                    $"'{name}' is not a valid network name: use up to {MaxLength} lower-case letters, digits and '-', starting with a letter or digit, and none of {string.Join(", ", Reserved)} (what -Network already means).", name);
+            }
+        }
+
+        /// <summary>
+        /// The bridge's interface name: <c>osvbr-NAME</c> when NAME fits (9 characters), else <c>osvbr-</c> with the name's
+        /// first 4 characters and 4 hex digits of its hash.
+        /// </summary>
+        public static string Bridge(string name)
+        {
+            int room = InterfaceNameMax - BridgePrefix.Length;
+            return BridgePrefix + (name.Length <= room ? name : name.Substring(0, room - 5).TrimEnd('-') + "-" + Hash(name, 4));
+        }
+
+        /// <summary>
+        /// The tap of one instance: <c>osvtap-</c> and 8 hex digits of a hash of the repository and the instance's name,
+        /// so that instances of two repositories on one host never share one.
+        /// </summary>
+        public static string Tap(string repositoryRoot, string instance) => TapPrefix + Hash(repositoryRoot + "\0" + instance, InterfaceNameMax - TapPrefix.Length);
+
+        /// <summary>
+        /// The MAC address of an instance's NIC on a network: QEMU gives every NIC 52:54:00:12:34:56 unless told, and two
+        /// guests with one address on one bridge cannot talk. 52:54:00 (QEMU's prefix) and 3 bytes of the same hash as the tap's.
+        /// </summary>
+        public static string Mac(string repositoryRoot, string instance)
+        {
+            string hex = Hash(repositoryRoot + "\0" + instance, 6);
+            return "52:54:00:" + hex.Substring(0, 2) + ":" + hex.Substring(2, 2) + ":" + hex.Substring(4, 2);
+        }
+
+        private static string Hash(string text, int digits)
+        {
+            using (var sha = SHA256.Create())
+            {
+                return BitConverter.ToString(sha.ComputeHash(Encoding.UTF8.GetBytes(text))).Replace("-", "").Substring(0, digits).ToLowerInvariant();
+            }
+        }
+    }
+}
