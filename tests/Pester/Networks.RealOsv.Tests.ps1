@@ -70,6 +70,13 @@ foreach ($try in 1..100) { if (@((Get-OsvInstance usernet).IPAddress).Count) { b
 'user: ' + (Json ([pscustomobject]@{ Network = (Get-OsvInstance usernet).Network; IPAddress = @((Get-OsvInstance usernet).IPAddress) }))
 'user console: ' + ((Get-Content (Get-OsvInstance usernet).ConsolePath | Where-Object { $_ -like 'eth*' }) -join ';')
 Stop-OsvInstance usernet | Out-Null
+# A rolling replace on the network: the replacement takes the forward and the name 'web'.
+$new = Update-OsvInstance web $image -CommandLine '/probe serve 8000 replaced' -Timeout 120 -WarningAction SilentlyContinue
+'replaced: ' + (Json ([pscustomobject]@{ Name = $new.Name; IPAddress = @($new.IPAddress); Forwards = @($new.Forwards); Old = "$((Get-OsvInstance web).State)" }))
+'hosts: ' + ((Get-Content (Join-Path (Get-OsvNetwork lab).Path hosts) | Where-Object { $_ -notlike '#*' }) -join ';')
+$out = Start-OsvInstance $image -Name client -Network lab -BootMode $mode -CommandLine '/netclient web 8000' -Wait -Timeout 120 -WarningAction SilentlyContinue -ErrorAction Continue
+foreach ($line in $out | Where-Object { $_ -is [string] }) { "console replaced: $line" }
+'forward replaced: ' + (Invoke-WebRequest http://127.0.0.1:18080/ -TimeoutSec 5).Content.Trim()
 $dns = (Get-OsvNetwork lab).DnsPid
 'dnsmasq: ' + $dns
 Remove-OsvNetwork lab -ErrorAction Continue -ErrorVariable refused
@@ -133,6 +140,21 @@ Remove-OsvNetwork lab -Force -Confirm:$false
         $user.Network | Should -Be 'User'
         $user.IPAddress | Should -Be @('192.168.122.15')
         @(Get-Tagged $lines 'user console')[0] | Should -Be 'eth0: 192.168.122.15'
+    }
+
+    It 'Update-OsvInstance on the network hands the forward and the name to the replacement' {
+        if ($blocker) { Set-ItResult -Skipped -Because $blocker; return }
+        $replaced = @(Get-Tagged $lines 'replaced')[0] | ConvertFrom-Json
+        $replaced.Name | Should -Be 'web-2' -Because ($lines -join "`n")
+        $replaced.Old | Should -Be 'Stopped'
+        $replaced.Forwards | Should -Be @('tcp:127.0.0.1:18080:8000')
+        $address = @($replaced.IPAddress)[0]
+        $address | Should -Match '^10\.200\.0\.\d+$'
+        @(Get-Tagged $lines 'hosts')[0] | Should -Be "$address web-2 web"
+        $console = @(Get-Tagged $lines 'console replaced')
+        $console | Should -Contain "resolved web to $address" -Because 'dnsmasq answers the old name with the replacement''s address'
+        $console | Should -Contain 'reply from web: replaced'
+        @(Get-Tagged $lines 'forward replaced')[0] | Should -Be 'replaced'
     }
 
     It 'Remove-OsvNetwork refuses while an instance runs on it, and with -Force stops it and leaves no bridge, tap or dnsmasq' {

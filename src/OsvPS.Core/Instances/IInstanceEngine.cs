@@ -79,17 +79,19 @@ namespace OsvPS.Core.Instances
 namespace OsvPS.Core.Instances
 {
     /// <summary>
-    /// An engine that can hand a running instance's forwards to another running instance of its own (a rolling replace,
-    /// Update-OsvInstance). QEMU's user networking can: its monitor closes a forward's listener and opens one at run time.
+    /// An engine that can hand what reaches a running instance to another running instance of its own (a rolling replace,
+    /// Update-OsvInstance): its forwards (QEMU's user networking: the monitor closes a forward's listener and opens one at
+    /// run time) and, on an OsvPS network, its name.
     /// </summary>
-    public interface IForwardMover
+    public interface IInstanceHandOver
     {
         /// <summary>
         /// Moves each of <paramref name="forwards"/> from instance <paramref name="from"/> to instance <paramref name="to"/>,
-        /// where the forward of <paramref name="temporary"/> with the same guest port is closed first. Returns, for each
-        /// forward moved, how long its host port had no listener. A forward that cannot be opened on <paramref name="to"/> is
-        /// given back to <paramref name="from"/> (and those moved before it too) and the move fails.
+        /// where the forward of <paramref name="temporary"/> with the same guest port is closed first, then, on an OsvPS
+        /// network, makes the name of <paramref name="from"/> resolve to the address of <paramref name="to"/>. Returns, for
+        /// each forward moved, how long its host port had no listener. A forward that cannot be opened on
+        /// <paramref name="to"/> is given back to <paramref name="from"/> (and those moved before it too) and the move fails.
         /// </summary>
-        IReadOnlyList<TimeSpan> MoveForwards(string from, string to, IReadOnlyList<OsvPS.Core.Qemu.PortForward> forwards, IReadOnlyList<OsvPS.Core.Qemu.PortForward> temporary, CancellationToken cancellation);
+        IReadOnlyList<TimeSpan> HandOver(string from, string to, IReadOnlyList<OsvPS.Core.Qemu.PortForward> forwards, IReadOnlyList<OsvPS.Core.Qemu.PortForward> temporary, CancellationToken cancellation);
     }
 }

@@ -216,6 +216,25 @@ namespace OsvPS.Core.Networks
             return (kept, address);
         }
 
+        /// <summary>
+        /// Makes the name of <paramref name="from"/> (and the names that stood for it) resolve to the address of
+        /// <paramref name="to"/> on network <paramref name="name"/>: a rolling replace hands its name on, and dnsmasq answers
+        /// the old name with the replacement's address at once. An instance started later under that name takes it back.
+        /// </summary>
+        internal void MoveName(string name, string from, string to)
+        {
+            var state = Load(name);
+            using (state.Lock())
+            {
+                var aliases = state.Aliases().Where(a => a.Alias != from && a.Alias != to)
+                    .Select(a => a.Instance == from ? (a.Alias, to) : a).ToList();
+                aliases.Add((from, to));
+                state.SaveAliases(aliases);
+                state.SaveLeases(state.Leases());
+                HostNetwork.ReloadDns(state.DnsPidPath);
+            }
+        }
+
         /// <summary>Gives back the address <paramref name="instance"/> held on <paramref name="name"/> (nothing when the network is gone).</summary>
         internal void Leave(string name, string instance)
         {

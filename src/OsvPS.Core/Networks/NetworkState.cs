@@ -23,6 +23,28 @@ namespace OsvPS.Core.Networks
         public const string DnsLogFile = "dnsmasq.log";
         private const string LockFile = ".lock";
 
+        /// <summary>Names that resolve to another instance's address (a replaced instance's name, Update-OsvInstance): lines "alias instance".</summary>
+        public const string AliasesFile = "aliases";
+
+        public string AliasesPath => Path.Combine(Folder, AliasesFile);
+
+        /// <summary>The names that stand for an instance: alias and the instance it resolves to.</summary>
+        public IReadOnlyList<(string Alias, string Instance)> Aliases()
+            => File.Exists(AliasesPath)
+                ? File.ReadAllLines(AliasesPath).Select(l => l.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries))
+                    .Where(f => f.Length == 2 && f[0].Length > 0 && f[0][0] != '#').Select(f => (f[0], f[1])).ToList()
+                : new List<(string, string)>();
+
+        public void SaveAliases(IEnumerable<(string Alias, string Instance)> aliases)
+        {
+            var text = new StringBuilder("# Written by OsvPS: names that resolve to another instance's address (alias instance).\n");
+            foreach (var (alias, instance) in aliases)
+            {
+                text.Append(alias).Append(' ').Append(instance).Append('\n');
+            }
+            AtomicFile.WriteAllText(AliasesPath, text.ToString());
+        }
+
         public NetworkState(string folder, string name, Subnet subnet, string bridge, DateTime? created)
         {
             Folder = folder;
@@ -90,7 +112,7 @@ namespace OsvPS.Core.Networks
                 foreach (string line in File.ReadAllLines(HostsPath))
                 {
                     var f = line.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
-                    if (f.Length == 2 && Subnet.ParseAddress(f[0]) is uint address && Subnet.Contains(address))
+                    if (f.Length >= 2 && Subnet.ParseAddress(f[0]) is uint address && Subnet.Contains(address))
                     {
                         leases.Add((f[1], address));
                     }
@@ -101,10 +123,18 @@ namespace OsvPS.Core.Networks
 
         public void SaveLeases(IEnumerable<(string Instance, uint Address)> leases)
         {
-            var text = new StringBuilder("# Written by OsvPS: the addresses of the instances on this network (dnsmasq --addn-hosts).\n");
-            foreach (var (instance, address) in leases.OrderBy(l => l.Address))
+            var text = new StringBuilder("# Written by OsvPS: the addresses of the instances on this network (dnsmasq --addn-hosts), with their aliases.\n");
+            var held = leases.ToList();
+            // An alias stands for an instance that holds an address, and never shadows an instance's own name.
+            var aliases = Aliases().Where(a => held.Any(l => l.Instance == a.Instance) && !held.Any(l => l.Instance == a.Alias)).ToList();
+            foreach (var (instance, address) in held.OrderBy(l => l.Address))
             {
-                text.Append(Subnet.Format(address)).Append(' ').Append(instance).Append('\n');
+                text.Append(Subnet.Format(address)).Append(' ').Append(instance);
+                foreach (var (alias, _) in aliases.Where(a => a.Instance == instance))
+                {
+                    text.Append(' ').Append(alias);
+                }
+                text.Append('\n');
             }
             AtomicFile.WriteAllText(HostsPath, text.ToString());
         }

@@ -88,7 +88,7 @@ namespace OsvPS.Commands
             {
                 return;
             }
-            if (!(engine is IForwardMover mover))
+            if (!(engine is IInstanceHandOver handOver))
             {
                 throw new OsvException(ErrorIds.ReplaceNotSupported, OsvErrorKind.NotImplemented,
                     $"instance '{Name}' runs on {engine.Host}, whose forwards cannot move from one instance to another at run time; Update-OsvInstance replaces instances of this machine's QEMU engine.", Name);
@@ -121,12 +121,13 @@ namespace OsvPS.Commands
                 {
                     MemoryMiB = QemuValue(old, "-m", v => int.Parse(v.TrimEnd('M', 'm'), CultureInfo.InvariantCulture), 1024),
                     Cpus = QemuValue(old, "-smp", v => int.Parse(v, CultureInfo.InvariantCulture), 2),
-                    Network = NetworkMode.User,
                     Forwards = temporary,
                 },
                 Accelerator = Enum.TryParse(old.Accelerator, out Accelerator accelerator) ? accelerator : Accelerator.Auto,
                 BootMode = BootMode.Auto,
             };
+            // The replacement joins the old instance's network (User, or an OsvPS network by name).
+            request.Machine.SetNetwork(old.Network);
             var plan = engine.Plan(request, CancellationToken);
             string moving = string.Join(", ", forwards.Select(f => f.ToString()));
             var steps = new[]
@@ -166,7 +167,7 @@ namespace OsvPS.Commands
             {
                 // A guest that powered off just after its probe answered (QEMU holds a forwarded connection while it
                 // pauses) is not ready: the move checks the replacement runs before it touches a forward.
-                gaps = mover.MoveForwards(Name, newName, forwards, temporary, CancellationToken);
+                gaps = handOver.HandOver(Name, newName, forwards, temporary, CancellationToken);
             }
             catch (OsvException e) when (e.ErrorId == ErrorIds.InstanceNotRunning && Equals(e.Target, newName))
             {

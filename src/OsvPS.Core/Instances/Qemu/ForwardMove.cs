@@ -18,14 +18,17 @@ namespace OsvPS.Core.Instances.Qemu
     /// </summary>
     internal static class ForwardMove
     {
-        // The user network's netdev id in OsvPS's QEMU command lines (QemuArguments).
-        private const string NetDev = "un0";
-
         public static IReadOnlyList<TimeSpan> Move(QemuInstanceStore store, string from, string to, IReadOnlyList<PortForward> forwards, IReadOnlyList<PortForward> temporary)
         {
+            if (forwards.Count == 0)
+            {
+                return new TimeSpan[0];
+            }
             string fromFolder = store.Folder(from), toFolder = store.Folder(to);
             var fromRecord = InstanceRecord.Load(fromFolder);
             var toRecord = InstanceRecord.Load(toFolder);
+            var (fromNet, _) = UserNetwork(fromRecord, from);
+            var (toNet, toGuest) = UserNetwork(toRecord, to);
             using (var source = Monitor(store, from, fromFolder, fromRecord))
             using (var target = Monitor(store, to, toFolder, toRecord))
             {
@@ -36,13 +39,13 @@ namespace OsvPS.Core.Instances.Qemu
                     var stand = temporary.FirstOrDefault(t => t.Protocol == forward.Protocol && t.GuestPort == forward.GuestPort);
                     if (stand != null)
                     {
-                        Hmp(target, "hostfwd_remove " + NetDev + " " + Listener(stand), to);
+                        Hmp(target, "hostfwd_remove " + toNet + " " + Listener(stand), to);
                     }
                     var clock = Stopwatch.StartNew();
-                    Hmp(source, "hostfwd_remove " + NetDev + " " + Listener(forward), from);
+                    Hmp(source, "hostfwd_remove " + fromNet + " " + Listener(forward), from);
                     try
                     {
-                        Hmp(target, "hostfwd_add " + NetDev + " " + Rule(forward), to);
+                        Hmp(target, "hostfwd_add " + toNet + " " + Rule(forward, toGuest), to);
                     }
                     catch (OsvException)
                     {
@@ -51,9 +54,9 @@ namespace OsvPS.Core.Instances.Qemu
                         {
                             if (!ReferenceEquals(back, forward))
                             {
-                                TryHmp(target, "hostfwd_remove " + NetDev + " " + Listener(back));
+                                TryHmp(target, "hostfwd_remove " + toNet + " " + Listener(back));
                             }
-                            TryHmp(source, "hostfwd_add " + NetDev + " " + Rule(back));
+                            TryHmp(source, "hostfwd_add " + fromNet + " " + Rule(back, UserNetwork(fromRecord, from).Guest));
                         }
                         throw;
                     }
@@ -79,7 +82,34 @@ namespace OsvPS.Core.Instances.Qemu
         private static string Listener(PortForward f) => string.Format(CultureInfo.InvariantCulture, "{0}:{1}:{2}", f.Protocol, f.HostAddress, f.HostPort);
 
         // hostfwd_add's form: [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport.
-        private static string Rule(PortForward f) => string.Format(CultureInfo.InvariantCulture, "{0}:{1}:{2}-:{3}", f.Protocol, f.HostAddress, f.HostPort, f.GuestPort);
+        private static string Rule(PortForward f, string guest) => f.ToHostForward(guest);
+
+        /// <summary>
+        /// The id of the instance's QEMU user network that holds its forwards (<c>un0</c> for user networking, <c>fw0</c>
+        /// beside a named network's tap), and the guest address its rules forward to (empty: QEMU's first DHCP address),
+        /// read from the QEMU command line OsvPS gave it.
+        /// </summary>
+        internal static (string NetDev, string Guest) UserNetwork(InstanceRecord record, string name)
+        {
+            var arguments = record["qemu_command"] is string q ? System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(q)).Split('\0') : new string[0];
+            for (int i = 0; i + 1 < arguments.Length; i++)
+            {
+                if (arguments[i] == "-netdev" && arguments[i + 1].StartsWith("user,", StringComparison.Ordinal))
+                {
+                    var parts = arguments[i + 1].Split(',');
+                    string? id = parts.FirstOrDefault(p => p.StartsWith("id=", StringComparison.Ordinal))?.Substring(3);
+                    string? rule = parts.FirstOrDefault(p => p.StartsWith("hostfwd=", StringComparison.Ordinal));
+                    int dash = rule?.LastIndexOf('-') ?? -1, colon = rule?.LastIndexOf(':') ?? -1;
+                    string guest = rule != null && dash > 0 && colon > dash ? rule.Substring(dash + 1, colon - dash - 1) : "";
+                    if (id != null)
+                    {
+                        return (id, guest);
+                    }
+                }
+            }
+            throw new OsvException(ErrorIds.ForwardMoveFailed, OsvErrorKind.InvalidOperation,
+                $"instance '{name}' has no QEMU user network to hold forwards (it runs with -Network None, Bridge or Tap).", name);
+        }
 
         private static QmpClient Monitor(QemuInstanceStore store, string name, string folder, InstanceRecord record)
         {

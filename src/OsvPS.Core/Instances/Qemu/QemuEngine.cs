@@ -17,7 +17,7 @@ using OsvPS.Core.Repository;
 namespace OsvPS.Core.Instances.Qemu
 {
     /// <summary>Instances as QEMU processes OsvPS runs on this machine, in <c>&lt;root&gt;/instances/qemu/</c>.</summary>
-    internal sealed class QemuEngine : IInstanceEngine, IForwardMover
+    internal sealed class QemuEngine : IInstanceEngine, IInstanceHandOver
     {
         private readonly CapstanRepository repository;
         private readonly QemuInstanceStore store;
@@ -407,8 +407,16 @@ namespace OsvPS.Core.Instances.Qemu
         }
 
         /// <summary>An ACPI power-down through QMP, then after <paramref name="timeout"/> a QMP quit, then a kill; <paramref name="force"/> quits at once.</summary>
-        public IReadOnlyList<TimeSpan> MoveForwards(string from, string to, IReadOnlyList<PortForward> forwards, IReadOnlyList<PortForward> temporary, CancellationToken cancellation)
-            => ForwardMove.Move(store, from, to, forwards, temporary);
+        public IReadOnlyList<TimeSpan> HandOver(string from, string to, IReadOnlyList<PortForward> forwards, IReadOnlyList<PortForward> temporary, CancellationToken cancellation)
+        {
+            var gaps = ForwardMove.Move(store, from, to, forwards, temporary);
+            var record = InstanceRecord.Load(store.Folder(from));
+            if (record["ip"] != null && record["network"] is string network && InstanceRecord.Load(store.Folder(to))["network"] == network)
+            {
+                Networks.MoveName(network, from, to);
+            }
+            return gaps;
+        }
 
         public OsvInstance Stop(string name, TimeSpan timeout, bool force, CancellationToken cancellation)
         {
