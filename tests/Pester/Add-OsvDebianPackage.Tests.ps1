@@ -65,7 +65,7 @@ Describe 'Add-OsvDebianPackage' {
             $command.OutputType.Type.FullName | Should -Be 'OsvPS.Core.Models.OsvDebianFile'
             $scope = $command.Parameters['DependencyScope'].ParameterType
             $scope.IsEnum | Should -BeTrue
-            [Enum]::GetNames($scope) | Should -Be @('Section', 'All', 'None')
+            [Enum]::GetNames($scope) | Should -Be @('RunTime', 'Section', 'All', 'None')
             $command.Parameters['Include'].ParameterType.GetElementType().IsEnum | Should -BeTrue
         }
     }

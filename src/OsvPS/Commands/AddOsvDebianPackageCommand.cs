@@ -64,9 +64,9 @@ namespace OsvPS.Commands
         [SupportsWildcards]
         public string[]? Exclude { get; set; }
 
-        /// <summary>Which dependencies come along: Section (those in the same Debian section as the package needing them, the default), All (every one but the base system), None.</summary>
+        /// <summary>Which dependencies come along: RunTime (what the programs need at run time, the default), Section (those in the same Debian section as the package needing them), All (every one but the base system), None.</summary>
         [Parameter]
-        public DebianDependencyScope DependencyScope { get; set; } = DebianDependencyScope.Section;
+        public DebianDependencyScope DependencyScope { get; set; } = DebianDependencyScope.RunTime;
 
         /// <summary>Replace a different file already at a guest path.</summary>
         [Parameter]
