@@ -30,6 +30,8 @@ namespace OsvPS.Commands
         private DebianCarryOptions options = new DebianCarryOptions();
         // Results wait for the one sync at the end of the call: what is emitted is on the disk.
         private readonly List<OsvDebianFile> results = new List<OsvDebianFile>();
+        // The programs planned in this call, carried or not (-WhatIf): the config sets -LinuxLinker moves to that linker.
+        private readonly List<OsvDebianFile> startable = new List<OsvDebianFile>();
 
         /// <summary>Installed Debian packages to carry (name or name:arch); wildcards match installed packages.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet, ValueFromPipeline = true)]
@@ -202,6 +204,7 @@ namespace OsvPS.Commands
             }
             string why = plan.NeededBy == null ? "" : $", needed by {plan.NeededBy.Name}";
             WriteVerbose($"{package.Name} {package.Version} ({package.Section}{why}): {plan.Planned.Count} files, {plan.Changes} to write, {plan.Excluded} left out.");
+            startable.AddRange(plan.Planned.Where(f => f.Kind == DebianFileKind.Program && f.BootCommand != null));
             if (plan.Changes == 0)
             {
                 results.AddRange(plan.Planned);
@@ -231,7 +234,38 @@ namespace OsvPS.Commands
                 ThrowFailure(e, e.Target);
             }
             WarnFromVerdicts();
+            if (LinuxLinker)
+            {
+                StartOnLinuxLinker();
+            }
             WriteObject(results, enumerateCollection: true);
+        }
+
+        // The project's config sets that start a program carried here for Linux's linker are made to start it through that linker.
+        private void StartOnLinuxLinker()
+        {
+            try
+            {
+                var rewrite = LinuxLinkerBootCommands.Plan(projectPath, startable.Select(f => (f.GuestPath, f.BootCommand!)));
+                if (rewrite == null)
+                {
+                    return;
+                }
+                string sets = string.Join(", ", rewrite.Changes.Select(c => $"'{c.ConfigSet}'"));
+                if (!ShouldProcess(ProjectStore.RunPath(projectPath), $"Start the programs of config set(s) {sets} on Linux's dynamic linker"))
+                {
+                    return;
+                }
+                rewrite.Apply();
+                foreach (var change in rewrite.Changes)
+                {
+                    WriteVerbose($"Config set '{change.ConfigSet}' starts its program on Linux's dynamic linker: {change.After}");
+                }
+            }
+            catch (OsvException e)
+            {
+                WriteFailure(e, e.Target);
+            }
         }
 
         // One warning per carried program that will not start on OSv's linker, as Add-OsvBinary warns (Test-OsvBinary's verdict).
@@ -243,7 +277,8 @@ namespace OsvPS.Commands
             }
             var programs = results.Where(f => f.Kind == DebianFileKind.Program).GroupBy(f => f.SourcePath).Select(g => g.First()).ToList();
             var reports = compatibility.CheckMany(programs.Select(p => (p.SourcePath, (IReadOnlyList<string>?)null)).ToList(), CancellationToken);
-            VerdictWarnings.Write(this, reports, _ => LinuxLinker ? OsvRunWay.LinuxLinker : OsvRunWay.OsvLinker, "carry it with -LinuxLinker.");
+            VerdictWarnings.Write(this, reports, _ => LinuxLinker ? OsvRunWay.LinuxLinker : OsvRunWay.OsvLinker,
+                "carry it with -LinuxLinker (the project's config sets that start it then start it on that linker).");
         }
     }
 }
