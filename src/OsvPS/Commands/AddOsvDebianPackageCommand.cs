@@ -32,6 +32,9 @@ namespace OsvPS.Commands
         private readonly List<OsvDebianFile> results = new List<OsvDebianFile>();
         // The programs planned in this call, carried or not (-WhatIf): the config sets -LinuxLinker moves to that linker.
         private readonly List<OsvDebianFile> startable = new List<OsvDebianFile>();
+        private readonly HashSet<string> named = new HashSet<string>(StringComparer.Ordinal);
+        // Where the programs a user starts are (a dependency's private helpers, glib's gio-querymodules, are not checked).
+        private static readonly string[] CommandFolders = { "/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/local/bin/", "/usr/local/sbin/" };
 
         /// <summary>Installed Debian packages to carry (name or name:arch); wildcards match installed packages.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet, ValueFromPipeline = true)]
@@ -205,6 +208,10 @@ namespace OsvPS.Commands
             string why = plan.NeededBy == null ? "" : $", needed by {plan.NeededBy.Name}";
             WriteVerbose($"{package.Name} {package.Version} ({package.Section}{why}): {plan.Planned.Count} files, {plan.Changes} to write, {plan.Excluded} left out.");
             startable.AddRange(plan.Planned.Where(f => f.Kind == DebianFileKind.Program && f.BootCommand != null));
+            if (plan.NeededBy == null)
+            {
+                named.Add(package.Name);
+            }
             if (plan.Changes == 0)
             {
                 results.AddRange(plan.Planned);
@@ -268,14 +275,15 @@ namespace OsvPS.Commands
             }
         }
 
-        // One warning per carried program that will not start on OSv's linker, as Add-OsvBinary warns (Test-OsvBinary's verdict).
+        // One warning per carried program a user starts (the named packages' programs, and those in the command folders) that will not start on OSv's linker, as Add-OsvBinary warns (Test-OsvBinary's verdict).
         private void WarnFromVerdicts()
         {
             if (compatibility == null)
             {
                 return;
             }
-            var programs = results.Where(f => f.Kind == DebianFileKind.Program).GroupBy(f => f.SourcePath).Select(g => g.First()).ToList();
+            var programs = results.Where(f => f.Kind == DebianFileKind.Program
+                    && ((f.Package != null && named.Contains(f.Package)) || CommandFolders.Any(d => f.GuestPath.StartsWith(d, StringComparison.Ordinal)))).GroupBy(f => f.SourcePath).Select(g => g.First()).ToList();
             var reports = compatibility.CheckMany(programs.Select(p => (p.SourcePath, (IReadOnlyList<string>?)null)).ToList(), CancellationToken);
             VerdictWarnings.Write(this, reports, _ => LinuxLinker ? OsvRunWay.LinuxLinker : OsvRunWay.OsvLinker,
                 "carry it with -LinuxLinker (the project's config sets that start it then start it on that linker).");
