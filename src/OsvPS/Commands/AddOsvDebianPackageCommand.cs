@@ -81,7 +81,7 @@ namespace OsvPS.Commands
         [Parameter]
         public SwitchParameter SkipMissing { get; set; }
 
-        /// <summary>Start the packages' programs on Linux's dynamic linker: the root's ld-linux-x86-64.so.2 and C library come with them, and each program's BootCommand says how to start it.</summary>
+        /// <summary>Start the packages' programs on Linux's dynamic linker: the root's ld-linux-x86-64.so.2 and C library come with them, each program's BootCommand says how to start it, and the project's config sets that start one of them are made to start it that way.</summary>
         [Parameter]
         public SwitchParameter LinuxLinker { get; set; }
 
