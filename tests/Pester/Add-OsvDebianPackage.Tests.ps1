@@ -65,7 +65,7 @@ Describe 'Add-OsvDebianPackage' {
             $command.OutputType.Type.FullName | Should -Be 'OsvPS.Core.Models.OsvDebianFile'
             $scope = $command.Parameters['DependencyScope'].ParameterType
             $scope.IsEnum | Should -BeTrue
-            [Enum]::GetNames($scope) | Should -Be @('Section', 'All', 'None')
+            [Enum]::GetNames($scope) | Should -Be @('RunTime', 'Section', 'All', 'None')
             $command.Parameters['Include'].ParameterType.GetElementType().IsEnum | Should -BeTrue
         }
     }
@@ -135,26 +135,44 @@ Describe 'Add-OsvDebianPackage' {
             $rdb = @($warned | Where-Object { "$_" -like "'/usr/bin/redis-check-rdb' *" })
             $rdb.Count | Should -Be 1
             "$($rdb[0])" | Should -Match "may stop on OSv's linker .*stops if it calls .*capget"
-            "$($rdb[0])" | Should -Match ([regex]::Escape("Linux's dynamic linker runs it: carry it with -LinuxLinker."))
+            "$($rdb[0])" | Should -Match ([regex]::Escape("Linux's dynamic linker runs it: carry it with -LinuxLinker (the project's config sets that start it then start it on that linker)."))
             # What the warning says is Test-OsvBinary's verdict.
             $verdict = Test-OsvBinary /usr/bin/redis-check-rdb
             ($verdict.OsvLinker, $verdict.RecommendedWay) | Should -Be @('RunsUnlessCalled', 'LinuxLinker')
         }
 
-        It 'carries with -LinuxLinker: programs start on the root''s ld-linux as their BootCommand says, on the real kernel' {
+        It 'carries with -LinuxLinker: programs start on the root''s ld-linux as their BootCommand says, and so do the project''s config sets, on the real kernel' {
             if (Skip-WithoutOsv $osv) { return }
             if (Skip-Without python3) { return }
             $p = Join-Path $TestDrive 'python-linux'
-            New-OsvProject $p -BootCommand /x | Out-Null
+            New-OsvProject $p -BootCommand '/usr/bin/python3 -c "print(6*7)"' | Out-Null
             $files = Add-OsvDebianPackage python3 -Project $p -LinuxLinker -WarningVariable warned -WarningAction SilentlyContinue
             $python = @($files | Where-Object { $_.Kind -eq 'Program' -and $_.GuestPath -like '/usr/bin/python3.*' })[0]
             $python.BootCommand | Should -Be "/lib64/ld-linux-x86-64.so.2 $($python.GuestPath)"
             @($files | Where-Object Kind -eq 'Library').BootCommand | Where-Object { $_ } | Should -BeNullOrEmpty
             @($warned | Where-Object { "$_" -like "'$($python.SourcePath)' *" }) | Should -BeNullOrEmpty -Because 'Linux''s linker runs python whole'
-            $image = Build-OsvImage $p -SkipProgramCheck -WarningAction SilentlyContinue
-            $output = Start-OsvInstance $image -Name python-linux -BootMode Kernel -CommandLine "$($python.BootCommand) -c `"print(6*7)`"" -Wait -Timeout 120
+            # The config set that starts python (through the /usr/bin/python3 link) now starts it on that linker; the rest as written.
+            $sets = (Get-OsvProject $p).ConfigSets
+            ($sets | Where-Object Name -eq 'default').BootCommand | Should -Be '/lib64/ld-linux-x86-64.so.2 /usr/bin/python3 -c "print(6*7)"'
+            $run = Get-Content -Raw (Join-Path $p 'meta/run.yaml')
+            Add-OsvDebianPackage python3 -Project $p -LinuxLinker -WarningAction SilentlyContinue | Out-Null
+            Get-Content -Raw (Join-Path $p 'meta/run.yaml') | Should -BeExactly $run -Because 'a second call finds the commands on the linker already'
+            $image = Build-OsvImage $p -WarningAction SilentlyContinue
+            $output = Start-OsvInstance $image -Name python-linux -BootMode Kernel -Wait -Timeout 120
             (Get-ConsoleLines $output) | Should -Contain '42'
             (Get-FinalInstance $output).State | Should -Be 'Stopped'
+        }
+
+        It 'says with -WhatIf which config sets -LinuxLinker would move to that linker, and writes nothing' {
+            if (Skip-Without python3) { return }
+            $p = Join-Path $TestDrive 'python-linux-whatif'
+            $python = (Get-Item /usr/bin/python3).ResolvedTarget
+            New-OsvProject $p -BootCommand "$python -V" | Out-Null
+            Add-OsvDebianPackage -Path $python -Project $p -DependencyScope None -WarningAction SilentlyContinue | Out-Null
+            $before = Get-Content -Raw (Join-Path $p 'meta/run.yaml')
+            $said = Invoke-FreshPwsh "`$env:CAPSTAN_ROOT = '$($env:CAPSTAN_ROOT)'; Import-Module '$(Get-OsvTestModulePath)'; Add-OsvDebianPackage -Path '$python' -Project '$p' -DependencyScope None -LinuxLinker -WhatIf -WarningAction SilentlyContinue" 
+            Get-Content -Raw (Join-Path $p 'meta/run.yaml') | Should -BeExactly $before
+            ($said | Out-String) | Should -Match "Start the programs of config set\(s\) 'default' on Linux's dynamic linker"
         }
     }
 

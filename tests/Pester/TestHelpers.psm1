@@ -261,6 +261,11 @@ function Find-RealOsv {
 # True when this machine's dpkg database lists the Debian package as installed.
 function Test-DebianInstalled([string] $Package) { [bool](Get-Item "/var/lib/dpkg/info/$Package.list", "/var/lib/dpkg/info/${Package}:amd64.list" -ErrorAction Ignore) }
 
+# Why a test of the Debian package cannot run here (it is not installed), or $null.
+function Get-DebianSkipReason([string] $Package) {
+    if (Test-DebianInstalled $Package) { $null } else { "the Debian package $Package is not installed (apt-get install $Package)" }
+}
+
 # In an It: skips the test, saying why, when there is no real OSv (the result of Find-RealOsv), and returns
 # $true; else $false. Use: if (Skip-WithoutOsv $osv) { return }
 function Skip-WithoutOsv($Osv) {
@@ -433,4 +438,4 @@ function Invoke-WithProgress([string] $Script, [object[]] $Arguments = @()) {
     finally { $ps.Dispose(); $runspace.Dispose() }
 }
 
-Export-ModuleMember -Function New-TestNetNamespace, Remove-TestNetNamespace, Remove-TestNetNamespaces, Get-NetworkTestBlocker, Invoke-PwshInNamespace, Test-DebianInstalled, Invoke-WithProgress, Skip-WithoutOsv, Clear-TestLibvirt, Get-ConsoleLines, Get-FinalInstance, Test-ProcessGone, Stop-TestLibvirt, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-OsvStatusProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening
+Export-ModuleMember -Function New-TestNetNamespace, Remove-TestNetNamespace, Remove-TestNetNamespaces, Get-NetworkTestBlocker, Invoke-PwshInNamespace, Test-DebianInstalled, Invoke-WithProgress, Skip-WithoutOsv, Clear-TestLibvirt, Get-ConsoleLines, Get-FinalInstance, Test-ProcessGone, Stop-TestLibvirt, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-OsvStatusProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening, Get-DebianSkipReason

@@ -12,7 +12,7 @@ namespace OsvPS.Core.Debian
     /// <summary>Options of one Add-OsvDebianPackage call.</summary>
     public sealed class DebianCarryOptions
     {
-        public DebianDependencyScope Scope { get; set; } = DebianDependencyScope.Section;
+        public DebianDependencyScope Scope { get; set; } = DebianDependencyScope.RunTime;
         /// <summary>Optional content to carry too (documentation, man pages, locales).</summary>
         public DebianContent Include { get; set; }
         /// <summary>True for a path (of a file or of one of its folders) the user leaves out.</summary>
@@ -83,7 +83,7 @@ namespace OsvPS.Core.Debian
         public List<DebianPackagePlan> Plan(IEnumerable<DpkgPackage> named, DebianCarryOptions options)
         {
             var plans = new List<DebianPackagePlan>();
-            foreach (var selection in database.Closure(named, options.Scope))
+            foreach (var selection in database.Closure(named, options.Scope, StandsInForKernel))
             {
                 if (planned.Add(selection.Package))
                 {
@@ -91,6 +91,22 @@ namespace OsvPS.Core.Debian
                 }
             }
             return plans;
+        }
+
+        // A package that installs a library the OSv kernel supplies (libc6's libc.so.6, libstdc++6, libcrypt1) in a folder the
+        // loader searches: the kernel stands in for it, and what its programs need of it is found by their ELF files.
+        private bool StandsInForKernel(DpkgPackage package)
+        {
+            try
+            {
+                return database.Files(package).Any(f => resolver.IsProvided(Path.GetFileName(f)) && database.Root.Locate(f) is string located
+                    && libraryFolders.Contains(Sysroot.Parent(located)));
+            }
+            catch (OsvException)
+            {
+                // A broken list: the package is not skipped here, and its own carrying reports the list.
+                return false;
+            }
         }
 
         private DebianPackagePlan PlanPackage(DebianSelection selection, DebianCarryOptions options)
@@ -181,8 +197,10 @@ namespace OsvPS.Core.Debian
             var elf = ReadElf(source);
             if (elf != null && elf.IsX8664 && elf.RunsOnOsv)
             {
-                bool byName = elf.Kind == ElfKind.SharedLibrary && LoaderFindsByName(located!, elf.Soname ?? Path.GetFileName(entry));
-                if (byName && resolver.IsProvided(elf.Soname ?? Path.GetFileName(entry)))
+                string soname = elf.Soname ?? Path.GetFileName(entry);
+                bool byName = elf.Kind == ElfKind.SharedLibrary && LoaderFindsByName(located!, soname);
+                // What the kernel supplies (libc.so.6 is an executable too) is the kernel's; its programs' linker brings its own.
+                if (IsSharedObject(elf) && LoaderFindsByName(located!, soname) && resolver.IsProvided(soname))
                 {
                     return;
                 }
@@ -199,7 +217,8 @@ namespace OsvPS.Core.Debian
                 bool first = true;
                 foreach (var file in placement.Planned)
                 {
-                    var kind = !first ? DebianFileKind.Dependency : elf.Kind == ElfKind.SharedLibrary ? DebianFileKind.Library : DebianFileKind.Program;
+                    var kind = !first ? DebianFileKind.Dependency
+                        : elf.Kind == ElfKind.SharedLibrary || (IsSharedObject(elf) && LoaderFindsByName(located!, soname)) ? DebianFileKind.Library : DebianFileKind.Program;
                     string? owner = first ? name : database.Owner(GuestOf(file.SourcePath))?.Name;
                     Report(plan, new OsvDebianFile(owner, kind, file.GuestPath, file.SourcePath, file.Size, file.Action, null, file.RequiredBy, projectPath, first ? placement.BootCommand : null));
                     first = false;
@@ -226,7 +245,10 @@ namespace OsvPS.Core.Debian
             => libraryFolders.Contains(Sysroot.Parent(located))
                || resolver.Cache.Lookup(name).Any(p => database.Root.Locate(Sysroot.Join("/", p)) == located);
 
-        private bool IsLibrary(string host) => ReadElf(host) is ElfFile elf && elf.Kind == ElfKind.SharedLibrary;
+        private bool IsLibrary(string host) => ReadElf(host) is ElfFile elf && IsSharedObject(elf);
+
+        // A shared library, or an executable with a soname (libc.so.6 and libcap.so.2 also run as programs): what the loader opens by that name.
+        private static bool IsSharedObject(ElfFile elf) => elf.Kind == ElfKind.SharedLibrary || (elf.Kind == ElfKind.PositionIndependentExecutable && elf.Soname != null);
 
         // The ELF file at a host path, or null for anything else (data, scripts, an ELF file too broken to use).
         private ElfFile? ReadElf(string host)

@@ -10,6 +10,12 @@ namespace OsvPS.Core.Debian
     [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
     public enum DebianDependencyScope
     {
+        /// <summary>
+        /// What the programs need at run time: the dependencies in the section of the package that needs them or of the package
+        /// named, and library and data packages (sections libs, oldlibs, localization), but not the base system (<c>Essential: yes</c>)
+        /// nor the packages the OSv kernel stands in for (those that install a library it supplies: libc6, libstdc++6, ...).
+        /// </summary>
+        RunTime,
         /// <summary>Dependencies in the same Debian section as the package that needs them (python, httpd, database, ...).</summary>
         Section,
         /// <summary>Every dependency but the base system (<c>Essential: yes</c> packages).</summary>
@@ -21,14 +27,17 @@ namespace OsvPS.Core.Debian
     /// <summary>A package to carry, and the package whose dependency brought it (null for one the user named).</summary>
     internal sealed class DebianSelection
     {
-        internal DebianSelection(DpkgPackage package, DpkgPackage? neededBy)
+        internal DebianSelection(DpkgPackage package, DpkgPackage? neededBy, DpkgPackage? named = null)
         {
             Package = package;
             NeededBy = neededBy;
+            Named = named ?? package;
         }
 
         public DpkgPackage Package { get; }
         public DpkgPackage? NeededBy { get; }
+        /// <summary>The package the user named whose dependencies brought this one (itself for a named one).</summary>
+        public DpkgPackage Named { get; }
     }
 
     /// <summary>
@@ -170,12 +179,16 @@ namespace OsvPS.Core.Debian
             return owners;
         }
 
+        /// <summary>Sections of packages that hold libraries, the modules and data they load, and data programs read (time zones).</summary>
+        private static readonly HashSet<string> RunTimeSections = new HashSet<string>(StringComparer.Ordinal) { "libs", "oldlibs", "localization" };
+
         /// <summary>
         /// The named packages and the dependencies <paramref name="scope"/> selects, breadth first, each once.
         /// A group of alternatives is satisfied by its first installed package or provider; one that nothing
         /// installed satisfies is left out (dpkg would not have configured the package, or it is optional).
+        /// <paramref name="standsIn"/> says which packages the kernel stands in for (left out under <see cref="DebianDependencyScope.RunTime"/>).
         /// </summary>
-        internal List<DebianSelection> Closure(IEnumerable<DpkgPackage> named, DebianDependencyScope scope)
+        internal List<DebianSelection> Closure(IEnumerable<DpkgPackage> named, DebianDependencyScope scope, Func<DpkgPackage, bool>? standsIn = null)
         {
             var selected = new List<DebianSelection>();
             var seen = new HashSet<DpkgPackage>();
@@ -198,19 +211,30 @@ namespace OsvPS.Core.Debian
                 foreach (var group in item.Package.Depends)
                 {
                     var pick = group.Select(Satisfier).FirstOrDefault(p => p != null);
-                    if (pick == null || pick.Essential || seen.Contains(pick))
-                    {
-                        continue;
-                    }
-                    if (scope == DebianDependencyScope.Section && (pick.Section.Length == 0 || pick.Section != item.Package.Section))
+                    if (pick == null || pick.Essential || seen.Contains(pick) || !InScope(pick, item, scope, standsIn))
                     {
                         continue;
                     }
                     seen.Add(pick);
-                    queue.Enqueue(new DebianSelection(pick, item.Package));
+                    queue.Enqueue(new DebianSelection(pick, item.Package, item.Named));
                 }
             }
             return selected;
+        }
+
+        private static bool InScope(DpkgPackage pick, DebianSelection neededBy, DebianDependencyScope scope, Func<DpkgPackage, bool>? standsIn)
+        {
+            bool sameSection = pick.Section.Length > 0 && pick.Section == neededBy.Package.Section;
+            switch (scope)
+            {
+                case DebianDependencyScope.Section:
+                    return sameSection;
+                case DebianDependencyScope.RunTime:
+                    return (sameSection || (pick.Section.Length > 0 && pick.Section == neededBy.Named.Section) || RunTimeSections.Contains(pick.Section))
+                        && !(standsIn?.Invoke(pick) ?? false);
+                default:
+                    return true;
+            }
         }
 
         private DpkgPackage? Satisfier(DebianRelation relation)

@@ -81,17 +81,7 @@ namespace OsvPS.Core.Packaging
             {
                 return;
             }
-            try
-            {
-                using (var folder = new ContainedFolder(ProjectPath))
-                {
-                    folder.WriteAllText(ProjectStore.RunPath(ProjectPath), Text);
-                }
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                throw new OsvException(ErrorIds.FileWriteFailed, OsvErrorKind.WriteError, $"cannot write '{ProjectStore.RunPath(ProjectPath)}': {e.Message}", ProjectPath, e);
-            }
+            ProjectStore.WriteRun(ProjectPath, Text);
         }
     }
 }

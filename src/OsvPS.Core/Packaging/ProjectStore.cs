@@ -101,6 +101,22 @@ namespace OsvPS.Core.Packaging
             }
         }
 
+        /// <summary>Writes the project's meta/run.yaml, inside the project, never through a link.</summary>
+        internal static void WriteRun(string projectPath, string text)
+        {
+            try
+            {
+                using (var folder = new ContainedFolder(projectPath))
+                {
+                    folder.WriteAllText(RunPath(projectPath), text);
+                }
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new OsvException(ErrorIds.FileWriteFailed, OsvErrorKind.WriteError, $"cannot write '{RunPath(projectPath)}': {e.Message}", projectPath, e);
+            }
+        }
+
         /// <summary>Validates <paramref name="spec"/> completely, then writes the meta files; nothing is written when it is invalid.</summary>
         public static OsvProject Create(ProjectSpec spec)
         {

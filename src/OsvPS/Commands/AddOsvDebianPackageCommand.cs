@@ -30,6 +30,11 @@ namespace OsvPS.Commands
         private DebianCarryOptions options = new DebianCarryOptions();
         // Results wait for the one sync at the end of the call: what is emitted is on the disk.
         private readonly List<OsvDebianFile> results = new List<OsvDebianFile>();
+        // The programs planned in this call, carried or not (-WhatIf): the config sets -LinuxLinker moves to that linker.
+        private readonly List<OsvDebianFile> startable = new List<OsvDebianFile>();
+        private readonly HashSet<string> named = new HashSet<string>(StringComparer.Ordinal);
+        // Where the programs a user starts are (a dependency's private helpers, glib's gio-querymodules, are not checked).
+        private static readonly string[] CommandFolders = { "/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/local/bin/", "/usr/local/sbin/" };
 
         /// <summary>Installed Debian packages to carry (name or name:arch); wildcards match installed packages.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet, ValueFromPipeline = true)]
@@ -64,9 +69,9 @@ namespace OsvPS.Commands
         [SupportsWildcards]
         public string[]? Exclude { get; set; }
 
-        /// <summary>Which dependencies come along: Section (those in the same Debian section as the package needing them, the default), All (every one but the base system), None.</summary>
+        /// <summary>Which dependencies come along: RunTime (what the programs need at run time, the default), Section (those in the same Debian section as the package needing them), All (every one but the base system), None.</summary>
         [Parameter]
-        public DebianDependencyScope DependencyScope { get; set; } = DebianDependencyScope.Section;
+        public DebianDependencyScope DependencyScope { get; set; } = DebianDependencyScope.RunTime;
 
         /// <summary>Replace a different file already at a guest path.</summary>
         [Parameter]
@@ -76,7 +81,7 @@ namespace OsvPS.Commands
         [Parameter]
         public SwitchParameter SkipMissing { get; set; }
 
-        /// <summary>Start the packages' programs on Linux's dynamic linker: the root's ld-linux-x86-64.so.2 and C library come with them, and each program's BootCommand says how to start it.</summary>
+        /// <summary>Start the packages' programs on Linux's dynamic linker: the root's ld-linux-x86-64.so.2 and C library come with them, each program's BootCommand says how to start it, and the project's config sets that start one of them are made to start it that way.</summary>
         [Parameter]
         public SwitchParameter LinuxLinker { get; set; }
 
@@ -202,6 +207,11 @@ namespace OsvPS.Commands
             }
             string why = plan.NeededBy == null ? "" : $", needed by {plan.NeededBy.Name}";
             WriteVerbose($"{package.Name} {package.Version} ({package.Section}{why}): {plan.Planned.Count} files, {plan.Changes} to write, {plan.Excluded} left out.");
+            startable.AddRange(plan.Planned.Where(f => f.Kind == DebianFileKind.Program && f.BootCommand != null));
+            if (plan.NeededBy == null)
+            {
+                named.Add(package.Name);
+            }
             if (plan.Changes == 0)
             {
                 results.AddRange(plan.Planned);
@@ -231,19 +241,52 @@ namespace OsvPS.Commands
                 ThrowFailure(e, e.Target);
             }
             WarnFromVerdicts();
+            if (LinuxLinker)
+            {
+                StartOnLinuxLinker();
+            }
             WriteObject(results, enumerateCollection: true);
         }
 
-        // One warning per carried program that will not start on OSv's linker, as Add-OsvBinary warns (Test-OsvBinary's verdict).
+        // The project's config sets that start a program carried here for Linux's linker are made to start it through that linker.
+        private void StartOnLinuxLinker()
+        {
+            try
+            {
+                var rewrite = LinuxLinkerBootCommands.Plan(projectPath, startable.Select(f => (f.GuestPath, f.BootCommand!)));
+                if (rewrite == null)
+                {
+                    return;
+                }
+                string sets = string.Join(", ", rewrite.Changes.Select(c => $"'{c.ConfigSet}'"));
+                if (!ShouldProcess(ProjectStore.RunPath(projectPath), $"Start the programs of config set(s) {sets} on Linux's dynamic linker"))
+                {
+                    return;
+                }
+                rewrite.Apply();
+                foreach (var change in rewrite.Changes)
+                {
+                    WriteVerbose($"Config set '{change.ConfigSet}' starts its program on Linux's dynamic linker: {change.After}");
+                }
+            }
+            catch (OsvException e)
+            {
+                WriteFailure(e, e.Target);
+            }
+        }
+
+        // One warning per carried program a user starts (the named packages' programs, and those in the command folders) that will not start on OSv's linker, as Add-OsvBinary warns (Test-OsvBinary's verdict).
         private void WarnFromVerdicts()
         {
             if (compatibility == null)
             {
                 return;
             }
-            var programs = results.Where(f => f.Kind == DebianFileKind.Program).GroupBy(f => f.SourcePath).Select(g => g.First()).ToList();
+            var programs = results.Where(f => f.Kind == DebianFileKind.Program
+                    && ((f.Package != null && named.Contains(f.Package)) || CommandFolders.Any(d => f.GuestPath.StartsWith(d, StringComparison.Ordinal)))).GroupBy(f => f.SourcePath).Select(g => g.First()).ToList();
             var reports = compatibility.CheckMany(programs.Select(p => (p.SourcePath, (IReadOnlyList<string>?)null)).ToList(), CancellationToken);
-            VerdictWarnings.Write(this, reports, _ => LinuxLinker ? OsvRunWay.LinuxLinker : OsvRunWay.OsvLinker, "carry it with -LinuxLinker.");
+            VerdictWarnings.Write(this, reports, _ => LinuxLinker ? OsvRunWay.LinuxLinker : OsvRunWay.OsvLinker,
+                "carry it with -LinuxLinker (the project's config sets that start it then start it on that linker).");
         }
     }
 }

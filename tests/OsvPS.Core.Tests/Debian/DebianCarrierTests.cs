@@ -84,7 +84,7 @@ namespace OsvPS.Core.Tests.Debian
         [Fact]
         public void CarriesThePackageAndItsSectionAtDpkgsPathsWithTheLibrariesItsElfFilesNeed()
         {
-            var plans = Carry(new DebianCarryOptions());
+            var plans = Carry(new DebianCarryOptions { Scope = DebianDependencyScope.Section });
             Assert.Equal(new[] { "hello", "hello-data" }, plans.Select(p => p.Package.Name));
             var files = plans.SelectMany(p => p.Planned).ToDictionary(f => f.GuestPath);
             Assert.Equal(DebianFileKind.Program, files["/usr/bin/hello"].Kind);
@@ -111,7 +111,7 @@ namespace OsvPS.Core.Tests.Debian
             Assert.All(files.Values, f => Assert.Equal(FileAction.Added, f.Action));
 
             // Again: nothing to write.
-            var again = Carry(new DebianCarryOptions());
+            var again = Carry(new DebianCarryOptions { Scope = DebianDependencyScope.Section });
             Assert.All(again.SelectMany(p => p.Planned), f => Assert.Equal(FileAction.Unchanged, f.Action));
         }
 
@@ -252,6 +252,60 @@ namespace OsvPS.Core.Tests.Debian
             Assert.Single(all, f => f.GuestPath == "/usr/lib/liblzma.so.5");
             Assert.DoesNotContain(all, f => f.GuestPath.StartsWith("/lib/", StringComparison.Ordinal));
             Assert.False(Directory.Exists(InProject("/lib")));
+        }
+
+        // The default scope: the library package and the data it needs come (liblzma5, zone-data); the package whose
+        // libraries the kernel supplies (a libc6 with libc.so.6) and the maintainer scripts' helper (admin) do not.
+        [Fact]
+        public void CarriesWhatTheProgramsNeedAtRunTimeButNotWhatTheKernelStandsFor()
+        {
+            Put("var/lib/dpkg/status", string.Join("\n\n", new[]
+            {
+                "Package: hello\nStatus: install ok installed\nSection: utils\nArchitecture: amd64\nVersion: 1\nDepends: hello-data, liblzma5, libc-fake, helper",
+                "Package: hello-data\nStatus: install ok installed\nSection: utils\nArchitecture: all\nVersion: 1",
+                "Package: liblzma5\nStatus: install ok installed\nSection: libs\nArchitecture: amd64\nVersion: 5\nDepends: zone-data",
+                "Package: zone-data\nStatus: install ok installed\nSection: localization\nArchitecture: all\nVersion: 1",
+                "Package: libc-fake\nStatus: install ok installed\nSection: libs\nArchitecture: amd64\nVersion: 1",
+                "Package: helper\nStatus: install ok installed\nSection: admin\nArchitecture: all\nVersion: 1",
+            }) + "\n");
+            Put("usr/share/zoneinfo/UTC", "TZif\n");
+            Put("var/lib/dpkg/info/zone-data.list", "/.\n/usr/share/zoneinfo\n/usr/share/zoneinfo/UTC\n");
+            Put("lib/x86_64-linux-gnu/libc.so.6", File.ReadAllBytes(new Sysroot("/").Resolve("/lib/x86_64-linux-gnu/libc.so.6")!));
+            Put("var/lib/dpkg/info/libc-fake:amd64.list", "/.\n/lib/x86_64-linux-gnu\n/lib/x86_64-linux-gnu/libc.so.6\n");
+            Put("usr/sbin/helper-tool", "#!/bin/sh\n");
+            Put("var/lib/dpkg/info/helper.list", "/.\n/usr/sbin/helper-tool\n");
+
+            var plans = Carry(new DebianCarryOptions());
+            Assert.Equal(new[] { "hello", "hello-data", "liblzma5", "zone-data" }, plans.Select(p => p.Package.Name));
+            Assert.Equal("TZif\n", File.ReadAllText(InProject("/usr/share/zoneinfo/UTC")));
+            Assert.False(File.Exists(InProject("/usr/sbin/helper-tool")));
+
+            // All takes them too; even then the kernel's own libc.so.6 (an executable with a soname) is not carried.
+            var all = Carry(new DebianCarryOptions { Scope = DebianDependencyScope.All });
+            Assert.Contains(all, p => p.Package.Name == "libc-fake");
+            Assert.True(File.Exists(InProject("/usr/sbin/helper-tool")));
+            Assert.DoesNotContain(all.SelectMany(p => p.Planned), f => f.GuestPath.EndsWith("/libc.so.6", StringComparison.Ordinal));
+        }
+
+        // libcap.so.2 runs as a program too (PT_INTERP, main): in a library folder, with its soname, it is a library, and its
+        // soname link is not carried (with -LinuxLinker that path is where its users' dependency copy goes).
+        [Fact]
+        public void AnExecutableWithASonameInALibraryFolderIsALibrary()
+        {
+            string? cap = new Sysroot("/").Resolve("/lib/x86_64-linux-gnu/libcap.so.2");
+            if (cap == null)
+            {
+                return; // libcap2 is not installed here
+            }
+            string capFile = Path.GetFileName(cap);
+            Put("lib/x86_64-linux-gnu/" + capFile, File.ReadAllBytes(cap));
+            File.CreateSymbolicLink(Path.Combine(root, "lib/x86_64-linux-gnu/libcap.so.2"), capFile);
+            Put("var/lib/dpkg/status", "Package: hello\nStatus: install ok installed\nSection: libs\nArchitecture: amd64\nVersion: 1\n");
+            Put("var/lib/dpkg/info/hello.list", $"/.\n/lib/x86_64-linux-gnu\n/lib/x86_64-linux-gnu/{capFile}\n/lib/x86_64-linux-gnu/libcap.so.2\n");
+
+            var files = Carry(new DebianCarryOptions()).SelectMany(p => p.Planned).ToList();
+            Assert.Equal(DebianFileKind.Library, files.Single(f => f.SourcePath.EndsWith("/" + capFile, StringComparison.Ordinal) && f.Package == "hello").Kind);
+            Assert.DoesNotContain(files, f => f.GuestPath == "/lib/x86_64-linux-gnu/libcap.so.2");
         }
 
         [Fact]

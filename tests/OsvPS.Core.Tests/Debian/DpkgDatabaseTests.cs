@@ -28,15 +28,20 @@ namespace OsvPS.Core.Tests.Debian
             Assert.Equal(new[] { "/usr", "/usr/bin", "/usr/bin/x" }, DpkgFileList.Parse(new[] { "/.", "/usr", "/usr/bin/", "/usr/bin/x", "/usr/bin/x", "" }, "x.list"));
         }
 
-        // A root with a dpkg database of its own: packages by section, an alternative, a virtual package, an Essential one.
+        // A root with a dpkg database of its own: packages by section, an alternative, a virtual package, an Essential one,
+        // a maintainer scripts' helper (admin), and a library whose dependencies are in the named package's section and the kernel's.
         private static DpkgDatabase FakeRoot(TempDir dir)
         {
             dir.File("var/lib/dpkg/status", string.Join("\n\n", new[]
             {
-                "Package: app\nStatus: install ok installed\nSection: web\nArchitecture: amd64\nDepends: absent | app-data, libz, httpd-virtual, base-thing, app-gone",
+                "Package: app\nStatus: install ok installed\nSection: web\nArchitecture: amd64\nDepends: absent | app-data, libz, httpd-virtual, base-thing, app-gone, helper",
+                "Package: helper\nStatus: install ok installed\nSection: admin\nArchitecture: all",
+                "Package: libz-web\nStatus: install ok installed\nSection: web\nArchitecture: all",
+                "Package: libc-like\nStatus: install ok installed\nSection: libs\nArchitecture: amd64",
+                "Package: zone-data\nStatus: install ok installed\nSection: localization\nArchitecture: all",
                 "Package: app-data\nStatus: install ok installed\nSection: web\nArchitecture: all\nDepends: app-more",
                 "Package: app-more\nStatus: install ok installed\nSection: web\nArchitecture: all",
-                "Package: libz\nStatus: install ok installed\nSection: libs\nArchitecture: amd64",
+                "Package: libz\nStatus: install ok installed\nSection: libs\nArchitecture: amd64\nPre-Depends: zone-data\nDepends: libz-web, libc-like",
                 "Package: provider\nStatus: install ok installed\nSection: web\nArchitecture: amd64\nProvides: httpd-virtual",
                 "Package: base-thing\nStatus: install ok installed\nSection: web\nArchitecture: amd64\nEssential: yes",
                 "Package: app-gone\nStatus: deinstall ok config-files\nSection: web\nArchitecture: amd64",
@@ -47,20 +52,25 @@ namespace OsvPS.Core.Tests.Debian
             return DpkgDatabase.Open(new Sysroot(dir.Path));
         }
 
+        // RunTime: libz (libs) comes, with zone-data (localization) and libz-web (web, the named package's section), not
+        // libc-like (the kernel stands in for it) nor helper (admin).
         [Theory]
+        [InlineData(DebianDependencyScope.RunTime, "app,app-data,libz,provider,app-more,zone-data,libz-web")]
         [InlineData(DebianDependencyScope.Section, "app,app-data,provider,app-more")]
-        [InlineData(DebianDependencyScope.All, "app,app-data,libz,provider,app-more")]
+        [InlineData(DebianDependencyScope.All, "app,app-data,libz,provider,helper,app-more,zone-data,libz-web,libc-like")]
         [InlineData(DebianDependencyScope.None, "app")]
         public void SelectsDependenciesByScope(DebianDependencyScope scope, string expected)
         {
             using var dir = new TempDir();
             var database = FakeRoot(dir);
-            var selected = database.Closure(new[] { database.Find("app") }, scope);
+            var selected = database.Closure(new[] { database.Find("app") }, scope, p => p.Name == "libc-like");
             Assert.Equal(expected, string.Join(",", selected.Select(s => s.Package.Name)));
             Assert.Null(selected[0].NeededBy);
             Assert.All(selected.Skip(1), s => Assert.NotNull(s.NeededBy));
-            if (scope == DebianDependencyScope.All)
+            Assert.All(selected, s => Assert.Equal("app", s.Named.Name));
+            if (scope != DebianDependencyScope.None && scope != DebianDependencyScope.Section)
             {
+                Assert.Equal("libz", selected.Single(s => s.Package.Name == "libz-web").NeededBy!.Name);
                 Assert.Equal("amd64", selected.Single(s => s.Package.Name == "libz").Package.Architecture);
             }
         }
