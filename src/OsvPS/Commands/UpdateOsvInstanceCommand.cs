@@ -123,7 +123,8 @@ namespace OsvPS.Commands
                     Cpus = QemuValue(old, "-smp", v => int.Parse(v, CultureInfo.InvariantCulture), 2),
                     Forwards = temporary,
                 },
-                Accelerator = Enum.TryParse(old.Accelerator, out Accelerator accelerator) ? accelerator : Accelerator.Auto,
+                // The old instance's accelerator, as it shows it (Kvm or Tcg): the replacement runs on the same.
+                Accelerator = string.Equals(old.Accelerator, nameof(Accelerator.Kvm), StringComparison.OrdinalIgnoreCase) ? Accelerator.Kvm : Accelerator.Tcg,
                 BootMode = BootMode.Auto,
             };
             // The replacement joins the old instance's network (User, or an OsvPS network by name).
@@ -171,7 +172,8 @@ namespace OsvPS.Commands
             }
             catch (OsvException e) when (e.ErrorId == ErrorIds.InstanceNotRunning && Equals(e.Target, newName))
             {
-                throw Abandon(engine, newName, $"instance '{newName}' answered, then ended: {engine.Get(newName, CancellationToken).State}.", e);
+                var ended = engine.Get(newName, CancellationToken);
+                throw Abandon(engine, newName, $"instance '{newName}' answered, then ended: {ended.State}{(string.IsNullOrEmpty(ended.Reason) ? "" : ", " + ended.Reason)}. Its console ends:{ConsoleTail(engine, newName)}", e);
             }
             for (int i = 0; i < gaps.Count; i++)
             {
@@ -196,8 +198,12 @@ namespace OsvPS.Commands
             engine.Stop(newName, TimeSpan.Zero, true, CancellationToken);
             return new OsvException(ErrorIds.NotReady, inner.ErrorId == ErrorIds.NotReady ? inner.Kind : OsvErrorKind.InvalidResult,
                 $"the replacement '{newName}' of '{Name}' never got ready, so it was stopped and '{Name}' serves on as it was. {why}"
-                + $" The console of '{Name}' ends:{Environment.NewLine}{string.Join(Environment.NewLine, engine.ReadConsole(Name, 10, CancellationToken).Select(l => "  " + l))}", Name, inner);
+                + $" The console of '{Name}' ends:{ConsoleTail(engine, Name)}", Name, inner);
         }
+
+        // The last lines of an instance's console, one a line, for a message.
+        private string ConsoleTail(IInstanceEngine engine, string name)
+            => Environment.NewLine + string.Join(Environment.NewLine, engine.ReadConsole(name, 10, CancellationToken).Select(l => "  " + l));
 
         private ReadinessProbe DefaultProbe(IReadOnlyList<PortForward> forwards)
         {

@@ -70,6 +70,9 @@ namespace OsvPS.Core.Instances.Readiness
         public static readonly TimeSpan AttemptDeadline = TimeSpan.FromSeconds(2);
         /// <summary>How long a readiness wait lasts when no timeout is given.</summary>
         public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(5);
+        /// <summary>How long after a probe answered the instance is looked at again, to be sure it still runs.</summary>
+        private static readonly TimeSpan ConfirmAfter = TimeSpan.FromMilliseconds(300);
+
         /// <summary>How many of the console's last lines a NotReady error shows.</summary>
         public const int ConsoleLines = 10;
 
@@ -131,12 +134,21 @@ namespace OsvPS.Core.Instances.Readiness
                 }
                 var options = new FollowOptions { Timeout = limit, Tick = tick, Until = Ready };
                 var result = InstanceFollower.Follow(engine, running, options, cancellation);
+                OsvInstance? confirmed = null;
                 if (result.Reached)
                 {
-                    return new ReadinessOutcome(engine.Get(running.Name, cancellation), true, false, last.Detail, clock.Elapsed, null);
+                    // A guest that powered off just as it answered still holds the probe's connection (QEMU pauses in
+                    // -no-shutdown with its forwards open): it is ready only if it still runs a moment later, when the
+                    // engine's next look has settled such an end (the QEMU engine looks at most every 250 ms).
+                    cancellation.WaitHandle.WaitOne(ConfirmAfter);
+                    confirmed = engine.Get(running.Name, cancellation);
+                    if (confirmed.State == InstanceState.Running)
+                    {
+                        return new ReadinessOutcome(confirmed, true, false, last.Detail, clock.Elapsed, null);
+                    }
                 }
-                var now = result.Instance ?? engine.Get(running.Name, cancellation);
-                bool ended = result.Instance != null;
+                var now = confirmed ?? result.Instance ?? engine.Get(running.Name, cancellation);
+                bool ended = confirmed != null || result.Instance != null;
                 string tail = Tail(engine, running.Name, cancellation);
                 var error = ended
                     ? new OsvException(ErrorIds.NotReady, OsvErrorKind.InvalidResult,

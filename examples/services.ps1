@@ -1,0 +1,185 @@
+<#
+.SYNOPSIS
+Three unikernels on one OsvPS network: haproxy in front of a Python application that keeps a counter in
+redis, answering through one forward; redis killed and started again; the application replaced under a
+loop of requests; a replacement that never gets ready.
+
+.DESCRIPTION
+Needs root (the network is a bridge with taps and a dnsmasq: see about_OsvPS, "Networks"), the packages
+redis-server, python3 and haproxy, and the built module (dotnet pwsh ./build.ps1 build). Run it in a network
+namespace of its own to keep the bridge off the host's network:
+
+    ip netns add demo; ip -n demo link set lo up
+    ip netns exec demo dotnet pwsh ./examples/services.ps1
+    ip netns del demo
+
+What it does, each step a line "step: what it saw":
+  1. New-OsvNetwork back; three images: redis (redis-server), app (python3 with /srv/app.py, a
+     ThreadingHTTPServer that INCRs a key in redis reached by its instance name, 'redis'), and proxy
+     (haproxy -LinuxLinker, its backend the instance name 'app', re-resolved through the network's
+     dnsmasq every second).
+  2. Starts the three on the network, each waited on until ready (-WaitReady); only the proxy has a
+     forward the user asks (-Forward PORT:8080); the app has one for its readiness probe.
+  3. Asks the proxy twice: the counter goes up.
+  4. Stops redis: the application answers an error (503), through the proxy. Starts redis again under
+     the same name: the answers come back (a new counter).
+  5. Replaces the application with its v2 (Update-OsvInstance app -Drain 3) while a loop of 200
+     requests runs against the proxy: the name 'app' moves to the replacement, haproxy follows it.
+  6. Tries to replace it with a build that never listens: NotReady, and v2 serves on.
+Writes "result: ..." lines a test can read, and removes everything it made (-Keep leaves it running).
+#>
+param(
+    [string] $Folder = (Join-Path ([IO.Path]::GetTempPath()) 'osvps-examples/services'),
+    [ValidateSet('Auto', 'Disk', 'Kernel')] [string] $BootMode = 'Kernel',
+    [int] $Port = 18080,
+    [int] $Seconds = 180,
+    [switch] $Keep
+)
+$ErrorActionPreference = 'Stop'
+if (-not (Get-Module OsvPS)) { Import-Module (Join-Path $PSScriptRoot '../out/OsvPS') }
+
+# One GET through the proxy's forward: "200 body", "503 body", or "failed: why".
+function Invoke-Proxy {
+    try {
+        $r = Invoke-WebRequest "http://127.0.0.1:$Port/" -TimeoutSec 10 -SkipHttpErrorCheck -UseBasicParsing
+        "$($r.StatusCode) $("$($r.Content)".Trim())"
+    }
+    catch { "failed: $($_.Exception.Message)" }
+}
+
+# Asks until the answer matches $Pattern (the network's names and haproxy's resolver take a moment), at most $Within seconds.
+function Wait-Answer([string] $Pattern, [int] $Within = 60) {
+    $deadline = [DateTime]::UtcNow.AddSeconds($Within)
+    do {
+        $answer = Invoke-Proxy
+        if ($answer -match $Pattern) { return $answer }
+        Start-Sleep -Milliseconds 300
+    } while ([DateTime]::UtcNow -lt $deadline)
+    $answer
+}
+
+New-Item -ItemType Directory -Force -Path $Folder | Out-Null
+$net = New-OsvNetwork back
+"network: $($net.Name) $($net.Subnet) gateway $($net.Gateway)"
+try {
+    # redis, as Debian ships it, listening on the network.
+    $redis = Join-Path $Folder 'redis'
+    New-OsvProject $redis -BootCommand '/usr/bin/redis-server --save "" --appendonly no --protected-mode no --bind 0.0.0.0' -Force | Out-Null
+    Add-OsvDebianPackage redis-server -Project $redis -WarningAction SilentlyContinue | Out-Null
+    $redisImage = Build-OsvImage $redis -WarningAction SilentlyContinue
+
+    # The application: three versions of one Python file (v1, v2, and a build that never listens).
+    $appSource = @'
+import socket, sys, http.server
+VERSION = sys.argv[1]
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        try:
+            with socket.create_connection(('redis', 6379), timeout=3) as s:
+                s.sendall(b'INCR hits\r\n')
+                reply = s.recv(64)
+            body, code = '%s count=%d\n' % (VERSION, int(reply[1:].strip())), 200
+        except Exception as e:
+            body, code = '%s error: redis: %s\n' % (VERSION, e), 503
+        data = body.encode()
+        self.send_response(code)
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def log_message(self, *args):
+        pass
+if VERSION == 'broken':
+    import time
+    time.sleep(3600)
+http.server.ThreadingHTTPServer(('0.0.0.0', 8000), Handler).serve_forever()
+'@
+    $appImages = @{}
+    foreach ($version in 'v1', 'v2', 'broken') {
+        $app = Join-Path $Folder "app-$version"
+        New-OsvProject $app -BootCommand "/usr/bin/python3 /srv/app.py $version" -Force | Out-Null
+        New-Item -ItemType Directory -Force -Path (Join-Path $app 'srv') | Out-Null
+        Set-Content -LiteralPath (Join-Path $app 'srv/app.py') -Value $appSource
+        Add-OsvDebianPackage python3 -Project $app -WarningAction SilentlyContinue | Out-Null
+        $appImages[$version] = Build-OsvImage $app -WarningAction SilentlyContinue
+    }
+
+    # haproxy: the backend is the instance name 'app', resolved by haproxy itself through the network's dnsmasq.
+    $proxy = Join-Path $Folder 'proxy'
+    New-OsvProject $proxy -BootCommand '/usr/sbin/haproxy -f /etc/haproxy/osv.cfg' -Force | Out-Null
+    New-Item -ItemType Directory -Force -Path (Join-Path $proxy 'etc/haproxy') | Out-Null
+    Set-Content -LiteralPath (Join-Path $proxy 'etc/haproxy/osv.cfg') -Value @"
+resolvers net
+    nameserver dns $($net.Gateway):53
+    hold valid 1s
+    hold obsolete 1s
+    timeout resolve 500ms
+    timeout retry 500ms
+defaults
+    mode http
+    timeout connect 3s
+    timeout client 30s
+    timeout server 30s
+    retries 3
+    option redispatch
+frontend web
+    bind 0.0.0.0:8080
+    default_backend app
+backend app
+    server app app:8000 resolvers net init-addr none check inter 500ms
+"@
+    Add-OsvDebianPackage haproxy -Project $proxy -LinuxLinker -WarningAction SilentlyContinue | Out-Null
+    $proxyImage = Build-OsvImage $proxy -WarningAction SilentlyContinue
+    'images: built'
+
+    $timeout = [TimeSpan]::FromSeconds($Seconds)
+    $appPort = $Port + 1
+    $started = [Diagnostics.Stopwatch]::StartNew()
+    $r = Start-OsvInstance $redisImage -Name redis -Network back -BootMode $BootMode -WaitReady 'console:Ready to accept connections' -Timeout $timeout -WarningAction SilentlyContinue
+    $a = Start-OsvInstance $appImages.v1 -Name app -Network back -BootMode $BootMode -Forward "${appPort}:8000" -WaitReady tcp:8000 -Timeout $timeout -WarningAction SilentlyContinue
+    $p = Start-OsvInstance $proxyImage -Name proxy -Network back -BootMode $BootMode -Forward "${Port}:8080" -WaitReady tcp:8080 -Timeout $timeout -WarningAction SilentlyContinue
+    "started: redis $(@($r.IPAddress)) app $(@($a.IPAddress)) proxy $(@($p.IPAddress)) in $([math]::Round($started.Elapsed.TotalSeconds, 1)) s"
+    "result first: $(Wait-Answer '^200 v1 count=')"
+    "result second: $(Invoke-Proxy)"
+
+    Stop-OsvInstance redis -Force
+    "result redis stopped: $(Wait-Answer '^503 ')"
+    Start-OsvInstance $redisImage -Name redis -Network back -BootMode $BootMode -WaitReady 'console:Ready to accept connections' -Timeout $timeout -WarningAction SilentlyContinue | Out-Null
+    "result redis again: $(Wait-Answer '^200 v1 count=')"
+
+    # The loop: 200 requests, one every 50 ms, each bounded; a refused, cut or non-200 answer counts as failed.
+    $loop = Join-Path $Folder 'loop.txt'
+    $client = Start-ThreadJob -ArgumentList $Port, $loop -ScriptBlock {
+        param($port, $file)
+        $out = foreach ($i in 1..200) {
+            try {
+                $r = Invoke-WebRequest "http://127.0.0.1:$port/" -TimeoutSec 10 -SkipHttpErrorCheck -UseBasicParsing
+                "$($r.StatusCode) $("$($r.Content)".Trim())"
+            }
+            catch { "failed: $($_.Exception.Message)" }
+            Start-Sleep -Milliseconds 50
+        }
+        Set-Content -LiteralPath $file -Value $out
+    }
+    Start-Sleep -Seconds 1
+    $new = Update-OsvInstance app $appImages.v2 -Drain 3 -Timeout $timeout -WarningAction SilentlyContinue
+    "replaced: $($new.Name) $(@($new.IPAddress)) forwards $(@($new.Forwards))"
+    $client | Wait-Job -Timeout 120 | Out-Null
+    $client | Remove-Job -Force
+    $answers = @(Get-Content -LiteralPath $loop)
+    $failed = @($answers | Where-Object { $_ -notmatch '^200 v[12] count=' })
+    "result loop: $($answers.Count) requests, $(@($answers | Where-Object { $_ -match '^200 v1 ' }).Count) v1, $(@($answers | Where-Object { $_ -match '^200 v2 ' }).Count) v2, $($failed.Count) failed"
+    foreach ($f in $failed | Select-Object -First 5) { "failed answer: $f" }
+    "result after: $(Invoke-Proxy)"
+
+    $err = $null
+    Update-OsvInstance $new.Name $appImages.broken -Timeout 20 -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+    "result broken: $($err[0].FullyQualifiedErrorId)"
+    "result serves on: $(Invoke-Proxy)"
+    Get-OsvInstance | Format-Table | Out-String -Width 160
+}
+finally {
+    if (-not $Keep) {
+        Remove-OsvNetwork back -Force -Confirm:$false
+        Get-OsvInstance | Where-Object { $_.Name -in 'redis', 'proxy' -or $_.Name -like 'app*' } | Remove-OsvInstance -Force -Confirm:$false -ErrorAction SilentlyContinue
+    }
+}
