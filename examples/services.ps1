@@ -1,12 +1,12 @@
 <#
 .SYNOPSIS
-Three unikernels on one OsvPS network: haproxy in front of a Python application that keeps a counter in
+Three unikernels on one OsvPS network: nginx in front of a Python application that keeps a counter in
 redis, answering through one forward; redis killed and started again; the application replaced under a
 loop of requests; a replacement that never gets ready.
 
 .DESCRIPTION
 Needs root (the network is a bridge with taps and a dnsmasq: see about_OsvPS, "Networks"), the packages
-redis-server, python3 and haproxy, and the built module (dotnet pwsh ./build.ps1 build). Run it in a network
+redis-server, python3 and nginx-light, and the built module (dotnet pwsh ./build.ps1 build). Run it in a network
 namespace of its own to keep the bridge off the host's network:
 
     ip netns add demo; ip -n demo link set lo up
@@ -16,15 +16,15 @@ namespace of its own to keep the bridge off the host's network:
 What it does, each step a line "step: what it saw":
   1. New-OsvNetwork back; three images: redis (redis-server), app (python3 with /srv/app.py, a
      ThreadingHTTPServer that INCRs a key in redis reached by its instance name, 'redis'), and proxy
-     (haproxy -LinuxLinker, its backend the instance name 'app', re-resolved through the network's
-     dnsmasq every second).
+     (nginx, its backend the instance name 'app', looked up through the network's dnsmasq by nginx's
+     own resolver, answers kept a second).
   2. Starts the three on the network, each waited on until ready (-WaitReady); only the proxy has a
      forward the user asks (-Forward PORT:8080); the app has one for its readiness probe.
   3. Asks the proxy twice: the counter goes up.
   4. Stops redis: the application answers an error (503), through the proxy. Starts redis again under
      the same name: the answers come back (a new counter).
-  5. Replaces the application with its v2 (Update-OsvInstance app -Drain 3) while a loop of 200
-     requests runs against the proxy: the name 'app' moves to the replacement, haproxy follows it.
+  5. Replaces the application with its v2 (Update-OsvInstance app -Drain 5: the old one serves 5 s more, while nginx's answers for 'app' (kept 1 s) turn over) while a loop of requests
+     runs against the proxy (until 3 s after the replace): the name 'app' moves to the replacement, nginx follows it.
   6. Tries to replace it with a build that never listens: NotReady, and v2 serves on.
 Writes "result: ..." lines a test can read, and removes everything it made (-Keep leaves it running).
 #>
@@ -47,7 +47,7 @@ function Invoke-Proxy {
     catch { "failed: $($_.Exception.Message)" }
 }
 
-# Asks until the answer matches $Pattern (the network's names and haproxy's resolver take a moment), at most $Within seconds.
+# Asks until the answer matches $Pattern (the network's names and nginx's resolver take a moment), at most $Within seconds.
 function Wait-Answer([string] $Pattern, [int] $Within = 60) {
     $deadline = [DateTime]::UtcNow.AddSeconds($Within)
     do {
@@ -83,15 +83,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body, code = '%s error: redis: %s\n' % (VERSION, e), 503
         data = body.encode()
         self.send_response(code)
+        self.send_header('Content-Type', 'text/plain; charset=utf-8')
         self.send_header('Content-Length', str(len(data)))
         self.end_headers()
         self.wfile.write(data)
     def log_message(self, *args):
         pass
-if VERSION == 'broken':
-    import time
-    time.sleep(3600)
-http.server.ThreadingHTTPServer(('0.0.0.0', 8000), Handler).serve_forever()
+# The broken build listens where nobody asks.
+http.server.ThreadingHTTPServer(('0.0.0.0', 8001 if VERSION == 'broken' else 8000), Handler).serve_forever()
 '@
     $appImages = @{}
     foreach ($version in 'v1', 'v2', 'broken') {
@@ -103,31 +102,39 @@ http.server.ThreadingHTTPServer(('0.0.0.0', 8000), Handler).serve_forever()
         $appImages[$version] = Build-OsvImage $app -WarningAction SilentlyContinue
     }
 
-    # haproxy: the backend is the instance name 'app', resolved by haproxy itself through the network's dnsmasq.
+    # nginx: the backend is the instance name 'app', looked up by nginx's own resolver through the network's dnsmasq
+    # (answers kept 1 s), so a rolling replace that moves the name is followed; a failed attempt is tried once more.
     $proxy = Join-Path $Folder 'proxy'
-    New-OsvProject $proxy -BootCommand '/usr/sbin/haproxy -f /etc/haproxy/osv.cfg' -Force | Out-Null
-    New-Item -ItemType Directory -Force -Path (Join-Path $proxy 'etc/haproxy') | Out-Null
-    Set-Content -LiteralPath (Join-Path $proxy 'etc/haproxy/osv.cfg') -Value @"
-resolvers net
-    nameserver dns $($net.Gateway):53
-    hold valid 1s
-    hold obsolete 1s
-    timeout resolve 500ms
-    timeout retry 500ms
-defaults
-    mode http
-    timeout connect 3s
-    timeout client 30s
-    timeout server 30s
-    retries 3
-    option redispatch
-frontend web
-    bind 0.0.0.0:8080
-    default_backend app
-backend app
-    server app app:8000 resolvers net init-addr none check inter 500ms
+    New-OsvProject $proxy -BootCommand '/usr/sbin/nginx -e stderr -c /etc/nginx/osv.conf' -Force | Out-Null
+    Add-OsvDebianPackage nginx-light -Project $proxy -WarningAction SilentlyContinue | Out-Null
+    Set-Content -LiteralPath (Join-Path $proxy 'etc/nginx/osv.conf') -Value @"
+daemon off;
+master_process off;
+worker_processes 1;
+pid /tmp/nginx.pid;
+error_log stderr warn;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path /tmp/client_body;
+    proxy_temp_path /tmp/proxy;
+    fastcgi_temp_path /tmp/fastcgi;
+    uwsgi_temp_path /tmp/uwsgi;
+    scgi_temp_path /tmp/scgi;
+    resolver $($net.Gateway) valid=1s ipv6=off;
+    resolver_timeout 2s;
+    server {
+        listen 8080;
+        location / {
+            set `$app http://app:8000;
+            proxy_pass `$app;
+            proxy_connect_timeout 2s;
+            proxy_next_upstream error timeout;
+            proxy_next_upstream_tries 3;
+        }
+    }
+}
 "@
-    Add-OsvDebianPackage haproxy -Project $proxy -LinuxLinker -WarningAction SilentlyContinue | Out-Null
     $proxyImage = Build-OsvImage $proxy -WarningAction SilentlyContinue
     'images: built'
 
@@ -146,24 +153,31 @@ backend app
     Start-OsvInstance $redisImage -Name redis -Network back -BootMode $BootMode -WaitReady 'console:Ready to accept connections' -Timeout $timeout -WarningAction SilentlyContinue | Out-Null
     "result redis again: $(Wait-Answer '^200 v1 count=')"
 
-    # The loop: 200 requests, one every 50 ms, each bounded; a refused, cut or non-200 answer counts as failed.
+    # The loop: one request after the other, 50 ms between, each bounded, until 3 s after the replace (at most 600
+    # requests or 180 s); a refused, cut or non-200 answer counts as failed. Each answer is written as it comes.
     $loop = Join-Path $Folder 'loop.txt'
-    $client = Start-ThreadJob -ArgumentList $Port, $loop -ScriptBlock {
-        param($port, $file)
-        $out = foreach ($i in 1..200) {
-            try {
+    $done = Join-Path $Folder 'loop.done'
+    Set-Content -LiteralPath $loop -Value @()
+    Remove-Item -LiteralPath $done -ErrorAction Ignore
+    $client = Start-ThreadJob -ArgumentList $Port, $loop, $done -ScriptBlock {
+        param($port, $file, $done)
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        for ($i = 0; $i -lt 600 -and $clock.Elapsed.TotalSeconds -lt 180 -and -not (Test-Path -LiteralPath $done); $i++) {
+            $line = try {
                 $r = Invoke-WebRequest "http://127.0.0.1:$port/" -TimeoutSec 10 -SkipHttpErrorCheck -UseBasicParsing
-                "$($r.StatusCode) $("$($r.Content)".Trim())"
+                "$($r.StatusCode) $("$($r.Content)".Trim() -replace '\s+', ' ')"
             }
             catch { "failed: $($_.Exception.Message)" }
+            Add-Content -LiteralPath $file -Value $line
             Start-Sleep -Milliseconds 50
         }
-        Set-Content -LiteralPath $file -Value $out
     }
     Start-Sleep -Seconds 1
-    $new = Update-OsvInstance app $appImages.v2 -Drain 3 -Timeout $timeout -WarningAction SilentlyContinue
+    $new = Update-OsvInstance app $appImages.v2 -Drain 5 -Timeout $timeout -WarningAction SilentlyContinue
     "replaced: $($new.Name) $(@($new.IPAddress)) forwards $(@($new.Forwards))"
-    $client | Wait-Job -Timeout 120 | Out-Null
+    Start-Sleep -Seconds 3
+    Set-Content -LiteralPath $done -Value 'done'
+    $client | Wait-Job -Timeout 60 | Out-Null
     $client | Remove-Job -Force
     $answers = @(Get-Content -LiteralPath $loop)
     $failed = @($answers | Where-Object { $_ -notmatch '^200 v[12] count=' })
@@ -175,6 +189,7 @@ backend app
     Update-OsvInstance $new.Name $appImages.broken -Timeout 20 -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
     "result broken: $($err[0].FullyQualifiedErrorId)"
     "result serves on: $(Invoke-Proxy)"
+    if ($Keep) { 'kept: the network and instances stay (Remove-OsvNetwork back -Force)' }
     Get-OsvInstance | Format-Table | Out-String -Width 160
 }
 finally {
