@@ -130,14 +130,14 @@ Describe 'Start-OsvInstance -WaitReady on the real OSv kernel' {
     It 'a probe that never answers is NotReady after -Timeout, with the console''s last lines; the instance keeps running' {
         if (Skip-WithoutOsv $osv) { return }
         $port = Get-FreePort
-        $out = Start-OsvInstance $image -Name never-ready -CommandLine '/readysrv 600 8000' -Forward "${port}:8000" -WaitReady tcp:8000 -Timeout 15 -ErrorVariable err -ErrorAction SilentlyContinue
+        $out = Start-OsvInstance $image -Name never-ready -CommandLine '/readysrv 600 8000' -Forward "${port}:8000" -WaitReady tcp:8000 -Timeout 8 -ErrorVariable err -ErrorAction SilentlyContinue
         $out | Should -BeNullOrEmpty
         $err.Count | Should -Be 1
         $err[0].FullyQualifiedErrorId | Should -BeLike 'NotReady,*'
         $err[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
         $err[0].TargetObject.Name | Should -Be 'never-ready'
         $message = $err[0].Exception.Message
-        $message | Should -BeLike "instance 'never-ready' was not ready after 15 s (tcp:8000; last check: *the forward closed the connection at once*); it keeps running (Stop-OsvInstance never-ready).*"
+        $message | Should -BeLike "instance 'never-ready' was not ready after 8 s (tcp:8000; last check: *the forward closed the connection at once*); it keeps running (Stop-OsvInstance never-ready).*"
         $message | Should -Match 'lines of its console:\n(  .*\n)*  readysrv: waiting 600 s'
         (Get-OsvInstance never-ready).State | Should -Be 'Running'
         $probe = Test-OsvInstance never-ready -Probe tcp:8000
@@ -149,7 +149,7 @@ Describe 'Start-OsvInstance -WaitReady on the real OSv kernel' {
     It 'an http answer of 500 is not ready: NotReady names it' {
         if (Skip-WithoutOsv $osv) { return }
         $port = Get-FreePort
-        Start-OsvInstance $image -Name http-500 -CommandLine '/readysrv 0 8000 500' -Forward "${port}:8000" -WaitReady "http://127.0.0.1:$port/" -Timeout 20 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Start-OsvInstance $image -Name http-500 -CommandLine '/readysrv 0 8000 500' -Forward "${port}:8000" -WaitReady "http://127.0.0.1:$port/" -Timeout 8 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err[0].FullyQualifiedErrorId | Should -BeLike 'NotReady,*'
         $err[0].Exception.Message | Should -BeLike "*(http://127.0.0.1:$port/; last check: HTTP 500)*"
         (Test-OsvInstance http-500 -Probe "http://127.0.0.1:$port/").Detail | Should -Be 'HTTP 500'

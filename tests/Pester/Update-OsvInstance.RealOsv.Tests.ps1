@@ -92,7 +92,7 @@ Describe 'Update-OsvInstance when the replacement does not get ready' {
         if (Skip-WithoutOsv $osv) { return }
         $port = Get-FreePort
         Start-OsvInstance $images.v1 -Name slow -BootMode Kernel -Forward "${port}:8080" -WaitReady tcp:8080 -Timeout 120 | Out-Null
-        Update-OsvInstance slow $images.v2 -CommandLine '/probe serve 9090 elsewhere' -Timeout 8 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Update-OsvInstance slow $images.v2 -CommandLine '/probe serve 9090 elsewhere' -Timeout 6 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err[0].FullyQualifiedErrorId | Should -BeLike 'NotReady,*'
         $err[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
         (Get-OsvInstance slow-2).State | Should -Not -Be 'Running' -Because 'the replacement that never got ready is stopped'
