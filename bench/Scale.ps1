@@ -59,7 +59,7 @@ try {
     }
 
     # Starts $Count instances at once; returns the seconds until all answer, and each QEMU's resident MiB then.
-    function Measure-Scale([int] $Count, [long] $Bytes, [string] $Prefix) {
+    function Measure-Scale([int] $Count, [long] $Bytes, [string] $Prefix, [int] $Within = $TimeoutSeconds) {
         $ports = 1..$Count | ForEach-Object { Get-FreePort }
         $watch = [Diagnostics.Stopwatch]::StartNew()
         $started = for ($i = 0; $i -lt $Count; $i++) {
@@ -67,10 +67,12 @@ try {
         }
         $pending = [Collections.Generic.HashSet[int]]::new([int[]](0..($Count - 1)))
         $readyAt = @{}
-        while ($pending.Count -gt 0 -and $watch.Elapsed.TotalSeconds -lt $TimeoutSeconds) {
+        while ($pending.Count -gt 0 -and $watch.Elapsed.TotalSeconds -lt $Within) {
             foreach ($i in @($pending)) {
                 if (Test-Answer $ports[$i]) { $readyAt[$i] = $watch.Elapsed.TotalSeconds; [void]$pending.Remove($i) }
             }
+            # An instance that ended (OSv failing to boot in too little memory) will not answer.
+            if (-not @(Get-OsvInstance "$Prefix-*" | Where-Object State -eq 'Running').Count) { break }
             if ($pending.Count -gt 0) { Start-Sleep -Milliseconds 100 }
         }
         $all = $watch.Elapsed.TotalSeconds
@@ -84,16 +86,16 @@ try {
             N             = $Count
             Answered      = $Count - $pending.Count
             AllReadyS     = [math]::Round($all, 2)
-            FirstReadyS   = [math]::Round(($readyAt.Values | Measure-Object -Minimum).Minimum, 2)
-            MedianRssMiB  = [math]::Round((($rss | Sort-Object)[[int][math]::Floor(@($rss).Count / 2)]), 1)
-            MaxRssMiB     = [math]::Round(($rss | Measure-Object -Maximum).Maximum, 1)
+            FirstReadyS   = if ($readyAt.Count) { [math]::Round(($readyAt.Values | Measure-Object -Minimum).Minimum, 2) } else { $null }
+            MedianRssMiB  = if (@($rss).Count) { [math]::Round((@($rss | Sort-Object)[[int][math]::Floor(@($rss).Count / 2)]), 1) } else { $null }
+            MaxRssMiB     = if (@($rss).Count) { [math]::Round(($rss | Measure-Object -Maximum).Maximum, 1) } else { $null }
         }
     }
 
     # The floor: the smallest -Memory with which the server answers, alone.
     $floor = $null
     foreach ($mib in 16, 24, 32, 40, 48, 64, 96, 128, 256) {
-        $probe = Measure-Scale 1 ([long]$mib * 1MB) "floor$mib"
+        $probe = Measure-Scale 1 ([long]$mib * 1MB) "floor$mib" 30
         Write-Host ("floor try: -Memory {0} MiB: {1}" -f $mib, $(if ($probe.Answered) { "answers in $($probe.AllReadyS) s, QEMU RSS $($probe.MedianRssMiB) MiB" } else { 'no answer' }))
         if ($probe.Answered) { $floor = [pscustomobject]@{ MiB = $mib; Rss = $probe.MedianRssMiB; Ready = $probe.AllReadyS }; break }
     }
@@ -108,7 +110,7 @@ try {
     if (-not $one) { $one = Measure-Scale 1 $Memory 'alone' }
 
     ''
-    "Server: osv-probe 'serve 8080' on OSv ($((Get-Content (Join-Path $osv.Folder 'SOURCE.txt') -ErrorAction Ignore | Select-Object -First 1))), kernel boot, TCG, $([Environment]::ProcessorCount) cores"
+    "Server: osv-probe 'serve 8080' on OSv ($((Get-Content (Join-Path $osv.Folder 'SOURCE.txt') -ErrorAction Ignore | Where-Object { $_ -match 'commit' } | Select-Object -First 1))), kernel boot, TCG, $([Environment]::ProcessorCount) cores"
     "OSv's floor (smallest -Memory that answers): $($floor.MiB) MiB; QEMU's resident memory then: $($floor.Rss) MiB; ready in $($floor.Ready) s"
     "Scale runs with -Memory $([math]::Round($Memory / 1MB)) MiB:"
     $rows | ForEach-Object {
