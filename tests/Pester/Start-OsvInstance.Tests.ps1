@@ -406,7 +406,9 @@ Describe 'Start-OsvInstance' {
                 $stopping = $ps.BeginStop($null, $null)
                 $stopping.AsyncWaitHandle.WaitOne(30000) | Should -BeTrue -Because 'a stopped pipeline ends the readiness wait'
                 $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-                (Get-OsvInstance cancelled).State | Should -Be 'Running'
+                # Seen Failed once in three CI runs (12-06), cause not found yet: the message says how it ended.
+                $after = Get-OsvInstance cancelled
+                $after.State | Should -Be 'Running' -Because "it ended as $($after.FailureId): $($after.Reason); console: $((Get-OsvInstanceLog cancelled) -join ' | ')"
             }
             finally {
                 $ps.Dispose()
