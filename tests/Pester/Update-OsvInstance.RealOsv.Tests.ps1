@@ -26,7 +26,13 @@ BeforeAll {
 }
 
 AfterAll {
-    if ($osv.Loader) { Get-OsvInstance | Remove-OsvInstance -Force -Confirm:$false; Stop-TestInstances }
+    # Every QEMU of this run ends, whatever a removal says (one that failed once left the replacements running).
+    try {
+        if ($osv.Loader) { Get-OsvInstance | Remove-OsvInstance -Force -Confirm:$false -ErrorAction Continue }
+    }
+    finally {
+        Stop-TestInstances
+    }
     $env:CAPSTAN_ROOT = $savedRoot
 }
 
