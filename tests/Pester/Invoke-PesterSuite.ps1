@@ -33,6 +33,51 @@ if ($CurrentTestPath) {
         $script:OsvPSStatusPath = $StatusPath
         $script:OsvPSNow = 'discovery'
         $script:OsvPSCounts = @{ Passed = 0; Failed = 0; Skipped = 0 }
+        # Nothing a test file starts may outlive it: the QEMUs and dnsmasqs alive when a file begins are
+        # the baseline; one of those programs still running (not a zombie) when the next file begins, or
+        # when the run ends, is that file's leak: it is named, killed, and counted as a failure.
+        $script:OsvPSFile = $null
+        $script:OsvPSLeaks = [Collections.Generic.List[string]]::new()
+        function script:Get-OsvPSWatchedProcesses {
+            $found = @{}
+            foreach ($entry in [IO.Directory]::EnumerateDirectories('/proc')) {
+                $id = [IO.Path]::GetFileName($entry)
+                if ($id -notmatch '^\d+$') { continue }
+                try {
+                    $program = [IO.Path]::GetFileName([IO.File]::ResolveLinkTarget("$entry/exe", $false).FullName)
+                    if ($program -notlike 'qemu-system-*' -and $program -ne 'dnsmasq') { continue }
+                    $stat = [IO.File]::ReadAllText("$entry/stat")
+                    $fields = $stat.Substring($stat.LastIndexOf([char]')') + 2).Split([char]' ')
+                    if ($fields[0] -eq 'Z') { continue }
+                    # The start time (field 22) tells a reused pid from the process of the baseline.
+                    $key = $id + '/' + $fields[19]
+                    $found[$key] = [IO.File]::ReadAllText("$entry/cmdline").Replace([char]0, ' ').Trim()
+                }
+                catch { }
+            }
+            $found
+        }
+        function script:Test-OsvPSLeaks([string] $File) {
+            $now = Get-OsvPSWatchedProcesses
+            $new = @($now.Keys | Where-Object { -not $script:OsvPSBaseline.ContainsKey($_) })
+            if ($new.Count -gt 0) {
+                # A process being stopped right now gets 5 s to go.
+                $deadline = [DateTime]::UtcNow.AddSeconds(5)
+                while ($new.Count -gt 0 -and [DateTime]::UtcNow -lt $deadline) {
+                    Start-Sleep -Milliseconds 100
+                    $now = Get-OsvPSWatchedProcesses
+                    $new = @($new | Where-Object { $now.ContainsKey($_) })
+                }
+                foreach ($key in $new) {
+                    $leak = "$([IO.Path]::GetFileName($File)) left process $($key.Split('/')[0]) running: $($now[$key])"
+                    $script:OsvPSLeaks.Add($leak)
+                    [Console]::Error.WriteLine("LEAK: $leak")
+                    & kill -KILL $key.Split('/')[0] 2>$null
+                }
+            }
+            $script:OsvPSBaseline = Get-OsvPSWatchedProcesses
+        }
+        $script:OsvPSBaseline = Get-OsvPSWatchedProcesses
         # The file: the test or block running now, then the counts of the tests that ended, as JSON.
         function script:Write-PesterDebugMessage {
             param($Scope, $Message, $LazyMessage, $ErrorRecord)
@@ -40,6 +85,11 @@ if ($CurrentTestPath) {
                 $script:OsvPSNow = "$($Test.Block.BlockContainer.Item) :: $($Test.ExpandedPath)"
             }
             elseif ($Message -like 'Executing body of block *') {
+                $file = "$($block.BlockContainer.Item)"
+                if ($file -ne $script:OsvPSFile) {
+                    if ($script:OsvPSFile) { Test-OsvPSLeaks $script:OsvPSFile }
+                    $script:OsvPSFile = $file
+                }
                 $script:OsvPSNow = "$($block.BlockContainer.Item) :: $($block.ExpandedPath) (its BeforeAll or body)"
             }
             elseif ($Message -like 'Left test *' -and $Test.Executed) {
@@ -54,9 +104,16 @@ if ($CurrentTestPath) {
     } $CurrentTestPath
 }
 $result = Invoke-Pester -Configuration $config
+$leaks = 0
+if ($CurrentTestPath) {
+    $leaks = & (Get-Module Pester) {
+        if ($script:OsvPSFile) { Test-OsvPSLeaks $script:OsvPSFile }
+        $script:OsvPSLeaks.Count
+    }
+}
 
 [pscustomobject]@{
     Passed  = $result.PassedCount
-    Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+    Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount + $leaks
     Skipped = $result.SkippedCount
 } | ConvertTo-Json | Set-Content -LiteralPath $SummaryPath

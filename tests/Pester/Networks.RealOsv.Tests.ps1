@@ -44,6 +44,7 @@ Add-OsvBinary '$probe', '$client' -Project '$root/net' -WarningAction SilentlyCo
 function Json($o) { $o | ConvertTo-Json -Compress -Depth 3 }
 $net = New-OsvNetwork lab
 'network: ' + (Json ($net | Select-Object Name, Subnet, Gateway, State))
+'bridge mac: ' + (Get-Content /sys/class/net/osvbr-lab/address)
 $web = Start-OsvInstance $image -Name web -Network lab -BootMode $mode -Forward 18080:8000 -WarningAction SilentlyContinue
 'web: ' + (Json ([pscustomobject]@{ State = "$($web.State)"; Network = $web.Network; IPAddress = @($web.IPAddress); Guest = $web.GuestCommandLine }))
 'leases: ' + (Json ((Get-OsvNetwork lab) | Select-Object @{ n = 'Instances'; e = { @($_.Instances) } }, @{ n = 'IPAddress'; e = { @($_.IPAddress) } }))
@@ -56,6 +57,7 @@ foreach ($target in @('web', @($web.IPAddress)[0])) {
     "client ${target}: " + (Json ([pscustomobject]@{ State = "$($ended.State)"; ExitCode = $ended.ExitCode; IPAddress = @($ended.IPAddress) }))
 }
 'ports after: ' + ((Get-ChildItem /sys/class/net/osvbr-lab/brif | ForEach-Object Name) -join ',')
+'bridge mac after: ' + (Get-Content /sys/class/net/osvbr-lab/address)
 $reply = $null
 foreach ($try in 1..30) {
     try { $reply = (Invoke-WebRequest http://127.0.0.1:18080/ -TimeoutSec 5).Content.Trim(); break } catch { Start-Sleep -Milliseconds 500 }
@@ -105,6 +107,9 @@ Remove-OsvNetwork lab -Force -Confirm:$false
         $tap | Should -Match '^osvtap-[0-9a-f]{8}$'
         @(Get-Tagged $lines 'ports')[0] | Should -Be $tap
         @(Get-Tagged $lines 'ports after')[0] | Should -Be $tap -Because 'the client''s tap went with its QEMU'
+        # A bridge left to itself takes its lowest port's MAC: the gateway's address would change under the guests' ARP caches.
+        @(Get-Tagged $lines 'bridge mac')[0] | Should -Match '^02(:[0-9a-f]{2}){5}$'
+        @(Get-Tagged $lines 'bridge mac after')[0] | Should -Be @(Get-Tagged $lines 'bridge mac')[0] -Because 'taps joined and left the bridge'
     }
 
     It 'a guest reaches the other by its instance name (OSv''s resolver asks the network''s dnsmasq) and by its address' {

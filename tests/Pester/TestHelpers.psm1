@@ -128,13 +128,22 @@ function New-InstanceTestSetup([string] $Root) {
     $demo
 }
 
+# Removes every instance of the repository through the module (stopping the running ones), then kills
+# what a failed removal left. A Describe whose instances live under its own TestDrive calls this in its
+# AfterAll: when the Describe ends, Pester deletes what it made there, the instances' folders included.
+function Remove-TestInstances {
+    try { Get-OsvInstance | Remove-OsvInstance -Force -Confirm:$false -ErrorAction Continue }
+    finally { Stop-TestInstances }
+}
+
 # Kills, by its own process id, every QEMU the repository's instances still run (and the shell that
 # waits on a background one): each process whose command line names the instances folder.
+# The folder need not exist any more: Pester's TestDrive takes what a Describe made under it when that
+# Describe ends, instance folders too, while their QEMUs run on.
 function Stop-TestInstances {
     if (-not $env:CAPSTAN_ROOT) { return }
     $instances = Join-Path $env:CAPSTAN_ROOT 'instances/qemu'
-    if (-not (Test-Path $instances)) { return }
-    $marker = (Resolve-Path -LiteralPath $instances).ProviderPath + '/'
+    $marker = $(if (Test-Path $instances) { (Resolve-Path -LiteralPath $instances).ProviderPath } else { $instances }) + '/'
     foreach ($process in Get-Process -ErrorAction Ignore) {
         $commandLine = Get-Content -LiteralPath "/proc/$($process.Id)/cmdline" -Raw -ErrorAction Ignore
         if ($commandLine -and $process.Id -ne $PID -and $commandLine.Replace([char]0, ' ').Contains($marker)) {
@@ -438,4 +447,4 @@ function Invoke-WithProgress([string] $Script, [object[]] $Arguments = @()) {
     finally { $ps.Dispose(); $runspace.Dispose() }
 }
 
-Export-ModuleMember -Function New-TestNetNamespace, Remove-TestNetNamespace, Remove-TestNetNamespaces, Get-NetworkTestBlocker, Invoke-PwshInNamespace, Test-DebianInstalled, Invoke-WithProgress, Skip-WithoutOsv, Clear-TestLibvirt, Get-ConsoleLines, Get-FinalInstance, Test-ProcessGone, Stop-TestLibvirt, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-OsvStatusProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Get-FreePort, Test-PortListening, Get-DebianSkipReason
+Export-ModuleMember -Function New-TestNetNamespace, Remove-TestNetNamespace, Remove-TestNetNamespaces, Get-NetworkTestBlocker, Invoke-PwshInNamespace, Test-DebianInstalled, Invoke-WithProgress, Skip-WithoutOsv, Clear-TestLibvirt, Get-ConsoleLines, Get-FinalInstance, Test-ProcessGone, Stop-TestLibvirt, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-OsvStatusProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Remove-TestInstances, Get-FreePort, Test-PortListening, Get-DebianSkipReason

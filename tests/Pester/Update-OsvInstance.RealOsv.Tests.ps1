@@ -26,18 +26,13 @@ BeforeAll {
 }
 
 AfterAll {
-    # Every QEMU of this run ends, whatever a removal says (one that failed once left the replacements running).
-    try {
-        if ($osv.Loader) { Get-OsvInstance | Remove-OsvInstance -Force -Confirm:$false -ErrorAction Continue }
-    }
-    finally {
-        Stop-TestInstances
-    }
+    Stop-TestInstances
     $env:CAPSTAN_ROOT = $savedRoot
 }
 
 Describe 'Update-OsvInstance replaces a running server, booted from <_>' -ForEach @('Kernel', 'Disk') {
     BeforeAll { $mode = $_ }
+    AfterAll { Remove-TestInstances }
 
     It 'under a loop of requests, no request fails: the answers go from the old image to the new; the forward moves and the old one stops' {
         if (Skip-WithoutOsv $osv) { return }
@@ -79,6 +74,8 @@ Describe 'Update-OsvInstance replaces a running server, booted from <_>' -ForEac
 }
 
 Describe 'Update-OsvInstance when the replacement does not get ready' {
+    AfterAll { Remove-TestInstances }
+
     It 'stops a replacement that ends first, at once, and the old instance serves on: NotReady with both consoles' {
         if (Skip-WithoutOsv $osv) { return }
         $port = Get-FreePort

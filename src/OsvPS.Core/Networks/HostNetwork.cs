@@ -91,10 +91,13 @@ namespace OsvPS.Core.Networks
             return n;
         }
 
-        /// <summary>Makes the bridge with the gateway address on it, up. Refuses a bridge that exists already (another repository's, or a stranger's).</summary>
+        /// <summary>
+        /// Makes the bridge with the gateway address on it and its own fixed MAC address (<see cref="NetworkNames.BridgeMac"/>), up.
+        /// Refuses a bridge that exists already (another repository's, or a stranger's).
+        /// </summary>
         public static void CreateBridge(string bridge, Subnet subnet, CancellationToken cancellation)
         {
-            Ip(cancellation, "link", "add", "name", bridge, "type", "bridge");
+            Ip(cancellation, "link", "add", "name", bridge, "address", NetworkNames.BridgeMac(bridge), "type", "bridge");
             try
             {
                 Ip(cancellation, "addr", "add", Subnet.Format(subnet.Gateway) + "/" + subnet.Prefix.ToString(CultureInfo.InvariantCulture), "dev", bridge);

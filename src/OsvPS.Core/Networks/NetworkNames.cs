@@ -61,6 +61,18 @@ namespace OsvPS.Core.Networks
             return "52:54:00:" + hex.Substring(0, 2) + ":" + hex.Substring(2, 2) + ":" + hex.Substring(4, 2);
         }
 
+        /// <summary>
+        /// The MAC address of a network's bridge, fixed when it is made. A Linux bridge left to itself takes the lowest
+        /// address of its ports, so a tap joining changed the gateway's address under the guests, whose ARP caches kept
+        /// the old one: their name lookups (to dnsmasq on the gateway) went nowhere until the entry aged out. An address
+        /// set on the bridge stays. 02 (locally administered, unicast) and 5 bytes of a hash of the bridge's name.
+        /// </summary>
+        public static string BridgeMac(string bridge)
+        {
+            string hex = Hash("bridge\0" + bridge, 10);
+            return "02:" + string.Join(":", Enumerable.Range(0, 5).Select(i => hex.Substring(2 * i, 2)));
+        }
+
         private static string Hash(string text, int digits)
         {
             using (var sha = SHA256.Create())

@@ -112,6 +112,15 @@ namespace OsvPS.Core.Tests.Networks
             Assert.Matches("^52:54:00(:[0-9a-f]{2}){3}$", NetworkNames.Mac("/root/.capstan", "web"));
             Assert.NotEqual(NetworkNames.Mac("/root/.capstan", "web"), NetworkNames.Mac("/root/.capstan", "db"));
         }
+
+        [Fact]
+        public void ABridgeHasAFixedLocallyAdministeredUnicastMac()
+        {
+            string mac = NetworkNames.BridgeMac("osvbr-lab");
+            Assert.Matches("^02(:[0-9a-f]{2}){5}$", mac);
+            Assert.Equal(mac, NetworkNames.BridgeMac("osvbr-lab"));
+            Assert.NotEqual(mac, NetworkNames.BridgeMac("osvbr-back"));
+        }
     }
 
     public class AddressAllocationTests
