@@ -23,8 +23,9 @@ What it does, each step a line "step: what it saw":
   3. Asks the proxy twice: the counter goes up.
   4. Stops redis: the application answers an error (503), through the proxy. Starts redis again under
      the same name: the answers come back (a new counter).
-  5. Replaces the application with its v2 (Update-OsvInstance app -Drain 5: the old one serves 5 s more, while nginx's answers for 'app' (kept 1 s) turn over) while a loop of requests
-     runs against the proxy (until 3 s after the replace): the name 'app' moves to the replacement, nginx follows it.
+  5. Replaces the application with its v2 (Update-OsvInstance app -Drain 5) while a loop of requests runs against
+     the proxy (until 3 s after the replace): the name 'app' moves to the replacement at the hand-over and nginx
+     follows it (its answers are kept 1 s); the old one keeps its address 5 s more for the requests it took.
   6. Tries to replace it with a build that never listens: NotReady, and v2 serves on.
 Writes "result: ..." lines a test can read, and removes everything it made (-Keep leaves it running).
 #>
@@ -183,6 +184,9 @@ http {
     $failed = @($answers | Where-Object { $_ -notmatch '^200 v[12] count=' })
     "result loop: $($answers.Count) requests, $(@($answers | Where-Object { $_ -match '^200 v1 ' }).Count) v1, $(@($answers | Where-Object { $_ -match '^200 v2 ' }).Count) v2, $($failed.Count) failed"
     foreach ($f in $failed | Select-Object -First 5) { "failed answer: $f" }
+    # Once the replacement has answered, the old one does not: nginx follows the name, which moved at the hand-over.
+    $firstV2 = [array]::FindIndex([string[]]$answers, [Predicate[string]] { param($a) $a -match '^200 v2 ' })
+    "result v1 after v2: $(if ($firstV2 -lt 0) { 'no v2' } else { @($answers | Select-Object -Skip $firstV2 | Where-Object { $_ -match '^200 v1 ' }).Count })"
     "result after: $(Invoke-Proxy)"
 
     $err = $null

@@ -74,7 +74,7 @@ foreach ($try in 1..100) { if (@((Get-OsvInstance usernet).IPAddress).Count) { b
 Stop-OsvInstance usernet | Out-Null
 # A rolling replace on the network: the replacement takes the forward and the name 'web'.
 $new = Update-OsvInstance web $image -CommandLine '/probe serve 8000 replaced' -Timeout 120 -WarningAction SilentlyContinue
-'replaced: ' + (Json ([pscustomobject]@{ Name = $new.Name; IPAddress = @($new.IPAddress); Forwards = @($new.Forwards); Old = "$((Get-OsvInstance web).State)" }))
+'replaced: ' + (Json ([pscustomobject]@{ Name = $new.Name; IPAddress = @($new.IPAddress); Forwards = @($new.Forwards); Old = "$((Get-OsvInstance web).State)"; OldReason = "$((Get-OsvInstance web).Reason)" }))
 'hosts: ' + ((Get-Content (Join-Path (Get-OsvNetwork lab).Path hosts) | Where-Object { $_ -notlike '#*' }) -join ';')
 $out = Start-OsvInstance $image -Name client -Network lab -BootMode $mode -CommandLine '/netclient web 8000' -Wait -Timeout 120 -WarningAction SilentlyContinue -ErrorAction Continue
 foreach ($line in $out | Where-Object { $_ -is [string] }) { "console replaced: $line" }
@@ -151,7 +151,7 @@ Remove-OsvNetwork lab -Force -Confirm:$false
         if ($blocker) { Set-ItResult -Skipped -Because $blocker; return }
         $replaced = @(Get-Tagged $lines 'replaced')[0] | ConvertFrom-Json
         $replaced.Name | Should -Be 'web-2' -Because ($lines -join "`n")
-        $replaced.Old | Should -Be 'Stopped'
+        $replaced.Old | Should -Be 'Stopped' -Because "the old one was stopped on request ($($replaced.OldReason))"
         $replaced.Forwards | Should -Be @('tcp:127.0.0.1:18080:8000')
         $address = @($replaced.IPAddress)[0]
         $address | Should -Match '^10\.200\.0\.\d+$'

@@ -151,7 +151,8 @@ namespace OsvPS.Core.Networks
 
         /// <summary>
         /// Starts a dnsmasq that answers DNS only, on the gateway address only (the bridge's), from the hosts file the
-        /// network keeps (no upstream servers, no /etc/hosts, no DHCP); it writes its pid to <paramref name="pidFile"/>.
+        /// network keeps (no upstream servers, no /etc/hosts, no DHCP), authoritative for every name (an empty answer or
+        /// NXDOMAIN, never REFUSED); it writes its pid to <paramref name="pidFile"/>.
         /// </summary>
         public static void StartDns(Subnet subnet, string hostsFile, string pidFile, string logFile, CancellationToken cancellation)
         {
@@ -168,6 +169,11 @@ namespace OsvPS.Core.Networks
                 "--addn-hosts=" + hostsFile,
                 "--pid-file=" + pidFile,
                 "--log-facility=" + logFile,
+                // Every name is answered here and nowhere else: an instance's name with only an IPv4 address gets an empty
+                // answer to AAAA, an unknown name NXDOMAIN. Without it dnsmasq, having no upstream server, REFUSED those, and
+                // musl's resolver in OSv ignores a refusal and waits for another answer until its timeout: every lookup a
+                // guest made (getaddrinfo asks A and AAAA) could stall for seconds, and some failed.
+                "--local=/#/",
             };
             if (HostProcess.UserId == 0)
             {

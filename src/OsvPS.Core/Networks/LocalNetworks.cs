@@ -189,6 +189,12 @@ namespace OsvPS.Core.Networks
             using (state.Lock())
             {
                 EnsureUp(state, cancellation);
+                // An instance started under a name that was handed on takes it back.
+                var aliases = state.Aliases();
+                if (aliases.Any(a => a.Alias == instance))
+                {
+                    state.SaveAliases(aliases.Where(a => a.Alias != instance));
+                }
                 var (leases, address) = Allocate(name, state.Subnet, state.Leases(), instance, isRunning);
                 state.SaveLeases(leases);
                 HostNetwork.ReloadDns(state.DnsPidPath);
@@ -219,7 +225,8 @@ namespace OsvPS.Core.Networks
         /// <summary>
         /// Makes the name of <paramref name="from"/> (and the names that stood for it) resolve to the address of
         /// <paramref name="to"/> on network <paramref name="name"/>: a rolling replace hands its name on, and dnsmasq answers
-        /// the old name with the replacement's address at once. An instance started later under that name takes it back.
+        /// the old name with the replacement's address at once, while the old instance still drains (it keeps its address,
+        /// unnamed). An instance started later under that name takes it back.
         /// </summary>
         internal void MoveName(string name, string from, string to)
         {

@@ -103,14 +103,21 @@ namespace OsvPS.Core.Networks
             => new OsvException(ErrorIds.NetworkStateInvalid, OsvErrorKind.InvalidData,
                 $"the state of network '{name}' ({path}) is damaged; remove its folder and create it again with New-OsvNetwork.", name, inner);
 
+        /// <summary>
+        /// How the hosts file writes the lease of an instance whose name was handed on (a rolling replace): a comment to
+        /// dnsmasq, so that its name resolves to the replacement alone while it drains, and a lease to OsvPS.
+        /// </summary>
+        internal const string HeldPrefix = "# held ";
+
         /// <summary>The addresses held, in address order: instance name and address.</summary>
         public IReadOnlyList<(string Instance, uint Address)> Leases()
         {
             var leases = new List<(string, uint)>();
             if (File.Exists(HostsPath))
             {
-                foreach (string line in File.ReadAllLines(HostsPath))
+                foreach (string raw in File.ReadAllLines(HostsPath))
                 {
+                    string line = raw.StartsWith(HeldPrefix, StringComparison.Ordinal) ? raw.Substring(HeldPrefix.Length) : raw;
                     var f = line.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
                     if (f.Length >= 2 && Subnet.ParseAddress(f[0]) is uint address && Subnet.Contains(address))
                     {
@@ -125,10 +132,16 @@ namespace OsvPS.Core.Networks
         {
             var text = new StringBuilder("# Written by OsvPS: the addresses of the instances on this network (dnsmasq --addn-hosts), with their aliases.\n");
             var held = leases.ToList();
-            // An alias stands for an instance that holds an address, and never shadows an instance's own name.
-            var aliases = Aliases().Where(a => held.Any(l => l.Instance == a.Instance) && !held.Any(l => l.Instance == a.Alias)).ToList();
+            // An alias stands for an instance that holds an address. It takes the name from the instance that handed it on
+            // (still running while it drains): that one keeps its address, written where dnsmasq does not read it.
+            var aliases = Aliases().Where(a => held.Any(l => l.Instance == a.Instance)).ToList();
             foreach (var (instance, address) in held.OrderBy(l => l.Address))
             {
+                if (aliases.Any(a => a.Alias == instance))
+                {
+                    text.Append(HeldPrefix).Append(Subnet.Format(address)).Append(' ').Append(instance).Append('\n');
+                    continue;
+                }
                 text.Append(Subnet.Format(address)).Append(' ').Append(instance);
                 foreach (var (alias, _) in aliases.Where(a => a.Instance == instance))
                 {

@@ -190,6 +190,30 @@ namespace OsvPS.Core.Tests.Networks
                 Directory.Delete(folder, true);
             }
         }
+        [Fact]
+        public void AHandedOnNameResolvesToTheReplacementAloneWhileTheOldInstanceKeepsItsAddress()
+        {
+            string folder = Path.Combine(Path.GetTempPath(), "osvps-net-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(folder);
+            try
+            {
+                var state = new NetworkState(folder, "lab", Small, NetworkNames.Bridge("lab"), DateTime.UtcNow);
+                state.Save();
+                state.SaveAliases(new[] { ("app", "app-2") });
+                state.SaveLeases(new[] { ("app", A("192.168.50.2")), ("app-2", A("192.168.50.3")), ("db", A("192.168.50.4")) });
+                // dnsmasq reads no '#' line: 'app' is the replacement's alone while the old one drains.
+                var lines = File.ReadAllLines(state.HostsPath).Where(l => !l.StartsWith("# Written", StringComparison.Ordinal)).ToArray();
+                Assert.Equal(new[] { "# held 192.168.50.2 app", "192.168.50.3 app-2 app", "192.168.50.4 db" }, lines);
+                Assert.Equal(new[] { "app", "app-2", "db" }, state.Leases().Select(l => l.Instance));
+                // Once the old one has left, its name stays with the replacement.
+                state.SaveLeases(state.Leases().Where(l => l.Instance != "app"));
+                Assert.Equal(new[] { "192.168.50.3 app-2 app", "192.168.50.4 db" }, File.ReadAllLines(state.HostsPath).Where(l => !l.StartsWith("#", StringComparison.Ordinal)));
+            }
+            finally
+            {
+                Directory.Delete(folder, true);
+            }
+        }
     }
 
     public class NetworkCommandLineTests
