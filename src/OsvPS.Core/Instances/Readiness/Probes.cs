@@ -98,6 +98,11 @@ namespace OsvPS.Core.Instances.Readiness
                     }
                 }
                 string where = $"{HostSocket.Show(endpoint.Endpoint)}" + (endpoint.Forward == null ? "" : $" (guest port {probe.Port})");
+                if (endpoint.Forward != null && deadline < Settle)
+                {
+                    // A shorter hold proves nothing: a guest slow to refuse (TCG, a busy host) holds a connection that long too.
+                    return ProbeResult.No($"{where}: less than {Settle.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)} ms left to see a connection held");
+                }
                 using (var socket = HostSocket.Connect(endpoint.Endpoint, deadline, cancellation, out string detail))
                 {
                     if (socket == null)
@@ -108,8 +113,7 @@ namespace OsvPS.Core.Instances.Readiness
                     {
                         return ProbeResult.Yes("connected to " + where);
                     }
-                    var settle = deadline < Settle ? deadline : Settle;
-                    return HostSocket.Holds(socket, settle, out string how)
+                    return HostSocket.Holds(socket, Settle, out string how)
                         ? ProbeResult.Yes($"connected to {where}, {how}")
                         : ProbeResult.No($"{where}: the forward closed the connection at once (nothing listens on guest port {probe.Port} yet)");
                 }

@@ -102,6 +102,13 @@ namespace OsvPS.Core.Tests.Instances.Readiness
                 Assert.True(up.Ready, up.Detail);
                 Assert.Equal($"connected to 127.0.0.1:{port} (guest port 80), held", up.Detail);
                 Assert.Single(accepted);
+
+                // With less time left than the hold takes (a wait's last try), a held connection proves nothing:
+                // a guest slow to refuse holds one that long too. No connection is made.
+                var late = Check("tcp:80", Forwarded(port, 80, "eth0: 192.168.122.15\n"), TimeSpan.FromMilliseconds(200));
+                Assert.False(late.Ready);
+                Assert.Equal($"127.0.0.1:{port} (guest port 80): less than 500 ms left to see a connection held", late.Detail);
+                Assert.Single(accepted);
             }
             finally
             {
