@@ -321,7 +321,7 @@ function Start-TestLibvirt {
 }
 
 # Removes what earlier runs of the libvirt tests left (killed ones included): domains osvps-lv-*, pools
-# osvps-test*, their volumes and folders. Then defines and removes a domain of its own, the call a daemon
+# osvps-test*, their volumes and folders, networks osvps-test-*. Then defines and removes a domain of its own, the call a daemon
 # stuck in its QEMU probe never answers: returns the reason to skip when it does not answer in time,
 # else $null. Every virsh call here has a deadline.
 function Clear-TestLibvirt([string] $Uri, [int] $Seconds = 60) {
@@ -335,6 +335,10 @@ function Clear-TestLibvirt([string] $Uri, [int] $Seconds = 60) {
         foreach ($line in Bounded vol-list $pool) { if ("$line" -match '^\s*(osvps-\S+)') { Bounded vol-delete --pool $pool $Matches[1] | Out-Null } }
         Bounded pool-destroy $pool | Out-Null; Bounded pool-undefine $pool | Out-Null
         Remove-Item -Recurse -Force "/var/lib/libvirt/images/$pool" -ErrorAction Ignore
+    }
+    # Networks the tests made (osvps-test-*): destroyed (their bridge and dnsmasq go) and undefined.
+    foreach ($network in Bounded net-list --all --name | ForEach-Object { "$_".Trim() } | Where-Object { $_ -like 'osvps-test-*' }) {
+        Bounded net-destroy $network | Out-Null; Bounded net-undefine $network | Out-Null
     }
     $probe = 'osvps-lv-probe-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
     $xml = Join-Path ([IO.Path]::GetTempPath()) "$probe.xml"
