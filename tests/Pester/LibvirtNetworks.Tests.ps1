@@ -10,17 +10,10 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-OsvTestModulePath) -Force
     $savedRoot = $env:CAPSTAN_ROOT
-    $osv = Find-RealOsv
-    $uri = 'qemu:///system'
-    $run = [guid]::NewGuid().ToString('N').Substring(0, 4)
-    $pool = "osvps-test-$run"
+    $lv = Initialize-TestLibvirt
+    $osv, $uri, $run, $pool, $why, $virsh = $lv.Osv, $lv.Uri, $lv.Run, $lv.Pool, $lv.Why, $lv.Virsh
     $net = "osvps-test-$run"
-    if ($env:HOME) { Add-Content -LiteralPath (Join-Path $env:HOME '.osvps-test-daemons') -Value "libvirt-domains:osvps-lv-$run-" -ErrorAction Ignore }
-    $env:OSVPS_LIBVIRT_TIMEOUT = '60'
-    $why = if (-not $osv.Loader) { $osv.Reason } else { Start-TestLibvirt }
-    if (-not $why) { $why = Clear-TestLibvirt $uri }
     function Skip-Without { if ($why) { Set-ItResult -Skipped -Because $why; return $true } $false }
-    $virsh = (Get-Command virsh -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
     function Virsh { & timeout -k 5 60 $virsh -c $uri @args 2>&1 }
     # The lines of an instance's console copy (brought up to date by Get-OsvInstance) that OSv printed as "eth0: ADDRESS".
     function Get-Eth0([string] $Name) {
