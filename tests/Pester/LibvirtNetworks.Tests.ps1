@@ -12,7 +12,6 @@ BeforeAll {
     $savedRoot = $env:CAPSTAN_ROOT
     $lv = Initialize-TestLibvirt
     $osv, $uri, $run, $pool, $why, $virsh = $lv.Osv, $lv.Uri, $lv.Run, $lv.Pool, $lv.Why, $lv.Virsh
-    $net = "osvps-test-$run"
     function Skip-Without { if ($why) { Set-ItResult -Skipped -Because $why; return $true } $false }
     function Virsh { & timeout -k 5 60 $virsh -c $uri @args 2>&1 }
     # The lines of an instance's console copy (brought up to date by Get-OsvInstance) that OSv printed as "eth0: ADDRESS".
@@ -40,7 +39,7 @@ BeforeAll {
 AfterAll {
     try {
         if (-not $why) {
-            foreach ($name in "lv-$run-web", "lv-$run-client", "lv-$run-disk") { Remove-OsvInstance $name -Connection $uri -Force -ErrorAction Ignore }
+            Get-OsvInstance "lv-$run-*" -Connection $uri -ErrorAction Ignore | Remove-OsvInstance -Force -ErrorAction Ignore
             Clear-TestLibvirt $uri | Out-Null
         }
     }
@@ -51,10 +50,14 @@ AfterAll {
     }
 }
 
-Describe 'Instances on a libvirt network (qemu:///system), booted straight into the kernel' {
+Describe 'Instances on a libvirt network (qemu:///system), booted from <_>' -ForEach @('Kernel', 'Disk') {
     BeforeAll {
+        $mode = $_
+        $m = $mode.Substring(0, 1).ToLowerInvariant()
+        $net = "osvps-test-$run-$m"
+        $web = "lv-$run-$m-web"
+        $clientName = "lv-$run-$m-client"
         if ($why) { return }
-        $web = "lv-$run-web"
         $made = New-OsvNetwork $net -Connection $uri
         $xml = [xml]((Virsh net-dumpxml $net) -join "`n")
         $gateway = $made.Gateway
@@ -84,8 +87,9 @@ Describe 'Instances on a libvirt network (qemu:///system), booted straight into 
 
     It 'starts an instance on it with the first free address on OSv''s command line, a DNS host record, and the NIC on the network' {
         if (Skip-Without) { return }
-        $started = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name $web -Network $net -BootMode Kernel -WarningAction SilentlyContinue
+        $started = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name $web -Network $net -BootMode $mode -WarningAction SilentlyContinue
         $started.State | Should -Be 'Running'
+        $started.BootMode | Should -Be $mode
         $started.Network | Should -Be $net
         @($started.IPAddress) | Should -Be @("$prefix.2")
         $started.GuestCommandLine | Should -BeLike "*--ip=eth0,$prefix.2,255.255.255.0 --defaultgw=$gateway --nameserver=$gateway *"
@@ -107,7 +111,7 @@ Describe 'Instances on a libvirt network (qemu:///system), booted straight into 
     ) {
         if (Skip-Without) { return }
         $to = if ($Target -eq 'name') { $web } else { "$prefix.2" }
-        $output = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name "lv-$run-client" -Network $net -BootMode Kernel -CommandLine "/netclient $to 8000" -Wait -Timeout 120 -WarningAction SilentlyContinue -ErrorAction Continue
+        $output = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name $clientName -Network $net -BootMode $mode -CommandLine "/netclient $to 8000" -Wait -Timeout 120 -WarningAction SilentlyContinue -ErrorAction Continue
         $lines = Get-ConsoleLines $output
         $lines | Should -Contain "resolved $to to $prefix.2" -Because ($lines -join "`n")
         $lines | Should -Contain "reply from ${to}: hello from osv"
@@ -160,7 +164,7 @@ Describe 'Instances on a libvirt network (qemu:///system), booted straight into 
         else {
             $arguments = @{} + $Start
             if ($arguments.Network -eq 'SAME') { $arguments.Network = $net }
-            Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name "lv-$run-bad" -BootMode Kernel @arguments -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+            Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name "lv-$run-$m-bad" -BootMode $mode @arguments -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
         }
         $err.Count | Should -Be 1
         $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
