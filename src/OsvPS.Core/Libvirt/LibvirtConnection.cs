@@ -463,6 +463,40 @@ namespace OsvPS.Core.Libvirt
 
         public bool IsActive() => Connection.Check($"read the state of network '{Name}'", Name, () => virNetworkIsActive(Handle)) == 1;
 
+        /// <summary>The addresses libvirt's dnsmasq has leased on the network (DHCP ranges), as text.</summary>
+        public List<string> LeasedAddresses()
+        {
+            string what = $"read the DHCP leases of network '{Name}'";
+            var reply = Connection.Call(what, Name, () =>
+            {
+                int count = virNetworkGetDHCPLeases(Handle, IntPtr.Zero, out IntPtr array, 0);
+                if (count < 0)
+                {
+                    return null;
+                }
+                var addresses = new List<string>(count);
+                try
+                {
+                    for (int i = 0; i < count; i++)
+                    {
+                        IntPtr lease = Marshal.ReadIntPtr(array, i * IntPtr.Size);
+                        var fields = Marshal.PtrToStructure<NetworkDhcpLease>(lease);
+                        if (fields.IpAddr != IntPtr.Zero)
+                        {
+                            addresses.Add(LibvirtConnection.PtrToUtf8(fields.IpAddr));
+                        }
+                        virNetworkDHCPLeaseFree(lease);
+                    }
+                }
+                finally
+                {
+                    IO.Libc.Free(array);
+                }
+                return addresses;
+            });
+            return reply.Value ?? throw Connection.Failure(what, Name, reply);
+        }
+
         public void Start() => Connection.Check($"start network '{Name}'", Name, () => virNetworkCreate(Handle));
 
         public void SetAutostart() => Connection.Check($"mark autostart network '{Name}'", Name, () => virNetworkSetAutostart(Handle, 1));
@@ -473,14 +507,17 @@ namespace OsvPS.Core.Libvirt
 
         public void Undefine() => Connection.Check($"undefine network '{Name}'", Name, () => virNetworkUndefine(Handle));
 
+        /// <summary>True for a defined network (virsh net-define); false for a transient one (virsh net-create), which has no config.</summary>
+        public bool IsPersistent() => Connection.Check($"read whether network '{Name}' is persistent", Name, () => virNetworkIsPersistent(Handle)) == 1;
+
         /// <summary>
         /// Adds (<paramref name="add"/>) or deletes one record of a section (<see cref="NetworkSectionDnsHost"/>,
-        /// <see cref="NetworkSectionIpDhcpHost"/>) in the running network and in its config (only the config when it is not running).
+        /// <see cref="NetworkSectionIpDhcpHost"/>) in the running network (<paramref name="live"/>) and in its config (<paramref name="persistent"/>).
         /// </summary>
-        public void Update(bool add, uint section, string xml, bool live)
+        public void Update(bool add, uint section, string xml, bool live, bool persistent)
         {
             string what = $"{(add ? "add" : "delete")} {xml} {(add ? "to" : "from")} network '{Name}'";
-            uint flags = NetworkUpdateConfig | (live ? NetworkUpdateLive : 0);
+            uint flags = (persistent ? NetworkUpdateConfig : 0) | (live ? NetworkUpdateLive : 0);
             Connection.Check(what, Name, () => virNetworkUpdate(Handle, add ? NetworkUpdateAddLast : NetworkUpdateDelete, section, -1, Utf8z(xml), flags));
         }
 

@@ -86,12 +86,31 @@ namespace OsvPS.Core.Libvirt
         [DllImport(Lib)] public static extern IntPtr virNetworkGetName(IntPtr network);
         [DllImport(Lib)] public static extern IntPtr virNetworkGetXMLDesc(IntPtr network, uint flags);
         [DllImport(Lib)] public static extern int virNetworkIsActive(IntPtr network);
+        [DllImport(Lib)] public static extern int virNetworkIsPersistent(IntPtr network);
         [DllImport(Lib)] public static extern int virNetworkCreate(IntPtr network);
         [DllImport(Lib)] public static extern int virNetworkSetAutostart(IntPtr network, int autostart);
         [DllImport(Lib)] public static extern int virNetworkUpdate(IntPtr network, uint command, uint section, int parentIndex, byte[] xml, uint flags);
         [DllImport(Lib)] public static extern int virNetworkDestroy(IntPtr network);
         [DllImport(Lib)] public static extern int virNetworkUndefine(IntPtr network);
         [DllImport(Lib)] public static extern int virNetworkFree(IntPtr network);
+
+        /// <summary>virNetworkDHCPLease (include/libvirt/libvirt-network.h): one lease libvirt's dnsmasq handed out.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        public struct NetworkDhcpLease
+        {
+            public IntPtr Iface;
+            public long ExpiryTime;
+            public int Type;
+            public IntPtr Mac;
+            public IntPtr Iaid;
+            public IntPtr IpAddr;
+            public uint Prefix;
+            public IntPtr Hostname;
+            public IntPtr ClientId;
+        }
+
+        [DllImport(Lib)] public static extern int virNetworkGetDHCPLeases(IntPtr network, IntPtr mac, out IntPtr leases, uint flags);
+        [DllImport(Lib)] public static extern void virNetworkDHCPLeaseFree(IntPtr lease);
 
         [DllImport(Lib)] public static extern IntPtr virStreamNew(IntPtr conn, uint flags);
         [DllImport(Lib)] public static extern int virStreamSend(IntPtr stream, byte[] data, UIntPtr length);

@@ -126,16 +126,18 @@ namespace OsvPS.Core.Networks
         /// The address an instance gets on <paramref name="network"/>: the first of its subnet (after the network address, before
         /// the broadcast one) that is not the gateway, not in a DNS host record, not reserved by a DHCP host record, and outside its
         /// DHCP ranges; when every free one is inside a range, the first such, and <c>InDhcpRange</c> says a DHCP host record must
-        /// reserve it. NetworkFull when none is free; LibvirtNotSupported when the network has no IPv4 subnet.
+        /// reserve it. An address dnsmasq leased (<paramref name="leased"/>, virNetworkGetDHCPLeases) is not free either.
+        /// NetworkFull when none is free; LibvirtNotSupported when the network has no IPv4 subnet.
         /// </summary>
-        public static (uint Address, bool InDhcpRange) Allocate(LibvirtNetworkInfo network, string instance)
+        public static (uint Address, bool InDhcpRange) Allocate(LibvirtNetworkInfo network, string instance, IEnumerable<string>? leased = null)
         {
             if (network.Subnet is not Subnet subnet || network.Gateway is not uint gateway)
             {
                 throw new OsvException(ErrorIds.LibvirtNotSupported, OsvErrorKind.InvalidOperation,
                     $"libvirt network '{network.Name}' has no IPv4 address of the host (<ip address=...>), so OsvPS cannot give the instance an address on it; use a network with one (New-OsvNetwork -Connection).", instance);
             }
-            var taken = new HashSet<uint>(network.DnsHosts.Select(h => h.Address).Concat(network.DhcpHosts.Select(h => h.Address))) { gateway };
+            var taken = new HashSet<uint>(network.DnsHosts.Select(h => h.Address).Concat(network.DhcpHosts.Select(h => h.Address))
+                .Concat((leased ?? Enumerable.Empty<string>()).Select(Subnet.ParseAddress).Where(a => a != null).Select(a => a!.Value))) { gateway };
             var free = new List<uint>();
             for (uint a = subnet.Network + 1; a < subnet.Broadcast; a++)
             {
@@ -150,7 +152,7 @@ namespace OsvPS.Core.Networks
             }
             return free.Count > 0 ? (free[0], true)
                 : throw new OsvException(ErrorIds.NetworkFull, OsvErrorKind.LimitsExceeded,
-                    $"libvirt network '{network.Name}' ({subnet}) has no free address: its DNS and DHCP host records hold them all. Stop an instance, or use a network with a wider subnet.", instance);
+                    $"libvirt network '{network.Name}' ({subnet}) has no free address: its DNS and DHCP host records and DHCP leases hold them all. Stop an instance, or use a network with a wider subnet.", instance);
         }
     }
 }

@@ -188,21 +188,22 @@ namespace OsvPS.Core.Networks
         {
             using (var network = Find(name, instance))
             {
-                bool live = network.IsActive();
-                if (!live)
+                if (!network.IsActive())
                 {
                     network.Start();
-                    live = true;
                 }
+                var target = new Target(network, true, network.IsPersistent());
                 for (int attempt = 1; ; attempt++)
                 {
                     var info = LibvirtNetworkXml.Read(network.Xml());
-                    Drop(network, info, instance, live);
+                    Drop(target, info, instance);
                     info = LibvirtNetworkXml.Read(network.Xml());
-                    var (address, inRange) = LibvirtNetworkXml.Allocate(info, instance);
+                    // A network with DHCP ranges (libvirt's default) may have leased some of them to guests OsvPS did not start.
+                    var leased = info.DhcpRanges.Count > 0 ? network.LeasedAddresses() : null;
+                    var (address, inRange) = LibvirtNetworkXml.Allocate(info, instance, leased);
                     try
                     {
-                        network.Update(true, LibvirtNative.NetworkSectionDnsHost, LibvirtNetworkXml.DnsHost(address, new[] { instance }), live);
+                        target.Update(true, LibvirtNative.NetworkSectionDnsHost, LibvirtNetworkXml.DnsHost(address, new[] { instance }));
                     }
                     catch (OsvException e) when (attempt < 5 && e.ErrorId == ErrorIds.LibvirtFailed)
                     {
@@ -212,11 +213,11 @@ namespace OsvPS.Core.Networks
                     {
                         try
                         {
-                            network.Update(true, LibvirtNative.NetworkSectionIpDhcpHost, LibvirtNetworkXml.DhcpHost(mac, instance, address), live);
+                            target.Update(true, LibvirtNative.NetworkSectionIpDhcpHost, LibvirtNetworkXml.DhcpHost(mac, instance, address));
                         }
                         catch (OsvException)
                         {
-                            Drop(network, LibvirtNetworkXml.Read(network.Xml()), instance, live);
+                            Drop(target, LibvirtNetworkXml.Read(network.Xml()), instance);
                             throw;
                         }
                     }
@@ -236,20 +237,37 @@ namespace OsvPS.Core.Networks
             {
                 if (network != null)
                 {
-                    Drop(network, LibvirtNetworkXml.Read(network.Xml()), instance, network.IsActive(), address);
+                    Drop(new Target(network, network.IsActive(), network.IsPersistent()), LibvirtNetworkXml.Read(network.Xml()), instance, address);
                 }
             }
         }
 
-        private static void Drop(LibvirtNetwork network, LibvirtNetworkInfo info, string instance, bool live, uint? address = null)
+        // A network and where its changes go: the running network (live), its config (persistent), or both.
+        private sealed class Target
+        {
+            private readonly LibvirtNetwork network;
+            private readonly bool live;
+            private readonly bool persistent;
+
+            public Target(LibvirtNetwork network, bool live, bool persistent)
+            {
+                this.network = network;
+                this.live = live;
+                this.persistent = persistent;
+            }
+
+            public void Update(bool add, uint section, string xml) => network.Update(add, section, xml, live, persistent);
+        }
+
+        private static void Drop(Target network, LibvirtNetworkInfo info, string instance, uint? address = null)
         {
             foreach (var host in info.DnsHosts.Where(h => h.Names.Contains(instance) && (address == null || h.Address == address)))
             {
-                network.Update(false, LibvirtNative.NetworkSectionDnsHost, LibvirtNetworkXml.DnsHost(host.Address, host.Names), live);
+                network.Update(false, LibvirtNative.NetworkSectionDnsHost, LibvirtNetworkXml.DnsHost(host.Address, host.Names));
             }
             foreach (var host in info.DhcpHosts.Where(h => h.Name == instance && (address == null || h.Address == address)))
             {
-                network.Update(false, LibvirtNative.NetworkSectionIpDhcpHost, LibvirtNetworkXml.DhcpHost(host.Mac, host.Name, host.Address), live);
+                network.Update(false, LibvirtNative.NetworkSectionIpDhcpHost, LibvirtNetworkXml.DhcpHost(host.Mac, host.Name, host.Address));
             }
         }
     }

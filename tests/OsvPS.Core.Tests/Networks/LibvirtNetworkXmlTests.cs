@@ -114,6 +114,8 @@ namespace OsvPS.Core.Tests.Networks
             Assert.Equal(("192.168.122.101", false), Format(LibvirtNetworkXml.Allocate(LibvirtNetworkXml.Read(narrowRange), "web")));
             // The default range covers every address: .2 has a DNS record, .3 and .5 are reserved by DHCP host records.
             Assert.Equal(("192.168.122.4", true), Format(LibvirtNetworkXml.Allocate(LibvirtNetworkXml.Read(DefaultNetwork), "web")));
+            // Addresses dnsmasq leased are passed over too.
+            Assert.Equal(("192.168.122.7", true), Format(LibvirtNetworkXml.Allocate(LibvirtNetworkXml.Read(DefaultNetwork), "web", new[] { "192.168.122.4", "192.168.122.6", "not an address" })));
         }
 
         [Fact]
