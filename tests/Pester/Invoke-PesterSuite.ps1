@@ -13,6 +13,8 @@ param(
     [string] $CurrentTestPath
 )
 $ErrorActionPreference = 'Stop'
+# Every process this run starts inherits the mark (build.ps1 sets it; a run started by hand gets one here).
+if (-not $env:OSVPS_TEST_RUN) { $env:OSVPS_TEST_RUN = [guid]::NewGuid().ToString('N') }
 Import-Module (Join-Path $PesterPath 'tools/Pester.psd1') -Force
 $env:OSVPS_TEST_MODULE = (Resolve-Path -LiteralPath $ModulePath).Path
 
@@ -33,11 +35,17 @@ if ($CurrentTestPath) {
         $script:OsvPSStatusPath = $StatusPath
         $script:OsvPSNow = 'discovery'
         $script:OsvPSCounts = @{ Passed = 0; Failed = 0; Skipped = 0 }
-        # Nothing a test file starts may outlive it: the QEMUs and dnsmasqs alive when a file begins are
-        # the baseline; one of those programs still running (not a zombie) when the next file begins, or
-        # when the run ends, is that file's leak: it is named, killed, and counted as a failure.
+        # Nothing a test file starts may outlive it: the QEMUs and dnsmasqs of this run (they, or their parent, a
+        # libvirtd the tests started, carry the run's OSVPS_TEST_RUN in their environment: another run's or a
+        # person's are not looked at) alive when a file begins are the baseline; one still running (not a zombie)
+        # when the next file begins, or when the run ends, is that file's leak: named, killed, counted as a failure.
         $script:OsvPSFile = $null
         $script:OsvPSLeaks = [Collections.Generic.List[string]]::new()
+        $script:OsvPSRunMark = [char]0 + "OSVPS_TEST_RUN=$env:OSVPS_TEST_RUN" + [char]0
+        function script:Test-OsvPSOfThisRun([string] $Id) {
+            try { ([char]0 + [IO.File]::ReadAllText("/proc/$Id/environ", [Text.Encoding]::Latin1)).Contains($script:OsvPSRunMark) }
+            catch { $false }
+        }
         function script:Get-OsvPSWatchedProcesses {
             $found = @{}
             foreach ($entry in [IO.Directory]::EnumerateDirectories('/proc')) {
@@ -49,6 +57,7 @@ if ($CurrentTestPath) {
                     $stat = [IO.File]::ReadAllText("$entry/stat")
                     $fields = $stat.Substring($stat.LastIndexOf([char]')') + 2).Split([char]' ')
                     if ($fields[0] -eq 'Z') { continue }
+                    if (-not (Test-OsvPSOfThisRun $id) -and -not (Test-OsvPSOfThisRun $fields[1])) { continue }
                     # The start time (field 22) tells a reused pid from the process of the baseline.
                     $key = $id + '/' + $fields[19]
                     $found[$key] = [IO.File]::ReadAllText("$entry/cmdline").Replace([char]0, ' ').Trim()
