@@ -194,3 +194,50 @@ Describe 'Instances on a libvirt network (qemu:///system), booted from <_>' -For
         Test-ProcessGone $dnsPid | Should -BeTrue -Because 'the network''s dnsmasq went with it'
     }
 }
+
+Describe 'An instance on a libvirt network with a DHCP range (as libvirt''s default has), booted from the kernel' {
+    BeforeAll {
+        $net = "osvps-test-$run-r"
+        $bridge = "osvlv-$run-r"
+        $dynamic = "lv-$run-r-dhcp"
+        $static = "lv-$run-r-static"
+        if ($why) { return }
+        # A /29 whose every guest address is in the DHCP range, made with virsh (as a user's own network would be).
+        $file = Join-Path $TestDrive "$net.xml"
+        Set-Content -LiteralPath $file -Value "<network><name>$net</name><bridge name='$bridge'/><ip address='10.233.0.1' netmask='255.255.255.248'><dhcp><range start='10.233.0.2' end='10.233.0.6'/></dhcp></ip></network>"
+        Virsh net-define $file | Out-Null
+        Virsh net-start $net | Out-Null
+        # A guest that takes its address by DHCP: on the network's bridge, not through OsvPS's address scheme.
+        Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name $dynamic -Network Bridge -Bridge $bridge -BootMode Kernel -WarningAction SilentlyContinue | Out-Null
+        $leased = $null
+        foreach ($try in 1..150) {
+            $leased = @(Virsh net-dhcp-leases $net | Where-Object { "$_" -match '\s(10\.233\.0\.\d+)/29\s' } | ForEach-Object { $Matches[1] })[0]
+            if ($leased) { break }
+            Start-Sleep -Milliseconds 200
+        }
+    }
+
+    It 'takes the first address in the range that neither a record nor a lease holds, reserves it with a DHCP host record, and gives both back when stopped' {
+        if (Skip-Without) { return }
+        $leased | Should -Match '^10\.233\.0\.[2-6]$' -Because 'the DHCP guest got a lease'
+        $expected = @(2..6 | ForEach-Object { "10.233.0.$_" } | Where-Object { $_ -ne $leased })[0]
+        $started = Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name $static -Network $net -BootMode Kernel -WarningAction SilentlyContinue
+        @($started.IPAddress) | Should -Be @($expected)
+        $mac = ([xml]((Virsh dumpxml "osvps-$static") -join "`n")).domain.devices.interface.mac.address
+        foreach ($config in @(), @('--inactive')) {
+            $xml = [xml]((Virsh net-dumpxml $net @config) -join "`n")
+            $reserved = @($xml.network.ip.dhcp.host)
+            $reserved.Count | Should -Be 1
+            ($reserved[0].mac, $reserved[0].name, $reserved[0].ip) | Should -Be @($mac, $static, $expected)
+            $xml.network.dns.host.ip | Should -Be $expected
+            $xml.network.dns.host.hostname | Should -Be $static
+        }
+        Get-Eth0 $static | Should -Be @("eth0: $expected")
+        Stop-OsvInstance $static -Connection $uri -Force | Out-Null
+        foreach ($config in @(), @('--inactive')) {
+            $xml = [xml]((Virsh net-dumpxml $net @config) -join "`n")
+            $xml.network.ip.dhcp.host | Should -BeNullOrEmpty
+            $xml.network.dns.host | Should -BeNullOrEmpty
+        }
+    }
+}
