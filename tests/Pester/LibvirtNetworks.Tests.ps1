@@ -174,6 +174,24 @@ Describe 'Instances on a libvirt network (qemu:///system), booted from <_>' -For
         (Virsh net-dumpxml $net) -join "`n" | Should -Be $hostsBefore
     }
 
+    It 'refuses a name the network''s DNS has already (another guest''s record), and keeps that record' {
+        if (Skip-Without) { return }
+        $taken = "lv-$run-$m-taken"
+        $record = "<host ip='$prefix.9'><hostname>$taken</hostname></host>"
+        Virsh net-update $net add dns-host $record --live --config | Out-Null
+        $domainsBefore = @(Virsh list --all --name)
+        Start-OsvInstance $image -Connection $uri -StoragePool $pool -Name $taken -Network $net -BootMode $mode -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'NetworkNameTaken,*'
+        $err[0].CategoryInfo.Category | Should -Be 'ResourceExists'
+        $err[0].Exception.Message | Should -Match 'net-update .* delete dns-host'
+        @(Virsh list --all --name) | Should -Be $domainsBefore
+        $hosts = @(([xml]((Virsh net-dumpxml $net) -join "`n")).network.dns.host | Where-Object { $_.hostname -eq $taken })
+        $hosts.Count | Should -Be 1
+        $hosts[0].ip | Should -Be "$prefix.9"
+        Virsh net-update $net delete dns-host $record --live --config | Out-Null
+    }
+
     It 'Remove-OsvNetwork refuses while an instance runs on it; -WhatIf changes nothing; -Force stops it and leaves no network or bridge' {
         if (Skip-Without) { return }
         $running = Get-OsvInstance $web -Connection $uri

@@ -181,7 +181,7 @@ namespace OsvPS.Core.Networks
         /// <summary>
         /// Gives <paramref name="instance"/> (NIC <paramref name="mac"/>) an address on network <paramref name="name"/>, started when
         /// it is not running: a DNS host record (name to address) and, when the address is inside a DHCP range, a DHCP host record,
-        /// added live and to the config. Records of the same instance name left by an earlier run are dropped first. libvirt refuses
+        /// added live and to the config. A name the network's records have already is refused (it may be another guest's). libvirt refuses
         /// a DNS record whose address another holds, so two starts at once cannot take one address: the loser picks again.
         /// </summary>
         internal NetworkLease Join(string name, string instance, string mac)
@@ -196,8 +196,7 @@ namespace OsvPS.Core.Networks
                 for (int attempt = 1; ; attempt++)
                 {
                     var info = LibvirtNetworkXml.Read(network.Xml());
-                    Drop(target, info, instance);
-                    info = LibvirtNetworkXml.Read(network.Xml());
+                    RefuseTakenName(info, instance);
                     // A network with DHCP ranges (libvirt's default) may have leased some of them to guests OsvPS did not start.
                     var leased = info.DhcpRanges.Count > 0 ? network.LeasedAddresses() : null;
                     var (address, inRange) = LibvirtNetworkXml.Allocate(info, instance, leased);
@@ -223,6 +222,21 @@ namespace OsvPS.Core.Networks
                     }
                     return new NetworkLease(name, info.Subnet!.Value, address, info.Bridge ?? "", info.Gateway!.Value);
                 }
+            }
+        }
+
+        // A DNS or DHCP host record of that name is another guest's, or one left behind (a domain undefined outside OsvPS): OsvPS
+        // removes neither, since it cannot tell which; two records of one name would make the name answer either address.
+        private void RefuseTakenName(LibvirtNetworkInfo info, string instance)
+        {
+            var dns = info.DnsHosts.Where(h => h.Names.Contains(instance)).Select(h => LibvirtNetworkXml.DnsHost(h.Address, h.Names)).ToList();
+            var dhcp = info.DhcpHosts.Where(h => h.Name == instance).Select(h => LibvirtNetworkXml.DhcpHost(h.Mac, h.Name, h.Address)).ToList();
+            if (dns.Count + dhcp.Count > 0)
+            {
+                string remove = string.Join("; ", dns.Select(x => $"virsh -c {Uri} net-update {info.Name} delete dns-host '{x}' --live --config")
+                    .Concat(dhcp.Select(x => $"virsh -c {Uri} net-update {info.Name} delete ip-dhcp-host '{x}' --live --config")));
+                throw new OsvException(ErrorIds.NetworkNameTaken, OsvErrorKind.ResourceExists,
+                    $"libvirt network '{info.Name}' on {Uri} has a host record named '{instance}' already (another guest's, or one left behind); start the instance with another -Name, or remove the record: {remove}", instance);
             }
         }
 
