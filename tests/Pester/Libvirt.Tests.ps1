@@ -6,21 +6,9 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-OsvTestModulePath) -Force
     $savedRoot = $env:CAPSTAN_ROOT
-    $osv = Find-RealOsv
-    $uri = 'qemu:///system'
-    # Every fixture is named per run (domains osvps-lv-<run>-*, pools osvps-test-<run>*), so nothing a
-    # killed run left is in the way; what it left is removed first (Clear-TestLibvirt).
-    $run = [guid]::NewGuid().ToString('N').Substring(0, 4)
-    $pool = "osvps-test-$run"
-    # Noted in the run's HOME: a run stopped at its bound before AfterAll ends this run's domains' QEMUs at its end.
-    if ($env:HOME) { Add-Content -LiteralPath (Join-Path $env:HOME '.osvps-test-daemons') -Value "libvirt-domains:osvps-lv-$run-" -ErrorAction Ignore }
-    # Every libvirt call of these tests, the cmdlets' and virsh's, has a deadline.
-    $env:OSVPS_LIBVIRT_TIMEOUT = '60'
-    $why = if (-not $osv.Loader) { $osv.Reason } else { Start-TestLibvirt }
-    if (-not $why) { $why = Clear-TestLibvirt $uri }
+    $lv = Initialize-TestLibvirt
+    $osv, $uri, $run, $pool, $why, $virsh = $lv.Osv, $lv.Uri, $lv.Run, $lv.Pool, $lv.Why, $lv.Virsh
     function Skip-Without { if ($why) { Set-ItResult -Skipped -Because $why; return $true } $false }
-    # The witness is the program: a function named Virsh calling 'virsh' would call itself.
-    $virsh = (Get-Command virsh -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
     function Virsh { & timeout -k 5 60 $virsh -c $uri @args 2>&1 }
     function ContentVolumes { @(Virsh vol-list $pool | Where-Object { "$_" -match 'osvps-[0-9a-f]{32}\.' }) }
     if (-not $why) {

@@ -321,7 +321,7 @@ function Start-TestLibvirt {
 }
 
 # Removes what earlier runs of the libvirt tests left (killed ones included): domains osvps-lv-*, pools
-# osvps-test*, their volumes and folders. Then defines and removes a domain of its own, the call a daemon
+# osvps-test*, their volumes and folders, networks osvps-test-*. Then defines and removes a domain of its own, the call a daemon
 # stuck in its QEMU probe never answers: returns the reason to skip when it does not answer in time,
 # else $null. Every virsh call here has a deadline.
 function Clear-TestLibvirt([string] $Uri, [int] $Seconds = 60) {
@@ -335,6 +335,10 @@ function Clear-TestLibvirt([string] $Uri, [int] $Seconds = 60) {
         foreach ($line in Bounded vol-list $pool) { if ("$line" -match '^\s*(osvps-\S+)') { Bounded vol-delete --pool $pool $Matches[1] | Out-Null } }
         Bounded pool-destroy $pool | Out-Null; Bounded pool-undefine $pool | Out-Null
         Remove-Item -Recurse -Force "/var/lib/libvirt/images/$pool" -ErrorAction Ignore
+    }
+    # Networks the tests made (osvps-test-*): destroyed (their bridge and dnsmasq go) and undefined.
+    foreach ($network in Bounded net-list --all --name | ForEach-Object { "$_".Trim() } | Where-Object { $_ -like 'osvps-test-*' }) {
+        Bounded net-destroy $network | Out-Null; Bounded net-undefine $network | Out-Null
     }
     $probe = 'osvps-lv-probe-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
     $xml = Join-Path ([IO.Path]::GetTempPath()) "$probe.xml"
@@ -350,6 +354,31 @@ function Clear-TestLibvirt([string] $Uri, [int] $Seconds = 60) {
 }
 
 $script:StartedDaemons = @()
+
+# The setup every libvirt test file shares: the real OSv (Find-RealOsv), the URI, a run id naming this run's fixtures
+# (domains osvps-lv-<run>-*, pools and networks osvps-test-<run>*, so nothing a killed run left is in the way; what it left
+# is removed first, Clear-TestLibvirt), a deadline on every libvirt call, the daemons (Start-TestLibvirt), the virsh program
+# (the witness: a test's function named Virsh calling 'virsh' would call itself), and Why: the reason to skip, or $null.
+function Initialize-TestLibvirt {
+    $run = [guid]::NewGuid().ToString('N').Substring(0, 4)
+    # Noted in the run's HOME: a run stopped at its bound before AfterAll ends this run's domains' QEMUs at its end.
+    if ($env:HOME) { Add-Content -LiteralPath (Join-Path $env:HOME '.osvps-test-daemons') -Value "libvirt-domains:osvps-lv-$run-" -ErrorAction Ignore }
+    # Every libvirt call of these tests, the cmdlets' and virsh's, has a deadline.
+    $env:OSVPS_LIBVIRT_TIMEOUT = '60'
+    $osv = Find-RealOsv
+    $uri = 'qemu:///system'
+    $why = if (-not $osv.Loader) { $osv.Reason } else { Start-TestLibvirt }
+    if (-not $why) { $why = Clear-TestLibvirt $uri }
+    [pscustomobject]@{
+        Osv   = $osv
+        Uri   = $uri
+        Run   = $run
+        Pool  = "osvps-test-$run"
+        Why   = $why
+        Virsh = (Get-Command virsh -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
+    }
+}
+
 
 # Stops the daemons Start-TestLibvirt started (none it found running), so nothing outlives the run.
 function Stop-TestLibvirt {
@@ -447,4 +476,4 @@ function Invoke-WithProgress([string] $Script, [object[]] $Arguments = @()) {
     finally { $ps.Dispose(); $runspace.Dispose() }
 }
 
-Export-ModuleMember -Function New-TestNetNamespace, Remove-TestNetNamespace, Remove-TestNetNamespaces, Get-NetworkTestBlocker, Invoke-PwshInNamespace, Test-DebianInstalled, Invoke-WithProgress, Skip-WithoutOsv, Clear-TestLibvirt, Get-ConsoleLines, Get-FinalInstance, Test-ProcessGone, Stop-TestLibvirt, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-OsvStatusProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Remove-TestInstances, Get-FreePort, Test-PortListening, Get-DebianSkipReason
+Export-ModuleMember -Function New-TestNetNamespace, Remove-TestNetNamespace, Remove-TestNetNamespaces, Get-NetworkTestBlocker, Invoke-PwshInNamespace, Test-DebianInstalled, Invoke-WithProgress, Skip-WithoutOsv, Clear-TestLibvirt, Initialize-TestLibvirt, Get-ConsoleLines, Get-FinalInstance, Test-ProcessGone, Stop-TestLibvirt, Find-RealOsv, Start-TestLibvirt, Start-TestSsh, Stop-TestSsh, New-RealOsvRepository, New-OsvProbe, New-OsvStatusProbe, New-TestReleaseSite, Start-TestReleaseServer, Publish-TestRelease, Get-OsvTestModulePath, Invoke-FreshPwsh, New-StandInLoader, New-TestRepository, New-StandInKernel, New-InstanceTestSetup, Stop-TestInstances, Remove-TestInstances, Get-FreePort, Test-PortListening, Get-DebianSkipReason

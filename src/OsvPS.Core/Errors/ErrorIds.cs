@@ -156,6 +156,8 @@ namespace OsvPS.Core.Errors
         public static readonly ErrorId NetworkFull = new ErrorId("NetworkFull");
         public static readonly ErrorId NetworkToolMissing = new ErrorId("NetworkToolMissing");
         public static readonly ErrorId NetworkStateInvalid = new ErrorId("NetworkStateInvalid");
+        /// <summary>A libvirt network has a DNS or DHCP host record of the instance's name already.</summary>
+        public static readonly ErrorId NetworkNameTaken = new ErrorId("NetworkNameTaken");
 
         // libvirt.
         public static readonly ErrorId ConnectionInvalid = new ErrorId("ConnectionInvalid");

@@ -144,7 +144,7 @@ namespace OsvPS.Core.Libvirt
         internal OsvException Failure<T>(string what, string? target, LibvirtReply<T> reply)
         {
             int code = reply.Code;
-            var kind = code == ErrNoDomain || code == ErrNoStoragePool || code == ErrNoStorageVol ? OsvErrorKind.ObjectNotFound
+            var kind = code == ErrNoDomain || code == ErrNoNetwork || code == ErrNoStoragePool || code == ErrNoStorageVol ? OsvErrorKind.ObjectNotFound
                 : code == ErrOperationInvalid ? OsvErrorKind.InvalidOperation : OsvErrorKind.InvalidResult;
             return new OsvException(ErrorIds.LibvirtFailed, kind, $"libvirt ({Uri}) could not {what}: {reply.Message} (libvirt error {code})", target);
         }
@@ -195,11 +195,20 @@ namespace OsvPS.Core.Libvirt
 
         /// <summary>The names of all domains, running or defined.</summary>
         public List<string> DomainNames()
+            => ListNames("list domains", (IntPtr conn, out IntPtr array) => virConnectListAllDomains(conn, out array, ListDomainsAll), virDomainGetName, virDomainFree);
+
+        /// <summary>The names of all networks, active or defined.</summary>
+        public List<string> NetworkNames()
+            => ListNames("list networks", (IntPtr conn, out IntPtr array) => virConnectListAllNetworks(conn, out array, 0), virNetworkGetName, virNetworkFree);
+
+        private delegate int ListAll(IntPtr conn, out IntPtr array);
+
+        // virConnectListAll*: an array of handles, each freed after its name is read, then the array.
+        private List<string> ListNames(string what, ListAll list, Func<IntPtr, IntPtr> getName, Func<IntPtr, int> free)
         {
-            const string what = "list domains";
             var reply = Call(what, null, () =>
             {
-                int count = virConnectListAllDomains(Handle, out IntPtr array, ListDomainsAll);
+                int count = list(Handle, out IntPtr array);
                 if (count < 0)
                 {
                     return null;
@@ -209,9 +218,9 @@ namespace OsvPS.Core.Libvirt
                 {
                     for (int i = 0; i < count; i++)
                     {
-                        IntPtr domain = Marshal.ReadIntPtr(array, i * IntPtr.Size);
-                        names.Add(PtrToUtf8(virDomainGetName(domain)));
-                        virDomainFree(domain);
+                        IntPtr item = Marshal.ReadIntPtr(array, i * IntPtr.Size);
+                        names.Add(PtrToUtf8(getName(item)));
+                        free(item);
                     }
                 }
                 finally
@@ -223,17 +232,21 @@ namespace OsvPS.Core.Libvirt
             return reply.Value ?? throw Failure(what, null, reply);
         }
 
-        /// <summary>The domain of that name, or null when there is none.</summary>
-        public LibvirtDomain? FindDomain(string name)
+        // A virXLookupByName: the object, or null when libvirt says there is none (<paramref name="missing"/>).
+        private T? Lookup<T>(string what, string name, Func<IntPtr, byte[], IntPtr> lookup, int missing, Func<IntPtr, T> make)
+            where T : class
         {
-            string what = $"look up domain '{name}'";
-            var reply = Call(what, name, () => virDomainLookupByName(Handle, Utf8z(name)));
+            var reply = Call(what, name, () => lookup(Handle, Utf8z(name)));
             if (reply.Value != IntPtr.Zero)
             {
-                return new LibvirtDomain(this, reply.Value, name);
+                return make(reply.Value);
             }
-            return reply.Code == ErrNoDomain ? null : throw Failure(what, name, reply);
+            return reply.Code == missing ? null : throw Failure(what, name, reply);
         }
+
+        /// <summary>The domain of that name, or null when there is none.</summary>
+        public LibvirtDomain? FindDomain(string name)
+            => Lookup($"look up domain '{name}'", name, virDomainLookupByName, ErrNoDomain, h => new LibvirtDomain(this, h, name));
 
         public LibvirtDomain DefineDomain(string xml, string name)
         {
@@ -244,21 +257,25 @@ namespace OsvPS.Core.Libvirt
 
         /// <summary>The storage pool of that name, or null when there is none.</summary>
         public LibvirtPool? FindPool(string name)
-        {
-            string what = $"look up storage pool '{name}'";
-            var reply = Call(what, name, () => virStoragePoolLookupByName(Handle, Utf8z(name)));
-            if (reply.Value != IntPtr.Zero)
-            {
-                return new LibvirtPool(this, reply.Value, name);
-            }
-            return reply.Code == ErrNoStoragePool ? null : throw Failure(what, name, reply);
-        }
+            => Lookup($"look up storage pool '{name}'", name, virStoragePoolLookupByName, ErrNoStoragePool, h => new LibvirtPool(this, h, name));
 
         public LibvirtPool DefinePool(string xml, string name)
         {
             string what = $"define storage pool '{name}'";
             var reply = Call(what, name, () => virStoragePoolDefineXML(Handle, Utf8z(xml), 0));
             return reply.Value != IntPtr.Zero ? new LibvirtPool(this, reply.Value, name) : throw Failure(what, name, reply);
+        }
+
+        /// <summary>The network of that name, or null when there is none.</summary>
+        public LibvirtNetwork? FindNetwork(string name)
+            => Lookup($"look up network '{name}'", name, virNetworkLookupByName, ErrNoNetwork, h => new LibvirtNetwork(this, h, name));
+
+        /// <summary>Defines a persistent network (not started).</summary>
+        public LibvirtNetwork DefineNetwork(string xml, string name)
+        {
+            string what = $"define network '{name}'";
+            var reply = Call(what, name, () => virNetworkDefineXML(Handle, Utf8z(xml)));
+            return reply.Value != IntPtr.Zero ? new LibvirtNetwork(this, reply.Value, name) : throw Failure(what, name, reply);
         }
 
         /// <summary>Closes the connection; one whose daemon stopped answering is left as it is (closing it would wait too).</summary>
@@ -324,6 +341,24 @@ namespace OsvPS.Core.Libvirt
 
         private protected IntPtr Handle => handle != IntPtr.Zero ? handle : throw new ObjectDisposedException(GetType().Name);
 
+        // virXGetXMLDesc: the object's XML, freed once read.
+        private protected string ReadXml(string noun, Func<IntPtr, uint, IntPtr> native)
+        {
+            string what = $"read the XML of {noun} '{Name}'";
+            var reply = Connection.Call(what, Name, () => LibvirtConnection.TakeString(native(Handle, 0)));
+            return reply.Value ?? throw Connection.Failure(what, Name, reply);
+        }
+
+        // virXDestroy: an object that is not running (libvirt's "operation invalid") is no error.
+        private protected void StopQuietly(string what, Func<IntPtr, int> native)
+        {
+            var reply = Connection.Call(what, Name, () => native(Handle));
+            if (reply.Value < 0 && reply.Code != ErrOperationInvalid)
+            {
+                throw Connection.Failure(what, Name, reply);
+            }
+        }
+
         // Freeing a handle only drops libvirt's reference in this process; it never waits for the daemon.
         private protected abstract void Free(IntPtr open);
 
@@ -345,12 +380,7 @@ namespace OsvPS.Core.Libvirt
         {
         }
 
-        public string Xml()
-        {
-            string what = $"read the XML of domain '{Name}'";
-            var reply = Connection.Call(what, Name, () => LibvirtConnection.TakeString(virDomainGetXMLDesc(Handle, 0)));
-            return reply.Value ?? throw Connection.Failure(what, Name, reply);
-        }
+        public string Xml() => ReadXml("domain", virDomainGetXMLDesc);
 
         /// <summary>libvirt's virDomainState: 1 running, 3 paused, 4 being shut down, 5 shut off, 6 crashed...</summary>
         public int State()
@@ -383,14 +413,7 @@ namespace OsvPS.Core.Libvirt
 
         /// <summary>Stops the domain at once; a domain that already stopped is no error.</summary>
         public void Destroy()
-        {
-            string what = $"destroy domain '{Name}'";
-            var reply = Connection.Call(what, Name, () => virDomainDestroy(Handle));
-            if (reply.Value < 0 && reply.Code != ErrOperationInvalid)
-            {
-                throw Connection.Failure(what, Name, reply);
-            }
-        }
+            => StopQuietly($"destroy domain '{Name}'", virDomainDestroy);
 
         public void Undefine() => Connection.Check($"undefine domain '{Name}'", Name, () => virDomainUndefine(Handle));
 
@@ -426,6 +449,79 @@ namespace OsvPS.Core.Libvirt
         }
 
         private protected override void Free(IntPtr open) => virDomainFree(open);
+    }
+
+    /// <summary>A network handle: its XML, its state, and changes to its DHCP and DNS host records.</summary>
+    internal sealed class LibvirtNetwork : LibvirtObject
+    {
+        internal LibvirtNetwork(LibvirtConnection connection, IntPtr handle, string name)
+            : base(connection, handle, name)
+        {
+        }
+
+        public string Xml() => ReadXml("network", virNetworkGetXMLDesc);
+
+        public bool IsActive() => Connection.Check($"read the state of network '{Name}'", Name, () => virNetworkIsActive(Handle)) == 1;
+
+        /// <summary>The addresses libvirt's dnsmasq has leased on the network (DHCP ranges), as text.</summary>
+        public List<string> LeasedAddresses()
+        {
+            string what = $"read the DHCP leases of network '{Name}'";
+            var reply = Connection.Call(what, Name, () =>
+            {
+                int count = virNetworkGetDHCPLeases(Handle, IntPtr.Zero, out IntPtr array, 0);
+                if (count < 0)
+                {
+                    return null;
+                }
+                var addresses = new List<string>(count);
+                try
+                {
+                    for (int i = 0; i < count; i++)
+                    {
+                        IntPtr lease = Marshal.ReadIntPtr(array, i * IntPtr.Size);
+                        var fields = Marshal.PtrToStructure<NetworkDhcpLease>(lease);
+                        if (fields.IpAddr != IntPtr.Zero)
+                        {
+                            addresses.Add(LibvirtConnection.PtrToUtf8(fields.IpAddr));
+                        }
+                        virNetworkDHCPLeaseFree(lease);
+                    }
+                }
+                finally
+                {
+                    IO.Libc.Free(array);
+                }
+                return addresses;
+            });
+            return reply.Value ?? throw Connection.Failure(what, Name, reply);
+        }
+
+        public void Start() => Connection.Check($"start network '{Name}'", Name, () => virNetworkCreate(Handle));
+
+        public void SetAutostart() => Connection.Check($"mark autostart network '{Name}'", Name, () => virNetworkSetAutostart(Handle, 1));
+
+        /// <summary>Stops the network (its bridge and dnsmasq go); one that is not running is no error.</summary>
+        public void Destroy()
+            => StopQuietly($"destroy network '{Name}'", virNetworkDestroy);
+
+        public void Undefine() => Connection.Check($"undefine network '{Name}'", Name, () => virNetworkUndefine(Handle));
+
+        /// <summary>True for a defined network (virsh net-define); false for a transient one (virsh net-create), which has no config.</summary>
+        public bool IsPersistent() => Connection.Check($"read whether network '{Name}' is persistent", Name, () => virNetworkIsPersistent(Handle)) == 1;
+
+        /// <summary>
+        /// Adds (<paramref name="add"/>) or deletes one record of a section (<see cref="NetworkSectionDnsHost"/>,
+        /// <see cref="NetworkSectionIpDhcpHost"/>) in the running network (<paramref name="live"/>) and in its config (<paramref name="persistent"/>).
+        /// </summary>
+        public void Update(bool add, uint section, string xml, bool live, bool persistent)
+        {
+            string what = $"{(add ? "add" : "delete")} {xml} {(add ? "to" : "from")} network '{Name}'";
+            uint flags = (persistent ? NetworkUpdateConfig : 0) | (live ? NetworkUpdateLive : 0);
+            Connection.Check(what, Name, () => virNetworkUpdate(Handle, add ? NetworkUpdateAddLast : NetworkUpdateDelete, section, -1, Utf8z(xml), flags));
+        }
+
+        private protected override void Free(IntPtr open) => virNetworkFree(open);
     }
 
     /// <summary>A storage pool handle.</summary>

@@ -13,6 +13,7 @@ namespace OsvPS.Core.Libvirt
 
         // virErrorNumber values OsvPS tells apart (include/libvirt/virterror.h).
         public const int ErrNoDomain = 42;
+        public const int ErrNoNetwork = 43;
         public const int ErrNoStoragePool = 49;
         public const int ErrNoStorageVol = 50;
         public const int ErrOperationInvalid = 55;
@@ -73,6 +74,43 @@ namespace OsvPS.Core.Libvirt
         [DllImport(Lib)] public static extern int virStorageVolUpload(IntPtr volume, IntPtr stream, ulong offset, ulong length, uint flags);
         [DllImport(Lib)] public static extern int virStorageVolDownload(IntPtr volume, IntPtr stream, ulong offset, ulong length, uint flags);
         [DllImport(Lib)] public static extern int virStorageVolFree(IntPtr volume);
+
+        // virNetworkUpdateCommand, virNetworkUpdateSection and virNetworkUpdateFlags (include/libvirt/libvirt-network.h).
+        public const uint NetworkUpdateDelete = 2, NetworkUpdateAddLast = 3;
+        public const uint NetworkSectionIpDhcpHost = 4, NetworkSectionDnsHost = 10;
+        public const uint NetworkUpdateLive = 1, NetworkUpdateConfig = 2;
+
+        [DllImport(Lib)] public static extern int virConnectListAllNetworks(IntPtr conn, out IntPtr networks, uint flags);
+        [DllImport(Lib)] public static extern IntPtr virNetworkLookupByName(IntPtr conn, byte[] name);
+        [DllImport(Lib)] public static extern IntPtr virNetworkDefineXML(IntPtr conn, byte[] xml);
+        [DllImport(Lib)] public static extern IntPtr virNetworkGetName(IntPtr network);
+        [DllImport(Lib)] public static extern IntPtr virNetworkGetXMLDesc(IntPtr network, uint flags);
+        [DllImport(Lib)] public static extern int virNetworkIsActive(IntPtr network);
+        [DllImport(Lib)] public static extern int virNetworkIsPersistent(IntPtr network);
+        [DllImport(Lib)] public static extern int virNetworkCreate(IntPtr network);
+        [DllImport(Lib)] public static extern int virNetworkSetAutostart(IntPtr network, int autostart);
+        [DllImport(Lib)] public static extern int virNetworkUpdate(IntPtr network, uint command, uint section, int parentIndex, byte[] xml, uint flags);
+        [DllImport(Lib)] public static extern int virNetworkDestroy(IntPtr network);
+        [DllImport(Lib)] public static extern int virNetworkUndefine(IntPtr network);
+        [DllImport(Lib)] public static extern int virNetworkFree(IntPtr network);
+
+        /// <summary>virNetworkDHCPLease (include/libvirt/libvirt-network.h): one lease libvirt's dnsmasq handed out.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        public struct NetworkDhcpLease
+        {
+            public IntPtr Iface;
+            public long ExpiryTime;
+            public int Type;
+            public IntPtr Mac;
+            public IntPtr Iaid;
+            public IntPtr IpAddr;
+            public uint Prefix;
+            public IntPtr Hostname;
+            public IntPtr ClientId;
+        }
+
+        [DllImport(Lib)] public static extern int virNetworkGetDHCPLeases(IntPtr network, IntPtr mac, out IntPtr leases, uint flags);
+        [DllImport(Lib)] public static extern void virNetworkDHCPLeaseFree(IntPtr lease);
 
         [DllImport(Lib)] public static extern IntPtr virStreamNew(IntPtr conn, uint flags);
         [DllImport(Lib)] public static extern int virStreamSend(IntPtr stream, byte[] data, UIntPtr length);

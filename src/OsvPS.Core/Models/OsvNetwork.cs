@@ -4,8 +4,9 @@ using System.Collections.Generic;
 namespace OsvPS.Core.Models
 {
     /// <summary>
-    /// A network of instances on this machine: a Linux bridge with the subnet's first address on the host's side, a
-    /// tap per running instance on it, and a dnsmasq that answers the instances' names.
+    /// A network of instances: on this machine (Engine Qemu), a Linux bridge with the subnet's first address on the host's
+    /// side, a tap per running instance on it, and a dnsmasq that answers the instances' names; on a libvirt connection
+    /// (Engine Libvirt), one of its networks, the instances being its DNS host records.
     /// </summary>
     public sealed class OsvNetwork
     {
@@ -23,6 +24,18 @@ namespace OsvPS.Core.Models
             IPAddress = TextList.Of(addresses);
             Created = created;
             Path = path;
+            Engine = "Qemu";
+        }
+
+        /// <summary>A network of a libvirt connection: <paramref name="active"/> says whether it runs (Up) or is only defined (Down).</summary>
+        internal OsvNetwork(string connection, string name, string subnet, string gateway, string mask, string bridge, bool active,
+            IEnumerable<string> instances, IEnumerable<string> addresses)
+            : this(name, subnet, gateway, mask, bridge, active, 0, instances, addresses, null, "")
+        {
+            State = active ? "Up" : "Down";
+            DnsPid = null;
+            Connection = connection;
+            Engine = "Libvirt";
         }
 
         public string Name { get; }
@@ -47,6 +60,11 @@ namespace OsvPS.Core.Models
         public DateTime? Created { get; }
         /// <summary>The folder that keeps its state (<c>$CAPSTAN_ROOT/networks/NAME</c>).</summary>
         public string Path { get; }
+
+        /// <summary><c>Qemu</c> for a network of this machine's QEMU instances, <c>Libvirt</c> for a libvirt connection's.</summary>
+        public string Engine { get; }
+        /// <summary>The libvirt connection URI of a libvirt network; null for a network of this machine.</summary>
+        public string? Connection { get; }
 
         public override string ToString() => Name;
     }

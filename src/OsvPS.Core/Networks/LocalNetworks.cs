@@ -12,14 +12,17 @@ namespace OsvPS.Core.Networks
     /// <summary>An address an instance holds on a network, and what its guest and its QEMU need to use it.</summary>
     internal sealed class NetworkLease
     {
-        public NetworkLease(string network, Subnet subnet, uint address, string bridge)
+        public NetworkLease(string network, Subnet subnet, uint address, string bridge, uint? gateway = null)
         {
             Network = network;
             Subnet = subnet;
             Address = address;
             Bridge = bridge;
+            Gateway = gateway ?? subnet.Gateway;
         }
 
+        /// <summary>The host's address on the network: the guest's default gateway and name server (an OsvPS network's first address).</summary>
+        public uint Gateway { get; }
         public string Network { get; }
         public Subnet Subnet { get; }
         public uint Address { get; }
@@ -33,7 +36,7 @@ namespace OsvPS.Core.Networks
         /// </summary>
         public string LoaderOptions(bool forwards)
             => $"--ip=eth0,{AddressText},{Subnet.MaskText}" + (forwards ? $" --ip=eth1,{Subnet.Format(ForwardGuest)},{ForwardSubnet.MaskText}" : "") +
-                $" --defaultgw={Subnet.Format(Subnet.Gateway)} --nameserver={Subnet.Format(Subnet.Gateway)}";
+                $" --defaultgw={Subnet.Format(Gateway)} --nameserver={Subnet.Format(Gateway)}";
 
         /// <summary>The user network of the NIC that carries forwards: QEMU's usual 10.0.2.0/24, or another one when the network's subnet overlaps it.</summary>
         public Subnet ForwardSubnet => ForwardSubnets.First(f => !f.Overlaps(Subnet));

@@ -14,6 +14,8 @@ namespace OsvPS.Core.Networks
     {
         public const int MaxLength = 32;
         private const string BridgePrefix = "osvbr-";
+        /// <summary>The bridge of a libvirt network New-OsvNetwork -Connection makes (libvirtd makes it on its host).</summary>
+        public const string LibvirtBridgePrefix = "osvlv-";
         private const string TapPrefix = "osvtap-";
         private const int InterfaceNameMax = 15;
 
@@ -39,10 +41,15 @@ namespace OsvPS.Core.Networks
         /// The bridge's interface name: <c>osvbr-NAME</c> when NAME fits (9 characters), else <c>osvbr-</c> with the name's
         /// first 4 characters and 4 hex digits of its hash.
         /// </summary>
-        public static string Bridge(string name)
+        public static string Bridge(string name) => Interface(BridgePrefix, name);
+
+        /// <summary>The bridge of a libvirt network: <c>osvlv-NAME</c>, shortened as <see cref="Bridge"/> is.</summary>
+        public static string LibvirtBridge(string name) => Interface(LibvirtBridgePrefix, name);
+
+        private static string Interface(string prefix, string name)
         {
-            int room = InterfaceNameMax - BridgePrefix.Length;
-            return BridgePrefix + (name.Length <= room ? name : name.Substring(0, room - 5).TrimEnd('-') + "-" + Hash(name, 4));
+            int room = InterfaceNameMax - prefix.Length;
+            return prefix + (name.Length <= room ? name : name.Substring(0, room - 5).TrimEnd('-') + "-" + Hash(name, 4));
         }
 
         /// <summary>

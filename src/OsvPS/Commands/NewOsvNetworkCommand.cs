@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using OsvPS.Core.Errors;
 using OsvPS.Core.Models;
 using OsvPS.Core.Networks;
 using OsvPS.Core.Repository;
@@ -7,7 +8,8 @@ namespace OsvPS.Commands
 {
     /// <summary>
     /// Creates a network of instances on this machine: a Linux bridge with the subnet's first address, and a dnsmasq
-    /// that answers the instances' names. Needs root (CAP_NET_ADMIN).
+    /// that answers the instances' names. Needs root (CAP_NET_ADMIN). With -Connection, defines, starts and marks autostart
+    /// an isolated libvirt network on that connection instead (libvirtd makes its bridge and runs its dnsmasq).
     /// </summary>
     [Cmdlet(VerbsCommon.New, "OsvNetwork", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(OsvNetwork))]
@@ -23,14 +25,45 @@ namespace OsvPS.Commands
         [ValidateNotNullOrEmpty]
         public string? Subnet { get; set; }
 
+        /// <summary>A libvirt connection URI (qemu:///system, qemu+ssh://host/system): make the network there, as a libvirt network.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Connection { get; set; }
+
+        private LibvirtNetworks? libvirt;
+
+        protected override void BeginProcessing()
+        {
+            if (Connection != null)
+            {
+                try
+                {
+                    libvirt = LibvirtNetworks.Open(Connection);
+                }
+                catch (OsvException e)
+                {
+                    ThrowFailure(e, Connection); // the whole call's: no network can be made
+                }
+            }
+        }
+
         protected override void ProcessRecord()
         {
-            var networks = new LocalNetworks(new CapstanRepository().Root);
+            var networks = libvirt == null ? new LocalNetworks(new CapstanRepository().Root) : null;
             foreach (string name in Name)
             {
                 ForItem(name, () =>
                 {
-                    var (subnet, bridge) = networks.PlanCreate(name, Subnet);
+                    if (libvirt != null)
+                    {
+                        var (lvSubnet, lvBridge) = libvirt.PlanCreate(name, Subnet);
+                        if (ShouldProcess($"{name} on {libvirt.Uri}", $"Define, start and autostart isolated libvirt network {lvSubnet} on bridge {lvBridge}"))
+                        {
+                            WriteObject(libvirt.Create(name, Subnet));
+                        }
+                        return;
+                    }
+                    var (subnet, bridge) = networks!.PlanCreate(name, Subnet);
                     if (ShouldProcess(name, $"Create network {subnet} on bridge {bridge} with a dnsmasq for its names"))
                     {
                         WriteObject(networks.Create(name, Subnet, CancellationToken));
@@ -38,5 +71,7 @@ namespace OsvPS.Commands
                 });
             }
         }
+
+        protected override void ReleaseResources() => libvirt?.Dispose();
     }
 }

@@ -281,19 +281,18 @@ namespace OsvPS.Core.Tests.Networks
     public class LibvirtNetworkTests
     {
         [Fact]
-        public void ALibvirtInstanceCannotJoinAnOsvPSNetworkButKeepsTheModes()
+        public void ALibvirtInstanceOnANetworkCannotHaveForwards()
         {
             var machine = new MachineOptions();
             machine.SetNetwork("lab");
-            var e = Assert.Throws<OsvException>(() => OsvPS.Core.Instances.Libvirt.LibvirtEngine.RefuseOsvNetwork(machine, "web"));
+            OsvPS.Core.Instances.Libvirt.LibvirtEngine.RefuseForwardsOnNetwork(machine, "web");
+            machine.Forwards = new[] { PortForward.Parse("8080:80") };
+            var e = Assert.Throws<OsvException>(() => OsvPS.Core.Instances.Libvirt.LibvirtEngine.RefuseForwardsOnNetwork(machine, "web"));
             Assert.Equal(ErrorIds.LibvirtNotSupported, e.ErrorId);
             Assert.Contains("-Network lab", e.Message);
-            Assert.Contains("-Network Bridge -Bridge", e.Message);
-            foreach (string mode in new[] { "User", "Bridge", "Tap", "None" })
-            {
-                machine.SetNetwork(mode);
-                OsvPS.Core.Instances.Libvirt.LibvirtEngine.RefuseOsvNetwork(machine, "web");
-            }
+            Assert.Contains("passt", e.Message);
+            machine.SetNetwork("User");
+            OsvPS.Core.Instances.Libvirt.LibvirtEngine.RefuseForwardsOnNetwork(machine, "web");
         }
     }
 

@@ -12,6 +12,7 @@ using OsvPS.Core.Errors;
 using OsvPS.Core.IO;
 using OsvPS.Core.Libvirt;
 using OsvPS.Core.Models;
+using OsvPS.Core.Networks;
 using OsvPS.Core.Qemu;
 using OsvPS.Core.Repository;
 
@@ -137,15 +138,23 @@ namespace OsvPS.Core.Instances.Libvirt
             return true;
         }
 
-        /// <summary>An OsvPS network (New-OsvNetwork) is a bridge of this machine for QEMU run here: a libvirt instance cannot join one.</summary>
-        internal static void RefuseOsvNetwork(MachineOptions machine, string name)
+        /// <summary>
+        /// On a libvirt network an instance has one NIC, on the network's bridge: forwards would need a second one of libvirt's
+        /// user networking with its passt backend (libvirt 9.2), so -Forward with a network name is refused.
+        /// </summary>
+        internal static void RefuseForwardsOnNetwork(MachineOptions machine, string name)
         {
-            if (machine.Network == NetworkMode.Named)
+            if (machine.Network == NetworkMode.Named && machine.Forwards.Count > 0)
             {
                 throw new OsvException(ErrorIds.LibvirtNotSupported, OsvErrorKind.NotImplemented,
-                    $"-Network {machine.NetworkName}: OsvPS networks (New-OsvNetwork) are this machine's bridges for instances QEMU runs here; on a libvirt connection put the instance on a libvirt network's bridge with -Network Bridge -Bridge <its bridge, e.g. virbr0>.", name);
+                    $"-Forward with -Network {machine.NetworkName} is not available on a libvirt connection: forwards there come with libvirt's passt backend of user networking (libvirt 9.2 or later, and the passt program on the host), which an instance on a libvirt network does not have. Reach the instance at its address on the network from the host instead.", name);
             }
         }
+
+        private LibvirtNetworks Networks => new LibvirtNetworks(libvirt);
+
+        /// <summary>The MAC address of an instance's NIC on a libvirt network: 52:54:00 and 3 bytes of a hash of the connection and the name.</summary>
+        private string MacOf(string name) => NetworkNames.Mac(Connection, name);
 
         /// <summary>Checks a start on this connection before anything is uploaded.</summary>
         public StartPlan Plan(StartRequest request, CancellationToken cancellation)
@@ -158,7 +167,7 @@ namespace OsvPS.Core.Instances.Libvirt
                 throw new OsvException(ErrorIds.LibvirtNotSupported, OsvErrorKind.NotImplemented,
                     "-Volume is not available on a libvirt connection: the files are on this machine, not the libvirt host. Attach pool volumes with virsh attach-disk.", name);
             }
-            RefuseOsvNetwork(request.Machine, name);
+            RefuseForwardsOnNetwork(request.Machine, name);
             // libvirt hands a kernel's command line to QEMU as -append.
             var plan = InstancePlanner.PlanKeepingEnvPrivate(request, rawOrQcow2Only: true, Connection, _ => true);
             // The run's end is read from OSv's kernel log in the running guest (the kernel ELF that belongs to the image
@@ -170,6 +179,14 @@ namespace OsvPS.Core.Instances.Libvirt
             {
                 throw new OsvException(ErrorIds.LibvirtNotSupported, OsvErrorKind.NotImplemented,
                     $"-Forward on a libvirt connection needs libvirt 9.2 or later on the host (port forwards of user networking come with its passt backend); {Connection} runs libvirt {version / 1000000}.{version / 1000 % 1000}.{version % 1000}. Put the instance on a bridge (-Network Bridge) or a libvirt network and reach its address instead.", plan.Name);
+            }
+            if (request.Machine.Network == NetworkMode.Named)
+            {
+                // The network must exist now; the address is taken at the start, the network's last one standing in for it here.
+                var network = Networks.Load(request.Machine.NetworkName ?? "", plan.Name);
+                var subnet = network.Subnet ?? throw new OsvException(ErrorIds.LibvirtNotSupported, OsvErrorKind.InvalidOperation,
+                    $"libvirt network '{network.Name}' has no IPv4 address of the host (<ip address=...>), so OsvPS cannot give the instance an address on it; use a network with one (New-OsvNetwork -Connection).", plan.Name);
+                plan.NetworkOptions = new NetworkLease(network.Name, subnet, subnet.Broadcast - 1, network.Bridge ?? "", network.Gateway).LoaderOptions(false);
             }
             plan.Host = Connection;
             plan.Accelerator = request.Accelerator == Accelerator.Kvm ? Accelerator.Kvm : Accelerator.Tcg;
@@ -203,6 +220,52 @@ namespace OsvPS.Core.Instances.Libvirt
                 }
             }
 
+            NetworkLease? lease = null;
+            if (plan.Request.Machine.Network == NetworkMode.Named)
+            {
+                plan.NetworkMac = MacOf(plan.Name);
+                lease = Networks.Join(plan.Request.Machine.NetworkName!, plan.Name, plan.NetworkMac);
+                plan.NetworkOptions = lease.LoaderOptions(false);
+                plan.NetworkAddress = lease.AddressText;
+            }
+            try
+            {
+                StartDomain(plan, domainName, pool, cancellation);
+            }
+            catch
+            {
+                if (lease != null)
+                {
+                    LeaveQuietly(lease.Network, plan.Name, lease.Address);
+                }
+                throw;
+            }
+            return Attach(plan.Name, cancellation);
+        }
+
+        // Gives back an instance's address on its libvirt network; a failure there is not the one to report.
+        private void LeaveQuietly(string network, string name, uint? address)
+        {
+            try
+            {
+                Networks.Leave(network, name, address);
+            }
+            catch (OsvException)
+            {
+            }
+        }
+
+        // The address an instance holds on a libvirt network (its domain's metadata says), given back once its domain stopped.
+        private void ReleaseAddress(XElement meta, string name)
+        {
+            if (meta.Attribute("network")?.Value is string network && Subnet.ParseAddress(meta.Attribute("ip")?.Value ?? "") is uint address)
+            {
+                LeaveQuietly(network, name, address);
+            }
+        }
+
+        private void StartDomain(LibvirtStartPlan plan, string domainName, string pool, CancellationToken cancellation)
+        {
             using (var storagePool = storage.EnsurePool(pool))
             {
                 string imageVolume = storage.UploadOnce(storagePool, plan.Request.ImagePath, plan.ImageFormat == Disk.DiskFormat.Qcow2 ? ".qcow2" : ".img", cancellation);
@@ -243,7 +306,6 @@ namespace OsvPS.Core.Instances.Libvirt
                 }
                 storagePool.Refresh(); // the console file libvirt just made becomes a volume the cmdlets can read
             }
-            return Attach(plan.Name, cancellation);
         }
 
         public IRunningInstance Attach(string name, CancellationToken cancellation)
@@ -322,6 +384,10 @@ namespace OsvPS.Core.Instances.Libvirt
                 string commandLine = meta.Attribute("commandLine")?.Value ?? "";
                 string guestLine = meta.Attribute("guestCommandLine")?.Value ?? commandLine;
                 var outcome = active ? InstanceOutcome.Running : Outcome(name, meta, state, reason, mirror, guestLine);
+                if (!active)
+                {
+                    ReleaseAddress(meta, name); // however it ended: by itself, stopped here, or destroyed elsewhere
+                }
                 DateTime? started = DateTime.TryParse(meta.Attribute("started")?.Value, CultureInfo.InvariantCulture,
                     DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var when) ? when : (DateTime?)null;
                 DateTime? stopped = active || !File.Exists(mirror) ? (DateTime?)null : File.GetLastWriteTimeUtc(mirror);
@@ -340,9 +406,10 @@ namespace OsvPS.Core.Instances.Libvirt
                         null => "None",
                         "bridge" => "Bridge",
                         "ethernet" => "Tap",
+                        "network" => meta.Attribute("network")?.Value ?? xml.Descendants("interface").Elements("source").Attributes("network").Select(a => a.Value).FirstOrDefault() ?? "User",
                         _ => "User",
                     },
-                    IPAddresses = GuestAddresses.FromConsole(mirror),
+                    IPAddresses = meta.Attribute("ip")?.Value is string ip ? new[] { ip } : GuestAddresses.FromConsole(mirror),
                     ConsolePath = mirror,
                     Accelerator = xml.Attribute("type")?.Value == "kvm" ? "Kvm" : "Tcg",
                     BootMode = meta.Attribute("bootMode")?.Value ?? "",
@@ -455,6 +522,10 @@ namespace OsvPS.Core.Instances.Libvirt
             var xml = XElement.Parse(domain.Xml());
             domain.Destroy();
             domain.Undefine();
+            if (LibvirtDomainXml.ReadMeta(xml) is XElement meta && meta.Attribute("name")?.Value is string instance)
+            {
+                ReleaseAddress(meta, instance);
+            }
             string? pool = LibvirtDomainXml.ReadMeta(xml)?.Attribute("pool")?.Value ?? xml.Element("devices")?.Element("disk")?.Element("source")?.Attribute("pool")?.Value;
             if (pool == null)
             {

@@ -47,6 +47,12 @@ namespace OsvPS.Core.Instances.Libvirt
             : base(shared) => StoragePool = storagePool;
 
         public string StoragePool { get; }
+
+        /// <summary>On a libvirt network: the MAC address of the instance's NIC, set when the start joins it.</summary>
+        public string? NetworkMac { get; set; }
+
+        /// <summary>On a libvirt network: the address the start took for the instance (its DNS host record).</summary>
+        public string? NetworkAddress { get; set; }
     }
 
     /// <summary>Registered for <c>qemu</c> URIs (and their transports): a libvirt host's QEMU driver.</summary>
