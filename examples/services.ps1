@@ -144,7 +144,7 @@ http {
     $started = [Diagnostics.Stopwatch]::StartNew()
     $r = Start-OsvInstance $redisImage -Name redis -Network back -BootMode $BootMode -WaitReady 'console:Ready to accept connections' -Timeout $timeout -WarningAction SilentlyContinue
     $a = Start-OsvInstance $appImages.v1 -Name app -Network back -BootMode $BootMode -Forward "${appPort}:8000" -WaitReady tcp:8000 -Timeout $timeout -WarningAction SilentlyContinue
-    $p = Start-OsvInstance $proxyImage -Name proxy -Network back -BootMode $BootMode -Forward "${Port}:8080" -WaitReady tcp:8080 -Timeout $timeout -WarningAction SilentlyContinue
+    $p = Start-OsvInstance $proxyImage -Name proxy -Network back -BootMode $BootMode -Forward "${Port}:8080" -WaitReady "http://127.0.0.1:${Port}/" -Timeout $timeout -WarningAction SilentlyContinue
     "started: redis $(@($r.IPAddress)) app $(@($a.IPAddress)) proxy $(@($p.IPAddress)) in $([math]::Round($started.Elapsed.TotalSeconds, 1)) s"
     "result first: $(Wait-Answer '^200 v1 count=')"
     "result second: $(Invoke-Proxy)"

@@ -113,6 +113,11 @@ if ($CurrentTestPath) {
     } $CurrentTestPath
 }
 $result = Invoke-Pester -Configuration $config
+# Where the run's time went: the slowest files, for keeping the whole run within its budget.
+Write-Host 'slowest test files:'
+foreach ($container in @($result.Containers | Sort-Object Duration -Descending | Select-Object -First 12)) {
+    Write-Host ('  {0,6:0.0} s  {1}' -f $container.Duration.TotalSeconds, [IO.Path]::GetFileName("$($container.Item)"))
+}
 $leaks = 0
 if ($CurrentTestPath) {
     $leaks = & (Get-Module Pester) {

@@ -49,7 +49,9 @@ namespace OsvPS.Core.Networks
         /// <summary>
         /// An isolated network (no <c>&lt;forward&gt;</c>: nothing leaves the host) on bridge <paramref name="bridge"/>, the host
         /// holding the subnet's first address, no DHCP, and a DNS server (libvirt's dnsmasq, on that address only) that answers
-        /// the instances' names from its host records and asks no server beyond (dnsmasq's no-resolv).
+        /// the instances' names from its host records and asks no server beyond (dnsmasq's no-resolv), answering every other
+        /// query itself (local=/#/: AAAA for a name with an IPv4 record empty, an unknown name NXDOMAIN): with no server to
+        /// ask, dnsmasq would REFUSE them, and OSv's resolver waits a refusal out.
         /// </summary>
         public static XElement Build(string name, Subnet subnet, string bridge)
             => new XElement("network", new XAttribute(XNamespace.Xmlns + "dnsmasq", Dnsmasq),
@@ -57,7 +59,9 @@ namespace OsvPS.Core.Networks
                 new XElement("bridge", new XAttribute("name", bridge), new XAttribute("stp", "off"), new XAttribute("delay", "0")),
                 new XElement("dns", new XAttribute("forwardPlainNames", "no")),
                 new XElement("ip", new XAttribute("address", Subnet.Format(subnet.Gateway)), new XAttribute("netmask", subnet.MaskText)),
-                new XElement(Dnsmasq + "options", new XElement(Dnsmasq + "option", new XAttribute("value", "no-resolv"))));
+                new XElement(Dnsmasq + "options",
+                    new XElement(Dnsmasq + "option", new XAttribute("value", "no-resolv")),
+                    new XElement(Dnsmasq + "option", new XAttribute("value", "local=/#/"))));
 
         /// <summary>A DNS host record for virNetworkUpdate (section dns-host).</summary>
         public static string DnsHost(uint address, IEnumerable<string> names)

@@ -39,7 +39,7 @@ namespace OsvPS.Core.Tests.Networks
             Assert.Null(ip.Element("dhcp"));
             Assert.NotNull(xml.Element("dns"));
             XNamespace dnsmasq = "http://libvirt.org/schemas/network/dnsmasq/1.0";
-            Assert.Equal("no-resolv", xml.Element(dnsmasq + "options")!.Element(dnsmasq + "option")!.Attribute("value")!.Value);
+            Assert.Equal(new[] { "no-resolv", "local=/#/" }, xml.Element(dnsmasq + "options")!.Elements(dnsmasq + "option").Select(o => o.Attribute("value")!.Value));
         }
 
         [Fact]
