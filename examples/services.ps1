@@ -26,7 +26,8 @@ What it does, each step a line "step: what it saw":
   5. Replaces the application with its v2 (Update-OsvInstance app -Drain 5) while a loop of requests runs against
      the proxy (until 3 s after the replace): the name 'app' moves to the replacement at the hand-over and nginx
      follows it (its answers are kept 1 s); the old one keeps its address 5 s more for the requests it took.
-  6. Tries to replace it with a build that never listens: NotReady, and v2 serves on.
+  6. Tries to replace it with v2 started wrongly (-CommandLine: it runs but listens on another port), with
+     -Timeout 8: NotReady, and v2 serves on.
 Writes "result: ..." lines a test can read, and removes everything it made (-Keep leaves it running).
 #>
 param(
@@ -69,7 +70,7 @@ try {
     Add-OsvDebianPackage redis-server -Project $redis -WarningAction SilentlyContinue | Out-Null
     $redisImage = Build-OsvImage $redis -WarningAction SilentlyContinue
 
-    # The application: three versions of one Python file (v1, v2, and a build that never listens).
+    # The application: two versions of one Python file, each an image.
     $appSource = @'
 import socket, sys, http.server
 VERSION = sys.argv[1]
@@ -90,11 +91,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
     def log_message(self, *args):
         pass
-# The broken build listens where nobody asks.
+# Started as 'broken' it listens where nobody asks.
 http.server.ThreadingHTTPServer(('0.0.0.0', 8001 if VERSION == 'broken' else 8000), Handler).serve_forever()
 '@
     $appImages = @{}
-    foreach ($version in 'v1', 'v2', 'broken') {
+    foreach ($version in 'v1', 'v2') {
         $app = Join-Path $Folder "app-$version"
         New-OsvProject $app -BootCommand "/usr/bin/python3 /srv/app.py $version" -Force | Out-Null
         New-Item -ItemType Directory -Force -Path (Join-Path $app 'srv') | Out-Null
@@ -190,7 +191,8 @@ http {
     "result after: $(Invoke-Proxy)"
 
     $err = $null
-    Update-OsvInstance $new.Name $appImages.broken -Timeout 20 -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+    # v2 started wrongly: it runs, and listens on a port nobody asks (8001), so it never answers on 8000.
+    Update-OsvInstance $new.Name $appImages.v2 -CommandLine '/usr/bin/python3 /srv/app.py broken' -Timeout 8 -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
     "result broken: $($err[0].FullyQualifiedErrorId)"
     "result serves on: $(Invoke-Proxy)"
     if ($Keep) { 'kept: the network and instances stay (Remove-OsvNetwork back -Force)' }
